@@ -1,0 +1,1 @@
+"""Osame chassis: plumbing shared by every service (no domain rules live here)."""

@@ -1,0 +1,1 @@
+"""Refunds service (還付・充当): overpayments, appropriation, refunds."""

@@ -1,0 +1,1 @@
+"""Message models, one module per owning service (or external system)."""

@@ -1,0 +1,46 @@
+"""JSON Schema generation for every registered message.
+
+`python -m osame_contracts.schemas` (or `osame contracts schemas`) rewrites
+`contracts/schemas/`; a test fails when the committed files drift from the models.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from osame_contracts.registry import REGISTRY
+
+SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas"
+
+
+def render_all() -> dict[str, str]:
+    """File name → JSON text for each message (sorted keys, trailing newline)."""
+    out = {}
+    for key, model in sorted(REGISTRY.items()):
+        schema = model.model_json_schema()
+        schema["$id"] = f"urn:osame:message:{key}"
+        schema["x-routing-key"] = key
+        schema["x-kind"] = str(model.kind)
+        out[f"{key}.json"] = json.dumps(schema, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    return out
+
+
+def write_all(directory: Path = SCHEMA_DIR) -> list[Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    rendered = render_all()
+    for stale in directory.glob("*.json"):
+        if stale.name not in rendered:
+            stale.unlink()
+    for name, text in rendered.items():
+        path = directory / name
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+    return written
+
+
+if __name__ == "__main__":
+    paths = write_all(Path(sys.argv[1]) if len(sys.argv) > 1 else SCHEMA_DIR)
+    print(f"wrote {len(paths)} schemas")

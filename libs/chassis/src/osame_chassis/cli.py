@@ -1,0 +1,48 @@
+"""Command line of every service process: `serve` (default), `migrate`, `asyncapi`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+from collections.abc import Callable
+
+from osame_chassis import migrations, runner
+from osame_chassis.asyncapi import document
+from osame_chassis.db import create_engine
+from osame_chassis.runtime import ServiceRuntime, ServiceSpec
+
+
+async def _migrate(spec: ServiceSpec) -> None:
+    engine = create_engine(spec.settings.effective_database_url)
+    try:
+        await migrations.upgrade(engine, spec.migrations)
+    finally:
+        await engine.dispose()
+
+
+def asyncapi_document(spec: ServiceSpec) -> dict:
+    runtime = ServiceRuntime(spec, provider=None)
+    spec.register(runtime)
+    consumed = {q: q.removeprefix(runtime.names.prefix).split(".", 1)[1] for q in runtime.queues}
+    return document(runtime.broker, spec.title or spec.settings.service_name, consumed)
+
+
+def service_main(spec_factory: Callable[[], ServiceSpec], argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description="Run an Osame service. Configuration comes from OSAME_* and OTEL_* environment variables."
+    )
+    parser.add_argument(
+        "command", nargs="?", default="serve", choices=["serve", "migrate", "asyncapi"],
+        help="serve: migrate, consume and serve HTTP (default); migrate: upgrade the database and exit; "
+        "asyncapi: print the AsyncAPI document",
+    )
+    args = parser.parse_args(argv)
+    spec = spec_factory()
+    if args.command == "migrate":
+        asyncio.run(_migrate(spec))
+        print(f"{spec.settings.service_name}: database at head")
+    elif args.command == "asyncapi":
+        print(json.dumps(asyncapi_document(spec), ensure_ascii=False, indent=2))
+    else:
+        runner.main(lambda: spec)

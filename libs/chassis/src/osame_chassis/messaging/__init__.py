@@ -1,0 +1,1 @@
+"""Messaging plumbing: topology, the one publish helper, outbox relay, inbox, consumers."""

@@ -1,0 +1,97 @@
+"""Subscribing a service-layer handler to a contract message, with the reliability rules applied.
+
+The wrapper (not the handler) parses the body with the contract model, so validation
+errors never echo input; opens a unit of work; records the message in the inbox in the
+same transaction as the effect (duplicates are acknowledged and skipped); retries
+transient failures with tenacity; rejects permanent failures to the DLQ with the reason
+logged; and returns still-failing messages to the queue so the delivery limit applies.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+from faststream import AckPolicy
+from faststream.exceptions import RejectMessage
+from faststream.rabbit.annotations import RabbitMessage
+from osame_contracts.base import Message
+from pydantic import ValidationError
+from tenacity import AsyncRetrying, retry_if_not_exception_type, stop_after_attempt, wait_exponential_jitter
+
+from osame_chassis.errors import PermanentError
+from osame_chassis.messaging.topology import work_queue
+
+if TYPE_CHECKING:
+    from osame_chassis.runtime import ServiceRuntime
+    from osame_chassis.uow import UnitOfWork
+
+log = logging.getLogger("osame.consumer")
+
+
+Handler = Callable[[Message, "UnitOfWork"], Awaitable[object]]
+
+
+def describe_validation_error(err: ValidationError) -> str:
+    """Field locations and error types only (never values)."""
+    parts = [f"{'.'.join(str(p) for p in e['loc']) or '<body>'}:{e['type']}" for e in err.errors()[:10]]
+    return "invalid body: " + ", ".join(parts)
+
+
+def subscribe(runtime: ServiceRuntime, model: type[Message], handler: Handler) -> str:
+    """Register `handler` for `model` on this service's own quorum queue; returns the queue name."""
+    names = runtime.names
+    settings = runtime.settings
+    queue = names.queue(settings.service_name, model)
+    runtime.queues.append(queue)
+
+    async def _reject(message_id: str, reason: str) -> None:
+        runtime.metrics.rejected.labels(queue=queue).inc()
+        log.error("rejected to DLQ: %s", reason, extra={"message_id": message_id, "queue": queue, "reason": reason})
+        raise RejectMessage(requeue=False)
+
+    @runtime.broker.subscriber(
+        work_queue(names, queue, model.routing_key, settings.delivery_limit),
+        names.exchange_for(model),
+        ack_policy=AckPolicy.REJECT_ON_ERROR,
+        title=queue,
+        description=(model.__doc__ or "").strip(),
+    )
+    async def _consume(msg: RabbitMessage) -> None:
+        message_id = msg.raw_message.message_id
+        if not message_id:
+            await _reject("<none>", "missing message_id (publish through the outbox helper)")
+        if msg.raw_message.type and msg.raw_message.type != model.message_type():
+            await _reject(message_id, f"message_type {msg.raw_message.type!r} is not {model.message_type()!r}")
+        try:
+            body = model.model_validate_json(msg.body)
+        except ValidationError as err:
+            await _reject(message_id, describe_validation_error(err))
+        try:
+            async for attempt in AsyncRetrying(
+                stop=stop_after_attempt(settings.handler_retry_attempts),
+                wait=wait_exponential_jitter(initial=0.05, max=1.0),
+                retry=retry_if_not_exception_type(PermanentError),
+                reraise=True,
+            ):
+                with attempt:
+                    async with runtime.unit_of_work() as uow:
+                        if not await uow.claim(queue, message_id):
+                            runtime.metrics.duplicates.labels(queue=queue).inc()
+                            log.info("duplicate delivery skipped", extra={"message_id": message_id, "queue": queue})
+                            return
+                        await handler(body, uow)
+                        await uow.commit()
+        except PermanentError as err:
+            await _reject(message_id, f"refused: {err}")
+        except Exception as err:
+            runtime.metrics.requeued.labels(queue=queue).inc()
+            log.warning(
+                "handler failed (%s); returned to queue for redelivery",
+                type(err).__name__,
+                extra={"message_id": message_id, "queue": queue},
+            )
+            raise RejectMessage(requeue=True) from err
+
+    return queue

@@ -1,0 +1,90 @@
+"""Runs one service process: migrate, declare, consume, relay, serve HTTP, shut down gracefully.
+
+Shutdown order (SIGTERM/SIGINT): report not-ready → stop consuming and let in-flight
+handlers finish (FastStream's graceful timeout) → drain the outbox → close the
+publisher → stop HTTP → dispose the database → flush spans.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+import uvicorn
+
+from osame_chassis import migrations, telemetry
+from osame_chassis.asyncapi import document
+from osame_chassis.http import OpsApp
+from osame_chassis.logs import configure_logging
+from osame_chassis.messaging.topology import declare_dead_letter_queues, declare_exchanges
+from osame_chassis.runtime import ServiceRuntime, ServiceSpec
+
+log = logging.getLogger("osame.runner")
+
+
+def build_runtime(spec: ServiceSpec) -> ServiceRuntime:
+    settings = spec.settings
+    configure_logging(settings.service_name, settings.log_level, settings.log_json)
+    provider = telemetry.setup_tracing(settings.service_name) if settings.telemetry_enabled else None
+    runtime = ServiceRuntime(spec, provider)
+    if provider is not None:
+        telemetry.instrument_sqlalchemy(runtime.engine, provider)
+        telemetry.instrument_httpx(provider)
+    spec.register(runtime)
+    return runtime
+
+
+async def start(runtime: ServiceRuntime) -> None:
+    if runtime.settings.migrate_on_start:
+        await migrations.upgrade(runtime.engine, runtime.spec.migrations)
+    await runtime.publisher.connect()
+    await declare_exchanges(runtime.publisher, runtime.names)
+    await declare_dead_letter_queues(runtime.publisher, runtime.names, runtime.queues)
+    runtime.relay.start()
+    await runtime.broker.start()
+    runtime.ready = True
+
+
+async def stop(runtime: ServiceRuntime) -> None:
+    runtime.ready = False
+    await runtime.broker.stop()
+    await runtime.relay.stop(drain_timeout=runtime.settings.graceful_timeout)
+    await runtime.publisher.stop()
+    await runtime.engine.dispose()
+    if runtime.provider is not None:
+        runtime.provider.force_flush()
+        runtime.provider.shutdown()
+
+
+async def serve(spec: ServiceSpec) -> None:
+    runtime = build_runtime(spec)
+    settings = runtime.settings
+    consumed = {q: q.removeprefix(runtime.names.prefix).split(".", 1)[1] for q in runtime.queues}
+    ops = OpsApp(runtime, asyncapi=document(runtime.broker, spec.title or settings.service_name, consumed))
+    server = uvicorn.Server(
+        uvicorn.Config(ops, host=settings.http_host, port=settings.http_port, log_config=None, lifespan="off")
+    )
+    server.install_signal_handlers = lambda: None  # we own the signals
+
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stopping.set)
+
+    http_task = asyncio.create_task(server.serve(), name="http")
+    try:
+        await start(runtime)
+        log.info("started: %d queues, http on %s:%d", len(runtime.queues), settings.http_host, settings.http_port)
+        await stopping.wait()
+        log.info("stopping")
+    finally:
+        await stop(runtime)
+        server.should_exit = True
+        await http_task
+        log.info("stopped")
+
+
+def main(spec_factory) -> None:
+    """Console-script entry point: `spec_factory()` builds the ServiceSpec (composition root)."""
+    asyncio.run(serve(spec_factory()))

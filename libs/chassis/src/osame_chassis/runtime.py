@@ -1,0 +1,92 @@
+"""Everything one service process holds: settings, database, brokers, relay, telemetry, metrics.
+
+`ServiceSpec` is what a service's composition root provides; `ServiceRuntime` is built
+from it by `osame_chassis.runner`. There are two broker connections: one consumes
+(prefetch set on its channel), one publishes for the outbox relay (confirms on,
+returns raised), so the relay can still drain after consumers have stopped.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from faststream.rabbit import Channel, RabbitBroker
+from faststream.rabbit.opentelemetry import RabbitTelemetryMiddleware
+from faststream.rabbit.prometheus import RabbitPrometheusMiddleware
+from opentelemetry.sdk.trace import TracerProvider
+from prometheus_client import CollectorRegistry
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from osame_chassis.db import create_engine, is_sqlite, session_factory
+from osame_chassis.messaging.outbox import OutboxRelay
+from osame_chassis.messaging.topology import Names
+from osame_chassis.metrics import PlumbingMetrics
+from osame_chassis.settings import ServiceSettings
+from osame_chassis.uow import UnitOfWork
+
+Route = Callable[[dict], Awaitable[tuple[int, dict | list | str]]]
+
+
+@dataclass
+class ServiceSpec:
+    """A service's composition root hands this to the runner."""
+
+    settings: ServiceSettings
+    migrations: Path
+    register: Callable[[ServiceRuntime], None]
+    stats: Callable[[AsyncSession], Awaitable[dict[str, int]]] | None = None
+    title: str = ""
+    routes: dict[tuple[str, str], Callable[[ServiceRuntime], Route]] = field(default_factory=dict)
+
+
+def make_broker(
+    settings: ServiceSettings, provider: TracerProvider | None, registry: CollectorRegistry, *, role: str
+) -> RabbitBroker:
+    middlewares = []
+    if provider is not None:
+        middlewares.append(RabbitTelemetryMiddleware(tracer_provider=provider))
+    middlewares.append(
+        RabbitPrometheusMiddleware(registry=registry, app_name=f"osame-{settings.service_name}-{role}")
+    )
+    return RabbitBroker(
+        settings.amqp_url,
+        default_channel=Channel(
+            prefetch_count=settings.prefetch, publisher_confirms=True, on_return_raises=True
+        ),
+        graceful_timeout=settings.graceful_timeout,
+        middlewares=tuple(middlewares),
+        logger=logging.getLogger(f"osame.broker.{role}"),
+        log_level=logging.DEBUG,
+        app_id=f"osame-{settings.service_name}",
+    )
+
+
+class ServiceRuntime:
+    def __init__(self, spec: ServiceSpec, provider: TracerProvider | None):
+        self.spec = spec
+        self.settings = spec.settings
+        self.names = Names(self.settings.amqp_prefix)
+        self.provider = provider
+        self.registry = CollectorRegistry()
+        self.metrics = PlumbingMetrics(self.registry)
+        self.engine = create_engine(self.settings.effective_database_url)
+        self.sessions = session_factory(self.engine)
+        self.broker = make_broker(self.settings, provider, self.registry, role="consumer")
+        self.publisher = make_broker(self.settings, provider, self.registry, role="publisher")
+        self.relay = OutboxRelay(
+            self.sessions,
+            self.publisher,
+            self.names,
+            batch_size=self.settings.outbox_batch_size,
+            concurrency=self.settings.outbox_concurrency,
+            poll_interval=self.settings.outbox_poll_interval,
+            use_row_locks=not is_sqlite(self.settings.effective_database_url),
+        )
+        self.queues: list[str] = []
+        self.ready = False
+
+    def unit_of_work(self) -> UnitOfWork:
+        return UnitOfWork(self.sessions, self.names, on_commit=self.relay.wake)

@@ -1,0 +1,50 @@
+"""Unit of work over one service database: state change, outgoing events and inbox in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from osame_contracts.base import Message
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from osame_chassis.messaging import inbox, outbox
+from osame_chassis.messaging.topology import Names
+
+
+class UnitOfWork:
+    """`async with uow:` opens a transaction; `commit()` makes it durable; leaving without commit rolls back."""
+
+    session: AsyncSession
+
+    def __init__(self, sessions: async_sessionmaker, names: Names, on_commit: Callable[[], None] | None = None):
+        self._sessions = sessions
+        self._names = names
+        self._on_commit = on_commit
+        self._staged = 0
+
+    async def __aenter__(self) -> UnitOfWork:
+        self.session = self._sessions()
+        await self.session.begin()
+        self._staged = 0
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        try:
+            if self.session.in_transaction():
+                await self.session.rollback()
+        finally:
+            await self.session.close()
+
+    async def publish(self, message: Message) -> str:
+        """Stage an event or command in the outbox, in this transaction."""
+        self._staged += 1
+        return await outbox.stage(self.session, self._names, message)
+
+    async def claim(self, consumer: str, message_id: str) -> bool:
+        return await inbox.claim(self.session, consumer, message_id)
+
+    async def commit(self) -> None:
+        await self.session.commit()
+        if self._staged and self._on_commit is not None:
+            self._on_commit()
+        self._staged = 0

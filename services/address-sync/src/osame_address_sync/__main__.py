@@ -1,0 +1,13 @@
+"""`osame-address-sync` runs the service; `osame-address-sync migrate` only migrates its database."""
+
+from osame_chassis.cli import service_main
+
+from osame_address_sync.bootstrap import build_spec
+
+
+def main() -> None:
+    service_main(build_spec)
+
+
+if __name__ == "__main__":
+    main()

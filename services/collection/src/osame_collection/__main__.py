@@ -1,0 +1,13 @@
+"""`osame-collection` runs the service; `osame-collection migrate` only migrates its database."""
+
+from osame_chassis.cli import service_main
+
+from osame_collection.bootstrap import build_spec
+
+
+def main() -> None:
+    service_main(build_spec)
+
+
+if __name__ == "__main__":
+    main()

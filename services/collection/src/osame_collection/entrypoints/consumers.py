@@ -1,0 +1,18 @@
+"""FastStream subscriptions of collection: contract message → service-layer handler."""
+
+from __future__ import annotations
+
+from osame_chassis.messaging.consumer import subscribe
+from osame_chassis.runtime import ServiceRuntime
+from osame_contracts.messages import address_sync, gateway, receipts
+
+from osame_collection.service_layer import handlers
+
+
+def register(runtime: ServiceRuntime) -> None:
+    subscribe(runtime, receipts.AssessmentRecorded, handlers.project_assessment)
+    subscribe(runtime, receipts.ReceiptRecorded, handlers.note_receipt)
+    subscribe(runtime, receipts.InstallmentsSettled, handlers.project_installment_states)
+    subscribe(runtime, receipts.InstallmentsPartlyPaid, handlers.project_installment_states)
+    subscribe(runtime, address_sync.AddresseeChanged, handlers.apply_addressee_change)
+    subscribe(runtime, gateway.IncomeQueryRefused, handlers.record_query_refusal)

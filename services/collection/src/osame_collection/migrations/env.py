@@ -1,0 +1,7 @@
+"""Alembic environment of the collection service (its own database only)."""
+
+from osame_chassis.messaging.tables import plumbing_metadata
+from osame_chassis.migration_env import run
+from osame_collection.adapters.orm import metadata
+
+run([metadata, plumbing_metadata])

@@ -1,0 +1,1 @@
+"""Pure receipts rules: no I/O."""
