@@ -14,9 +14,13 @@ d = date.fromisoformat
         pytest.param("2023-08-31", ("2023-09-01", "2023-09-30"), id="min143-due-8/31-first-month-9/1..9/30"),
         pytest.param("2025-09-01", ("2025-09-02", "2025-10-01"), id="min143-due-9/1-first-month-9/2..10/1"),
         pytest.param("2025-01-31", ("2025-02-01", "2025-02-28"), id="min143-due-1/31-first-month-2/1..2/28"),
-        pytest.param("2024-01-31", ("2024-02-01", "2024-02-29"), id="min143-due-1/31-leap-first-month-2/1..2/29"),
+        pytest.param(
+            "2024-01-31", ("2024-02-01", "2024-02-29"), id="min143-due-1/31-leap-first-month-2/1..2/29"
+        ),
         pytest.param("2025-05-01", ("2025-05-02", "2025-06-01"), id="min143-due-5/1-first-month-5/2..6/1"),
-        pytest.param("2025-06-02", ("2025-06-03", "2025-07-02"), id="min143-shifted-due-6/2-ends-7/2-not-6/30"),
+        pytest.param(
+            "2025-06-02", ("2025-06-03", "2025-07-02"), id="min143-shifted-due-6/2-ends-7/2-not-6/30"
+        ),
     ],
 )
 def test_first_month_follows_civil_code_143(due, first_month):

@@ -7,7 +7,6 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-
 from osame_law.errors import ImplausibleDateError, InvalidInputError, LawError, RateNotAvailableError
 from osame_law.late_fee import LateFeePolicy, PartialPayment, compute_late_fee, recompute_after_reduction
 from osame_law.plausibility import DateWindow
@@ -18,12 +17,17 @@ d = date.fromisoformat
 
 
 def seg_tuples(result):
-    return [(s.start.isoformat(), s.end.isoformat(), s.days, str(s.rate), s.base, s.yen) for s in result.segments]
+    return [
+        (s.start.isoformat(), s.end.isoformat(), s.days, str(s.rate), s.base, s.yen) for s in result.segments
+    ]
 
 
 CASES = [
     pytest.param(
-        100_000, "2025-06-30", "2026-02-10", [],
+        100_000,
+        "2025-06-30",
+        "2026-02-10",
+        [],
         [
             ("2025-07-01", "2025-07-31", 31, "2.4", 100_000, 203),
             ("2025-08-01", "2025-12-31", 153, "8.7", 100_000, 3646),
@@ -33,7 +37,10 @@ CASES = [
         id="fusoku3-2-segment-spans-new-year-8.7-then-9.1",
     ),
     pytest.param(
-        1_000_000, "2023-11-30", "2024-12-31", [],
+        1_000_000,
+        "2023-11-30",
+        "2024-12-31",
+        [],
         [
             ("2023-12-01", "2023-12-31", 31, "2.4", 1_000_000, 2038),
             ("2024-01-01", "2024-12-31", 366, "8.7", 1_000_000, 87238),
@@ -42,7 +49,10 @@ CASES = [
         id="s45-law13-art25-leap-year-366-days-over-365",
     ),
     pytest.param(
-        300_000, "2025-06-30", "2026-01-20", [("2025-09-10", 100_000)],
+        300_000,
+        "2025-06-30",
+        "2026-01-20",
+        [("2025-09-10", 100_000)],
         [
             ("2025-07-01", "2025-07-31", 31, "2.4", 300_000, 611),
             ("2025-08-01", "2025-09-10", 41, "8.7", 300_000, 2931),
@@ -53,13 +63,19 @@ CASES = [
         id="rules-10.1-partial-payment-lowers-base-from-day-after",
     ),
     pytest.param(
-        250_500, "2025-06-30", "2025-07-31", [("2025-06-20", 100_000)],
+        250_500,
+        "2025-06-30",
+        "2025-07-31",
+        [("2025-06-20", 100_000)],
         [("2025-07-01", "2025-07-31", 31, "2.4", 150_000, 305)],
         0,
         id="rules-10.1-payment-before-due-lowers-whole-period-under-1000-zero",
     ),
     pytest.param(
-        50_500, "2025-06-30", "2025-12-31", [("2025-07-15", 49_000)],
+        50_500,
+        "2025-06-30",
+        "2025-12-31",
+        [("2025-07-15", 49_000)],
         [
             ("2025-07-01", "2025-07-15", 15, "2.4", 50_000, 49),
             ("2025-07-16", "2025-07-31", 16, "2.4", 0, 0),
@@ -69,7 +85,10 @@ CASES = [
         id="ho20-4-2-2-remaining-under-2000-after-partial-payment-no-charge",
     ),
     pytest.param(
-        1_999, "2025-06-30", "2026-06-30", [],
+        1_999,
+        "2025-06-30",
+        "2026-06-30",
+        [],
         [
             ("2025-07-01", "2025-07-31", 31, "2.4", 0, 0),
             ("2025-08-01", "2025-12-31", 153, "8.7", 0, 0),
@@ -79,13 +98,19 @@ CASES = [
         id="rules-1.8-ho20-4-2-2-tax-1999-no-late-fee",
     ),
     pytest.param(
-        10_500, "2025-06-30", "2025-07-20", [("2025-07-10", 300)],
+        10_500,
+        "2025-06-30",
+        "2025-07-20",
+        [("2025-07-10", 300)],
         [("2025-07-01", "2025-07-20", 20, "2.4", 10_000, 13)],
         0,
         id="rules-10.1-payment-not-changing-floored-base-keeps-one-segment",
     ),
     pytest.param(
-        200_000, "2023-06-30", "2025-03-31", [],
+        200_000,
+        "2023-06-30",
+        "2025-03-31",
+        [],
         [
             ("2023-07-01", "2023-07-31", 31, "2.4", 200_000, 407),
             ("2023-08-01", "2023-12-31", 153, "8.7", 200_000, 7293),
@@ -96,7 +121,10 @@ CASES = [
         id="rules-1.8-period-crossing-two-year-boundaries",
     ),
     pytest.param(
-        100_000, "2024-01-31", "2024-03-10", [],
+        100_000,
+        "2024-01-31",
+        "2024-03-10",
+        [],
         [
             ("2024-02-01", "2024-02-29", 29, "2.4", 100_000, 190),
             ("2024-03-01", "2024-03-10", 10, "8.7", 100_000, 238),
@@ -105,7 +133,10 @@ CASES = [
         id="rules-1.8-due-1/31-leap-year-first-month-2/1-2/29",
     ),
     pytest.param(
-        1_000_000, "2025-05-31", "2025-07-03", [],
+        1_000_000,
+        "2025-05-31",
+        "2025-07-03",
+        [],
         [
             ("2025-06-03", "2025-07-02", 30, "2.4", 1_000_000, 1972),
             ("2025-07-03", "2025-07-03", 1, "8.7", 1_000_000, 238),
@@ -114,7 +145,10 @@ CASES = [
         id="ho20-5-2-shifted-due-6/2-first-month-ends-7/2",
     ),
     pytest.param(
-        1_000_000, "2026-01-30", "2026-03-02", [],
+        1_000_000,
+        "2026-01-30",
+        "2026-03-02",
+        [],
         [
             ("2026-01-31", "2026-02-28", 29, "2.8", 1_000_000, 2224),
             ("2026-03-01", "2026-03-02", 2, "9.1", 1_000_000, 498),
@@ -162,7 +196,9 @@ def test_rei6_18_1_3_unshifted_due_date_policy():
 
 def test_first_tier_months_configurable_for_premiums():
     policy = LateFeePolicy(first_tier_months=3)
-    result = compute_late_fee(principal_tax=100_000, due_date=d("2025-06-30"), paid_on=d("2025-10-31"), policy=policy)
+    result = compute_late_fee(
+        principal_tax=100_000, due_date=d("2025-06-30"), paid_on=d("2025-10-31"), policy=policy
+    )
     assert seg_tuples(result) == [
         ("2025-07-01", "2025-09-30", 92, "2.4", 100_000, 604),
         ("2025-10-01", "2025-10-31", 31, "8.7", 100_000, 738),
@@ -172,7 +208,9 @@ def test_first_tier_months_configurable_for_premiums():
 
 
 def two_thousand_yen_one_year_late(convention):
-    rates = DEFAULT_RATES.with_rows(RateRow(2027, 2027, Decimal("2.8"), Decimal("9.1"), Decimal("1.3"), None, "test"))
+    rates = DEFAULT_RATES.with_rows(
+        RateRow(2027, 2027, Decimal("2.8"), Decimal("9.1"), Decimal("1.3"), None, "test")
+    )
     return compute_late_fee(
         principal_tax=2_000,
         due_date=d("2026-01-05"),
@@ -219,7 +257,9 @@ def test_segment_rounding_convention_near_100_yen_boundary(convention, unrounded
     [
         pytest.param({"paid_on": d("2091-01-01")}, ImplausibleDateError, id="F3-year-2091"),
         pytest.param({"paid_on": d("2028-03-10")}, ImplausibleDateError, id="F3-reiwa-01-typed-as-reiwa-10"),
-        pytest.param({"paid_on": d("2024-07-10")}, ImplausibleDateError, id="F4-calculation-date-previous-year"),
+        pytest.param(
+            {"paid_on": d("2024-07-10")}, ImplausibleDateError, id="F4-calculation-date-previous-year"
+        ),
         pytest.param({"due_date": d("1999-06-30")}, ImplausibleDateError, id="due-before-window"),
         pytest.param(
             {"partial_payments": [PartialPayment(d("2025-12-01"), 1_000)]},
@@ -250,25 +290,41 @@ def test_refuses_bad_input(kwargs, error):
 def test_configurable_window():
     window = DateWindow(d("2025-01-01"), d("2025-12-31"))
     with pytest.raises(ImplausibleDateError, match="2026-01-05"):
-        compute_late_fee(principal_tax=100_000, due_date=d("2025-06-30"), paid_on=d("2026-01-05"), window=window)
+        compute_late_fee(
+            principal_tax=100_000, due_date=d("2025-06-30"), paid_on=d("2026-01-05"), window=window
+        )
 
 
 def test_year_missing_from_rates_inside_a_wider_window():
     window = DateWindow(d("2025-01-01"), d("2027-12-31"))
     with pytest.raises(RateNotAvailableError, match="2027"):
-        compute_late_fee(principal_tax=100_000, due_date=d("2026-06-30"), paid_on=d("2027-02-01"), window=window)
+        compute_late_fee(
+            principal_tax=100_000, due_date=d("2026-06-30"), paid_on=d("2027-02-01"), window=window
+        )
 
 
 @pytest.mark.parametrize(
     ("reduced", "payments", "expected_paid_on", "late_fee"),
     [
-        pytest.param(60_000, [("2025-12-10", 100_000)], "2025-12-10", 2400, id="rules-1.6-reduction-recompute-on-new-tax"),
         pytest.param(
-            40_000, [("2025-08-10", 50_000), ("2025-12-10", 50_000)], "2025-08-10", 0,
+            60_000,
+            [("2025-12-10", 100_000)],
+            "2025-12-10",
+            2000,
+            id="rules-1.6-reduction-recompute-on-new-tax",
+        ),
+        pytest.param(
+            40_000,
+            [("2025-08-10", 50_000), ("2025-12-10", 50_000)],
+            "2025-08-10",
+            0,
             id="rules-1.6-reduction-paid-in-full-by-first-payment",
         ),
         pytest.param(
-            80_000, [("2025-08-10", 50_000), ("2025-12-10", 50_000)], "2025-12-10", 1800,
+            80_000,
+            [("2025-08-10", 50_000), ("2025-12-10", 50_000)],
+            "2025-12-10",
+            1200,
             id="rules-1.6-reduction-with-partial-payment",
         ),
         pytest.param(30_000, [("2025-06-20", 100_000)], None, 0, id="rules-1.6-reduction-paid-before-due"),
@@ -286,6 +342,9 @@ def test_reduction_recomputes_from_the_start(reduced, payments, expected_paid_on
         assert result.segments[-1].end == d(expected_paid_on)
         applied = [PartialPayment(d(p), a) for p, a in payments if d(p) < d(expected_paid_on)]
         direct = compute_late_fee(
-            principal_tax=reduced, due_date=d("2025-06-30"), paid_on=d(expected_paid_on), partial_payments=applied
+            principal_tax=reduced,
+            due_date=d("2025-06-30"),
+            paid_on=d(expected_paid_on),
+            partial_payments=applied,
         )
         assert result == direct

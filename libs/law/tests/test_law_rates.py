@@ -60,7 +60,9 @@ def test_adding_a_year_is_a_data_change():
         pytest.param(
             RateRow(2030, 2030, Decimal("2"), Decimal("14.7"), Decimal("1"), None, ""), id="high-above-14.6"
         ),
-        pytest.param(RateRow(2026, 2026, Decimal("2"), Decimal("9"), Decimal("1"), None, ""), id="duplicate-year"),
+        pytest.param(
+            RateRow(2026, 2026, Decimal("2"), Decimal("9"), Decimal("1"), None, ""), id="duplicate-year"
+        ),
     ],
 )
 def test_bad_rows_are_refused(row):

@@ -1,0 +1,100 @@
+"""督促 deadline, day-10 rule and 督促手数料 (法329, 330, 331①一; domain-rules §3, §10.4)."""
+
+from datetime import date
+
+import pytest
+from osame_law.demand_notice import (
+    TAKAOKA_DEMAND_FEE,
+    DemandFeeRule,
+    DemandFeeSchedule,
+    day10_date,
+    demand_notice_deadline,
+    earliest_seizure_date,
+    is_issued_in_time,
+)
+from osame_law.errors import InvalidInputError, RateNotAvailableError
+
+d = date.fromisoformat
+
+
+@pytest.mark.parametrize(
+    ("due", "deadline"),
+    [
+        pytest.param("2025-06-30", "2025-07-20", id="ho329-within-20-days-after-due"),
+        pytest.param("2025-05-31", "2025-06-22", id="ho329-counted-from-shifted-due-6/2"),
+        pytest.param("2025-12-25", "2026-01-14", id="ho329-across-new-year"),
+    ],
+)
+def test_demand_notice_deadline(due, deadline):
+    assert demand_notice_deadline(d(due)) == d(deadline)
+
+
+def test_late_notice_reported_not_refused():
+    assert is_issued_in_time(d("2025-06-30"), d("2025-07-20"))
+    assert not is_issued_in_time(d("2025-06-30"), d("2025-07-21"))
+
+
+@pytest.mark.parametrize(
+    ("issued", "day10", "seizure"),
+    [
+        pytest.param("2025-10-01", "2025-10-11", "2025-10-12", id="ho331-1-i-rules-10.4-issued-10/1"),
+        pytest.param("2025-12-25", "2026-01-04", "2026-01-05", id="ho331-1-i-across-new-year"),
+    ],
+)
+def test_day10_rule(issued, day10, seizure):
+    assert day10_date(d(issued)) == d(day10)
+    assert earliest_seizure_date(d(issued)) == d(seizure)
+
+
+@pytest.mark.parametrize(
+    ("schedule", "issued", "fee"),
+    [
+        pytest.param(TAKAOKA_DEMAND_FEE, "2025-07-10", 100, id="ho330-takaoka-100-yen"),
+        pytest.param(
+            DemandFeeSchedule(
+                "高萩市", (DemandFeeRule(d("2021-04-01"), 100), DemandFeeRule(d("2015-04-01"), 80))
+            ),
+            "2021-03-31",
+            80,
+            id="ho330-takahagi-80-before-2021-04",
+        ),
+        pytest.param(
+            DemandFeeSchedule(
+                "高萩市", (DemandFeeRule(d("2015-04-01"), 80), DemandFeeRule(d("2021-04-01"), 100))
+            ),
+            "2021-04-01",
+            100,
+            id="ho330-takahagi-100-from-2021-04",
+        ),
+        pytest.param(
+            DemandFeeSchedule(
+                "東根市", (DemandFeeRule(d("2015-04-01"), 70), DemandFeeRule(d("2025-04-01"), 0))
+            ),
+            "2025-04-01",
+            0,
+            id="ho330-higashine-abolished-zero-fee",
+        ),
+    ],
+)
+def test_demand_fee_by_issue_date(schedule, issued, fee):
+    assert schedule.fee_on(d(issued)) == fee
+
+
+def test_demand_fee_before_first_rule_raises():
+    with pytest.raises(RateNotAvailableError, match="高岡市"):
+        TAKAOKA_DEMAND_FEE.fee_on(d("2020-01-10"))
+
+
+@pytest.mark.parametrize(
+    "rules",
+    [
+        pytest.param((), id="empty"),
+        pytest.param((DemandFeeRule(d("2020-01-01"), -100),), id="negative-fee"),
+        pytest.param(
+            (DemandFeeRule(d("2020-01-01"), 100), DemandFeeRule(d("2020-01-01"), 80)), id="same-date"
+        ),
+    ],
+)
+def test_bad_schedules(rules):
+    with pytest.raises(InvalidInputError):
+        DemandFeeSchedule("x", rules)

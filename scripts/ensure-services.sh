@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Make sure the local RabbitMQ and PostgreSQL are up (start them if they are installed but down).
+# Used by ./osame and .ci/run. Prints what it did; exits non-zero if a service cannot be reached.
+set -uo pipefail
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && exec 3>&- ; }
+
+wait_port() {  # name port seconds
+  local i
+  for ((i = 0; i < $3 * 5; i++)); do port_open "$2" && return 0; sleep 0.2; done
+  echo "ensure-services: $1 is not listening on 127.0.0.1:$2" >&2
+  return 1
+}
+
+need_pg=1; need_rabbit=1
+case "${1:-all}" in rabbitmq) need_pg=0 ;; postgres) need_rabbit=0 ;; esac
+
+if [ "$need_pg" = 1 ] && ! port_open 5432; then
+  if command -v pg_ctlcluster >/dev/null 2>&1; then
+    echo "ensure-services: starting PostgreSQL"
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start || true
+  fi
+  wait_port PostgreSQL 5432 60 || exit 1
+fi
+
+if [ "$need_rabbit" = 1 ] && ! port_open 5672; then
+  if command -v rabbitmq-server >/dev/null 2>&1; then
+    echo "ensure-services: starting RabbitMQ"
+    rabbitmq-server -detached || true
+  fi
+  wait_port RabbitMQ 5672 120 || exit 1
+fi
+exit 0
