@@ -8,6 +8,7 @@ only where the compose plugin is installed.
 from __future__ import annotations
 
 import base64
+import importlib.util
 import json
 import re
 import shutil
@@ -471,7 +472,9 @@ def _run_ottl(statements: list[str], attributes: dict[str, str]) -> dict[str, st
     ("signal", "context"),
     [("trace_statements", "span"), ("trace_statements", "spanevent"), ("log_statements", "log")],
 )
-def test_collector_drops_personal_data_keys(collector_config: dict[str, Any], signal: str, context: str) -> None:
+def test_collector_drops_personal_data_keys(
+    collector_config: dict[str, Any], signal: str, context: str
+) -> None:
     transform = collector_config["processors"]["transform/drop_personal_data"]
     groups = [g for g in transform[signal] if g["context"] == context]
     assert groups, f"no {context} statements in transform/drop_personal_data"
@@ -530,3 +533,30 @@ def test_rabbitmq_definitions_declare_the_exchanges() -> None:
         assert args.get("x-dead-letter-strategy") == "at-least-once"
         assert args.get("x-overflow") == "reject-publish"
         assert isinstance(args.get("x-delivery-limit"), int)
+
+
+def test_rabbitmq_definitions_are_up_to_date() -> None:
+    spec = importlib.util.spec_from_file_location(
+        "osame_deploy_generate_definitions", RABBITMQ_DEFINITIONS.parent / "generate_definitions.py"
+    )
+    assert spec and spec.loader
+    generator = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generator)
+    expected = generator.render(generator.build_definitions())
+    assert RABBITMQ_DEFINITIONS.read_text(encoding="utf-8") == expected, (
+        "deploy/rabbitmq/definitions.json is stale: "
+        "uv run python deploy/rabbitmq/generate_definitions.py > deploy/rabbitmq/definitions.json"
+    )
+
+
+def test_rabbitmq_definitions_give_every_work_queue_a_bound_dlq() -> None:
+    definitions = json.loads(RABBITMQ_DEFINITIONS.read_text(encoding="utf-8"))
+    queues = {q["name"] for q in definitions["queues"]}
+    work_queues = {q for q in queues if not q.endswith(".dlq")}
+    assert work_queues, "no work queues in the definitions"
+    dlx_bindings = {
+        (b["destination"], b["routing_key"]) for b in definitions["bindings"] if b["source"] == "osame.dlx"
+    }
+    for queue in work_queues:
+        assert f"{queue}.dlq" in queues, f"{queue} has no DLQ"
+        assert (f"{queue}.dlq", queue) in dlx_bindings, f"{queue}.dlq is not bound to osame.dlx"

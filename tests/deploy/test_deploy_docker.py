@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 import yaml
@@ -223,7 +223,7 @@ def probe() -> ModuleType:
 
 
 class _Handler(BaseHTTPRequestHandler):
-    statuses = {"/healthz": 200, "/readyz": 503}
+    statuses: ClassVar[dict[str, int]] = {"/healthz": 200, "/readyz": 503}
 
     def do_GET(self) -> None:
         status = self.statuses.get(self.path, 404)

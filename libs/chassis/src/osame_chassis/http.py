@@ -10,9 +10,10 @@ import logging
 from typing import TYPE_CHECKING
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 
 from osame_chassis.messaging.outbox import pending_count
+from osame_chassis.messaging.tables import inbox, outbox
 
 if TYPE_CHECKING:
     from osame_chassis.runtime import ServiceRuntime
@@ -66,7 +67,15 @@ class OpsApp:
 
     async def _stats(self) -> dict:
         async with self.runtime.sessions() as session:
-            out = {"outbox_pending": await pending_count(session)}
+            out = {
+                "outbox_pending": await pending_count(session),
+                "messages_published": (
+                    await session.execute(
+                        select(func.count()).select_from(outbox).where(outbox.c.published_at.is_not(None))
+                    )
+                ).scalar_one(),
+                "messages_consumed": (await session.execute(select(func.count()).select_from(inbox))).scalar_one(),
+            }
             if self.runtime.spec.stats is not None:
                 out.update(await self.runtime.spec.stats(session))
         out["outbox_published_by_this_process"] = self.runtime.relay.published_total

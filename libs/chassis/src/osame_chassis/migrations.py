@@ -6,7 +6,10 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+MIGRATION_LOCK_KEY = 0x05A3E  # any constant; each service has its own database
 
 
 def alembic_config(script_location: Path, url: str) -> Config:
@@ -26,4 +29,7 @@ async def upgrade(engine: AsyncEngine, script_location: Path, revision: str = "h
         command.upgrade(config, revision)
 
     async with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Replicas starting together: one migrates, the others wait here and then find it at head.
+            await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
         await connection.run_sync(_run)

@@ -1,4 +1,4 @@
-"""`osame-intermediate-server-gw` runs the service; `osame-intermediate-server-gw migrate` only migrates its database."""
+"""`osame-gateway` runs the service; `osame-gateway migrate` only migrates its database."""
 
 from osame_chassis.cli import service_main
 

@@ -71,7 +71,7 @@ def subscribe(runtime: ServiceRuntime, model: type[Message], handler: Handler) -
         try:
             async for attempt in AsyncRetrying(
                 stop=stop_after_attempt(settings.handler_retry_attempts),
-                wait=wait_exponential_jitter(initial=0.05, max=1.0),
+                wait=wait_exponential_jitter(multiplier=0.05, max=1.0),
                 retry=retry_if_not_exception_type(PermanentError),
                 reraise=True,
             ):

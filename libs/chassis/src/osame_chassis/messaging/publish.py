@@ -2,7 +2,8 @@
 
 Persistent delivery, a stable `message_id` (the outbox row's), a `message_type`
 (the routing key), publisher confirms, and unroutable messages raised as errors
-(the broker's channel is opened with `on_return_raises=True`).
+(the broker's channel is opened with `on_return_raises=True`). `exchange=None` is the
+default exchange, where the routing key names one queue (used to replay a dead letter).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ class PublishFailed(RuntimeError):
 async def publish(
     broker: RabbitBroker,
     *,
-    exchange: RabbitExchange,
+    exchange: RabbitExchange | None,
     routing_key: str,
     body: bytes,
     message_id: str,

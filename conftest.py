@@ -1,0 +1,123 @@
+"""Shared test fixtures: the real RabbitMQ and PostgreSQL, isolated per test run.
+
+URLs come from OSAME_TEST_AMQP_URL / OSAME_TEST_DATABASE_URL (set by `./osame test` and CI).
+Without them the local defaults are tried, then testcontainers where a Docker engine
+exists; otherwise tests that need the service are skipped with the reason.
+Each run gets its own broker name prefix and its own PostgreSQL databases, dropped at the end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import socket
+import uuid
+from urllib.parse import urlparse
+
+import pytest
+
+RUN_ID = uuid.uuid4().hex[:8]
+_counter = itertools.count(1)
+
+
+def _reachable(url: str, default_port: int) -> bool:
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or default_port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def _container_url(kind: str):
+    try:
+        if kind == "amqp":
+            from testcontainers.community.rabbitmq import RabbitMqContainer
+
+            container = RabbitMqContainer("rabbitmq:3.13-management").start()
+            url = (f"amqp://{container.username}:{container.password}@{container.get_container_host_ip()}:"
+                   f"{container.get_exposed_port(container.port)}/")
+        else:
+            from testcontainers.community.postgres import PostgresContainer
+
+            container = PostgresContainer("postgres:16-alpine").start()
+            url = container.get_connection_url(driver=None)
+        return container, url
+    except Exception as exc:  # docker.errors.DockerException where there is no engine
+        return None, f"{type(exc).__name__}"
+
+
+def _service_url(env: str, default: str, port: int, kind: str):
+    url = os.environ.get(env)
+    if url:
+        return None, url
+    if _reachable(default, port):
+        return None, default
+    container, url_or_reason = _container_url(kind)
+    if container is None:
+        pytest.skip(f"no {kind} service: set {env} (testcontainers: {url_or_reason})")
+    return container, url_or_reason
+
+
+@pytest.fixture(scope="session")
+def amqp_url():
+    container, url = _service_url("OSAME_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/", 5672, "amqp")
+    yield url
+    if container is not None:
+        container.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_server_url():
+    container, url = _service_url(
+        "OSAME_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres", 5432, "postgres"
+    )
+    yield url
+    if container is not None:
+        container.stop()
+
+
+@pytest.fixture
+def broker_prefix(amqp_url):
+    """A fresh broker name prefix; every queue and exchange under it is deleted afterwards."""
+    from osame_cli.bus import connect
+    from osame_contracts.topology import COMMANDS_EXCHANGE, DEAD_LETTER_EXCHANGE, EVENTS_EXCHANGE, all_queues
+
+    prefix = f"t{RUN_ID}-{next(_counter)}."
+    yield prefix
+
+    async def cleanup():
+        async with connect(amqp_url, prefix) as bus:
+            queues = [prefix + q for q in all_queues()] + [prefix + q for q in _EXTRA_QUEUES]
+            await bus.delete(queues + [q + ".dlq" for q in queues],
+                             [prefix + e for e in (EVENTS_EXCHANGE, COMMANDS_EXCHANGE, DEAD_LETTER_EXCHANGE)])
+
+    asyncio.run(cleanup())
+
+
+# Queue names (without prefix) used by test-only consumers, removed with the prefix.
+_EXTRA_QUEUES: list[str] = []
+
+
+@pytest.fixture
+def extra_queues():
+    return _EXTRA_QUEUES
+
+
+@pytest.fixture
+def pg_databases(pg_server_url):
+    """Factory: `pg_databases(n)` → n fresh PostgreSQL database URLs (asyncpg), dropped afterwards."""
+    from osame_cli.pgadmin import create_databases, drop_databases
+
+    created: list[str] = []
+
+    def make(count: int = 1) -> list[str]:
+        names = [f"osame_t{RUN_ID}_{next(_counter)}" for _ in range(count)]
+        urls = asyncio.run(create_databases(pg_server_url, names))
+        created.extend(names)
+        return list(urls.values())
+
+    yield make
+    if created:
+        asyncio.run(drop_databases(pg_server_url, created))
