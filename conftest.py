@@ -24,7 +24,9 @@ _counter = itertools.count(1)
 def _reachable(url: str, default_port: int) -> bool:
     parsed = urlparse(url)
     try:
-        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or default_port), timeout=2):
+        with socket.create_connection(
+            (parsed.hostname or "127.0.0.1", parsed.port or default_port), timeout=2
+        ):
             return True
     except OSError:
         return False
@@ -36,8 +38,10 @@ def _container_url(kind: str):
             from testcontainers.community.rabbitmq import RabbitMqContainer
 
             container = RabbitMqContainer("rabbitmq:3.13-management").start()
-            url = (f"amqp://{container.username}:{container.password}@{container.get_container_host_ip()}:"
-                   f"{container.get_exposed_port(container.port)}/")
+            url = (
+                f"amqp://{container.username}:{container.password}@{container.get_container_host_ip()}:"
+                f"{container.get_exposed_port(container.port)}/"
+            )
         else:
             from testcontainers.community.postgres import PostgresContainer
 
@@ -90,8 +94,10 @@ def broker_prefix(amqp_url):
     async def cleanup():
         async with connect(amqp_url, prefix) as bus:
             queues = [prefix + q for q in all_queues()] + [prefix + q for q in _EXTRA_QUEUES]
-            await bus.delete(queues + [q + ".dlq" for q in queues],
-                             [prefix + e for e in (EVENTS_EXCHANGE, COMMANDS_EXCHANGE, DEAD_LETTER_EXCHANGE)])
+            await bus.delete(
+                queues + [q + ".dlq" for q in queues],
+                [prefix + e for e in (EVENTS_EXCHANGE, COMMANDS_EXCHANGE, DEAD_LETTER_EXCHANGE)],
+            )
 
     asyncio.run(cleanup())
 

@@ -60,3 +60,9 @@ def test_money_is_integer_yen():
             paid_on=dt.date(2026, 5, 1),
             booked_on=dt.date(2026, 5, 1),
         )
+
+
+def test_committed_field_reference_matches_models():
+    from osame_contracts.reference import DOC_PATH, render
+
+    assert DOC_PATH.read_text(encoding="utf-8") == render(), "run `uv run osame contracts schemas` and commit"

@@ -6,7 +6,6 @@ import asyncio
 import uuid
 
 import pytest
-
 from osame_chassis.otlp_sink import OtlpSink
 from osame_cli.bus import connect
 from osame_cli.pgadmin import create_databases, drop_databases
@@ -23,8 +22,11 @@ def e2e(amqp_url, pg_server_url, tmp_path_factory):
     sink = OtlpSink(free_port())
     sink.start()
     stack = Stack(
-        amqp_url=amqp_url, prefix=prefix, work_dir=tmp_path_factory.mktemp("e2e"),
-        database_urls=dict(zip(SERVICES, urls.values(), strict=True)), otlp_endpoint=sink.endpoint,
+        amqp_url=amqp_url,
+        prefix=prefix,
+        work_dir=tmp_path_factory.mktemp("e2e"),
+        database_urls=dict(zip(SERVICES, urls.values(), strict=True)),
+        otlp_endpoint=sink.endpoint,
     )
     stack.start(timeout=90)
     stack.sink = sink
@@ -36,8 +38,10 @@ def e2e(amqp_url, pg_server_url, tmp_path_factory):
     async def cleanup():
         async with connect(amqp_url, prefix) as bus:
             queues = [prefix + q for q in all_queues()]
-            await bus.delete(queues + [q + ".dlq" for q in queues],
-                             [prefix + e for e in (EVENTS_EXCHANGE, COMMANDS_EXCHANGE, DEAD_LETTER_EXCHANGE)])
+            await bus.delete(
+                queues + [q + ".dlq" for q in queues],
+                [prefix + e for e in (EVENTS_EXCHANGE, COMMANDS_EXCHANGE, DEAD_LETTER_EXCHANGE)],
+            )
         await drop_databases(pg_server_url, names)
 
     asyncio.run(cleanup())

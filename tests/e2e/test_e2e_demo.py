@@ -15,10 +15,17 @@ def test_demo_runs_a_day_and_prints_the_summary(amqp_url, tmp_path):
     env = {**os.environ, "OSAME_AMQP_URL": amqp_url}
     result = subprocess.run(
         [sys.executable, "-m", "osame_cli.main", "demo", "--households", "12", "--work-dir", str(tmp_path)],
-        env=env, capture_output=True, text=True, timeout=300, check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     out = result.stdout
     assert result.returncode == 0, out + result.stderr
     assert "Demo day settled" in out
     assert "spans per service" in out and "osame-receipts" in out and "osame-refunds" in out
-    assert "exit codes: receipts=0, refunds=0, collection=0, address-sync=0, intermediate-server-gw=0" in out.replace("\n", "")
+    assert (
+        "exit codes: receipts=0, refunds=0, collection=0, address-sync=0, intermediate-server-gw=0"
+        in out.replace("\n", "")
+    )

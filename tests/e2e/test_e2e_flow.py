@@ -10,14 +10,13 @@ import pytest
 from faststream.rabbit.opentelemetry import RabbitTelemetryMiddleware
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
-from sqlalchemy import text
-
 from osame_chassis.db import create_engine
 from osame_cli import dlq
 from osame_cli.bus import connect
 from osame_cli.city import build_city
 from osame_cli.settle import wait_settled
 from osame_contracts.messages import collection as collection_msgs
+from sqlalchemy import text
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 
@@ -37,39 +36,63 @@ async def test_a_day_of_payments_flows_through_all_services_in_one_trace(e2e):
     provider = TracerProvider()
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
-    provider.add_span_processor(SimpleSpanProcessor(OTLPSpanExporter(endpoint=e2e.sink.endpoint + "/v1/traces")))
+    provider.add_span_processor(
+        SimpleSpanProcessor(OTLPSpanExporter(endpoint=e2e.sink.endpoint + "/v1/traces"))
+    )
     tracer = provider.get_tracer("e2e")
-    async with connect(e2e.services["receipts"].env["OSAME_AMQP_URL"], e2e.prefix,
-                       middlewares=(RabbitTelemetryMiddleware(tracer_provider=provider),)) as bus:
+    async with connect(
+        e2e.services["receipts"].env["OSAME_AMQP_URL"],
+        e2e.prefix,
+        middlewares=(RabbitTelemetryMiddleware(tracer_provider=provider),),
+    ) as bus:
         for message in [*city.addressees, *city.assessments]:
             await bus.send(message)
-        await wait_settled(e2e, bus, lambda s: s["receipts"]["notices"] == len(city.assessments)
-                           and s["collection"]["addressees"] == len(city.addressees))
+        await wait_settled(
+            e2e,
+            bus,
+            lambda s: (
+                s["receipts"]["notices"] == len(city.assessments)
+                and s["collection"]["addressees"] == len(city.addressees)
+            ),
+        )
         with tracer.start_as_current_span("e2e.payment") as span:
             trace_id = format(span.get_span_context().trace_id, "032x")
             await bus.send(city.traced_receipt)
         await asyncio.gather(*(bus.send(r) for r in city.receipts if r is not city.traced_receipt))
-        await wait_settled(e2e, bus, lambda s: s["receipts"]["receipts"] == exp.receipts
-                           and s["refunds"]["overpayments"] == exp.overpayments)
+        await wait_settled(
+            e2e,
+            bus,
+            lambda s: (
+                s["receipts"]["receipts"] == exp.receipts and s["refunds"]["overpayments"] == exp.overpayments
+            ),
+        )
 
     # receipts: every payment once, the stray one unmatched, the duplicate ignored; money conserved.
     [(count, total, applied, overpaid)] = await query(
-        e2e, "receipts", "SELECT count(*), sum(amount), sum(applied), sum(overpaid) FROM receipts")
+        e2e, "receipts", "SELECT count(*), sum(amount), sum(applied), sum(overpaid) FROM receipts"
+    )
     assert count == exp.receipts and total == exp.receipts_yen
     [(unmatched,)] = await query(e2e, "receipts", "SELECT count(*) FROM receipts WHERE NOT matched")
     assert unmatched == exp.unmatched
     assert total == applied + overpaid + 12_300  # the unmatched receipt is held, not applied
-    ledger = dict(await query(
-        e2e, "receipts", "SELECT notice_number || '/' || installment_no, paid FROM installments"))
+    ledger = dict(
+        await query(e2e, "receipts", "SELECT notice_number || '/' || installment_no, paid FROM installments")
+    )
 
     # collection: its projection agrees with the ledger installment by installment.
-    projected = dict(await query(
-        e2e, "collection", "SELECT notice_number || '/' || installment_no, paid FROM installments"))
+    projected = dict(
+        await query(
+            e2e, "collection", "SELECT notice_number || '/' || installment_no, paid FROM installments"
+        )
+    )
     assert projected == ledger
-    [(paid_count,)] = await query(e2e, "collection", "SELECT count(*) FROM installments WHERE status = 'paid'")
+    [(paid_count,)] = await query(
+        e2e, "collection", "SELECT count(*) FROM installments WHERE status = 'paid'"
+    )
     assert paid_count == exp.settled
     [(receipt_days,)] = await query(
-        e2e, "collection", "SELECT count(*) FROM installments WHERE last_receipt_on IS NOT NULL")
+        e2e, "collection", "SELECT count(*) FROM installments WHERE last_receipt_on IS NOT NULL"
+    )
     assert receipt_days == exp.settled + exp.partly_paid
 
     # refunds: the overpayments receipts detected, same ids and yen.
@@ -82,7 +105,8 @@ async def test_a_day_of_payments_flows_through_all_services_in_one_trace(e2e):
     [(copies,)] = await query(e2e, "collection", "SELECT count(*) FROM addressees")
     assert addressees == copies == len(city.addressees)
     [(protected_with_address,)] = await query(
-        e2e, "collection", "SELECT count(*) FROM addressees WHERE protected AND address <> ''")
+        e2e, "collection", "SELECT count(*) FROM addressees WHERE protected AND address <> ''"
+    )
     assert protected_with_address == 0
 
     # One trace links the payment across at least three services.
@@ -95,16 +119,28 @@ async def test_a_day_of_payments_flows_through_all_services_in_one_trace(e2e):
 async def test_income_query_is_refused_recorded_and_reported_back(e2e):
     query_id = "q-0001"
     async with connect(e2e.services["receipts"].env["OSAME_AMQP_URL"], e2e.prefix) as bus:
-        await bus.send(collection_msgs.IncomeQueryRequested(
-            query_id=query_id, addressee_id="100003", affair="local_tax_assessment_collection",
-            item=collection_msgs.InformationItem.INCOME, fiscal_year=2026, purpose="財産調査",
-            staff_user="staff-17", requested_on=dt.date(2026, 7, 1),
-        ))
+        await bus.send(
+            collection_msgs.IncomeQueryRequested(
+                query_id=query_id,
+                addressee_id="100003",
+                affair="local_tax_assessment_collection",
+                item=collection_msgs.InformationItem.INCOME,
+                fiscal_year=2026,
+                purpose="財産調査",
+                staff_user="staff-17",
+                requested_on=dt.date(2026, 7, 1),
+            )
+        )
         await wait_settled(e2e, bus, lambda s: s["collection"]["asset_inquiries"] >= 1, timeout=60)
     [(outcome, reason)] = await query(
-        e2e, "intermediate-server-gw", f"SELECT outcome, reason FROM query_records WHERE query_id = '{query_id}'")
+        e2e,
+        "intermediate-server-gw",
+        f"SELECT outcome, reason FROM query_records WHERE query_id = '{query_id}'",
+    )
     assert (outcome, reason) == ("refused", "not_on_permitted_query_list")
-    [(status,)] = await query(e2e, "collection", f"SELECT status FROM asset_inquiries WHERE query_id = '{query_id}'")
+    [(status,)] = await query(
+        e2e, "collection", f"SELECT status FROM asset_inquiries WHERE query_id = '{query_id}'"
+    )
     assert status == "refused"
 
 
@@ -115,20 +151,42 @@ FAKE_NAME = "漏洩試験 花子"
 async def test_personal_data_in_an_invalid_message_reaches_neither_spans_nor_logs(e2e):
     bodies = {
         # 個人番号 must never travel in an addressee update: an extra field fails validation.
-        "address-sync": ("osame.commands", "address-sync.addressee.upsert.v1", {
-            "addressee_id": "100001", "version": 9, "name": FAKE_NAME, "address": "高岡市", "my_number": FAKE_MY_NUMBER,
-        }),
+        "address-sync": (
+            "osame.commands",
+            "address-sync.addressee.upsert.v1",
+            {
+                "addressee_id": "100001",
+                "version": 9,
+                "name": FAKE_NAME,
+                "address": "高岡市",
+                "my_number": FAKE_MY_NUMBER,
+            },
+        ),
         # A channel key carrying a name and a number violates its pattern.
-        "receipts": ("osame.commands", "receipts.receipt.record.v1", {
-            "channel": "counter", "channel_key": f"{FAKE_NAME}{FAKE_MY_NUMBER}", "notice_number": "R1",
-            "installment_no": 1, "amount": 1000, "paid_on": "2026-07-01", "booked_on": "2026-07-01",
-        }),
+        "receipts": (
+            "osame.commands",
+            "receipts.receipt.record.v1",
+            {
+                "channel": "counter",
+                "channel_key": f"{FAKE_NAME}{FAKE_MY_NUMBER}",
+                "notice_number": "R1",
+                "installment_no": 1,
+                "amount": 1000,
+                "paid_on": "2026-07-01",
+                "booked_on": "2026-07-01",
+            },
+        ),
     }
     async with connect(e2e.services["receipts"].env["OSAME_AMQP_URL"], e2e.prefix) as bus:
         for exchange, routing_key, body in bodies.values():
             exchange_obj = bus.names.commands() if exchange == "osame.commands" else bus.names.events()
-            await bus.send_raw(json.dumps(body, ensure_ascii=False).encode(), exchange=exchange_obj,
-                               routing_key=routing_key, message_id=f"pii-{routing_key}", message_type=routing_key)
+            await bus.send_raw(
+                json.dumps(body, ensure_ascii=False).encode(),
+                exchange=exchange_obj,
+                routing_key=routing_key,
+                message_id=f"pii-{routing_key}",
+                message_type=routing_key,
+            )
         for service, (_, routing_key, _) in bodies.items():
             queue = f"{service}.{routing_key}"
             for _ in range(100):
@@ -140,7 +198,9 @@ async def test_personal_data_in_an_invalid_message_reaches_neither_spans_nor_log
     await asyncio.sleep(2.0)  # span batches flush every 0.5 s
 
     exported = json.dumps([s.__dict__ for s in e2e.sink.snapshot()], ensure_ascii=False, default=str)
-    rejected_spans = [s for s in e2e.sink.snapshot() if s.attributes.get("messaging.message.id", "").startswith("pii-")]
+    rejected_spans = [
+        s for s in e2e.sink.snapshot() if s.attributes.get("messaging.message.id", "").startswith("pii-")
+    ]
     assert rejected_spans, "the rejected deliveries were traced"
     logs = "".join(p.log_path.read_text(encoding="utf-8") for p in e2e.services.values())
     assert "rejected to DLQ" in logs

@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from osame_contracts.base import Kind
 from osame_contracts.registry import REGISTRY
 from osame_contracts.topology import SERVICES, SUBSCRIPTIONS

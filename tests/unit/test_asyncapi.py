@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib
 
 import pytest
-
 from osame_chassis.cli import asyncapi_document
 from osame_contracts.topology import SUBSCRIPTIONS, queue_name
 

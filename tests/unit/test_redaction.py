@@ -9,7 +9,6 @@ import pytest
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-
 from osame_chassis.logs import JsonFormatter, ScrubFilter
 from osame_chassis.redaction import scrub_attributes, scrub_text
 from osame_chassis.telemetry import RedactingSpanExporter
@@ -31,9 +30,20 @@ def test_scrub_text(text, expected):
 
 
 def test_only_allow_listed_attributes_survive():
-    out = scrub_attributes({"messaging.message.id": "abc", "osame.channel": "counter", "user.name": "山田",
-                            "addressee.address": "高岡市", "db.statement": "SELECT 1 -- 123456789018"})
-    assert out == {"messaging.message.id": "abc", "osame.channel": "counter", "db.statement": "SELECT 1 -- [redacted]"}
+    out = scrub_attributes(
+        {
+            "messaging.message.id": "abc",
+            "osame.channel": "counter",
+            "user.name": "山田",
+            "addressee.address": "高岡市",
+            "db.statement": "SELECT 1 -- 123456789018",
+        }
+    )
+    assert out == {
+        "messaging.message.id": "abc",
+        "osame.channel": "counter",
+        "db.statement": "SELECT 1 -- [redacted]",
+    }
 
 
 def test_exported_spans_lose_exception_messages_and_personal_attributes():

@@ -42,5 +42,7 @@ def write_all(directory: Path = SCHEMA_DIR) -> list[Path]:
 
 
 if __name__ == "__main__":
+    from osame_contracts.reference import write as write_reference
+
     paths = write_all(Path(sys.argv[1]) if len(sys.argv) > 1 else SCHEMA_DIR)
-    print(f"wrote {len(paths)} schemas")
+    print(f"wrote {len(paths)} schemas and {write_reference()}")

@@ -36,6 +36,7 @@ SUBSCRIPTIONS: dict[str, tuple[type[Message], ...]] = {
     "intermediate-server-gw": (collection.IncomeQueryRequested,),
 }
 
+
 def exchange_for(model: type[Message]) -> str:
     return COMMANDS_EXCHANGE if model.kind is Kind.COMMAND else EVENTS_EXCHANGE
 

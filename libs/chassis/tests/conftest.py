@@ -11,16 +11,14 @@ import time
 from pathlib import Path
 
 import pytest
-
-from sqlalchemy import Column, Integer, MetaData, String, Table, func, select, update
-from sqlalchemy.dialects import postgresql
-
 from osame_chassis import runner
 from osame_chassis.messaging.consumer import subscribe
 from osame_chassis.messaging.tables import inbox, outbox, plumbing_metadata
 from osame_chassis.runtime import ServiceRuntime, ServiceSpec
 from osame_chassis.settings import ServiceSettings
 from osame_contracts.messages import address_sync
+from sqlalchemy import Column, Integer, MetaData, String, Table, func, select, update
+from sqlalchemy.dialects import postgresql
 
 metadata = MetaData()
 applied = Table(
@@ -31,10 +29,17 @@ applied = Table(
 )
 
 
-def changed(addressee_id: str = "100001", version: int = 1, name: str = "試験 太郎") -> address_sync.AddresseeChanged:
+def changed(
+    addressee_id: str = "100001", version: int = 1, name: str = "試験 太郎"
+) -> address_sync.AddresseeChanged:
     return address_sync.AddresseeChanged(
-        addressee_id=addressee_id, version=version, name=name, name_kana="シケン タロウ", postal_code="933-0000",
-        address="富山県高岡市試験町1番1号", protected=False,
+        addressee_id=addressee_id,
+        version=version,
+        name=name,
+        name_kana="シケン タロウ",
+        postal_code="933-0000",
+        address="富山県高岡市試験町1番1号",
+        protected=False,
     )
 
 
@@ -47,11 +52,27 @@ async def count_applied(event: address_sync.AddresseeChanged, uow) -> None:
 class Harness:
     """Build with a database URL and broker settings; `await start()` / `await stop()`."""
 
-    def __init__(self, name: str, database_url: str, amqp_url: str, prefix: str, *, handler=None,
-                 consume: bool = True, **settings):
+    def __init__(
+        self,
+        name: str,
+        database_url: str,
+        amqp_url: str,
+        prefix: str,
+        *,
+        handler=None,
+        consume: bool = True,
+        **settings,
+    ):
         self.settings = ServiceSettings(
-            service_name=name, database_url=database_url, amqp_url=amqp_url, amqp_prefix=prefix,
-            migrate_on_start=False, telemetry_enabled=False, http_port=0, outbox_poll_interval=0.05, **settings,
+            service_name=name,
+            database_url=database_url,
+            amqp_url=amqp_url,
+            amqp_prefix=prefix,
+            migrate_on_start=False,
+            telemetry_enabled=False,
+            http_port=0,
+            outbox_poll_interval=0.05,
+            **settings,
         )
         self.calls = 0
         self._handler = handler
@@ -86,7 +107,9 @@ class Harness:
 
     async def times_applied(self, addressee_id: str) -> int:
         async with self.runtime.sessions() as s:
-            value = (await s.execute(select(applied.c.times).where(applied.c.addressee_id == addressee_id))).scalar()
+            value = (
+                await s.execute(select(applied.c.times).where(applied.c.addressee_id == addressee_id))
+            ).scalar()
             return value or 0
 
     async def inbox_rows(self) -> int:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from osame_chassis.ids import new_id
 from osame_chassis.messaging.outbox import OutboxRelay
 from osame_cli import dlq
@@ -53,16 +52,22 @@ async def test_always_failing_message_reaches_dlq_after_delivery_limit(make_harn
     assert await consumer.times_applied("200002") == 0
 
 
-async def test_invalid_body_is_rejected_to_dlq_at_once_and_can_be_replayed(make_harness, amqp_url, broker_prefix):
+async def test_invalid_body_is_rejected_to_dlq_at_once_and_can_be_replayed(
+    make_harness, amqp_url, broker_prefix
+):
     consumer = await make_harness()
     queue = consumer.runtime.queues[0]
     async with connect(amqp_url, broker_prefix) as bus:
         body = json.loads(changed("200003").model_dump_json())
         body["version"] = 0  # violates the contract (version >= 1)
         message_id = new_id()
-        await bus.send_raw(json.dumps(body).encode(), exchange=bus.names.events(),
-                           routing_key="address-sync.addressee.changed.v1", message_id=message_id,
-                           message_type="address-sync.addressee.changed.v1")
+        await bus.send_raw(
+            json.dumps(body).encode(),
+            exchange=bus.names.events(),
+            routing_key="address-sync.addressee.changed.v1",
+            message_id=message_id,
+            message_type="address-sync.addressee.changed.v1",
+        )
         short = queue.removeprefix(broker_prefix)
         await eventually(lambda: _dlq_depth(bus, short))
         dead = await dlq.inspect(bus, short)
@@ -105,3 +110,38 @@ async def test_relay_crash_after_publish_republishes_same_message_id_and_consume
     assert consumer.calls == 1
     assert await consumer.inbox_rows() == 1
     assert message_id
+
+
+async def test_unroutable_event_is_an_error_and_does_not_hold_back_the_others(make_harness):
+    from datetime import UTC, datetime
+
+    from osame_chassis.messaging.publish import PublishFailed
+    from osame_chassis.messaging.tables import outbox
+
+    consumer = await make_harness("chassis-consumer")
+    producer = await make_harness("chassis-producer", consume=False)
+    await producer.runtime.relay.stop(drain_timeout=0)
+    async with producer.runtime.sessions() as session, session.begin():
+        await session.execute(
+            outbox.insert().values(
+                message_id=new_id(),
+                exchange=producer.runtime.names.events().name,
+                routing_key="nobody.listens.here.v1",
+                message_type="nobody.listens.here.v1",
+                payload=b"{}",
+                headers={},
+                created_at=datetime.now(UTC),
+                attempts=0,
+            )
+        )
+    async with producer.runtime.unit_of_work() as uow:
+        await uow.publish(changed("200005"))
+        await uow.commit()
+
+    relay = OutboxRelay(producer.runtime.sessions, producer.runtime.publisher, producer.runtime.names)
+    assert await relay.run_once() == 1  # the routable one went out; the unroutable one was not marked
+    await eventually(lambda: consumer.times_applied("200005"))
+    assert await producer.outbox_unpublished() == 1
+    with pytest.raises(PublishFailed):
+        await relay.run_once()  # only the unroutable row is left: the relay reports it and backs off
+    assert await producer.outbox_unpublished() == 1

@@ -15,13 +15,12 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from faststream.rabbit import TestRabbitBroker
+from osame_address_sync.adapters import orm
+from osame_address_sync.bootstrap import AddressSyncSettings, build_spec
 from osame_chassis.messaging.tables import inbox, outbox, plumbing_metadata
 from osame_chassis.migrations import upgrade
 from osame_chassis.runtime import ServiceRuntime
 from sqlalchemy import func, inspect, select, text
-
-from osame_address_sync.adapters import orm
-from osame_address_sync.bootstrap import AddressSyncSettings, build_spec
 
 
 class Service:
@@ -29,7 +28,9 @@ class Service:
 
     def __init__(self, database_url: str):
         spec = build_spec()
-        settings = AddressSyncSettings(database_url=database_url, telemetry_enabled=False, amqp_prefix="test.")
+        settings = AddressSyncSettings(
+            database_url=database_url, telemetry_enabled=False, amqp_prefix="test."
+        )
         self.spec = dataclasses.replace(spec, settings=settings)
         self.runtime = ServiceRuntime(self.spec, provider=None)
 
@@ -63,8 +64,15 @@ class Service:
     async def inbox_count(self) -> int:
         return await self.count(inbox)
 
-    async def deliver(self, broker, message, *, message_id: str | None = None, message_type: str | None = None,
-                      body: bytes | None = None) -> str:
+    async def deliver(
+        self,
+        broker,
+        message,
+        *,
+        message_id: str | None = None,
+        message_type: str | None = None,
+        body: bytes | None = None,
+    ) -> str:
         """Publish a contract message the way the outbox relay does (exchange, key, id, type)."""
         message_id = message_id or str(uuid.uuid4())
         await broker.publish(
@@ -97,7 +105,9 @@ class Service:
 
         def snapshot(connection):
             inspector = inspect(connection)
-            return {t: [c["name"] for c in inspector.get_columns(t)] for t in sorted(inspector.get_table_names())}
+            return {
+                t: [c["name"] for c in inspector.get_columns(t)] for t in sorted(inspector.get_table_names())
+            }
 
         async with self.runtime.engine.connect() as conn:
             head = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar_one()

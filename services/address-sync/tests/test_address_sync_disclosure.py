@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from osame_address_sync.domain.disclosure import disclosable_address, is_newer
 
 ADDRESS = "富山県高岡市試験町1番1号"

@@ -18,10 +18,9 @@ from faststream.rabbit import TestRabbitBroker
 from osame_chassis.messaging.tables import inbox, outbox, plumbing_metadata
 from osame_chassis.migrations import upgrade
 from osame_chassis.runtime import ServiceRuntime
-from sqlalchemy import func, inspect, select, text
-
 from osame_collection.adapters import orm
 from osame_collection.bootstrap import CollectionSettings, build_spec
+from sqlalchemy import func, inspect, select, text
 
 
 class Service:
@@ -63,8 +62,15 @@ class Service:
     async def inbox_count(self) -> int:
         return await self.count(inbox)
 
-    async def deliver(self, broker, message, *, message_id: str | None = None, message_type: str | None = None,
-                      body: bytes | None = None) -> str:
+    async def deliver(
+        self,
+        broker,
+        message,
+        *,
+        message_id: str | None = None,
+        message_type: str | None = None,
+        body: bytes | None = None,
+    ) -> str:
         """Publish a contract message the way the outbox relay does (exchange, key, id, type)."""
         message_id = message_id or str(uuid.uuid4())
         await broker.publish(
@@ -97,7 +103,9 @@ class Service:
 
         def snapshot(connection):
             inspector = inspect(connection)
-            return {t: [c["name"] for c in inspector.get_columns(t)] for t in sorted(inspector.get_table_names())}
+            return {
+                t: [c["name"] for c in inspector.get_columns(t)] for t in sorted(inspector.get_table_names())
+            }
 
         async with self.runtime.engine.connect() as conn:
             head = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar_one()

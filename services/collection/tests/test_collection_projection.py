@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from osame_collection.domain.projection import InstallmentStatus, is_newer, status_for
 
 

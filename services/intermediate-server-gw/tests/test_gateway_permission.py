@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from osame_contracts.messages.collection import InformationItem
-
 from osame_gateway.domain.permission import NOT_PERMITTED, refusal_reason
 
 AFFAIR = "local_tax_assessment_collection"

@@ -6,7 +6,6 @@ import datetime as dt
 
 import pytest
 from osame_contracts.messages import address_sync, receipts, taxation
-
 from osame_receipts.adapters import orm
 from osame_receipts.service_layer import handlers
 
@@ -20,48 +19,87 @@ PARTLY = receipts.InstallmentsPartlyPaid.routing_key
 OVERPAID = receipts.OverpaymentDetected.routing_key
 
 
-def assessment(revision=1, installments=((1, 10_000, D(2026, 6, 30)),), *, changed=False,
-               assessed_on=D(2026, 6, 1), notice=NOTICE):
+def assessment(
+    revision=1,
+    installments=((1, 10_000, D(2026, 6, 30)),),
+    *,
+    changed=False,
+    assessed_on=D(2026, 6, 1),
+    notice=NOTICE,
+):
     model = taxation.AssessmentChanged if changed else taxation.AssessmentRegistered
     return model(
-        addressee_id=ADDRESSEE, notice_number=notice, fiscal_year=2026, tax_year=2026,
-        tax_item=taxation.TaxItem.RESIDENT_TAX, revision=revision, assessed_on=assessed_on,
-        installments=[taxation.AssessedInstallment(installment_no=n, principal_tax=p, due_date=d)
-                      for n, p, d in installments],
+        addressee_id=ADDRESSEE,
+        notice_number=notice,
+        fiscal_year=2026,
+        tax_year=2026,
+        tax_item=taxation.TaxItem.RESIDENT_TAX,
+        revision=revision,
+        assessed_on=assessed_on,
+        installments=[
+            taxation.AssessedInstallment(installment_no=n, principal_tax=p, due_date=d)
+            for n, p, d in installments
+        ],
     )
 
 
-def receipt(amount=10_000, key="cvs-0001", *, installment_no=1, notice=NOTICE, preliminary=False,
-            channel=receipts.Channel.CONVENIENCE_STORE, paid_on=D(2026, 6, 20), booked_on=D(2026, 6, 23)):
+def receipt(
+    amount=10_000,
+    key="cvs-0001",
+    *,
+    installment_no=1,
+    notice=NOTICE,
+    preliminary=False,
+    channel=receipts.Channel.CONVENIENCE_STORE,
+    paid_on=D(2026, 6, 20),
+    booked_on=D(2026, 6, 23),
+):
     return receipts.RecordReceipt(
-        channel=channel, channel_key=key, notice_number=notice, installment_no=installment_no, amount=amount,
-        paid_on=paid_on, booked_on=booked_on, preliminary=preliminary,
+        channel=channel,
+        channel_key=key,
+        notice_number=notice,
+        installment_no=installment_no,
+        amount=amount,
+        paid_on=paid_on,
+        booked_on=booked_on,
+        preliminary=preliminary,
     )
 
 
 def addressee(version, protected=False, deceased_on=None):
     return address_sync.AddresseeChanged(
-        addressee_id=ADDRESSEE, version=version, name="試験 太郎", name_kana="シケン タロウ",
-        postal_code="" if protected else "933-0000", address="" if protected else "富山県高岡市試験町1番1号",
-        protected=protected, deceased_on=deceased_on,
+        addressee_id=ADDRESSEE,
+        version=version,
+        name="試験 太郎",
+        name_kana="シケン タロウ",
+        postal_code="" if protected else "933-0000",
+        address="" if protected else "富山県高岡市試験町1番1号",
+        protected=protected,
+        deceased_on=deceased_on,
     )
 
 
 async def test_registered_assessment_is_stored_with_history_and_published(service):
-    await service.handle(handlers.record_assessment, assessment(
-        installments=((1, 10_000, D(2026, 6, 30)), (2, 9_000, D(2026, 10, 31)))))
+    await service.handle(
+        handlers.record_assessment,
+        assessment(installments=((1, 10_000, D(2026, 6, 30)), (2, 9_000, D(2026, 10, 31)))),
+    )
 
     notice = await service.one(orm.notices)
     assert (notice["revision"], notice["ledger_version"], notice["addressee_id"]) == (1, 1, ADDRESSEE)
     rows = await service.rows(orm.installments)
-    assert [(r["installment_no"], r["principal_tax"], r["statutory_due_date"], r["due_date"], r["paid"])
-            for r in rows] == [
+    assert [
+        (r["installment_no"], r["principal_tax"], r["statutory_due_date"], r["due_date"], r["paid"])
+        for r in rows
+    ] == [
         (1, 10_000, D(2026, 6, 30), D(2026, 6, 30), 0),
         (2, 9_000, D(2026, 10, 31), D(2026, 11, 2), 0),  # Saturday → next business day
     ]
     history = await service.rows(orm.assessment_history)
     assert [(h["revision"], h["kind"], h["installment_no"], h["due_date"]) for h in history] == [
-        (1, "registered", 1, D(2026, 6, 30)), (1, "registered", 2, D(2026, 11, 2))]
+        (1, "registered", 1, D(2026, 6, 30)),
+        (1, "registered", 2, D(2026, 11, 2)),
+    ]
 
     [(key, body)] = await service.events()
     assert key == RECORDED
@@ -89,28 +127,42 @@ async def test_due_date_on_closed_day_is_shifted(service, statutory, effective):
 @pytest.mark.parametrize("stale_revision", [pytest.param(1, id="older"), pytest.param(2, id="same")])
 async def test_stale_revision_is_ignored(service, stale_revision):
     await service.handle(handlers.record_assessment, assessment(revision=2))
-    before = (await service.rows(orm.installments), await service.count(orm.assessment_history),
-              await service.events())
+    before = (
+        await service.rows(orm.installments),
+        await service.count(orm.assessment_history),
+        await service.events(),
+    )
 
-    await service.handle(handlers.record_assessment, assessment(
-        revision=stale_revision, changed=True, installments=((1, 3_000, D(2026, 6, 30)),)))
+    await service.handle(
+        handlers.record_assessment,
+        assessment(revision=stale_revision, changed=True, installments=((1, 3_000, D(2026, 6, 30)),)),
+    )
 
-    assert (await service.rows(orm.installments), await service.count(orm.assessment_history),
-            await service.events()) == before
+    assert (
+        await service.rows(orm.installments),
+        await service.count(orm.assessment_history),
+        await service.events(),
+    ) == before
     assert (await service.one(orm.notices))["ledger_version"] == 1
 
 
 async def test_newer_revision_changes_the_ledger_and_keeps_history(service):
     await service.handle(handlers.record_assessment, assessment())
-    await service.handle(handlers.record_assessment, assessment(
-        revision=2, changed=True, assessed_on=D(2026, 7, 1), installments=((1, 12_000, D(2026, 6, 30)),)))
+    await service.handle(
+        handlers.record_assessment,
+        assessment(
+            revision=2, changed=True, assessed_on=D(2026, 7, 1), installments=((1, 12_000, D(2026, 6, 30)),)
+        ),
+    )
 
     notice = await service.one(orm.notices)
     assert (notice["revision"], notice["ledger_version"]) == (2, 2)
     assert (await service.one(orm.installments))["principal_tax"] == 12_000
     history = await service.rows(orm.assessment_history)
     assert [(h["revision"], h["kind"], h["principal_tax"]) for h in history] == [
-        (1, "registered", 10_000), (2, "changed", 12_000)]
+        (1, "registered", 10_000),
+        (2, "changed", 12_000),
+    ]
     events = await service.events()
     assert [k for k, _ in events] == [RECORDED, RECORDED]
     assert events[1][1]["ledger_version"] == 2
@@ -131,27 +183,57 @@ async def test_receipt_is_reconciled_and_published(service, amount, applied, ove
     assert (await service.one(orm.installments))["paid"] == paid
     assert (await service.one(orm.notices))["ledger_version"] == 2
     row = await service.one(orm.receipts)
-    assert (row["receipt_id"], row["amount"], row["applied"], row["overpaid"], row["matched"],
-            row["preliminary"]) == (receipt_id, amount, applied, overpaid, True, False)
+    assert (
+        row["receipt_id"],
+        row["amount"],
+        row["applied"],
+        row["overpaid"],
+        row["matched"],
+        row["preliminary"],
+    ) == (receipt_id, amount, applied, overpaid, True, False)
 
     events = (await service.events())[1:]  # after the AssessmentRecorded
     assert [k for k, _ in events] == keys
     recorded = events[0][1]
-    assert (recorded["receipt_id"], recorded["amount"], recorded["applied"], recorded["overpaid"],
-            recorded["paid_on"], recorded["booked_on"], recorded["preliminary"]) == (
-        receipt_id, amount, applied, overpaid, "2026-06-20", "2026-06-23", False)
+    assert (
+        recorded["receipt_id"],
+        recorded["amount"],
+        recorded["applied"],
+        recorded["overpaid"],
+        recorded["paid_on"],
+        recorded["booked_on"],
+        recorded["preliminary"],
+    ) == (receipt_id, amount, applied, overpaid, "2026-06-20", "2026-06-23", False)
     [state] = events[1][1]["items"]
     assert state == {
-        "addressee_id": ADDRESSEE, "notice_number": NOTICE, "installment_no": 1, "principal_tax": 10_000,
-        "paid": paid, "remaining": 10_000 - paid, "last_paid_on": "2026-06-20", "ledger_version": 2,
+        "addressee_id": ADDRESSEE,
+        "notice_number": NOTICE,
+        "installment_no": 1,
+        "tax_item": "resident_tax",
+        "fiscal_year": 2026,
+        "due_date": state["due_date"],
+        "principal_tax": 10_000,
+        "paid": paid,
+        "remaining": 10_000 - paid,
+        "last_paid_on": "2026-06-20",
+        "ledger_version": 2,
     }
     overpayments = await service.rows(orm.overpayments)
     if overpaid:
         [event] = [b for k, b in events if k == OVERPAID]
         [stored] = overpayments
-        assert (event["overpayment_id"], event["amount"], event["cause"], event["arose_on"], event["paid_on"]) == (
-            stored["overpayment_id"], overpaid, "erroneous_payment", "2026-06-23", "2026-06-20")
-        assert (stored["receipt_id"], stored["amount"], stored["cause"]) == (receipt_id, overpaid, "erroneous_payment")
+        assert (
+            event["overpayment_id"],
+            event["amount"],
+            event["cause"],
+            event["arose_on"],
+            event["paid_on"],
+        ) == (stored["overpayment_id"], overpaid, "erroneous_payment", "2026-06-23", "2026-06-20")
+        assert (stored["receipt_id"], stored["amount"], stored["cause"]) == (
+            receipt_id,
+            overpaid,
+            "erroneous_payment",
+        )
     else:
         assert overpayments == []
 
@@ -166,7 +248,11 @@ async def test_second_partial_receipt_settles_the_installment(service):
     assert [k for k, _ in events] == [RECORDED, RECEIPT, PARTLY, RECEIPT, SETTLED]
     [state] = events[-1][1]["items"]
     assert (state["paid"], state["remaining"], state["ledger_version"], state["last_paid_on"]) == (
-        10_000, 0, 3, "2026-06-25")
+        10_000,
+        0,
+        3,
+        "2026-06-25",
+    )
 
 
 async def test_duplicate_channel_key_is_a_no_op(service):
@@ -185,8 +271,12 @@ async def test_duplicate_channel_key_is_a_no_op(service):
 async def test_same_key_on_another_channel_is_another_receipt(service):
     await service.handle(handlers.record_assessment, assessment())
     await service.handle(handlers.record_receipt, receipt(4_000, "k-1"))
-    assert await service.handle(handlers.record_receipt, receipt(
-        1_000, "k-1", channel=receipts.Channel.BANK_COUNTER)) is not None
+    assert (
+        await service.handle(
+            handlers.record_receipt, receipt(1_000, "k-1", channel=receipts.Channel.BANK_COUNTER)
+        )
+        is not None
+    )
     assert await service.count(orm.receipts) == 2
     assert (await service.one(orm.installments))["paid"] == 5_000
 
@@ -199,12 +289,18 @@ async def test_unmatched_receipt_is_kept_without_events(service, notice, install
     await service.handle(handlers.record_assessment, assessment())
     events = await service.events()
 
-    receipt_id = await service.handle(handlers.record_receipt, receipt(
-        4_000, notice=notice, installment_no=installment_no))
+    receipt_id = await service.handle(
+        handlers.record_receipt, receipt(4_000, notice=notice, installment_no=installment_no)
+    )
 
     row = await service.one(orm.receipts)
     assert (row["receipt_id"], row["matched"], row["applied"], row["overpaid"], row["amount"]) == (
-        receipt_id, False, 0, 0, 4_000)
+        receipt_id,
+        False,
+        0,
+        0,
+        4_000,
+    )
     assert await service.events() == events
     assert (await service.one(orm.installments))["paid"] == 0
 
@@ -216,15 +312,17 @@ async def test_preliminary_receipt_is_stored_but_not_applied(service):
     receipt_id = await service.handle(handlers.record_receipt, receipt(10_000, preliminary=True))
 
     row = await service.one(orm.receipts)
-    assert (row["receipt_id"], row["preliminary"], row["matched"], row["applied"]) == (receipt_id, True, True, 0)
+    assert (row["receipt_id"], row["preliminary"], row["matched"], row["applied"]) == (
+        receipt_id,
+        True,
+        True,
+        0,
+    )
     assert (await service.one(orm.installments))["paid"] == 0
     assert (await service.one(orm.notices))["ledger_version"] == 1
     assert await service.events() == events
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG receipts.record_receipt: a 確報 carrying the same (channel, channel_key) as its 速報 is dropped "
-    "as a duplicate by receipt_exists(), so the payment is never applied (the installment stays unpaid)."))
 async def test_final_receipt_after_its_preliminary_is_applied(service):
     await service.handle(handlers.record_assessment, assessment())
     await service.handle(handlers.record_receipt, receipt(10_000, "cvs-77", preliminary=True))
@@ -235,46 +333,61 @@ async def test_final_receipt_after_its_preliminary_is_applied(service):
 async def test_reduction_below_paid_becomes_reassessment_overpayment(service):
     await service.handle(handlers.record_assessment, assessment())
     await service.handle(handlers.record_receipt, receipt(10_000))
-    await service.handle(handlers.record_assessment, assessment(
-        revision=2, changed=True, assessed_on=D(2026, 9, 1), installments=((1, 6_000, D(2026, 6, 30)),)))
+    await service.handle(
+        handlers.record_assessment,
+        assessment(
+            revision=2, changed=True, assessed_on=D(2026, 9, 1), installments=((1, 6_000, D(2026, 6, 30)),)
+        ),
+    )
 
     inst = await service.one(orm.installments)
     assert (inst["principal_tax"], inst["paid"]) == (6_000, 6_000)
     stored = await service.one(orm.overpayments)
     assert (stored["amount"], stored["cause"], stored["receipt_id"], stored["arose_on"]) == (
-        4_000, "reassessment", None, D(2026, 9, 1))
+        4_000,
+        "reassessment",
+        None,
+        D(2026, 9, 1),
+    )
 
     events = await service.events()
     assert [k for k, _ in events] == [RECORDED, RECEIPT, SETTLED, OVERPAID, RECORDED]
     overpayment = events[3][1]
-    assert (overpayment["overpayment_id"], overpayment["amount"], overpayment["cause"],
-            overpayment["arose_on"], overpayment["installment_no"]) == (
-        stored["overpayment_id"], 4_000, "reassessment", "2026-09-01", 1)
+    assert (
+        overpayment["overpayment_id"],
+        overpayment["amount"],
+        overpayment["cause"],
+        overpayment["arose_on"],
+        overpayment["installment_no"],
+    ) == (stored["overpayment_id"], 4_000, "reassessment", "2026-09-01", 1)
     recorded = events[4][1]
     assert recorded["ledger_version"] == 3
     assert recorded["installments"] == [
-        {"installment_no": 1, "principal_tax": 6_000, "due_date": "2026-06-30", "paid": 6_000}]
+        {"installment_no": 1, "principal_tax": 6_000, "due_date": "2026-06-30", "paid": 6_000}
+    ]
 
 
 async def test_reduction_above_paid_creates_no_overpayment(service):
     await service.handle(handlers.record_assessment, assessment())
     await service.handle(handlers.record_receipt, receipt(4_000))
-    await service.handle(handlers.record_assessment, assessment(
-        revision=2, changed=True, installments=((1, 6_000, D(2026, 6, 30)),)))
+    await service.handle(
+        handlers.record_assessment,
+        assessment(revision=2, changed=True, installments=((1, 6_000, D(2026, 6, 30)),)),
+    )
     assert (await service.one(orm.installments))["paid"] == 4_000
     assert await service.rows(orm.overpayments) == []
     assert OVERPAID not in [k for k, _ in await service.events()]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG receipts.record_assessment: the 減額更正 OverpaymentDetected carries paid_on=assessed_on, not the "
-    "領収日 of the payment; refunds needs the payment date for REASSESSMENT (法17条の4①一: payment + 1 day, "
-    "see osame_law.refund_interest), so 還付加算金 would start months late (incident F1)."))
 async def test_reassessment_overpayment_carries_the_payment_date(service):
     await service.handle(handlers.record_assessment, assessment())
     await service.handle(handlers.record_receipt, receipt(10_000, paid_on=D(2026, 6, 20)))
-    await service.handle(handlers.record_assessment, assessment(
-        revision=2, changed=True, assessed_on=D(2026, 9, 1), installments=((1, 6_000, D(2026, 6, 30)),)))
+    await service.handle(
+        handlers.record_assessment,
+        assessment(
+            revision=2, changed=True, assessed_on=D(2026, 9, 1), installments=((1, 6_000, D(2026, 6, 30)),)
+        ),
+    )
     [overpayment] = [b for k, b in await service.events() if k == OVERPAID]
     assert overpayment["paid_on"] == "2026-06-20"
 

@@ -35,9 +35,9 @@ class AddresseeChanged(Event):
 
     addressee_id: AddresseeId
     version: int = Field(ge=1)
-    name: str
-    name_kana: str
-    postal_code: str
-    address: str = Field(description="Empty when protected (支援措置)")
+    name: str = Field(max_length=100)
+    name_kana: str = Field(max_length=200)
+    postal_code: str = Field(max_length=8)
+    address: str = Field(max_length=200, description="Empty when protected (支援措置)")
     protected: bool
     deceased_on: dt.date | None = None

@@ -21,9 +21,11 @@ class IncomeQueryRequested(Event):
 
     routing_key = "collection.income-query.requested.v1"
 
-    query_id: str
+    query_id: str = Field(min_length=1, max_length=36)
     addressee_id: AddresseeId
-    affair: str = Field(description="事務: e.g. 'local_tax_assessment_collection' (主務省令 第2条 表48)")
+    affair: str = Field(
+        max_length=80, description="事務: e.g. 'local_tax_assessment_collection' (主務省令 第2条 表48)"
+    )
     item: InformationItem
     fiscal_year: int
     purpose: str = Field(max_length=200)

@@ -10,8 +10,8 @@ from osame_contracts.base import AddresseeId, Event
 class IncomeQueryRefused(Event):
     """An 情報照会 was refused (not on the permitted-query list, or failed); the refusal is recorded."""
 
-    routing_key = "gateway.income-query.refused.v1"
+    routing_key = "intermediate-server-gw.income-query.refused.v1"
 
-    query_id: str
+    query_id: str = Field(min_length=1, max_length=36)
     addressee_id: AddresseeId
     reason: str = Field(max_length=200, description="Machine reason code, never personal data")

@@ -78,7 +78,7 @@ class ReceiptRecorded(Event):
 
     routing_key = "receipts.receipt.recorded.v1"
 
-    receipt_id: str
+    receipt_id: str = Field(max_length=36)
     addressee_id: AddresseeId
     notice_number: NoticeNumber
     installment_no: int
@@ -92,9 +92,15 @@ class ReceiptRecorded(Event):
 
 
 class InstallmentState(Part):
+    """An installment's ledger state; complete enough for a projection that has not yet seen
+    the notice's assessment (events on different queues arrive in any order)."""
+
     addressee_id: AddresseeId
     notice_number: NoticeNumber
     installment_no: int
+    tax_item: TaxItem
+    fiscal_year: int
+    due_date: dt.date = Field(description="納期限 after shifting off closed days")
     principal_tax: Yen
     paid: Yen
     remaining: Yen
@@ -130,7 +136,7 @@ class OverpaymentDetected(Event):
 
     routing_key = "receipts.overpayment.detected.v1"
 
-    overpayment_id: str
+    overpayment_id: str = Field(max_length=36)
     addressee_id: AddresseeId
     notice_number: NoticeNumber
     installment_no: int

@@ -13,7 +13,11 @@ from osame_contracts.registry import REGISTRY
 
 def document(broker: RabbitBroker, title: str, consumed: dict[str, str]) -> dict:
     """`consumed` maps queue name → routing key of the contract model it carries."""
-    spec = AsyncAPI(broker, title=title, version="0.1.0", schema_version="3.0.0").to_specification().to_jsonable()
+    spec = (
+        AsyncAPI(broker, title=title, version="0.1.0", schema_version="3.0.0")
+        .to_specification()
+        .to_jsonable()
+    )
     schemas = spec.setdefault("components", {}).setdefault("schemas", {})
     messages = spec["components"].setdefault("messages", {})
     for name, message in messages.items():

@@ -33,7 +33,10 @@ def service_main(spec_factory: Callable[[], ServiceSpec], argv: list[str] | None
         description="Run an Osame service. Configuration comes from OSAME_* and OTEL_* environment variables."
     )
     parser.add_argument(
-        "command", nargs="?", default="serve", choices=["serve", "migrate", "asyncapi"],
+        "command",
+        nargs="?",
+        default="serve",
+        choices=["serve", "migrate", "asyncapi"],
         help="serve: migrate, consume and serve HTTP (default); migrate: upgrade the database and exit; "
         "asyncapi: print the AsyncAPI document",
     )

@@ -36,8 +36,16 @@ async def _read_body(receive) -> bytes:
 
 
 async def _send(send, status: int, body: bytes, content_type: str) -> None:
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", content_type.encode()), (b"content-length", str(len(body)).encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", content_type.encode()),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
@@ -74,7 +82,9 @@ class OpsApp:
                         select(func.count()).select_from(outbox).where(outbox.c.published_at.is_not(None))
                     )
                 ).scalar_one(),
-                "messages_consumed": (await session.execute(select(func.count()).select_from(inbox))).scalar_one(),
+                "messages_consumed": (
+                    await session.execute(select(func.count()).select_from(inbox))
+                ).scalar_one(),
             }
             if self.runtime.spec.stats is not None:
                 out.update(await self.runtime.spec.stats(session))
@@ -111,7 +121,11 @@ class OpsApp:
             if route is None:
                 return await _send(send, 404, _json({"error": "not found"}), "application/json")
             body = await _read_body(receive)
-            request = {"body": body, "headers": dict(scope.get("headers") or []), "query": scope.get("query_string")}
+            request = {
+                "body": body,
+                "headers": dict(scope.get("headers") or []),
+                "query": scope.get("query_string"),
+            }
             status, payload = await route(request)
             return await _send(send, status, _json(payload), "application/json")
         except Exception as exc:

@@ -14,7 +14,10 @@ class PlumbingMetrics:
             "osame_messages_requeued_total", "Messages returned for redelivery", ["queue"], registry=registry
         )
         self.duplicates = Counter(
-            "osame_messages_duplicate_total", "Duplicate deliveries skipped by the inbox", ["queue"], registry=registry
+            "osame_messages_duplicate_total",
+            "Duplicate deliveries skipped by the inbox",
+            ["queue"],
+            registry=registry,
         )
         self.outbox_pending = Gauge(
             "osame_outbox_pending", "Outbox rows not yet confirmed by the broker", registry=registry

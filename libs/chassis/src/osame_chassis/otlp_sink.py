@@ -102,8 +102,13 @@ class OtlpSink:
                         for s in spans:
                             fh.write(json.dumps(asdict(s), ensure_ascii=False) + "\n")
             status, payload = 200, ExportTraceServiceResponse().SerializeToString()
-        await send({"type": "http.response.start", "status": status,
-                    "headers": [(b"content-type", b"application/x-protobuf")]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [(b"content-type", b"application/x-protobuf")],
+            }
+        )
         await send({"type": "http.response.body", "body": payload})
 
     def start(self) -> None:

@@ -2,7 +2,8 @@
 
 Shutdown order (SIGTERM/SIGINT): report not-ready → stop consuming and let in-flight
 handlers finish (FastStream's graceful timeout) → drain the outbox → close the
-publisher → stop HTTP → dispose the database → flush spans.
+publisher → dispose the database → flush spans → stop HTTP (last, so probes see
+not-ready throughout the drain).
 """
 
 from __future__ import annotations
@@ -75,7 +76,9 @@ async def serve(spec: ServiceSpec) -> None:
     http_task = asyncio.create_task(server.serve(), name="http")
     try:
         await start(runtime)
-        log.info("started: %d queues, http on %s:%d", len(runtime.queues), settings.http_host, settings.http_port)
+        log.info(
+            "started: %d queues, http on %s:%d", len(runtime.queues), settings.http_host, settings.http_port
+        )
         await stopping.wait()
         log.info("stopping")
     finally:

@@ -16,7 +16,9 @@ class UnitOfWork:
 
     session: AsyncSession
 
-    def __init__(self, sessions: async_sessionmaker, names: Names, on_commit: Callable[[], None] | None = None):
+    def __init__(
+        self, sessions: async_sessionmaker, names: Names, on_commit: Callable[[], None] | None = None
+    ):
         self._sessions = sessions
         self._names = names
         self._on_commit = on_commit

@@ -11,7 +11,6 @@ from contextlib import asynccontextmanager
 
 import aio_pika
 from faststream.rabbit import Channel, RabbitBroker, RabbitExchange
-
 from osame_chassis.ids import new_id
 from osame_chassis.messaging.publish import publish
 from osame_chassis.messaging.topology import Names
@@ -47,8 +46,13 @@ class Bus:
         headers: dict | None = None,
     ) -> None:
         await publish(
-            self.broker, exchange=exchange, routing_key=routing_key, body=body, message_id=message_id,
-            message_type=message_type, headers=headers,
+            self.broker,
+            exchange=exchange,
+            routing_key=routing_key,
+            body=body,
+            message_id=message_id,
+            message_type=message_type,
+            headers=headers,
         )
 
     async def queue_depth(self, queue: str) -> int | None:

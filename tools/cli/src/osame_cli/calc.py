@@ -30,6 +30,7 @@ calc_app = typer.Typer(
     help="Law calculations: 延滞金 (late fee) and 還付加算金 (refund interest).",
     no_args_is_help=True,
     add_completion=False,
+    rich_markup_mode=None,  # help texts like START:END:KIND must not turn into emoji
 )
 
 CAUSES = {

@@ -14,13 +14,37 @@ from dataclasses import dataclass, field
 
 from osame_contracts.messages import address_sync, receipts, taxation
 
-SURNAMES = [("高岡", "タカオカ"), ("山田", "ヤマダ"), ("佐藤", "サトウ"), ("中川", "ナカガワ"), ("石黒", "イシグロ"),
-            ("林", "ハヤシ"), ("森", "モリ"), ("水野", "ミズノ"), ("大野", "オオノ"), ("村井", "ムライ")]
-GIVEN = [("太郎", "タロウ"), ("花子", "ハナコ"), ("一郎", "イチロウ"), ("美咲", "ミサキ"), ("健", "ケン"),
-         ("由美", "ユミ"), ("翔", "ショウ"), ("恵", "メグミ")]
+SURNAMES = [
+    ("高岡", "タカオカ"),
+    ("山田", "ヤマダ"),
+    ("佐藤", "サトウ"),
+    ("中川", "ナカガワ"),
+    ("石黒", "イシグロ"),
+    ("林", "ハヤシ"),
+    ("森", "モリ"),
+    ("水野", "ミズノ"),
+    ("大野", "オオノ"),
+    ("村井", "ムライ"),
+]
+GIVEN = [
+    ("太郎", "タロウ"),
+    ("花子", "ハナコ"),
+    ("一郎", "イチロウ"),
+    ("美咲", "ミサキ"),
+    ("健", "ケン"),
+    ("由美", "ユミ"),
+    ("翔", "ショウ"),
+    ("恵", "メグミ"),
+]
 TOWNS = ["末広町", "御旅屋町", "守山町", "木舟町", "博労本町", "中川本町", "伏木古府", "戸出町"]
-CHANNELS = [receipts.Channel.CONVENIENCE_STORE, receipts.Channel.BANK_COUNTER, receipts.Channel.DIRECT_DEBIT,
-            receipts.Channel.MPN, receipts.Channel.ELTAX, receipts.Channel.COUNTER]
+CHANNELS = [
+    receipts.Channel.CONVENIENCE_STORE,
+    receipts.Channel.BANK_COUNTER,
+    receipts.Channel.DIRECT_DEBIT,
+    receipts.Channel.MPN,
+    receipts.Channel.ELTAX,
+    receipts.Channel.COUNTER,
+]
 
 RESIDENT_TAX_DUES = [dt.date(2026, 6, 30), dt.date(2026, 8, 31), dt.date(2026, 10, 31), dt.date(2027, 1, 31)]
 FIXED_ASSET_DUES = [dt.date(2026, 4, 30), dt.date(2026, 7, 31), dt.date(2026, 12, 25), dt.date(2027, 2, 28)]
@@ -52,7 +76,9 @@ def _installments(total: int, dues: list[dt.date]) -> list[taxation.AssessedInst
     base = total // len(dues) // 100 * 100
     first = total - base * (len(dues) - 1)
     return [
-        taxation.AssessedInstallment(installment_no=i + 1, principal_tax=first if i == 0 else base, due_date=d)
+        taxation.AssessedInstallment(
+            installment_no=i + 1, principal_tax=first if i == 0 else base, due_date=d
+        )
         for i, d in enumerate(dues)
     ]
 
@@ -64,28 +90,47 @@ def build_city(households: int = 200, seed: int = 2026, day: dt.date = dt.date(2
     for n in range(households):
         addressee_id = f"{100000 + n}"
         (sur, sur_kana), (given, given_kana) = rng.choice(SURNAMES), rng.choice(GIVEN)
-        city.addressees.append(address_sync.UpsertAddressee(
-            addressee_id=addressee_id, version=1, name=f"{sur} {given}", name_kana=f"{sur_kana} {given_kana}",
-            postal_code=f"933-{rng.randint(0, 9999):04d}",
-            address=f"富山県高岡市{rng.choice(TOWNS)}{rng.randint(1, 9)}番{rng.randint(1, 30)}号",
-            protected=rng.random() < 0.02,
-        ))
+        city.addressees.append(
+            address_sync.UpsertAddressee(
+                addressee_id=addressee_id,
+                version=1,
+                name=f"{sur} {given}",
+                name_kana=f"{sur_kana} {given_kana}",
+                postal_code=f"933-{rng.randint(0, 9999):04d}",
+                address=f"富山県高岡市{rng.choice(TOWNS)}{rng.randint(1, 9)}番{rng.randint(1, 30)}号",
+                protected=rng.random() < 0.02,
+            )
+        )
         resident = _installments(rng.randrange(40_000, 400_000, 100), RESIDENT_TAX_DUES)
         notice = f"R2026{n:06d}"
-        city.assessments.append(taxation.AssessmentRegistered(
-            addressee_id=addressee_id, notice_number=notice, fiscal_year=2026, tax_year=2026,
-            tax_item=taxation.TaxItem.RESIDENT_TAX, revision=1, assessed_on=dt.date(2026, 6, 1),
-            installments=resident,
-        ))
+        city.assessments.append(
+            taxation.AssessmentRegistered(
+                addressee_id=addressee_id,
+                notice_number=notice,
+                fiscal_year=2026,
+                tax_year=2026,
+                tax_item=taxation.TaxItem.RESIDENT_TAX,
+                revision=1,
+                assessed_on=dt.date(2026, 6, 1),
+                installments=resident,
+            )
+        )
         payable.append((notice, resident[0], addressee_id))
         if rng.random() < 0.4:
             fixed = _installments(rng.randrange(20_000, 300_000, 100), FIXED_ASSET_DUES)
             fixed_notice = f"K2026{n:06d}"
-            city.assessments.append(taxation.AssessmentRegistered(
-                addressee_id=addressee_id, notice_number=fixed_notice, fiscal_year=2026, tax_year=2026,
-                tax_item=taxation.TaxItem.FIXED_ASSET_TAX, revision=1, assessed_on=dt.date(2026, 4, 1),
-                installments=fixed,
-            ))
+            city.assessments.append(
+                taxation.AssessmentRegistered(
+                    addressee_id=addressee_id,
+                    notice_number=fixed_notice,
+                    fiscal_year=2026,
+                    tax_year=2026,
+                    tax_item=taxation.TaxItem.FIXED_ASSET_TAX,
+                    revision=1,
+                    assessed_on=dt.date(2026, 4, 1),
+                    installments=fixed,
+                )
+            )
             payable.append((fixed_notice, fixed[1], addressee_id))
 
     for k, (notice, inst, _addressee) in enumerate(payable):
@@ -108,8 +153,13 @@ def build_city(households: int = 200, seed: int = 2026, day: dt.date = dt.date(2
             city.expected.overpaid_yen += extra
         channel = rng.choice(CHANNELS)
         receipt = receipts.RecordReceipt(
-            channel=channel, channel_key=f"{channel.value}-{day:%Y%m%d}-{k:06d}", notice_number=notice,
-            installment_no=inst.installment_no, amount=amount, paid_on=day, booked_on=day + dt.timedelta(days=1),
+            channel=channel,
+            channel_key=f"{channel.value}-{day:%Y%m%d}-{k:06d}",
+            notice_number=notice,
+            installment_no=inst.installment_no,
+            amount=amount,
+            paid_on=day,
+            booked_on=day + dt.timedelta(days=1),
         )
         city.receipts.append(receipt)
         city.expected.receipts += 1
@@ -119,8 +169,13 @@ def build_city(households: int = 200, seed: int = 2026, day: dt.date = dt.date(2
 
     # A receipt nobody can match (wrong notice number on the slip): kept as unmatched, not lost.
     stray = receipts.RecordReceipt(
-        channel=receipts.Channel.BANK_COUNTER, channel_key=f"bank_counter-{day:%Y%m%d}-stray", notice_number="X0000000",
-        installment_no=1, amount=12_300, paid_on=day, booked_on=day,
+        channel=receipts.Channel.BANK_COUNTER,
+        channel_key=f"bank_counter-{day:%Y%m%d}-stray",
+        notice_number="X0000000",
+        installment_no=1,
+        amount=12_300,
+        paid_on=day,
+        booked_on=day,
     )
     city.receipts.append(stray)
     city.expected.receipts += 1

@@ -14,17 +14,17 @@ from pathlib import Path
 
 from faststream.rabbit.opentelemetry import RabbitTelemetryMiddleware
 from opentelemetry import trace
+from osame_chassis.otlp_sink import OtlpSink
+from osame_chassis.telemetry import setup_tracing
+from osame_contracts.topology import COMMANDS_EXCHANGE, DEAD_LETTER_EXCHANGE, EVENTS_EXCHANGE, all_queues
 from rich.console import Console
 from rich.table import Table
 
-from osame_chassis.otlp_sink import OtlpSink
-from osame_chassis.telemetry import setup_tracing
 from osame_cli import pgadmin
 from osame_cli.bus import connect
 from osame_cli.city import build_city
 from osame_cli.settle import dlq_depths, wait_settled
 from osame_cli.stack import SERVICES, Stack, free_port
-from osame_contracts.topology import COMMANDS_EXCHANGE, DEAD_LETTER_EXCHANGE, EVENTS_EXCHANGE, all_queues
 
 
 async def _send_all(bus, messages, concurrency: int = 64) -> None:
@@ -38,7 +38,12 @@ async def _send_all(bus, messages, concurrency: int = 64) -> None:
 
 
 async def run_demo(
-    console: Console, amqp_url: str, database_url: str | None, households: int, seed: int, work_root: Path,
+    console: Console,
+    amqp_url: str,
+    database_url: str | None,
+    households: int,
+    seed: int,
+    work_root: Path,
     keep: bool,
 ) -> int:
     run_id = dt.datetime.now(dt.UTC).strftime("%Y%m%d%H%M%S")
@@ -50,17 +55,26 @@ async def run_demo(
 
     database_urls = {}
     if database_url:
-        database_urls = await pgadmin.create_databases(database_url, [f"osame_demo_{run_id}_{n}" for n in SERVICES])
+        database_urls = await pgadmin.create_databases(
+            database_url, [f"osame_demo_{run_id}_{n}" for n in SERVICES]
+        )
         database_urls = dict(zip(SERVICES, database_urls.values(), strict=True))
-        console.print(f"  stores: PostgreSQL databases osame_demo_{run_id}_* on {pgadmin.redact_url(database_url)}")
+        console.print(
+            f"  stores: PostgreSQL databases osame_demo_{run_id}_* on {pgadmin.redact_url(database_url)}"
+        )
     else:
         console.print("  stores: SQLite files (embedded default)")
 
     sink = OtlpSink(free_port(), jsonl=None)
     sink.start()
     provider = setup_tracing("demo-driver", extra_exporters=())
-    stack = Stack(amqp_url=amqp_url, prefix=prefix, work_dir=work_dir, database_urls=database_urls,
-                  otlp_endpoint=sink.endpoint)
+    stack = Stack(
+        amqp_url=amqp_url,
+        prefix=prefix,
+        work_dir=work_dir,
+        database_urls=database_urls,
+        otlp_endpoint=sink.endpoint,
+    )
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
     from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 
@@ -72,20 +86,36 @@ async def run_demo(
         await asyncio.to_thread(stack.start, 90)
         telemetry = (RabbitTelemetryMiddleware(tracer_provider=provider),)
         async with connect(amqp_url, prefix, middlewares=telemetry) as bus:
-            console.print(f"Sending {len(city.addressees)} addressees (宛名) and {len(city.assessments)} assessments (調定)")
+            console.print(
+                f"Sending {len(city.addressees)} addressees (宛名) and {len(city.assessments)} assessments (調定)"
+            )
             await _send_all(bus, city.addressees)
             await _send_all(bus, city.assessments)
-            await wait_settled(stack, bus, lambda s: s["receipts"]["notices"] == len(city.assessments)
-                               and s["collection"]["addressees"] == len(city.addressees))
+            await wait_settled(
+                stack,
+                bus,
+                lambda s: (
+                    s["receipts"]["notices"] == len(city.assessments)
+                    and s["collection"]["addressees"] == len(city.addressees)
+                ),
+            )
             console.print(f"Sending {len(city.receipts)} receipts (収納) of {city.day}")
             traced = city.traced_receipt
-            with tracer.start_as_current_span("demo.payment", attributes={"osame.channel": traced.channel.value}) as span:
+            with tracer.start_as_current_span(
+                "demo.payment", attributes={"osame.channel": traced.channel.value}
+            ) as span:
                 trace_id = format(span.get_span_context().trace_id, "032x")
                 await bus.send(traced)
             await _send_all(bus, [r for r in city.receipts if r is not traced])
             exp = city.expected
-            stats = await wait_settled(stack, bus, lambda s: s["receipts"]["receipts"] == exp.receipts
-                                       and s["refunds"]["overpayments"] == exp.overpayments)
+            stats = await wait_settled(
+                stack,
+                bus,
+                lambda s: (
+                    s["receipts"]["receipts"] == exp.receipts
+                    and s["refunds"]["overpayments"] == exp.overpayments
+                ),
+            )
             dlqs = await dlq_depths(bus)
             provider.force_flush()
             await asyncio.sleep(1.5)
@@ -94,19 +124,29 @@ async def run_demo(
         spans = sink.services_in_trace(trace_id)
         console.print(f"\nTrace of one over-payment ({traced.channel.value}): [bold]{trace_id}[/]")
         console.print("  spans per service: " + ", ".join(f"{k} {v}" for k, v in sorted(spans.items())))
-        ok = (stats["receipts"]["receipts"] == exp.receipts and stats["refunds"]["overpayments"] == exp.overpayments
-              and not any(dlqs.values()))
-        console.print("[green]Demo day settled: money and records match the synthetic city.[/]" if ok
-                      else "[red]Demo day did not match expectations; see the logs in the work dir.[/]")
+        ok = (
+            stats["receipts"]["receipts"] == exp.receipts
+            and stats["refunds"]["overpayments"] == exp.overpayments
+            and not any(dlqs.values())
+        )
+        console.print(
+            "[green]Demo day settled: money and records match the synthetic city.[/]"
+            if ok
+            else "[red]Demo day did not match expectations; see the logs in the work dir.[/]"
+        )
         return 0 if ok else 1
     finally:
         codes = await asyncio.to_thread(stack.stop)
-        console.print("Stopped services (exit codes: " + ", ".join(f"{k}={v}" for k, v in codes.items()) + ")")
+        console.print(
+            "Stopped services (exit codes: " + ", ".join(f"{k}={v}" for k, v in codes.items()) + ")"
+        )
         if not keep:
             async with connect(amqp_url, prefix) as bus:
                 queues = [prefix + q for q in all_queues()]
-                await bus.delete(queues + [q + ".dlq" for q in queues],
-                                 [prefix + e for e in (EVENTS_EXCHANGE, COMMANDS_EXCHANGE, DEAD_LETTER_EXCHANGE)])
+                await bus.delete(
+                    queues + [q + ".dlq" for q in queues],
+                    [prefix + e for e in (EVENTS_EXCHANGE, COMMANDS_EXCHANGE, DEAD_LETTER_EXCHANGE)],
+                )
             if database_urls:
                 await pgadmin.drop_databases(database_url, list(database_urls.values()))
         provider.shutdown()
@@ -121,9 +161,17 @@ def _print_summary(console: Console, stats: dict, dlqs: dict, exp, elapsed: floa
     table.add_column("published", justify="right")
     table.add_column("DLQ", justify="right")
     for name, s in stats.items():
-        records = ", ".join(f"{k} {v}" for k, v in s.items()
-                            if k not in {"outbox_pending", "messages_published", "messages_consumed",
-                                         "outbox_published_by_this_process"})
+        records = ", ".join(
+            f"{k} {v}"
+            for k, v in s.items()
+            if k
+            not in {
+                "outbox_pending",
+                "messages_published",
+                "messages_consumed",
+                "outbox_published_by_this_process",
+            }
+        )
         dlq = sum(v for q, v in dlqs.items() if q.startswith(name + "."))
         table.add_row(name, records, str(s["messages_consumed"]), str(s["messages_published"]), str(dlq))
     console.print(table)

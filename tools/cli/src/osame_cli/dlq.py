@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 
 import aio_pika
+from osame_contracts.topology import all_queues, dead_letter_queue_name
 
 from osame_cli.bus import Bus
-from osame_contracts.topology import all_queues, dead_letter_queue_name
 
 
 def death_summary(headers: dict) -> dict:
@@ -49,8 +49,14 @@ async def inspect(bus: Bus, queue: str, limit: int = 10) -> list[dict]:
             if message is None:
                 break
             held.append(message)
-            out.append({"message_id": message.message_id, "type": message.type, "bytes": len(message.body),
-                        **death_summary(message.headers or {})})
+            out.append(
+                {
+                    "message_id": message.message_id,
+                    "type": message.type,
+                    "bytes": len(message.body),
+                    **death_summary(message.headers or {}),
+                }
+            )
         for message in held:
             await message.nack(requeue=True)
     finally:
@@ -65,14 +71,23 @@ async def replay(bus: Bus, queue: str, limit: int | None = None) -> int:
     target = bus.names.prefix + queue
     try:
         dlq = await channel.declare_queue(dead_letter_queue_name(target), passive=True)
-        while limit is None or replayed < limit:
+        # At most what is there now: a message that dies again at once must not be replayed forever.
+        depth = dlq.declaration_result.message_count
+        limit = depth if limit is None else min(limit, depth)
+        while replayed < limit:
             message: aio_pika.IncomingMessage | None = await dlq.get(no_ack=False, fail=False)
             if message is None:
                 break
             headers = {k: v for k, v in (message.headers or {}).items() if not k.startswith("x-")}
             headers["x-osame-replayed"] = json.dumps(death_summary(message.headers or {}), default=str)
-            await bus.send_raw(message.body, exchange=None, routing_key=target, message_id=message.message_id,
-                               message_type=message.type or "", headers=headers)
+            await bus.send_raw(
+                message.body,
+                exchange=None,
+                routing_key=target,
+                message_id=message.message_id,
+                message_type=message.type or "",
+                headers=headers,
+            )
             await message.ack()
             replayed += 1
     finally:

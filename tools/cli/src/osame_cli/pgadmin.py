@@ -24,8 +24,11 @@ def database_url(server_url: str, database: str) -> str:
 async def _admin(server_url: str) -> asyncpg.Connection:
     url = make_url(server_url)
     return await asyncpg.connect(
-        host=url.host or "127.0.0.1", port=url.port or 5432, user=url.username or "postgres",
-        password=url.password, database="postgres",
+        host=url.host or "127.0.0.1",
+        port=url.port or 5432,
+        user=url.username or "postgres",
+        password=url.password,
+        database="postgres",
     )
 
 

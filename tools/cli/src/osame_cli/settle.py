@@ -6,9 +6,10 @@ import asyncio
 import time
 from collections.abc import Callable
 
+from osame_contracts.topology import all_queues, dead_letter_queue_name
+
 from osame_cli.bus import Bus
 from osame_cli.stack import Stack
-from osame_contracts.topology import all_queues, dead_letter_queue_name
 
 
 async def queue_depths(bus: Bus) -> dict[str, int]:

@@ -115,7 +115,9 @@ class Stack:
                 env["OTEL_EXPORTER_OTLP_ENDPOINT"] = self.otlp_endpoint
                 env["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf"
             env.update(self.extra_env)
-            self.services[name] = ServiceProcess(name, module, port, env, self.work_dir / "logs" / f"{name}.log")
+            self.services[name] = ServiceProcess(
+                name, module, port, env, self.work_dir / "logs" / f"{name}.log"
+            )
 
     def start(self, timeout: float = 60) -> None:
         for service in self.services.values():
@@ -129,7 +131,9 @@ class Stack:
             for name in sorted(pending):
                 service = self.services[name]
                 if not service.alive():
-                    raise RuntimeError(f"{name} exited with {service.process.returncode}; see {service.log_path}")
+                    raise RuntimeError(
+                        f"{name} exited with {service.process.returncode}; see {service.log_path}"
+                    )
                 if service.ready():
                     pending.discard(name)
             if pending and time.monotonic() > deadline:

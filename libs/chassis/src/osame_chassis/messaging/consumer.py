@@ -48,7 +48,9 @@ def subscribe(runtime: ServiceRuntime, model: type[Message], handler: Handler) -
 
     async def _reject(message_id: str, reason: str) -> None:
         runtime.metrics.rejected.labels(queue=queue).inc()
-        log.error("rejected to DLQ: %s", reason, extra={"message_id": message_id, "queue": queue, "reason": reason})
+        log.error(
+            "rejected to DLQ: %s", reason, extra={"message_id": message_id, "queue": queue, "reason": reason}
+        )
         raise RejectMessage(requeue=False)
 
     @runtime.broker.subscriber(
@@ -63,7 +65,9 @@ def subscribe(runtime: ServiceRuntime, model: type[Message], handler: Handler) -
         if not message_id:
             await _reject("<none>", "missing message_id (publish through the outbox helper)")
         if msg.raw_message.type and msg.raw_message.type != model.message_type():
-            await _reject(message_id, f"message_type {msg.raw_message.type!r} is not {model.message_type()!r}")
+            await _reject(
+                message_id, f"message_type {msg.raw_message.type!r} is not {model.message_type()!r}"
+            )
         try:
             body = model.model_validate_json(msg.body)
         except ValidationError as err:
@@ -79,7 +83,9 @@ def subscribe(runtime: ServiceRuntime, model: type[Message], handler: Handler) -
                     async with runtime.unit_of_work() as uow:
                         if not await uow.claim(queue, message_id):
                             runtime.metrics.duplicates.labels(queue=queue).inc()
-                            log.info("duplicate delivery skipped", extra={"message_id": message_id, "queue": queue})
+                            log.info(
+                                "duplicate delivery skipped", extra={"message_id": message_id, "queue": queue}
+                            )
                             return
                         await handler(body, uow)
                         await uow.commit()

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from pamqp.commands import Basic
 from faststream.rabbit import RabbitBroker, RabbitExchange
+from pamqp.commands import Basic
 
 
 class PublishFailed(RuntimeError):

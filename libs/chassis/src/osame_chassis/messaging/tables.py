@@ -42,4 +42,3 @@ inbox = Table(
     Column("processed_at", DateTime(timezone=True), nullable=False),
     PrimaryKeyConstraint("consumer", "message_id", name="pk_inbox"),
 )
-

@@ -23,8 +23,13 @@ async def upsert_addressee(command: address_sync.UpsertAddressee, uow: UnitOfWor
     address, postal_code = disclosable_address(command.address, command.postal_code, command.protected)
     await uow.publish(
         address_sync.AddresseeChanged(
-            addressee_id=command.addressee_id, version=command.version, name=command.name,
-            name_kana=command.name_kana, postal_code=postal_code, address=address,
-            protected=command.protected, deceased_on=command.deceased_on,
+            addressee_id=command.addressee_id,
+            version=command.version,
+            name=command.name,
+            name_kana=command.name_kana,
+            postal_code=postal_code,
+            address=address,
+            protected=command.protected,
+            deceased_on=command.deceased_on,
         )
     )

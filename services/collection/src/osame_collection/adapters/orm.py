@@ -36,6 +36,17 @@ addressees = Table(
     Column("deceased_on", Date, nullable=True),
 )
 
+# The latest 領収日 per installment, kept even before the installment itself is known
+# (a ReceiptRecorded may overtake its AssessmentRecorded).
+receipt_marks = Table(
+    "receipt_marks",
+    metadata,
+    Column("notice_number", String(20), nullable=False),
+    Column("installment_no", Integer, nullable=False),
+    Column("last_receipt_on", Date, nullable=False),
+    PrimaryKeyConstraint("notice_number", "installment_no", name="pk_receipt_marks"),
+)
+
 asset_inquiries = Table(
     "asset_inquiries",
     metadata,

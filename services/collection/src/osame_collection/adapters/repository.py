@@ -31,8 +31,30 @@ class CollectionRepository:
             .values(**values)
         )
 
+    async def receipt_mark(self, notice_number: str, installment_no: int):
+        query = select(orm.receipt_marks.c.last_receipt_on).where(
+            orm.receipt_marks.c.notice_number == notice_number,
+            orm.receipt_marks.c.installment_no == installment_no,
+        )
+        return (await self.session.execute(query)).scalar_one_or_none()
+
     async def note_receipt(self, notice_number: str, installment_no: int, paid_on) -> None:
-        """Remember the latest 領収日 (a 督促 is never issued on or after a receipt)."""
+        """Remember the latest 領収日 (a 督促 is never issued on or after a receipt), whether or not
+        the installment is known yet."""
+        held = await self.receipt_mark(notice_number, installment_no)
+        if held is None:
+            await self.session.execute(
+                insert(orm.receipt_marks).values(
+                    notice_number=notice_number, installment_no=installment_no, last_receipt_on=paid_on
+                )
+            )
+        elif held < paid_on:
+            await self.session.execute(
+                update(orm.receipt_marks)
+                .where(orm.receipt_marks.c.notice_number == notice_number)
+                .where(orm.receipt_marks.c.installment_no == installment_no)
+                .values(last_receipt_on=paid_on)
+            )
         current = orm.installments.c.last_receipt_on
         await self.session.execute(
             update(orm.installments)
@@ -73,7 +95,11 @@ class CollectionRepository:
 async def stats(session: AsyncSession) -> dict[str, int]:
     out = await count_rows(
         session,
-        {"installments": orm.installments, "addressees": orm.addressees, "asset_inquiries": orm.asset_inquiries},
+        {
+            "installments": orm.installments,
+            "addressees": orm.addressees,
+            "asset_inquiries": orm.asset_inquiries,
+        },
     )
     paid = select(func.count()).select_from(orm.installments).where(orm.installments.c.status == "paid")
     out["installments_paid"] = (await session.execute(paid)).scalar_one()

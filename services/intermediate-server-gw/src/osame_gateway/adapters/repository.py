@@ -14,7 +14,9 @@ class GatewayRepository:
         self.session = session
 
     async def permitted(self) -> list[tuple[str, str]]:
-        rows = await self.session.execute(select(orm.permitted_queries.c.affair, orm.permitted_queries.c.item))
+        rows = await self.session.execute(
+            select(orm.permitted_queries.c.affair, orm.permitted_queries.c.item)
+        )
         return [(r.affair, r.item) for r in rows]
 
     async def record(self, **values) -> None:

@@ -20,8 +20,14 @@ async def handle_income_query(event: collection.IncomeQueryRequested, uow: UnitO
     repo = GatewayRepository(uow.session)
     reason = refusal_reason(event.affair, event.item, await repo.permitted()) or LINKAGE_UNAVAILABLE
     await repo.record(
-        query_id=event.query_id, addressee_id=event.addressee_id, requesting_service="collection",
-        affair=event.affair, item=event.item, staff_user=event.staff_user, outcome="refused", reason=reason,
+        query_id=event.query_id,
+        addressee_id=event.addressee_id,
+        requesting_service="collection",
+        affair=event.affair,
+        item=event.item,
+        staff_user=event.staff_user,
+        outcome="refused",
+        reason=reason,
         recorded_at=datetime.now(UTC),
     )
     await uow.publish(

@@ -63,10 +63,14 @@ class LedgerRepository:
             await self.session.execute(insert(orm.notices).values(**values))
         else:
             await self.session.execute(
-                update(orm.notices).where(orm.notices.c.notice_number == notice.notice_number).values(**values)
+                update(orm.notices)
+                .where(orm.notices.c.notice_number == notice.notice_number)
+                .values(**values)
             )
 
-    async def upsert_installment(self, inst: LedgerInstallment, statutory_due_date: dt.date, *, new: bool) -> None:
+    async def upsert_installment(
+        self, inst: LedgerInstallment, statutory_due_date: dt.date, *, new: bool
+    ) -> None:
         values = {
             "principal_tax": inst.principal_tax,
             "due_date": inst.due_date,
@@ -98,14 +102,30 @@ class LedgerRepository:
     async def add_history(self, **values) -> None:
         await self.session.execute(insert(orm.assessment_history).values(**values))
 
-    async def receipt_exists(self, channel: str, channel_key: str) -> bool:
-        query = select(orm.receipts.c.receipt_id).where(
+    async def find_receipt(self, channel: str, channel_key: str):
+        """The receipt already recorded for this channel payment (receipt_id, preliminary), if any."""
+        query = select(orm.receipts.c.receipt_id, orm.receipts.c.preliminary).where(
             orm.receipts.c.channel == channel, orm.receipts.c.channel_key == channel_key
         )
-        return (await self.session.execute(query)).first() is not None
+        return (await self.session.execute(query)).first()
 
-    async def add_receipt(self, **values) -> None:
-        await self.session.execute(insert(orm.receipts).values(**values))
+    async def save_receipt(self, receipt_id: str, values: dict, *, new: bool) -> None:
+        if new:
+            await self.session.execute(insert(orm.receipts).values(receipt_id=receipt_id, **values))
+        else:
+            await self.session.execute(
+                update(orm.receipts).where(orm.receipts.c.receipt_id == receipt_id).values(**values)
+            )
+
+    async def latest_paid_on(self, notice_number: str, installment_no: int) -> dt.date | None:
+        """領収日 of the latest final receipt applied to an installment."""
+        query = select(func.max(orm.receipts.c.paid_on)).where(
+            orm.receipts.c.notice_number == notice_number,
+            orm.receipts.c.installment_no == installment_no,
+            orm.receipts.c.preliminary.is_(False),
+            orm.receipts.c.applied > 0,
+        )
+        return (await self.session.execute(query)).scalar_one_or_none()
 
     async def add_overpayment(self, **values) -> None:
         await self.session.execute(insert(orm.overpayments).values(**values))
@@ -114,7 +134,9 @@ class LedgerRepository:
         query = select(orm.addressees.c.version).where(orm.addressees.c.addressee_id == addressee_id)
         return (await self.session.execute(query)).scalar_one_or_none()
 
-    async def upsert_addressee(self, addressee_id: str, version: int, protected: bool, deceased_on, *, new: bool):
+    async def upsert_addressee(
+        self, addressee_id: str, version: int, protected: bool, deceased_on, *, new: bool
+    ):
         values = {"version": version, "protected": protected, "deceased_on": deceased_on}
         if new:
             await self.session.execute(insert(orm.addressees).values(addressee_id=addressee_id, **values))
@@ -137,6 +159,8 @@ async def stats(session: AsyncSession) -> dict[str, int]:
         out[name] = (await session.execute(select(func.count()).select_from(table))).scalar_one()
     unmatched = select(func.count()).select_from(orm.receipts).where(orm.receipts.c.matched.is_(False))
     out["unmatched_receipts"] = (await session.execute(unmatched)).scalar_one()
-    total = select(func.coalesce(func.sum(orm.receipts.c.amount), 0))
+    total = select(func.coalesce(func.sum(orm.receipts.c.amount), 0)).where(
+        orm.receipts.c.preliminary.is_(False)
+    )
     out["receipts_yen"] = (await session.execute(total)).scalar_one()
     return out

@@ -25,6 +25,8 @@ class RefundsRepository:
 
 async def stats(session: AsyncSession) -> dict[str, int]:
     out = await count_rows(session, {"overpayments": orm.overpayments})
-    held = select(func.coalesce(func.sum(orm.overpayments.c.amount), 0)).where(orm.overpayments.c.status == "held")
+    held = select(func.coalesce(func.sum(orm.overpayments.c.amount), 0)).where(
+        orm.overpayments.c.status == "held"
+    )
     out["held_yen"] = (await session.execute(held)).scalar_one()
     return out

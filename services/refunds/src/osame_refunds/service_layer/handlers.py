@@ -17,8 +17,14 @@ async def register_overpayment(event: receipts.OverpaymentDetected, uow: UnitOfW
     if await repo.has_overpayment(event.overpayment_id):
         return
     await repo.add_overpayment(
-        overpayment_id=event.overpayment_id, addressee_id=event.addressee_id,
-        notice_number=event.notice_number, installment_no=event.installment_no, amount=event.amount,
-        cause=event.cause, arose_on=event.arose_on, paid_on=event.paid_on, status=OverpaymentStatus.HELD,
+        overpayment_id=event.overpayment_id,
+        addressee_id=event.addressee_id,
+        notice_number=event.notice_number,
+        installment_no=event.installment_no,
+        amount=event.amount,
+        cause=event.cause,
+        arose_on=event.arose_on,
+        paid_on=event.paid_on,
+        status=OverpaymentStatus.HELD,
         registered_at=datetime.now(UTC),
     )
