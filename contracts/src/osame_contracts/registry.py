@@ -1,28 +1,31 @@
-"""Registry from routing key to message model: the one vocabulary the services share."""
+"""Registry from routing key to message model: the one vocabulary the services share.
+
+Every module in `osame_contracts.messages` lists its models in `MESSAGES`; they are
+collected here, so adding a message never means editing this file.
+"""
 
 from __future__ import annotations
 
-from osame_contracts.base import ROUTING_KEY_PATTERN, Message
-from osame_contracts.messages import address_sync, collection, gateway, receipts, taxation
+import importlib
+import pkgutil
 
-ALL_MESSAGES: tuple[type[Message], ...] = (
-    taxation.AssessmentRegistered,
-    taxation.AssessmentChanged,
-    receipts.RecordReceipt,
-    receipts.AssessmentRecorded,
-    receipts.ReceiptRecorded,
-    receipts.InstallmentsSettled,
-    receipts.InstallmentsPartlyPaid,
-    receipts.OverpaymentDetected,
-    address_sync.UpsertAddressee,
-    address_sync.AddresseeChanged,
-    collection.IncomeQueryRequested,
-    gateway.IncomeQueryRefused,
-)
+from osame_contracts import messages
+from osame_contracts.base import ROUTING_KEY_PATTERN, Message
 
 
 class UnknownMessageType(LookupError):
     pass
+
+
+def _collect() -> tuple[type[Message], ...]:
+    found: list[type[Message]] = []
+    for info in sorted(pkgutil.iter_modules(messages.__path__), key=lambda i: i.name):
+        module = importlib.import_module(f"{messages.__name__}.{info.name}")
+        found.extend(getattr(module, "MESSAGES", ()))
+    return tuple(found)
+
+
+ALL_MESSAGES: tuple[type[Message], ...] = _collect()
 
 
 def _build() -> dict[str, type[Message]]:

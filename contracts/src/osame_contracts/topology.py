@@ -1,5 +1,6 @@
 """Broker topology as data: exchanges, and which service consumes which message.
 
+Each consuming service lists what it consumes in `osame_contracts.subscriptions.<service>`.
 Services declare their queues from this table, and operator tools (DLQ listing,
 replay) read it, so the two never disagree. A queue is named
 `<service>.<routing key>`; its dead-letter queue is `<queue>.dlq`.
@@ -7,8 +8,9 @@ replay) read it, so the two never disagree. A queue is named
 
 from __future__ import annotations
 
+import importlib
+
 from osame_contracts.base import Kind, Message
-from osame_contracts.messages import address_sync, collection, gateway, receipts, taxation
 
 EVENTS_EXCHANGE = "osame.events"  # topic
 COMMANDS_EXCHANGE = "osame.commands"  # direct
@@ -17,23 +19,8 @@ DEAD_LETTER_EXCHANGE = "osame.dlx"  # direct, routed by queue name
 SERVICES = ("receipts", "refunds", "collection", "address-sync", "intermediate-server-gw")
 
 SUBSCRIPTIONS: dict[str, tuple[type[Message], ...]] = {
-    "receipts": (
-        taxation.AssessmentRegistered,
-        taxation.AssessmentChanged,
-        receipts.RecordReceipt,
-        address_sync.AddresseeChanged,
-    ),
-    "refunds": (receipts.OverpaymentDetected,),
-    "collection": (
-        receipts.AssessmentRecorded,
-        receipts.ReceiptRecorded,
-        receipts.InstallmentsSettled,
-        receipts.InstallmentsPartlyPaid,
-        address_sync.AddresseeChanged,
-        gateway.IncomeQueryRefused,
-    ),
-    "address-sync": (address_sync.UpsertAddressee,),
-    "intermediate-server-gw": (collection.IncomeQueryRequested,),
+    service: importlib.import_module(f"osame_contracts.subscriptions.{service.replace('-', '_')}").CONSUMES
+    for service in SERVICES
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
@@ -10,7 +11,7 @@ from osame_chassis.messaging.outbox import OutboxRelay
 from osame_cli import dlq
 from osame_cli.bus import connect
 
-from .conftest import changed, eventually
+from .conftest import changed, count_applied, eventually
 
 pytestmark = pytest.mark.integration
 
@@ -145,3 +146,23 @@ async def test_unroutable_event_is_an_error_and_does_not_hold_back_the_others(ma
     with pytest.raises(PublishFailed):
         await relay.run_once()  # only the unroutable row is left: the relay reports it and backs off
     assert await producer.outbox_unpublished() == 1
+
+
+async def test_graceful_stop_lets_in_flight_handlers_finish_and_acks_them(
+    make_harness, amqp_url, broker_prefix
+):
+    started = asyncio.Event()
+
+    async def slow(event, uow):
+        started.set()
+        await asyncio.sleep(1.0)
+        await count_applied(event, uow)
+
+    consumer = await make_harness(handler=slow)
+    async with connect(amqp_url, broker_prefix) as bus:
+        await bus.send(changed("200006"))
+        await asyncio.wait_for(started.wait(), 20)
+        await consumer.runtime.broker.stop()  # what SIGTERM does first: stop consuming, wait for in-flight
+        assert await consumer.times_applied("200006") == 1
+        # Acknowledged, not returned to the queue: nothing is redelivered to the next instance.
+        assert await bus.queue_depth(consumer.runtime.queues[0]) == 0

@@ -41,3 +41,7 @@ class AddresseeChanged(Event):
     address: str = Field(max_length=200, description="Empty when protected (支援措置)")
     protected: bool
     deceased_on: dt.date | None = None
+
+
+# Every message this module defines; the registry collects them.
+MESSAGES = (UpsertAddressee, AddresseeChanged)

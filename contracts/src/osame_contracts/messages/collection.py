@@ -31,3 +31,7 @@ class IncomeQueryRequested(Event):
     purpose: str = Field(max_length=200)
     staff_user: str = Field(max_length=64)
     requested_on: dt.date
+
+
+# Every message this module defines; the registry collects them.
+MESSAGES = (IncomeQueryRequested,)

@@ -15,3 +15,7 @@ class IncomeQueryRefused(Event):
     query_id: str = Field(min_length=1, max_length=36)
     addressee_id: AddresseeId
     reason: str = Field(max_length=200, description="Machine reason code, never personal data")
+
+
+# Every message this module defines; the registry collects them.
+MESSAGES = (IncomeQueryRefused,)

@@ -147,3 +147,13 @@ class OverpaymentDetected(Event):
 
 
 AssessmentRecorded.model_rebuild()
+
+# Every message this module defines; the registry collects them.
+MESSAGES = (
+    RecordReceipt,
+    AssessmentRecorded,
+    ReceiptRecorded,
+    InstallmentsSettled,
+    InstallmentsPartlyPaid,
+    OverpaymentDetected,
+)

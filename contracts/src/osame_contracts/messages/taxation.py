@@ -59,3 +59,7 @@ class AssessmentChanged(_AssessmentBody):
     """更正 (increase), 減額更正 or 取消 (all installments 0) of an existing notice."""
 
     routing_key = "taxation.assessment.changed.v1"
+
+
+# Every message this module defines; the registry collects them.
+MESSAGES = (AssessmentRegistered, AssessmentChanged)

@@ -28,6 +28,21 @@ def asyncapi_document(spec: ServiceSpec) -> dict:
     return document(runtime.broker, spec.title or spec.settings.service_name, consumed)
 
 
+def _revision(spec: ServiceSpec, message: str) -> None:
+    """Autogenerate the next migration by comparing the models with a scratch SQLite database at head."""
+    import tempfile
+    from pathlib import Path
+
+    from alembic import command
+
+    with tempfile.TemporaryDirectory() as tmp:
+        config = migrations.alembic_config(spec.migrations, f"sqlite+aiosqlite:///{Path(tmp) / 'scratch.db'}")
+        command.upgrade(config, "head")
+        versions = sorted(p.name for p in (spec.migrations / "versions").glob("[0-9][0-9][0-9][0-9]_*.py"))
+        next_id = f"{int(versions[-1][:4]) + 1:04d}" if versions else "0001"
+        command.revision(config, message=message, autogenerate=True, rev_id=next_id)
+
+
 def service_main(spec_factory: Callable[[], ServiceSpec], argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description="Run an Osame service. Configuration comes from OSAME_* and OTEL_* environment variables."
@@ -36,15 +51,18 @@ def service_main(spec_factory: Callable[[], ServiceSpec], argv: list[str] | None
         "command",
         nargs="?",
         default="serve",
-        choices=["serve", "migrate", "asyncapi"],
+        choices=["serve", "migrate", "asyncapi", "revision"],
         help="serve: migrate, consume and serve HTTP (default); migrate: upgrade the database and exit; "
-        "asyncapi: print the AsyncAPI document",
+        "asyncapi: print the AsyncAPI document; revision: autogenerate the next migration (development)",
     )
+    parser.add_argument("-m", "--message", default="change", help="migration message (with `revision`)")
     args = parser.parse_args(argv)
     spec = spec_factory()
     if args.command == "migrate":
         asyncio.run(_migrate(spec))
         print(f"{spec.settings.service_name}: database at head")
+    elif args.command == "revision":
+        _revision(spec, args.message)
     elif args.command == "asyncapi":
         print(json.dumps(asyncapi_document(spec), ensure_ascii=False, indent=2))
     else:

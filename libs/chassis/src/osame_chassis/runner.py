@@ -16,7 +16,7 @@ import uvicorn
 
 from osame_chassis import migrations, telemetry
 from osame_chassis.asyncapi import document
-from osame_chassis.http import OpsApp
+from osame_chassis.http import build_app
 from osame_chassis.logs import configure_logging
 from osame_chassis.messaging.topology import declare_dead_letter_queues, declare_exchanges
 from osame_chassis.runtime import ServiceRuntime, ServiceSpec
@@ -62,9 +62,9 @@ async def serve(spec: ServiceSpec) -> None:
     runtime = build_runtime(spec)
     settings = runtime.settings
     consumed = {q: q.removeprefix(runtime.names.prefix).split(".", 1)[1] for q in runtime.queues}
-    ops = OpsApp(runtime, asyncapi=document(runtime.broker, spec.title or settings.service_name, consumed))
+    app = build_app(runtime, asyncapi=document(runtime.broker, spec.title or settings.service_name, consumed))
     server = uvicorn.Server(
-        uvicorn.Config(ops, host=settings.http_host, port=settings.http_port, log_config=None, lifespan="off")
+        uvicorn.Config(app, host=settings.http_host, port=settings.http_port, log_config=None, lifespan="off")
     )
     server.install_signal_handlers = lambda: None  # we own the signals
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from faststream.rabbit import Channel, RabbitBroker
@@ -19,6 +19,7 @@ from faststream.rabbit.prometheus import RabbitPrometheusMiddleware
 from opentelemetry.sdk.trace import TracerProvider
 from prometheus_client import CollectorRegistry
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.routing import BaseRoute
 
 from osame_chassis.db import create_engine, is_sqlite, session_factory
 from osame_chassis.messaging.outbox import OutboxRelay
@@ -26,8 +27,6 @@ from osame_chassis.messaging.topology import Names
 from osame_chassis.metrics import PlumbingMetrics
 from osame_chassis.settings import ServiceSettings
 from osame_chassis.uow import UnitOfWork
-
-Route = Callable[[dict], Awaitable[tuple[int, dict | list | str]]]
 
 
 @dataclass
@@ -39,7 +38,7 @@ class ServiceSpec:
     register: Callable[[ServiceRuntime], None]
     stats: Callable[[AsyncSession], Awaitable[dict[str, int]]] | None = None
     title: str = ""
-    routes: dict[tuple[str, str], Callable[[ServiceRuntime], Route]] = field(default_factory=dict)
+    routes: Callable[[ServiceRuntime], list[BaseRoute]] | None = None
 
 
 def make_broker(

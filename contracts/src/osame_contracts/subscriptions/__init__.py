@@ -1,0 +1,1 @@
+"""What each service consumes: one module per consuming service, each with `CONSUMES`."""

@@ -1,0 +1,12 @@
+"""Messages the collection service consumes (each gets its own quorum queue and DLQ)."""
+
+from osame_contracts.messages import address_sync, gateway, receipts
+
+CONSUMES = (
+    receipts.AssessmentRecorded,
+    receipts.ReceiptRecorded,
+    receipts.InstallmentsSettled,
+    receipts.InstallmentsPartlyPaid,
+    address_sync.AddresseeChanged,
+    gateway.IncomeQueryRefused,
+)

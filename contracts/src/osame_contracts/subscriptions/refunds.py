@@ -1,0 +1,5 @@
+"""Messages the refunds service consumes (each gets its own quorum queue and DLQ)."""
+
+from osame_contracts.messages import receipts
+
+CONSUMES = (receipts.OverpaymentDetected,)
