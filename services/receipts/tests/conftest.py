@@ -145,3 +145,18 @@ async def bus(service):
     service.spec.register(service.runtime)
     async with TestRabbitBroker(service.runtime.broker) as broker:
         yield broker
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])
+async def any_service(request, make_service, tmp_path) -> Service:
+    """The service on SQLite and (integration) on a fresh PostgreSQL database: bulk paths differ."""
+    if request.param == "sqlite":
+        svc = make_service(f"sqlite+aiosqlite:///{tmp_path}/receipts-any.db")
+    else:
+        import asyncio
+
+        pg_databases = request.getfixturevalue("pg_databases")
+        (url,) = await asyncio.to_thread(pg_databases, 1)
+        svc = make_service(url)
+    await svc.migrate()
+    return svc

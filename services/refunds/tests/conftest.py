@@ -8,6 +8,7 @@ service's subscriptions and yields FastStream's in-memory TestRabbitBroker aroun
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import json
 import uuid
 
@@ -23,12 +24,20 @@ from osame_refunds.bootstrap import RefundsSettings, build_spec
 from sqlalchemy import func, inspect, select, text
 
 
+BUSINESS_DATE = datetime.date(2026, 11, 28)  # tests decide as of a fixed day
+
+
 class Service:
     """One runtime plus the small helpers tests need to drive it and read its database."""
 
     def __init__(self, database_url: str):
         spec = build_spec()
-        settings = RefundsSettings(database_url=database_url, telemetry_enabled=False, amqp_prefix="test.")
+        settings = RefundsSettings(
+            database_url=database_url,
+            telemetry_enabled=False,
+            amqp_prefix="test.",
+            business_date=BUSINESS_DATE,
+        )
         self.spec = dataclasses.replace(spec, settings=settings)
         self.runtime = ServiceRuntime(self.spec, provider=None)
 

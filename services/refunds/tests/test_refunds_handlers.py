@@ -27,7 +27,7 @@ def detected(overpayment_id="op-1", amount=3_000, cause=receipts.OverpaymentCaus
 
 
 @pytest.mark.parametrize("cause", list(receipts.OverpaymentCause), ids=lambda c: c.value)
-async def test_overpayment_is_registered_as_held(service, cause):
+async def test_overpayment_is_registered_and_with_nothing_owed_becomes_a_refund(service, cause):
     await service.handle(handlers.register_overpayment, detected(cause=cause))
     row = await service.one(orm.overpayments)
     assert {
@@ -52,10 +52,13 @@ async def test_overpayment_is_registered_as_held(service, cause):
         "cause": cause.value,
         "arose_on": D(2026, 6, 23),
         "paid_on": D(2026, 6, 20),
-        "status": "held",
+        "status": "refund_decided",
     }
     assert row["registered_at"] is not None
-    assert await service.events() == []
+    assert (row["appropriated"], row["refunded"]) == (0, 3_000)
+    [refund] = await service.rows(orm.refunds)
+    assert (refund["amount"], refund["cause"], refund["status"]) == (3_000, cause.value, "pending_approval")
+    assert await service.events() == []  # nothing owed: no 充当 command
 
 
 async def test_overpayment_is_registered_once(service):
@@ -69,4 +72,10 @@ async def test_distinct_overpayments_are_each_registered(service):
     await service.handle(handlers.register_overpayment, detected("op-1", 3_000))
     await service.handle(handlers.register_overpayment, detected("op-2", 4_000))
     async with service.runtime.sessions() as session:
-        assert await stats(session) == {"overpayments": 2, "held_yen": 7_000}
+        figures = await stats(session)
+    assert (figures["overpayments"], figures["refunds"], figures["held_yen"], figures["refunded_yen"]) == (
+        2,
+        2,
+        0,
+        7_000,
+    )

@@ -31,7 +31,7 @@ def test_subscribes_every_message_of_its_topology_row(service):
 async def test_overpayment_detected_is_routed_to_the_register(service, bus):
     await service.deliver(bus, detected())
     row = await service.one(orm.overpayments)
-    assert (row["overpayment_id"], row["cause"], row["status"]) == ("op-r1", "reassessment", "held")
+    assert (row["overpayment_id"], row["cause"], row["status"]) == ("op-r1", "reassessment", "refund_decided")
 
 
 async def test_same_message_id_twice_is_applied_once(service, bus):

@@ -23,6 +23,15 @@ class Channel(StrEnum):
     ELTAX = "eltax"  # eLTAX 共通納税
     COUNTER = "counter"  # 窓口
     SECURITY_INSTRUMENT = "security_instrument"  # 証券
+    APPROPRIATION = "appropriation"  # 充当 (過誤納金 applied to another debt, effective on the 充当適状日)
+
+
+class LedgerComponent(StrEnum):
+    """What a yen on an installment pays: 本税, 督促手数料 or 延滞金."""
+
+    PRINCIPAL_TAX = "principal_tax"  # 本税
+    DEMAND_FEE = "demand_fee"  # 督促手数料
+    LATE_FEE = "late_fee"  # 延滞金
 
 
 class InstallmentKey(Part):
@@ -88,7 +97,11 @@ class ReceiptRecorded(Event):
     overpaid: Yen = Field(description="Part in excess of what was owed (past the installment)")
     paid_on: dt.date
     booked_on: dt.date
-    preliminary: bool
+    preliminary: bool = Field(description="速報: recorded, not yet applied (applied = 0); it blocks 督促")
+    cancelled: bool = Field(
+        default=False,
+        description="The 速報 with this receipt_id was withdrawn (03 速報取消): it no longer blocks 督促",
+    )
 
 
 class InstallmentState(Part):
@@ -102,9 +115,12 @@ class InstallmentState(Part):
     fiscal_year: int
     due_date: dt.date = Field(description="納期限 after shifting off closed days")
     principal_tax: Yen
-    paid: Yen
-    remaining: Yen
-    last_paid_on: dt.date
+    paid: Yen = Field(description="Σ applied to 本税")
+    remaining: Yen = Field(description="本税 still owed")
+    demand_fee_remaining: Yen = Field(default=0, description="督促手数料 still owed")
+    late_fee_remaining: Yen = Field(default=0, description="延滞金 (as charged to the ledger) still owed")
+    last_paid_on: dt.date = Field(description="領収日 of the receipt that caused this state")
+    last_booked_on: dt.date | None = Field(default=None, description="収入日 of that receipt")
     ledger_version: int = Field(ge=1)
 
 
@@ -131,6 +147,15 @@ class OverpaymentCause(StrEnum):
     REASSESSMENT = "reassessment"  # 減額更正・決定・賦課決定 (過納)
 
 
+class OverpaymentReason(StrEnum):
+    """What happened, in operator terms (the legal `cause` decides 還付加算金)."""
+
+    EXCESS_PAYMENT = "excess_payment"  # paid more than owed on the installment
+    DOUBLE_PAYMENT = "double_payment"  # the same notice paid again (other channel, F11)
+    AFTER_REDUCTION = "after_reduction"  # 減額更正 / 取消 below what was paid
+    NO_LIABILITY = "no_liability"  # nothing owed: written off (法18②) or cancelled
+
+
 class OverpaymentDetected(Event):
     """過誤納金 arose: money received that no longer matches anything owed on its installment."""
 
@@ -144,6 +169,83 @@ class OverpaymentDetected(Event):
     cause: OverpaymentCause
     arose_on: dt.date = Field(description="The day the overpayment arose (過誤納となった日)")
     paid_on: dt.date = Field(description="領収日 of the receipt that created it")
+    reason: OverpaymentReason | None = Field(default=None, description="Operator-facing reason (F11 etc.)")
+
+
+class AppropriationItem(Part):
+    """One line of a 充当: yen of an overpayment applied to one component of one installment."""
+
+    notice_number: NoticeNumber
+    installment_no: int = Field(ge=0, le=99)
+    component: LedgerComponent
+    amount: Yen = Field(gt=0)
+
+
+class AppropriateOverpayment(Command):
+    """充当: apply held 過誤納金 to debts of the same addressee; sent to receipts by refunds.
+
+    Receipts books each item as a receipt of channel `appropriation` dated the 充当適状日
+    (法17条の2④: the 充当 takes effect retroactively at that time). All items are applied or none:
+    if any item is no longer owed, or the overpayment cannot cover the total, the command is
+    refused with a reason (`receipts.appropriation.refused.v1`). Idempotent by `appropriation_id`.
+    """
+
+    routing_key = "receipts.appropriation.apply.v1"
+
+    appropriation_id: str = Field(pattern=r"^[0-9A-Za-z-]{1,36}$", description="Refunds' id of this 充当")
+    overpayment_id: str = Field(max_length=36, description="The 過誤納金 (as detected by receipts) used")
+    addressee_id: AddresseeId
+    appropriable_on: dt.date = Field(description="充当適状日 (令6条の14): 領収日 and 収入日 of the receipts")
+    items: list[AppropriationItem] = Field(min_length=1, max_length=MAX_ITEMS_PER_MESSAGE)
+
+
+class AppliedAppropriationItem(Part):
+    notice_number: NoticeNumber
+    installment_no: int
+    component: LedgerComponent
+    amount: Yen
+    receipt_id: str = Field(max_length=36, description="The 充当 receipt booked for this item")
+
+
+class AppropriationApplied(Event):
+    """A 充当 was booked on the ledger; consumed by refunds (marks the overpayment appropriated)."""
+
+    routing_key = "receipts.appropriation.applied.v1"
+
+    appropriation_id: str = Field(max_length=36)
+    overpayment_id: str = Field(max_length=36)
+    addressee_id: AddresseeId
+    appropriable_on: dt.date
+    total: Yen = Field(description="Σ items")
+    overpayment_unappropriated: Yen = Field(description="What remains of the overpayment after this 充当")
+    items: list[AppliedAppropriationItem] = Field(min_length=1, max_length=MAX_ITEMS_PER_MESSAGE)
+
+
+class AppropriationRefusal(StrEnum):
+    """Why receipts refused a 充当 (nothing of it was applied)."""
+
+    UNKNOWN_OVERPAYMENT = "unknown_overpayment"  # receipts holds no such 過誤納金
+    ADDRESSEE_MISMATCH = "addressee_mismatch"  # the overpayment belongs to another 宛名番号
+    INSUFFICIENT_OVERPAYMENT = "insufficient_overpayment"  # Σ items > what is left of the overpayment
+    UNKNOWN_INSTALLMENT = "unknown_installment"  # no such 通知書番号 × 期別 in the ledger
+    NOT_OWED = "not_owed"  # the component is no longer owed (paid meanwhile, 減額更正, 取消)
+    OTHER_ADDRESSEE_DEBT = "other_addressee_debt"  # the installment belongs to another 宛名番号
+
+
+class AppropriationRefused(Event):
+    """A 充当 was refused as a whole; consumed by refunds (re-plan or refund instead)."""
+
+    routing_key = "receipts.appropriation.refused.v1"
+
+    appropriation_id: str = Field(max_length=36)
+    overpayment_id: str = Field(max_length=36)
+    addressee_id: AddresseeId
+    reason: AppropriationRefusal
+    item_index: int | None = Field(
+        default=None, ge=0, description="0-based index of the first offending item, when an item is the cause"
+    )
+    owed: Yen | None = Field(default=None, description="What the offending item's component still owes")
+    available: Yen | None = Field(default=None, description="What is left of the overpayment")
 
 
 AssessmentRecorded.model_rebuild()
@@ -156,4 +258,7 @@ MESSAGES = (
     InstallmentsSettled,
     InstallmentsPartlyPaid,
     OverpaymentDetected,
+    AppropriateOverpayment,
+    # AppropriationApplied and AppropriationRefused (consumed by refunds) are added once the
+    # lead has wired refunds' consumers (see /tmp/osame-wiring/receipts.md).
 )

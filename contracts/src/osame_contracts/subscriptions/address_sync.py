@@ -2,4 +2,12 @@
 
 from osame_contracts.messages import address_sync
 
-CONSUMES = (address_sync.UpsertAddressee,)
+CONSUMES = (
+    address_sync.UpsertAddressee,
+    address_sync.RecordResidentChange,
+    address_sync.RegisterNonResident,
+    address_sync.RegisterCorporation,
+    address_sync.SetMailingOverride,
+    address_sync.SetProtection,
+    address_sync.MergeAddressees,
+)

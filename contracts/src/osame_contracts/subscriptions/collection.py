@@ -1,6 +1,6 @@
 """Messages the collection service consumes (each gets its own quorum queue and DLQ)."""
 
-from osame_contracts.messages import address_sync, gateway, receipts
+from osame_contracts.messages import address_sync, collection, gateway, receipts
 
 CONSUMES = (
     receipts.AssessmentRecorded,
@@ -9,4 +9,5 @@ CONSUMES = (
     receipts.InstallmentsPartlyPaid,
     address_sync.AddresseeChanged,
     gateway.IncomeQueryRefused,
+    collection.PledgeBreached,
 )

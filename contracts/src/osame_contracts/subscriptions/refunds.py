@@ -2,4 +2,9 @@
 
 from osame_contracts.messages import receipts
 
-CONSUMES = (receipts.OverpaymentDetected,)
+CONSUMES = (
+    receipts.OverpaymentDetected,
+    receipts.AssessmentRecorded,
+    receipts.InstallmentsSettled,
+    receipts.InstallmentsPartlyPaid,
+)

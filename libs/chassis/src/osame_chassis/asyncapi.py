@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from faststream.rabbit import RabbitBroker
 from faststream.specification import AsyncAPI
-from osame_contracts.registry import REGISTRY
+from osame_contracts.base import Message
 
 
-def document(broker: RabbitBroker, title: str, consumed: dict[str, str]) -> dict:
-    """`consumed` maps queue name → routing key of the contract model it carries."""
+def document(broker: RabbitBroker, title: str, consumed: dict[str, type[Message]]) -> dict:
+    """`consumed` maps queue name → the contract model it carries."""
     spec = (
         AsyncAPI(broker, title=title, version="0.1.0", schema_version="3.0.0")
         .to_specification()
@@ -24,8 +24,8 @@ def document(broker: RabbitBroker, title: str, consumed: dict[str, str]) -> dict
         queue = next((q for q in consumed if name.startswith(q)), None)
         if queue is None:
             continue
-        model = REGISTRY[consumed[queue]]
+        model = consumed[queue]
         schemas[model.__name__] = model.model_json_schema(ref_template="#/components/schemas/{model}")
         message["payload"] = {"$ref": f"#/components/schemas/{model.__name__}"}
-        message["name"] = consumed[queue]
+        message["name"] = model.routing_key
     return spec

@@ -24,8 +24,7 @@ async def _migrate(spec: ServiceSpec) -> None:
 def asyncapi_document(spec: ServiceSpec) -> dict:
     runtime = ServiceRuntime(spec, provider=None)
     spec.register(runtime)
-    consumed = {q: q.removeprefix(runtime.names.prefix).split(".", 1)[1] for q in runtime.queues}
-    return document(runtime.broker, spec.title or spec.settings.service_name, consumed)
+    return document(runtime.broker, spec.title or spec.settings.service_name, runtime.consumed)
 
 
 def _revision(spec: ServiceSpec, message: str) -> None:

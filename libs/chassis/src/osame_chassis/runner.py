@@ -61,8 +61,9 @@ async def stop(runtime: ServiceRuntime) -> None:
 async def serve(spec: ServiceSpec) -> None:
     runtime = build_runtime(spec)
     settings = runtime.settings
-    consumed = {q: q.removeprefix(runtime.names.prefix).split(".", 1)[1] for q in runtime.queues}
-    app = build_app(runtime, asyncapi=document(runtime.broker, spec.title or settings.service_name, consumed))
+    app = build_app(
+        runtime, asyncapi=document(runtime.broker, spec.title or settings.service_name, runtime.consumed)
+    )
     server = uvicorn.Server(
         uvicorn.Config(app, host=settings.http_host, port=settings.http_port, log_config=None, lifespan="off")
     )

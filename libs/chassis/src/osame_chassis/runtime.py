@@ -85,7 +85,8 @@ class ServiceRuntime:
             use_row_locks=not is_sqlite(self.settings.effective_database_url),
         )
         self.queues: list[str] = []
+        self.consumed: dict[str, type] = {}  # queue → contract model
         self.ready = False
 
     def unit_of_work(self) -> UnitOfWork:
-        return UnitOfWork(self.sessions, self.names, on_commit=self.relay.wake)
+        return UnitOfWork(self.sessions, self.names, on_commit=self.relay.wake, today=self.settings.today)

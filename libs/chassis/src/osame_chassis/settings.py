@@ -5,7 +5,9 @@ Standard `OTEL_*` variables are read by the OpenTelemetry SDK itself.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -34,6 +36,13 @@ class ServiceSettings(BaseSettings):
     outbox_concurrency: int = Field(default=64, ge=1, le=1024)
     handler_retry_attempts: int = Field(default=3, ge=1, le=20)
     telemetry_enabled: bool = True
+    business_date: dt.date | None = Field(
+        default=None, description="Fixed 'today' for simulations and demos; default: the date in Asia/Tokyo"
+    )
+
+    def today(self) -> dt.date:
+        """The business date: the configured one, or today in Japan."""
+        return self.business_date or dt.datetime.now(ZoneInfo("Asia/Tokyo")).date()
 
     @property
     def effective_database_url(self) -> str:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
+from zoneinfo import ZoneInfo
 
 from osame_contracts.base import Message
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -17,11 +19,16 @@ class UnitOfWork:
     session: AsyncSession
 
     def __init__(
-        self, sessions: async_sessionmaker, names: Names, on_commit: Callable[[], None] | None = None
+        self,
+        sessions: async_sessionmaker,
+        names: Names,
+        on_commit: Callable[[], None] | None = None,
+        today: Callable[[], dt.date] | None = None,
     ):
         self._sessions = sessions
         self._names = names
         self._on_commit = on_commit
+        self._today = today
         self._staged = 0
 
     async def __aenter__(self) -> UnitOfWork:
@@ -36,6 +43,12 @@ class UnitOfWork:
                 await self.session.rollback()
         finally:
             await self.session.close()
+
+    def today(self) -> dt.date:
+        """The business date handlers use for decisions (configurable for simulations)."""
+        if self._today is not None:
+            return self._today()
+        return dt.datetime.now(ZoneInfo("Asia/Tokyo")).date()
 
     async def publish(self, message: Message) -> str:
         """Stage an event or command in the outbox, in this transaction."""

@@ -6,14 +6,52 @@ from pathlib import Path
 
 from osame_chassis.runtime import ServiceSpec
 from osame_chassis.settings import ServiceSettings
+from pydantic import Field, SecretStr
 
 from osame_address_sync.adapters.repository import stats
+from osame_address_sync.adapters.sealing import Keyring
 from osame_address_sync.entrypoints.consumers import register
+from osame_address_sync.entrypoints.http import routes
+from osame_address_sync.service_layer.deps import Deps
 
 
 class AddressSyncSettings(ServiceSettings):
     service_name: str = "address-sync"
     http_port: int = 8104
+    mynumber_key: SecretStr | None = Field(
+        default=None, description="OSAME_MYNUMBER_KEY: base64 of a 32-byte AES-256 key for 個人番号 at rest"
+    )
+    mynumber_key_id: str = Field(default="k1", description="OSAME_MYNUMBER_KEY_ID: id of the active key")
+    mynumber_keys: SecretStr | None = Field(
+        default=None, description="OSAME_MYNUMBER_KEYS: more keys for rotation, 'id:base64,id:base64'"
+    )
+    mynumber_release_callers: list[str] = Field(
+        default_factory=lambda: ["intermediate-server-gw"],
+        description="OSAME_MYNUMBER_RELEASE_CALLERS: token subjects (sub) allowed to obtain a 個人番号; besides "
+        "the permission address-sync:individual-number.read",
+    )
+    publish_addressee_changed_v2: bool = Field(
+        default=False,
+        description="Publish address-sync.addressee.changed.v2 (only once its consumers are wired)",
+    )
+    publish_merge_events: bool = Field(
+        default=False,
+        description="Publish address-sync.addressee.merged.v1 (only once its consumers are wired)",
+    )
+
+    def keyring(self) -> Keyring | None:
+        return Keyring.from_settings(
+            self.mynumber_key.get_secret_value() if self.mynumber_key else None,
+            self.mynumber_key_id,
+            self.mynumber_keys.get_secret_value() if self.mynumber_keys else None,
+        )
+
+    def deps(self) -> Deps:
+        return Deps(
+            keyring=self.keyring(),
+            publish_changed_v2=self.publish_addressee_changed_v2,
+            publish_merges=self.publish_merge_events,
+        )
 
 
 def build_spec() -> ServiceSpec:
@@ -23,4 +61,5 @@ def build_spec() -> ServiceSpec:
         register=register,
         stats=stats,
         title="Osame address-sync (宛名管理・団体内統合宛名)",
+        routes=routes,
     )

@@ -2,18 +2,45 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from osame_chassis.runtime import ServiceSpec
 from osame_chassis.settings import ServiceSettings
+from pydantic import Field
 
 from osame_collection.adapters.repository import stats
 from osame_collection.entrypoints.consumers import register
+from osame_collection.entrypoints.http import routes
+from osame_collection.service_layer.policy import CollectionPolicy
 
 
 class CollectionSettings(ServiceSettings):
     service_name: str = "collection"
     http_port: int = 8103
+    city: str = Field(default="高岡市", description="City name printed on letters")
+    demand_fee_rules: list[tuple[dt.date, int]] = Field(
+        default_factory=list,
+        description="督促手数料 table as JSON [[effective_from, yen], ...]; empty = 高岡市 (100 yen)",
+    )
+    late_fee_segment_rounding: str = Field(
+        default="per_segment",
+        pattern="^(per_segment|sum_then_truncate)$",
+        description="延滞金 segment rounding",
+    )
+    pledge_grace_days: int = Field(
+        default=7, ge=0, le=60, description="履行監視: days after a pledge payment"
+    )
+    nightly_at: str | None = Field(
+        default=None,
+        pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$",
+        description="Run the nightly batch in the service every day at HH:MM Asia/Tokyo (batch date = that day)",
+    )
+
+    def policy(self) -> CollectionPolicy:
+        return CollectionPolicy.from_settings(
+            self.city, self.demand_fee_rules or None, self.late_fee_segment_rounding, self.pledge_grace_days
+        )
 
 
 def build_spec() -> ServiceSpec:
@@ -23,4 +50,5 @@ def build_spec() -> ServiceSpec:
         register=register,
         stats=stats,
         title="Osame collection (滞納管理)",
+        routes=routes,
     )

@@ -1,12 +1,128 @@
-"""`osame-gateway` runs the service; `osame-gateway migrate` only migrates its database."""
+"""`osame-gateway`: serve (default) | migrate | asyncapi | revision | load-permitted FILE | retention.
 
+`serve` runs the chassis runner plus the gateway's background worker (pending queries through
+the network, daily retention).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+from osame_chassis import runner
 from osame_chassis.cli import service_main
 
-from osame_gateway.bootstrap import build_spec
+from osame_gateway.bootstrap import build_processor, build_spec
+
+DEFAULT_LIST = Path(__file__).parent / "data" / "permitted_queries_row48.json"
 
 
-def main() -> None:
-    service_main(build_spec)
+async def _serve() -> None:
+    from osame_gateway.entrypoints import worker
+
+    spec = build_spec()
+    captured = []
+    register = spec.register
+
+    def register_and_capture(runtime):
+        register(runtime)
+        captured.append(runtime)
+
+    spec.register = register_and_capture
+    stop = asyncio.Event()
+
+    async def background():
+        while not captured:  # noqa: ASYNC110 (the runner builds the runtime inside serve())
+            await asyncio.sleep(0.05)
+        runtime = captured[0]
+        processor = build_processor(runtime, spec.settings)
+        try:
+            await worker.run(runtime, processor, spec.settings, stop)
+        finally:
+            if processor is not None:
+                await processor.network.caller.aclose()
+                await processor.numbers.caller.aclose()
+
+    task = asyncio.create_task(background(), name="gateway-worker")
+    try:
+        await runner.serve(spec)
+    finally:
+        stop.set()
+        task.cancel()
+        try:
+            await task
+        except (asyncio.CancelledError, Exception):
+            pass
+
+
+async def _load_permitted(document: object, name: str) -> int:
+    from osame_chassis import migrations
+    from osame_chassis.runtime import ServiceRuntime
+
+    from osame_gateway.service_layer.permitted import load_permitted_list
+
+    spec = build_spec()
+    runtime = ServiceRuntime(spec, provider=None)
+    try:
+        await migrations.upgrade(runtime.engine, spec.migrations)
+        async with runtime.unit_of_work() as uow:
+            added, changed, removed = await load_permitted_list(uow, document)
+        print(f"permitted-query list loaded from {name}: {added} added, {changed} changed, {removed} removed")
+        return 0
+    finally:
+        await runtime.engine.dispose()
+
+
+async def _retention() -> None:
+    from osame_chassis.runtime import ServiceRuntime
+
+    from osame_gateway.service_layer.retention import purge_expired
+
+    spec = build_spec()
+    runtime = ServiceRuntime(spec, provider=None)
+    try:
+        async with runtime.unit_of_work() as uow:
+            result = await purge_expired(uow, spec.settings.provision_record_retention_days)
+        print(
+            f"retention: deleted {result.records_deleted} provision records and {result.queries_deleted} "
+            f"finished queries older than {result.cutoff.date().isoformat()}"
+        )
+    finally:
+        await runtime.engine.dispose()
+
+
+def main(argv: list[str] | None = None) -> None:
+    from osame_chassis.logs import configure_logging
+
+    argv = sys.argv[1:] if argv is None else argv
+    command = argv[0] if argv else "serve"
+    if command in ("-h", "--help"):
+        print(__doc__)
+        service_main(build_spec, ["--help"])
+    elif command == "serve":
+        asyncio.run(_serve())
+    elif command == "load-permitted":
+        from osame_gateway.domain.permitted_list import PermittedListError
+
+        path = Path(argv[1]) if len(argv) > 1 else DEFAULT_LIST
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+            sys.exit(asyncio.run(_load_permitted(document, path.name)))
+        except PermittedListError as err:
+            print(f"{path.name}: nothing loaded:", file=sys.stderr)
+            for line in err.errors:
+                print(f"  {line}", file=sys.stderr)
+            sys.exit(2)
+        except (OSError, json.JSONDecodeError) as err:
+            print(f"{path.name}: cannot read ({type(err).__name__}: {err})", file=sys.stderr)
+            sys.exit(2)
+    elif command == "retention":
+        configure_logging("intermediate-server-gw", "INFO", json_format=False)
+        asyncio.run(_retention())
+    else:
+        service_main(build_spec, argv)
 
 
 if __name__ == "__main__":

@@ -8,12 +8,35 @@ from osame_chassis.runtime import ServiceSpec
 from osame_chassis.settings import ServiceSettings
 
 from osame_refunds.adapters.repository import stats
+from osame_refunds.adapters.zengin_transfer import Remitter
 from osame_refunds.entrypoints.consumers import register
+from osame_refunds.entrypoints.http import routes
 
 
 class RefundsSettings(ServiceSettings):
     service_name: str = "refunds"
     http_port: int = 8102
+    # The city's paying account for 総合振込 (振込依頼人). Demo values; set per city.
+    remitter_code: str = "0000000001"
+    remitter_name_kana: str = "ﾀｶｵｶｼｶｲｹｲｶﾝﾘｼｬ"
+    remitter_bank_code: str = "0001"
+    remitter_bank_name_kana: str = "ﾐｽﾞﾎ"
+    remitter_branch_code: str = "001"
+    remitter_branch_name_kana: str = "ﾄｳｷﾖｳｴｲｷﾞﾖｳﾌﾞ"
+    remitter_account_type: str = "1"
+    remitter_account_number: str = "0000001"
+
+    def remitter(self) -> Remitter:
+        return Remitter(
+            self.remitter_code,
+            self.remitter_name_kana,
+            self.remitter_bank_code,
+            self.remitter_bank_name_kana,
+            self.remitter_branch_code,
+            self.remitter_branch_name_kana,
+            self.remitter_account_type,
+            self.remitter_account_number,
+        )
 
 
 def build_spec() -> ServiceSpec:
@@ -22,5 +45,6 @@ def build_spec() -> ServiceSpec:
         migrations=Path(__file__).parent / "migrations",
         register=register,
         stats=stats,
+        routes=routes,
         title="Osame refunds (還付・充当)",
     )

@@ -14,8 +14,11 @@ from rich.console import Console
 from rich.table import Table
 
 from osame_cli import dlq as dlq_ops
+from osame_cli.address_cli import address_app
+from osame_cli.auth_cli import auth_app
 from osame_cli.bus import connect
 from osame_cli.calc import calc_app
+from osame_cli.collection_cli import collection_app
 from osame_cli.stack import SERVICES
 
 app = typer.Typer(
@@ -28,6 +31,9 @@ contracts_app = typer.Typer(help="Message contracts.", no_args_is_help=True)
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(contracts_app, name="contracts")
 app.add_typer(calc_app, name="calc")
+app.add_typer(auth_app, name="auth")
+app.add_typer(address_app, name="address")
+app.add_typer(collection_app, name="collection")
 console = Console()
 
 AMQP = typer.Option(

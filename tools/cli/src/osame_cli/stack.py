@@ -87,6 +87,16 @@ class ServiceProcess:
             self.process.wait(5)
 
 
+class SimulatorProcess(ServiceProcess):
+    """The simulator is not a service: ready when /healthz answers."""
+
+    def ready(self) -> bool:
+        try:
+            return httpx.get(self.url + "/healthz", timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+
 @dataclass
 class Stack:
     amqp_url: str
@@ -96,6 +106,8 @@ class Stack:
     otlp_endpoint: str | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
     services: dict[str, ServiceProcess] = field(default_factory=dict)
+    with_simulator: bool = False  # also start the 情報提供ネットワークシステム simulator; the gateway uses it
+    simulator: ServiceProcess | None = None
 
     def __post_init__(self) -> None:
         for name, module in SERVICES.items():
@@ -118,8 +130,26 @@ class Stack:
             self.services[name] = ServiceProcess(
                 name, module, port, env, self.work_dir / "logs" / f"{name}.log"
             )
+        if self.with_simulator:
+            port = free_port()
+            env = {k: v for k, v in os.environ.items() if not k.startswith(("OSAME_", "OTEL_"))}
+            env.update(OSAME_SIMULATOR_PORT=str(port))
+            self.simulator = SimulatorProcess(
+                "simulator", "osame_simulator", port, env, self.work_dir / "logs" / "simulator.log"
+            )
+            self.services["intermediate-server-gw"].env.setdefault("OSAME_NETWORK_URL", self.simulator.url)
+
+    def start_simulator(self, timeout: float = 30) -> None:
+        if self.simulator is not None and not self.simulator.alive():
+            self.simulator.start()
+            deadline = time.monotonic() + timeout
+            while not self.simulator.ready():
+                if not self.simulator.alive() or time.monotonic() > deadline:
+                    raise RuntimeError(f"simulator did not start; see {self.simulator.log_path}")
+                time.sleep(0.1)
 
     def start(self, timeout: float = 60) -> None:
+        self.start_simulator()
         for service in self.services.values():
             service.start()
         self.wait_ready(timeout)
@@ -144,4 +174,7 @@ class Stack:
         return {name: s.stats() for name, s in self.services.items()}
 
     def stop(self) -> dict[str, int | None]:
-        return {name: s.stop() for name, s in self.services.items()}
+        codes = {name: s.stop() for name, s in self.services.items()}
+        if self.simulator is not None:
+            self.simulator.stop()
+        return codes

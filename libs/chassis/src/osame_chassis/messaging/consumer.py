@@ -45,6 +45,7 @@ def subscribe(runtime: ServiceRuntime, model: type[Message], handler: Handler) -
     settings = runtime.settings
     queue = names.queue(settings.service_name, model)
     runtime.queues.append(queue)
+    runtime.consumed[queue] = model
 
     async def _reject(message_id: str, reason: str) -> None:
         runtime.metrics.rejected.labels(queue=queue).inc()

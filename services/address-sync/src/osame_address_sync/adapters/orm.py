@@ -1,8 +1,36 @@
-"""Address-sync's own tables: addressees (宛名)."""
+"""Address-sync's own tables.
+
+- `addressees`: 宛名 (persons, 住登外者, 法人) as disclosed to others, with their 統合宛名番号.
+- `resident_changes`: every 住基 異動 received, per person (history; 取消 reverts from it).
+- `my_numbers`: the current 個人番号 of an addressee, AES-GCM sealed, with its blind index.
+- `unified_addressees`: 団体内統合宛名番号 allocated.
+- `protections`: 支援措置 decisions (kept even when they arrive before the addressee).
+- `mailing_overrides`: 送付先 per 税目.
+- `merges`: 名寄せ decisions.
+- `my_number_releases`: append-only, hash-chained audit of every 個人番号 release request.
+- `audit_log`: the chassis' hash-chained access log of every authenticated HTTP call.
+
+No column ever holds a 個人番号 in clear (a test scans the database file).
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, Date, DateTime, Integer, MetaData, String, Table
+from osame_chassis.audit import AuditLog, audit_log_table
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+)
 
 metadata = MetaData()
 
@@ -10,12 +38,117 @@ addressees = Table(
     "addressees",
     metadata,
     Column("addressee_id", String(15), primary_key=True),
-    Column("version", Integer, nullable=False),
+    Column("version", Integer, nullable=False),  # last published version (monotonic)
     Column("name", String(100), nullable=False),
     Column("name_kana", String(200), nullable=False),
     Column("postal_code", String(8), nullable=False),
-    Column("address", String(200), nullable=False),
+    Column("address", String(200), nullable=False),  # 住所 print string
     Column("protected", Boolean, nullable=False),
     Column("deceased_on", Date, nullable=True),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("kind", String(12), nullable=False, server_default="person"),
+    Column("source", String(20), nullable=False, server_default="addressee_system"),
+    Column("source_version", Integer, nullable=True),
+    Column("unified_addressee_id", String(15), nullable=True, index=True),
+    Column("merged_into", String(15), nullable=True),
+    Column("address_detail", JSON, nullable=True),
+    Column("date_of_birth", Date, nullable=True),
+    Column("household_id", String(20), nullable=True),
+    Column("status", String(12), nullable=True),
+    Column("moved_out_on", Date, nullable=True),
+    Column("destination", String(200), nullable=False, server_default=""),
+    Column("destination_postal_code", String(8), nullable=False, server_default=""),
+    Column("corporate_number", String(13), nullable=True, index=True),
+    Column("published_digest", String(64), nullable=True),
 )
+
+resident_changes = Table(
+    "resident_changes",
+    metadata,
+    Column("change_id", String(40), primary_key=True),
+    Column("addressee_id", String(15), nullable=False, index=True),
+    Column("sequence", Integer, nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("changed_on", Date, nullable=False),
+    Column("notified_on", Date, nullable=True),
+    Column("cancels_change_id", String(40), nullable=True),
+    Column("fields", JSON, nullable=False),
+    Column("my_number_key_id", String(20), nullable=True),
+    Column("my_number_sealed", LargeBinary, nullable=True),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("addressee_id", "sequence", name="uq_resident_changes_sequence"),
+)
+
+my_numbers = Table(
+    "my_numbers",
+    metadata,
+    Column("addressee_id", String(15), primary_key=True),
+    Column("key_id", String(20), nullable=False),
+    Column("sealed", LargeBinary, nullable=False),
+    Column("blind_index", String(64), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index("ix_my_numbers_blind_index", "blind_index"),
+)
+
+unified_addressees = Table(
+    "unified_addressees",
+    metadata,
+    Column("unified_addressee_id", String(15), primary_key=True),
+    Column("first_addressee_id", String(15), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+protections = Table(
+    "protections",
+    metadata,
+    Column("addressee_id", String(15), primary_key=True),
+    Column("revision", Integer, nullable=False),
+    Column("protected", Boolean, nullable=False),
+    Column("effective_on", Date, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+mailing_overrides = Table(
+    "mailing_overrides",
+    metadata,
+    Column("addressee_id", String(15), primary_key=True),
+    Column("tax_item", String(40), primary_key=True),
+    Column("revision", Integer, nullable=False),
+    Column("removed", Boolean, nullable=False),
+    Column("recipient", String(100), nullable=False),
+    Column("postal_code", String(8), nullable=False),
+    Column("address", String(200), nullable=False),
+    Column("address_detail", JSON, nullable=True),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+merges = Table(
+    "merges",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("unified_addressee_id", String(15), nullable=False),
+    Column("surviving_addressee_id", String(15), nullable=False),
+    Column("merged_addressee_id", String(15), nullable=False, unique=True),
+    Column("reason", String(20), nullable=False),
+    Column("decided_by", String(40), nullable=False),
+    Column("merged_on", Date, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+my_number_releases = Table(
+    "my_number_releases",
+    metadata,
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("requested_at", DateTime(timezone=True), nullable=False),
+    Column("caller", String(60), nullable=False),
+    Column("requested_by", String(40), nullable=False),
+    Column("addressee_id", String(15), nullable=False),
+    Column("purpose", String(40), nullable=False),
+    Column("request_ref", String(40), nullable=False),
+    Column("outcome", String(20), nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False, unique=True),
+)
+
+audit_log = audit_log_table(metadata)
+AUDIT = AuditLog(audit_log)

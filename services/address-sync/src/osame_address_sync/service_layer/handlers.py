@@ -1,35 +1,23 @@
-"""Address-sync use cases over the unit of work."""
+"""Address-sync use cases over the unit of work (one module per area; this one re-exports them)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from osame_address_sync.service_layer.identity import merge_addressees
+from osame_address_sync.service_layer.registration import (
+    register_corporation,
+    register_non_resident,
+    set_mailing_override,
+    set_protection,
+    upsert_addressee,
+)
+from osame_address_sync.service_layer.resident_register import record_resident_change
 
-from osame_chassis.uow import UnitOfWork
-from osame_contracts.messages import address_sync
-
-from osame_address_sync.adapters.repository import AddresseeRepository
-from osame_address_sync.domain.disclosure import disclosable_address, is_newer
-
-
-async def upsert_addressee(command: address_sync.UpsertAddressee, uow: UnitOfWork) -> None:
-    """Store a 宛名 (stale versions ignored) and fan out the minimum consumers need."""
-    repo = AddresseeRepository(uow.session)
-    held = await repo.version(command.addressee_id)
-    if not is_newer(command.version, held):
-        return
-    values = command.model_dump()
-    values["updated_at"] = datetime.now(UTC)
-    await repo.save(values, new=held is None)
-    address, postal_code = disclosable_address(command.address, command.postal_code, command.protected)
-    await uow.publish(
-        address_sync.AddresseeChanged(
-            addressee_id=command.addressee_id,
-            version=command.version,
-            name=command.name,
-            name_kana=command.name_kana,
-            postal_code=postal_code,
-            address=address,
-            protected=command.protected,
-            deceased_on=command.deceased_on,
-        )
-    )
+__all__ = [
+    "merge_addressees",
+    "record_resident_change",
+    "register_corporation",
+    "register_non_resident",
+    "set_mailing_override",
+    "set_protection",
+    "upsert_addressee",
+]

@@ -1,8 +1,23 @@
-"""Collection's own tables: the installment projection, the addressee copy, asset inquiries."""
+"""Collection's own tables: the installment projection, the addressee copy, asset inquiries, and the
+delinquency work (督促, 延滞金, 催告, 折衝記録, 分納誓約, 財産調査, 処分, 執行停止, 時効, 不納欠損, audit)."""
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, Date, DateTime, Integer, MetaData, PrimaryKeyConstraint, String, Table
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 
 metadata = MetaData()
 
@@ -20,7 +35,17 @@ installments = Table(
     Column("status", String(10), nullable=False),
     Column("last_receipt_on", Date, nullable=True),
     Column("ledger_version", Integer, nullable=False),
+    # 督促 / 延滞金 / 不納欠損 state (the nightly batch updates these set-based).
+    Column("demand_issued_on", Date, nullable=True),  # 督促状 発付日
+    Column("demand_fee", Integer, nullable=False, server_default="0"),  # 督促手数料
+    Column("earliest_seizure_on", Date, nullable=True),
+    Column("late_fee", Integer, nullable=False, server_default="0"),  # 延滞金 accrued to late_fee_on
+    Column("late_fee_on", Date, nullable=True),
+    Column("late_fee_version", Integer, nullable=False, server_default="0"),
+    Column("written_off_on", Date, nullable=True),  # 不納欠損
+    Column("write_off_cause", String(30), nullable=True),
     PrimaryKeyConstraint("notice_number", "installment_no", name="pk_collection_installments"),
+    Index("ix_collection_installments_due", "status", "due_date"),
 )
 
 addressees = Table(
@@ -34,6 +59,20 @@ addressees = Table(
     Column("address", String(200), nullable=False),
     Column("protected", Boolean, nullable=False),
     Column("deceased_on", Date, nullable=True),
+    # Birth date for the F12 seizure match, once address-sync publishes it (not yet on the bus).
+    Column("birth_date", Date, nullable=True),
+)
+
+# 送付先 override per 税目 (AddresseeChangedV2.mailing_overrides): letters go here when present.
+mailing_overrides = Table(
+    "mailing_overrides",
+    metadata,
+    Column("addressee_id", String(15), nullable=False),
+    Column("tax_item", String(40), nullable=False),
+    Column("recipient", String(100), nullable=False),
+    Column("postal_code", String(8), nullable=False),
+    Column("address", String(200), nullable=False),
+    PrimaryKeyConstraint("addressee_id", "tax_item", name="pk_mailing_overrides"),
 )
 
 # The latest 領収日 per installment, kept even before the installment itself is known
@@ -55,4 +94,220 @@ asset_inquiries = Table(
     Column("status", String(20), nullable=False),
     Column("reason", String(200), nullable=True),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("kind", String(20), nullable=True),  # bank | employer | real_estate | income
+    Column("requested_on", Date, nullable=True),
+    Column("detail", JSON, nullable=True),
+    Column("staff_user", String(64), nullable=True),
+)
+
+# Every receipt seen for an installment (ReceiptRecorded): partial payments lower the 延滞金 base;
+# a 速報 not yet confirmed by its 確報 (or cancelled) holds back the 督促.
+receipts = Table(
+    "receipts",
+    metadata,
+    Column("receipt_id", String(36), primary_key=True),
+    Column("notice_number", String(20), nullable=False),
+    Column("installment_no", Integer, nullable=False),
+    Column("addressee_id", String(15), nullable=False, index=True),
+    Column("paid_on", Date, nullable=False),
+    Column("applied", Integer, nullable=False),
+    Column("preliminary", Boolean, nullable=False),  # True while only the 速報 is known
+    Column("cancelled", Boolean, nullable=False),
+    Index("ix_collection_receipts_installment", "notice_number", "installment_no"),
+)
+
+# 督促停止: installments the batch must not dun (pending 充当, staff hold, ...).
+demand_holds = Table(
+    "demand_holds",
+    metadata,
+    Column("notice_number", String(20), nullable=False),
+    Column("installment_no", Integer, nullable=False),
+    Column("reason", String(40), nullable=False),
+    Column("held_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("notice_number", "installment_no", "reason", name="pk_demand_holds"),
+)
+
+batches = Table(
+    "batches",
+    metadata,
+    Column("batch_id", String(36), primary_key=True),
+    Column("kind", String(20), nullable=False),  # nightly | campaign
+    Column("run_on", Date, nullable=False),
+    Column("campaign_id", String(36), nullable=True),
+    Column("status", String(20), nullable=False),  # running | done | failed
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True), nullable=True),
+    Column("total", Integer, nullable=False, server_default="0"),
+    Column("processed", Integer, nullable=False, server_default="0"),
+    Column("summary", JSON, nullable=True),
+    Column("staff_user", String(64), nullable=False),
+)
+
+demand_notices = Table(
+    "demand_notices",
+    metadata,
+    Column("demand_notice_id", String(36), primary_key=True),
+    Column("batch_id", String(36), nullable=False, index=True),
+    Column("addressee_id", String(15), nullable=False, index=True),
+    Column("notice_number", String(20), nullable=False),
+    Column("installment_no", Integer, nullable=False),
+    Column("issued_on", Date, nullable=False),
+    Column("demand_fee", Integer, nullable=False),
+    Column("principal_tax_due", Integer, nullable=False),
+    Column("late_fee_accrued", Integer, nullable=False),
+    Column("earliest_seizure_on", Date, nullable=False),
+    UniqueConstraint("notice_number", "installment_no", name="uq_demand_notice_installment"),
+)
+
+# 催告 (reminder letters): one per addressee per batch; items are the installments it names.
+reminders = Table(
+    "reminders",
+    metadata,
+    Column("reminder_id", String(36), primary_key=True),
+    Column("batch_id", String(36), nullable=True, index=True),
+    Column("addressee_id", String(15), nullable=False, index=True),
+    Column("issued_on", Date, nullable=False),
+    Column("reason", String(20), nullable=False),  # campaign | pledge_breach
+    Column("campaign_id", String(36), nullable=True),
+    Column("pledge_id", String(36), nullable=True),
+    Column("total_due", Integer, nullable=False),
+)
+
+reminder_items = Table(
+    "reminder_items",
+    metadata,
+    Column("reminder_id", String(36), nullable=False),
+    Column("notice_number", String(20), nullable=False),
+    Column("installment_no", Integer, nullable=False),
+    Column("principal_tax_due", Integer, nullable=False),
+    Column("late_fee_accrued", Integer, nullable=False),
+    PrimaryKeyConstraint("reminder_id", "notice_number", "installment_no", name="pk_reminder_items"),
+)
+
+campaigns = Table(
+    "campaigns",
+    metadata,
+    Column("campaign_id", String(36), primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("criteria", JSON, nullable=False),
+    Column("created_by", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# A delinquency case per addressee: who works it (担当者).
+cases = Table(
+    "cases",
+    metadata,
+    Column("addressee_id", String(15), primary_key=True),
+    Column("assignee", String(64), nullable=True),
+    Column("opened_at", DateTime(timezone=True), nullable=False),
+)
+
+contact_records = Table(
+    "contact_records",
+    metadata,
+    Column("contact_id", String(36), primary_key=True),
+    Column("addressee_id", String(15), nullable=False, index=True),
+    Column("contacted_on", Date, nullable=False),
+    Column("channel", String(20), nullable=False),  # phone | visit | counter | letter
+    Column("summary", Text, nullable=False),
+    Column("staff_user", String(64), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+pledges = Table(
+    "pledges",
+    metadata,
+    Column("pledge_id", String(36), primary_key=True),
+    Column("addressee_id", String(15), nullable=False, index=True),
+    Column("signed_on", Date, nullable=False),
+    Column("grace_days", Integer, nullable=False),
+    Column("status", String(20), nullable=False),  # active | breached | completed | cancelled
+    Column("breached_on", Date, nullable=True),
+    Column("staff_user", String(64), nullable=False),
+)
+
+pledge_payments = Table(
+    "pledge_payments",
+    metadata,
+    Column("pledge_id", String(36), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("due_on", Date, nullable=False),
+    Column("amount", Integer, nullable=False),
+    PrimaryKeyConstraint("pledge_id", "seq", name="pk_pledge_payments"),
+)
+
+dispositions = Table(
+    "dispositions",
+    metadata,
+    Column("disposition_id", String(36), primary_key=True),
+    Column("addressee_id", String(15), nullable=False, index=True),
+    Column(
+        "kind", String(20), nullable=False
+    ),  # seizure | claim_filing | joint_seizure | distribution | release
+    Column("property_type", String(20), nullable=True),
+    Column("executed_on", Date, nullable=False),
+    Column("amount", Integer, nullable=False),
+    Column("protected_amount", Integer, nullable=False, server_default="0"),
+    Column("related_id", String(36), nullable=True),  # the seizure a release/distribution refers to
+    Column("installments", JSON, nullable=False),  # [[notice_number, installment_no], ...]
+    Column("detail", JSON, nullable=True),
+    Column("staff_user", String(64), nullable=False),
+)
+
+enforcement_stays = Table(
+    "enforcement_stays",
+    metadata,
+    Column("stay_id", String(36), primary_key=True),
+    Column("addressee_id", String(15), nullable=False, index=True),
+    Column("ground", String(30), nullable=False),
+    Column("decided_on", Date, nullable=False),
+    Column("cancelled_on", Date, nullable=True),
+    Column("immediate_extinction", Boolean, nullable=False),
+    Column("installments", JSON, nullable=False),
+    Column("staff_user", String(64), nullable=False),
+)
+
+# Events that move the 5-year limitation clock of an installment (時効の更新・完成猶予).
+limitation_events = Table(
+    "limitation_events",
+    metadata,
+    Column("event_id", String(36), primary_key=True),
+    Column("notice_number", String(20), nullable=False),
+    Column("installment_no", Integer, nullable=False),
+    Column(
+        "kind", String(20), nullable=False
+    ),  # demand | seizure | acknowledgement | reminder | claim_filing
+    Column("occurred_on", Date, nullable=False),
+    Column("source_id", String(36), nullable=True),
+    Index("ix_limitation_events_installment", "notice_number", "installment_no"),
+)
+
+write_offs = Table(
+    "write_offs",
+    metadata,
+    Column("notice_number", String(20), nullable=False),
+    Column("installment_no", Integer, nullable=False),
+    Column("addressee_id", String(15), nullable=False, index=True),
+    Column("cause", String(30), nullable=False),
+    Column("principal_tax", Integer, nullable=False),
+    Column("late_fee", Integer, nullable=False),
+    Column("demand_fee", Integer, nullable=False),
+    Column("extinguished_on", Date, nullable=False),
+    Column("staff_user", String(64), nullable=False),
+    PrimaryKeyConstraint("notice_number", "installment_no", name="pk_write_offs"),
+)
+
+# Append-only, hash-chained audit trail of staff actions and data access (who, when, what, 宛名番号).
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("staff_user", String(64), nullable=False),
+    Column("action", String(60), nullable=False),
+    Column("addressee_id", String(15), nullable=True, index=True),
+    Column("detail", JSON, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
 )

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import uuid
+
 from osame_chassis.db import count_rows
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import delete, func, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from osame_collection.adapters import orm
+from osame_collection.domain.stay import Stay, StayGround
+
+_EVENT_NAMESPACE = uuid.UUID("6f1c5d3e-2b7a-4c1e-9a51-0c0115ec7104")
+
+
+def event_id(kind: str, source_id: str, key: tuple[str, int]) -> str:
+    """A stable id for a 時効 event (the same source and installment give the same id)."""
+    return str(uuid.uuid5(_EVENT_NAMESPACE, f"{kind}:{source_id}:{key[0]}:{key[1]}"))
 
 
 class CollectionRepository:
@@ -64,6 +74,33 @@ class CollectionRepository:
             .values(last_receipt_on=paid_on)
         )
 
+    async def receipt(self, receipt_id: str):
+        query = select(orm.receipts).where(orm.receipts.c.receipt_id == receipt_id)
+        return (await self.session.execute(query)).mappings().first()
+
+    async def insert_receipt(self, **values) -> None:
+        await self.session.execute(insert(orm.receipts).values(**values))
+
+    async def confirm_receipt(self, receipt_id: str, **values) -> None:
+        await self.session.execute(
+            update(orm.receipts)
+            .where(orm.receipts.c.receipt_id == receipt_id)
+            .values(preliminary=False, **values)
+        )
+
+    async def cancel_receipt(self, receipt_id: str) -> None:
+        await self.session.execute(
+            update(orm.receipts)
+            .where(orm.receipts.c.receipt_id == receipt_id, orm.receipts.c.preliminary.is_(True))
+            .values(cancelled=True)
+        )
+
+    async def replace_mailing_overrides(self, addressee_id: str, overrides: list[dict]) -> None:
+        M = orm.mailing_overrides
+        await self.session.execute(delete(M).where(M.c.addressee_id == addressee_id))
+        if overrides:
+            await self.session.execute(insert(M), [{"addressee_id": addressee_id, **o} for o in overrides])
+
     async def addressee_version(self, addressee_id: str) -> int | None:
         query = select(orm.addressees.c.version).where(orm.addressees.c.addressee_id == addressee_id)
         return (await self.session.execute(query)).scalar_one_or_none()
@@ -91,6 +128,129 @@ class CollectionRepository:
         else:
             await self.session.execute(insert(orm.asset_inquiries).values(query_id=query_id, **values))
 
+    # -- 延滞金 inputs --------------------------------------------------------------------------
+    async def due_dates(self, keys: list[tuple[str, int]]) -> dict[tuple[str, int], object]:
+        out = {}
+        I = orm.installments  # noqa: E741
+        for start in range(0, len(keys), 500):
+            part = keys[start : start + 500]
+            query = select(I.c.notice_number, I.c.installment_no, I.c.due_date).where(
+                tuple_(I.c.notice_number, I.c.installment_no).in_(part)
+            )
+            out.update({(n, i): d for n, i, d in (await self.session.execute(query)).all()})
+        return out
+
+    async def payments_for(self, keys: list[tuple[str, int]]) -> dict[tuple[str, int], list]:
+        """Confirmed receipts applied to the 本税: {(notice, installment): [(paid_on, applied)]}."""
+        R = orm.receipts
+        out: dict[tuple[str, int], list] = {}
+        for start in range(0, len(keys), 500):
+            part = keys[start : start + 500]
+            query = select(R.c.notice_number, R.c.installment_no, R.c.paid_on, R.c.applied).where(
+                tuple_(R.c.notice_number, R.c.installment_no).in_(part),
+                R.c.preliminary.is_(False),
+                R.c.cancelled.is_(False),
+                R.c.applied > 0,
+            )
+            for n, i, day, applied in (await self.session.execute(query)).all():
+                out.setdefault((n, i), []).append((day, applied))
+        return out
+
+    async def stays_by_installment(self) -> dict[tuple[str, int], list[Stay]]:
+        S = orm.enforcement_stays
+        out: dict[tuple[str, int], list[Stay]] = {}
+        for row in (await self.session.execute(select(S))).mappings():
+            stay = Stay(
+                StayGround(row["ground"]), row["decided_on"], row["cancelled_on"], row["immediate_extinction"]
+            )
+            for n, i in row["installments"]:
+                out.setdefault((n, i), []).append(stay)
+        return out
+
+    async def exempt_intervals_for(self, keys: list[tuple[str, int]], as_of) -> dict[tuple[str, int], list]:
+        stays = await self.stays_by_installment()
+        out = {}
+        for key in keys:
+            intervals = [iv for s in stays.get(key, []) if (iv := s.exempt_interval(as_of)) is not None]
+            if intervals:
+                out[key] = intervals
+        return out
+
+    async def open_installments(self, addressee_id: str | None = None) -> list[dict]:
+        I = orm.installments  # noqa: E741
+        query = select(I).where(I.c.status == "open", I.c.written_off_on.is_(None))
+        if addressee_id is not None:
+            query = query.where(I.c.addressee_id == addressee_id)
+        query = query.order_by(I.c.due_date, I.c.notice_number, I.c.installment_no)
+        return [dict(r) for r in (await self.session.execute(query)).mappings()]
+
+    async def installments_of(self, addressee_id: str) -> list[dict]:
+        I = orm.installments  # noqa: E741
+        query = (
+            select(I)
+            .where(I.c.addressee_id == addressee_id)
+            .order_by(I.c.due_date, I.c.notice_number, I.c.installment_no)
+        )
+        return [dict(r) for r in (await self.session.execute(query)).mappings()]
+
+    async def addressee(self, addressee_id: str) -> dict | None:
+        row = (
+            (
+                await self.session.execute(
+                    select(orm.addressees).where(orm.addressees.c.addressee_id == addressee_id)
+                )
+            )
+            .mappings()
+            .first()
+        )
+        return dict(row) if row else None
+
+    async def mailing_override(self, addressee_id: str, tax_item: str) -> dict | None:
+        M = orm.mailing_overrides
+        row = (
+            (
+                await self.session.execute(
+                    select(M).where(M.c.addressee_id == addressee_id, M.c.tax_item == tax_item)
+                )
+            )
+            .mappings()
+            .first()
+        )
+        return dict(row) if row else None
+
+    async def add_limitation_event(
+        self, event_id: str, key: tuple[str, int], kind: str, on, source_id=None
+    ) -> None:
+        L = orm.limitation_events
+        held = (await self.session.execute(select(L.c.event_id).where(L.c.event_id == event_id))).first()
+        if held is None:
+            await self.session.execute(
+                insert(L).values(
+                    event_id=event_id,
+                    notice_number=key[0],
+                    installment_no=key[1],
+                    kind=kind,
+                    occurred_on=on,
+                    source_id=source_id,
+                )
+            )
+
+    async def limitation_events(self, key: tuple[str, int]) -> list[tuple[str, object]]:
+        L = orm.limitation_events
+        query = select(L.c.kind, L.c.occurred_on).where(
+            L.c.notice_number == key[0], L.c.installment_no == key[1]
+        )
+        return [(k, d) for k, d in (await self.session.execute(query)).all()]
+
+    async def set_late_fee(self, key: tuple[str, int], late_fee: int, on) -> int:
+        """Store the 延滞金 and bump its version; returns the new version."""
+        held = await self.installment(*key)
+        version = (held["late_fee_version"] if held else 0) + 1
+        await self.update_installment(
+            key[0], key[1], late_fee=late_fee, late_fee_on=on, late_fee_version=version
+        )
+        return version
+
 
 async def stats(session: AsyncSession) -> dict[str, int]:
     out = await count_rows(
@@ -99,6 +259,13 @@ async def stats(session: AsyncSession) -> dict[str, int]:
             "installments": orm.installments,
             "addressees": orm.addressees,
             "asset_inquiries": orm.asset_inquiries,
+            "demand_notices": orm.demand_notices,
+            "reminders": orm.reminders,
+            "pledges": orm.pledges,
+            "dispositions": orm.dispositions,
+            "enforcement_stays": orm.enforcement_stays,
+            "write_offs": orm.write_offs,
+            "audit_entries": orm.audit_log,
         },
     )
     paid = select(func.count()).select_from(orm.installments).where(orm.installments.c.status == "paid")

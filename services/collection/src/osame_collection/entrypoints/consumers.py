@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from osame_chassis.messaging.consumer import subscribe
 from osame_chassis.runtime import ServiceRuntime
-from osame_contracts.messages import address_sync, gateway, receipts
+from osame_contracts.messages import address_sync, collection, gateway, receipts
 
+from osame_collection.entrypoints import scheduler
 from osame_collection.service_layer import handlers
 
 
@@ -16,3 +17,5 @@ def register(runtime: ServiceRuntime) -> None:
     subscribe(runtime, receipts.InstallmentsPartlyPaid, handlers.project_installment_states)
     subscribe(runtime, address_sync.AddresseeChanged, handlers.apply_addressee_change)
     subscribe(runtime, gateway.IncomeQueryRefused, handlers.record_query_refusal)
+    subscribe(runtime, collection.PledgeBreached, handlers.send_breach_reminder)
+    scheduler.install(runtime)

@@ -6,9 +6,16 @@ from datetime import UTC, datetime
 
 from osame_chassis.uow import UnitOfWork
 from osame_contracts.messages import address_sync, gateway, receipts
+from osame_contracts.messages import collection as contract
+from osame_law import LawError
 
-from osame_collection.adapters.repository import CollectionRepository
+from osame_collection.adapters.repository import CollectionRepository, event_id
+from osame_collection.domain.late_fee import accrued_late_fee
 from osame_collection.domain.projection import is_newer, status_for
+from osame_collection.service_layer.publishing import publish_bulk
+from osame_collection.service_layer.reminders import send_breach_reminder
+
+__all__ = ["send_breach_reminder"]
 
 
 async def _upsert(
@@ -56,9 +63,15 @@ async def project_installment_states(
     event: receipts.InstallmentsSettled | receipts.InstallmentsPartlyPaid, uow: UnitOfWork
 ) -> None:
     """Mark installments paid / partly paid; stale versions are ignored, unknown ones are created
-    (the state event may overtake the assessment)."""
+    (the state event may overtake the assessment). A settled installment's 延滞金 is fixed
+    (確定延滞金) at its full-payment day."""
     repo = CollectionRepository(uow.session)
+    fixed: list[contract.AssessedLateFee] = []
     for item in event.items:
+        if item.remaining == 0:
+            assessed = await _fix_late_fee(repo, item)
+            if assessed is not None:
+                fixed.append(assessed)
         await _upsert(
             repo,
             item.notice_number,
@@ -73,11 +86,97 @@ async def project_installment_states(
                 paid=item.paid,
             ),
         )
+    await publish_bulk(
+        uow, contract.LateFeesAssessed, fixed, lambda items: contract.LateFeesAssessed(items=items)
+    )
+
+
+async def _fix_late_fee(repo: CollectionRepository, item: receipts.InstallmentState):
+    """確定延滞金 of a settled installment from its receipts (the last payment completes it)."""
+    key = (item.notice_number, item.installment_no)
+    held = await repo.installment(*key)
+    if held is None or not is_newer(item.ledger_version, held["ledger_version"]):
+        return None  # unknown yet (fixed with the next state event) or stale
+    payments = (await repo.payments_for([key])).get(key, [])
+    short = item.principal_tax - sum(a for _, a in payments)
+    if short > 0:
+        payments.append((item.last_paid_on, short))
+    exempt = (await repo.exempt_intervals_for([key], item.last_paid_on)).get(key, [])
+    try:
+        accrual = accrued_late_fee(item.principal_tax, item.due_date, item.last_paid_on, payments, exempt)
+    except LawError:
+        return None
+    version = await repo.set_late_fee(key, accrual.late_fee, accrual.computed_to)
+    return contract.AssessedLateFee(
+        addressee_id=item.addressee_id,
+        notice_number=item.notice_number,
+        installment_no=item.installment_no,
+        late_fee=accrual.late_fee,
+        computed_to=accrual.computed_to,
+        fixed=True,
+        version=version,
+    )
 
 
 async def note_receipt(event: receipts.ReceiptRecorded, uow: UnitOfWork) -> None:
-    await CollectionRepository(uow.session).note_receipt(
-        event.notice_number, event.installment_no, event.paid_on
+    """Remember every receipt: its 領収日 blocks a 督促 (行き違い guard), a 速報 blocks it until its 確報
+    (the same receipt_id, preliminary=False) or its cancellation, and confirmed amounts lower the
+    延滞金 base and count as 承認 for the 時効 clock."""
+    repo = CollectionRepository(uow.session)
+    await repo.note_receipt(event.notice_number, event.installment_no, event.paid_on)
+    held = await repo.receipt(event.receipt_id)
+    if held is None:
+        await repo.insert_receipt(
+            receipt_id=event.receipt_id,
+            notice_number=event.notice_number,
+            installment_no=event.installment_no,
+            addressee_id=event.addressee_id,
+            paid_on=event.paid_on,
+            applied=event.applied,
+            preliminary=event.preliminary,
+            cancelled=False,
+        )
+    elif held["preliminary"] and not event.preliminary:
+        await repo.confirm_receipt(event.receipt_id, paid_on=event.paid_on, applied=event.applied)
+    if not event.preliminary and event.applied > 0:
+        key = (event.notice_number, event.installment_no)
+        await repo.add_limitation_event(
+            event_id("acknowledgement", event.receipt_id, key),
+            key,
+            "acknowledgement",
+            event.paid_on,
+            event.receipt_id,
+        )
+
+
+async def cancel_preliminary(receipt_id: str, uow: UnitOfWork) -> None:
+    """速報取消: the 速報 no longer holds back the 督促 (call from the receipts 速報取消 consumer)."""
+    await CollectionRepository(uow.session).cancel_receipt(receipt_id)
+
+
+async def apply_addressee_change_v2(event: address_sync.AddresseeChangedV2, uow: UnitOfWork) -> None:
+    """AddresseeChangedV2 (once wired): the mailing copy plus 送付先 overrides per 税目."""
+    repo = CollectionRepository(uow.session)
+    held = await repo.addressee_version(event.addressee_id)
+    if not is_newer(event.version, held):
+        return
+    values = {
+        k: getattr(event, k)
+        for k in (
+            "addressee_id",
+            "version",
+            "name",
+            "name_kana",
+            "postal_code",
+            "address",
+            "protected",
+            "deceased_on",
+        )
+    }
+    await repo.upsert_addressee(values, new=held is None)
+    await repo.replace_mailing_overrides(
+        event.addressee_id,
+        [o.model_dump() for o in event.mailing_overrides],
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from osame_chassis.messaging.consumer import subscribe
 from osame_chassis.runtime import ServiceRuntime
 from osame_contracts.messages import collection
@@ -10,4 +12,12 @@ from osame_gateway.service_layer import handlers
 
 
 def register(runtime: ServiceRuntime) -> None:
-    subscribe(runtime, collection.IncomeQueryRequested, handlers.handle_income_query)
+    configured = bool(getattr(runtime.settings, "network_url", None))
+    subscribe(
+        runtime,
+        collection.IncomeQueryRequested,
+        functools.update_wrapper(
+            functools.partial(handlers.handle_income_query, linkage_configured=configured),
+            handlers.handle_income_query,
+        ),
+    )

@@ -12,8 +12,12 @@ from sqlalchemy import (
     PrimaryKeyConstraint,
     String,
     Table,
+    Text,
     UniqueConstraint,
+    text,
 )
+
+ZERO = text("0")
 
 metadata = MetaData()
 
@@ -27,6 +31,7 @@ notices = Table(
     Column("tax_year", Integer, nullable=False),
     Column("revision", Integer, nullable=False),
     Column("ledger_version", Integer, nullable=False),
+    Column("vehicle_plate", String(20), nullable=True, index=True),  # 標識番号 (軽自動車税 種別割)
 )
 
 installments = Table(
@@ -37,7 +42,17 @@ installments = Table(
     Column("principal_tax", Integer, nullable=False),
     Column("statutory_due_date", Date, nullable=False),
     Column("due_date", Date, nullable=False),
-    Column("paid", Integer, nullable=False),
+    Column("paid", Integer, nullable=False),  # Σ applied to 本税
+    # part of 本税 that is 森林環境税 (collected inside 個人住民税, 森林環境税法7条)
+    Column("forest_environment_tax", Integer, nullable=False, server_default=ZERO),
+    # 督促手数料 and 延滞金 owed on this installment (fed by collection) and what was applied to them
+    Column("demand_fee", Integer, nullable=False, server_default=ZERO),
+    Column("demand_fee_paid", Integer, nullable=False, server_default=ZERO),
+    Column("late_fee", Integer, nullable=False, server_default=ZERO),
+    Column("late_fee_paid", Integer, nullable=False, server_default=ZERO),
+    Column("late_fee_version", Integer, nullable=False, server_default=ZERO),  # collection's version
+    Column("demand_notice_id", String(36), nullable=True),  # the one 督促 that charged demand_fee
+    Column("written_off_on", Date, nullable=True),  # 不納欠損: nothing is owed any more (法18②)
     PrimaryKeyConstraint("notice_number", "installment_no", name="pk_installments"),
 )
 
@@ -49,6 +64,7 @@ assessment_history = Table(
     Column("revision", Integer, nullable=False),
     Column("kind", String(20), nullable=False),
     Column("assessed_on", Date, nullable=False),
+    Column("statutory_due_date", Date, nullable=True),
     Column("installment_no", Integer, nullable=False),
     Column("principal_tax", Integer, nullable=False),
     Column("due_date", Date, nullable=False),
@@ -64,12 +80,20 @@ receipts = Table(
     Column("notice_number", String(20), nullable=False, index=True),
     Column("installment_no", Integer, nullable=False),
     Column("amount", Integer, nullable=False),
-    Column("applied", Integer, nullable=False),
+    Column("applied", Integer, nullable=False),  # Σ of the three parts below
+    Column("applied_principal_tax", Integer, nullable=False, server_default=ZERO),
+    Column("applied_demand_fee", Integer, nullable=False, server_default=ZERO),
+    Column("applied_late_fee", Integer, nullable=False, server_default=ZERO),
     Column("overpaid", Integer, nullable=False),
     Column("paid_on", Date, nullable=False),
     Column("booked_on", Date, nullable=False),
     Column("preliminary", Boolean, nullable=False),
     Column("matched", Boolean, nullable=False),
+    # preliminary (速報) | final | cancelled (速報取消) | reversed (不渡)
+    Column("state", String(12), nullable=False, server_default="final"),
+    Column("reversed_on", Date, nullable=True),
+    Column("batch_id", String(36), nullable=True, index=True),
+    Column("raw_record", Text, nullable=True),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("channel", "channel_key", name="uq_receipts_channel_key"),
 )
@@ -83,8 +107,23 @@ overpayments = Table(
     Column("installment_no", Integer, nullable=False),
     Column("receipt_id", String(36), nullable=True),
     Column("amount", Integer, nullable=False),
+    Column("appropriated", Integer, nullable=False, server_default=ZERO),  # Σ 充当 applied from it
     Column("cause", String(30), nullable=False),
+    Column("reason", String(20), nullable=True),
     Column("arose_on", Date, nullable=False),
+)
+
+appropriations = Table(
+    "appropriations",
+    metadata,
+    Column("appropriation_id", String(36), primary_key=True),
+    Column("overpayment_id", String(36), nullable=False, index=True),
+    Column("addressee_id", String(15), nullable=False),
+    Column("appropriable_on", Date, nullable=False),
+    Column("total", Integer, nullable=False),
+    Column("outcome", String(10), nullable=False),  # applied | refused
+    Column("reason", String(40), nullable=True),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
 )
 
 addressees = Table(
@@ -94,4 +133,95 @@ addressees = Table(
     Column("version", Integer, nullable=False),
     Column("protected", Boolean, nullable=False),
     Column("deceased_on", Date, nullable=True),
+)
+
+# ---- channels -------------------------------------------------------------------------------
+
+mandates = Table(
+    "mandates",
+    metadata,
+    Column("mandate_id", String(36), primary_key=True),
+    Column("addressee_id", String(15), nullable=False, index=True),
+    Column("tax_item", String(40), nullable=False),
+    Column("bank_code", String(4), nullable=False),
+    Column("branch_code", String(3), nullable=False),
+    Column("account_type", String(1), nullable=False),
+    Column("account_number", String(7), nullable=False),
+    Column("holder_kana", String(30), nullable=False),  # 預金者名, half-width kana as sent to the bank
+    Column("applied_on", Date, nullable=False),  # 申込日
+    Column("starts_on", Date, nullable=False),  # 開始日
+    Column("cancelled_on", Date, nullable=True),  # 解約日
+    Column("stop_reason", String(20), nullable=True),  # 停止事由 (result code 3/4/8 or operator reason)
+    Column("stopped_on", Date, nullable=True),
+    Column("first_debit_done", Boolean, nullable=False, server_default="0"),  # 新規コード 1 until then
+    UniqueConstraint("addressee_id", "tax_item", "starts_on", name="uq_mandates_addressee_item_start"),
+)
+
+debit_requests = Table(
+    "debit_requests",
+    metadata,
+    Column("request_id", String(36), primary_key=True),
+    Column("debit_date", Date, nullable=False),
+    Column("customer_number", String(20), nullable=False),  # 顧客番号 in the 全銀 record
+    Column("mandate_id", String(36), nullable=False),
+    Column("notice_number", String(20), nullable=False),
+    Column("installment_no", Integer, nullable=False),
+    Column("amount", Integer, nullable=False),
+    Column("result_code", String(1), nullable=True),
+    Column("receipt_id", String(36), nullable=True),
+    UniqueConstraint("debit_date", "customer_number", name="uq_debit_requests_date_customer"),
+)
+
+debit_failures = Table(  # 不能通知: one per failed debit, for the taxpayer letter
+    "debit_failures",
+    metadata,
+    Column("failure_id", String(36), primary_key=True),
+    Column("request_id", String(36), nullable=False, unique=True),
+    Column("addressee_id", String(15), nullable=False, index=True),
+    Column("notice_number", String(20), nullable=False),
+    Column("installment_no", Integer, nullable=False),
+    Column("amount", Integer, nullable=False),
+    Column("debit_date", Date, nullable=False),
+    Column("result_code", String(1), nullable=False),
+    Column("reason", String(40), nullable=False),
+    Column("letter_status", String(10), nullable=False, server_default="pending"),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+import_batches = Table(
+    "import_batches",
+    metadata,
+    Column("batch_id", String(36), primary_key=True),
+    Column("channel", String(30), nullable=False),
+    Column("file_name", String(255), nullable=False),
+    Column("file_sha256", String(64), nullable=False),
+    Column("records", Integer, nullable=False),
+    Column("applied", Integer, nullable=False),
+    Column("duplicates", Integer, nullable=False),
+    Column("unmatched", Integer, nullable=False),
+    Column("invalid", Integer, nullable=False),
+    Column("status", String(10), nullable=False),  # applied | refused
+    Column("imported_at", DateTime(timezone=True), nullable=False),
+)
+
+import_errors = Table(
+    "import_errors",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("batch_id", String(36), nullable=False, index=True),
+    Column("record_no", Integer, nullable=False),
+    Column("field", String(40), nullable=False),
+    Column("message", String(200), nullable=False),
+)
+
+security_instruments = Table(  # 証券 (checks) received at the counter
+    "security_instruments",
+    metadata,
+    Column("instrument_id", String(36), primary_key=True),
+    Column("receipt_id", String(36), nullable=False, unique=True),
+    Column("instrument_number", String(20), nullable=False),
+    Column("drawee_bank_code", String(4), nullable=False),
+    Column("received_on", Date, nullable=False),
+    Column("status", String(12), nullable=False),  # received | cleared | dishonoured
+    Column("settled_on", Date, nullable=True),
 )

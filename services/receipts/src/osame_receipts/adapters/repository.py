@@ -9,15 +9,46 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from osame_receipts.adapters import orm
+from osame_receipts.domain.reconciliation import Owed, Reconciliation
 
 
 @dataclass
 class LedgerInstallment:
+    """One 期別 of the 調定 ledger: 本税 and the 督促手数料/延滞金 charged on it, with what was paid."""
+
     notice_number: str
     installment_no: int
     principal_tax: int
     due_date: dt.date
-    paid: int
+    paid: int  # Σ applied to 本税
+    demand_fee: int = 0
+    demand_fee_paid: int = 0
+    late_fee: int = 0
+    late_fee_paid: int = 0
+    forest_environment_tax: int = 0
+    late_fee_version: int = 0
+    demand_notice_id: str | None = None
+    written_off_on: dt.date | None = None
+
+    def owed(self) -> Owed:
+        """What is still owed; nothing once written off (不納欠損, 法18②: money can no longer be taken)."""
+        if self.written_off_on is not None:
+            return Owed()
+        return Owed(
+            principal_tax=max(self.principal_tax - self.paid, 0),
+            demand_fee=max(self.demand_fee - self.demand_fee_paid, 0),
+            late_fee=max(self.late_fee - self.late_fee_paid, 0),
+        )
+
+    def book(self, result: Reconciliation) -> None:
+        self.paid += result.principal_tax
+        self.demand_fee_paid += result.demand_fee
+        self.late_fee_paid += result.late_fee
+
+    def unbook(self, principal_tax: int, demand_fee: int, late_fee: int) -> None:
+        self.paid -= principal_tax
+        self.demand_fee_paid -= demand_fee
+        self.late_fee_paid -= late_fee
 
 
 @dataclass
@@ -29,6 +60,7 @@ class Notice:
     tax_year: int
     revision: int
     ledger_version: int
+    vehicle_plate: str | None = None
 
 
 class LedgerRepository:
@@ -50,12 +82,15 @@ class LedgerRepository:
                 select(orm.installments).where(orm.installments.c.notice_number == notice_number)
             )
         ).mappings()
-        return {
-            r["installment_no"]: LedgerInstallment(
-                r["notice_number"], r["installment_no"], r["principal_tax"], r["due_date"], r["paid"]
-            )
-            for r in rows
-        }
+        return {r["installment_no"]: _installment(r) for r in rows}
+
+    async def installment(self, notice_number: str, installment_no: int) -> LedgerInstallment | None:
+        query = select(orm.installments).where(
+            orm.installments.c.notice_number == notice_number,
+            orm.installments.c.installment_no == installment_no,
+        )
+        row = (await self.session.execute(query)).mappings().first()
+        return _installment(row) if row is not None else None
 
     async def save_notice(self, notice: Notice, *, new: bool) -> None:
         values = {k: getattr(notice, k) for k in Notice.__dataclass_fields__}
@@ -76,6 +111,7 @@ class LedgerRepository:
             "due_date": inst.due_date,
             "statutory_due_date": statutory_due_date,
             "paid": inst.paid,
+            "forest_environment_tax": inst.forest_environment_tax,
         }
         if new:
             await self.session.execute(
@@ -96,7 +132,22 @@ class LedgerRepository:
             update(orm.installments)
             .where(orm.installments.c.notice_number == inst.notice_number)
             .where(orm.installments.c.installment_no == inst.installment_no)
-            .values(paid=inst.paid)
+            .values(paid=inst.paid, demand_fee_paid=inst.demand_fee_paid, late_fee_paid=inst.late_fee_paid)
+        )
+
+    async def set_charges(self, inst: LedgerInstallment) -> None:
+        """督促手数料/延滞金 owed (from collection) and 不納欠損 of one installment."""
+        await self.session.execute(
+            update(orm.installments)
+            .where(orm.installments.c.notice_number == inst.notice_number)
+            .where(orm.installments.c.installment_no == inst.installment_no)
+            .values(
+                demand_fee=inst.demand_fee,
+                demand_notice_id=inst.demand_notice_id,
+                late_fee=inst.late_fee,
+                late_fee_version=inst.late_fee_version,
+                written_off_on=inst.written_off_on,
+            )
         )
 
     async def add_history(self, **values) -> None:
@@ -108,6 +159,22 @@ class LedgerRepository:
             orm.receipts.c.channel == channel, orm.receipts.c.channel_key == channel_key
         )
         return (await self.session.execute(query)).first()
+
+    async def receipt_state(self, receipt_id: str) -> str | None:
+        query = select(orm.receipts.c.state).where(orm.receipts.c.receipt_id == receipt_id)
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def set_receipt_state(self, receipt_id: str, state: str, **values) -> None:
+        await self.session.execute(
+            update(orm.receipts).where(orm.receipts.c.receipt_id == receipt_id).values(state=state, **values)
+        )
+
+    async def get_receipt(self, receipt_id: str, *, lock: bool = False) -> dict | None:
+        query = select(orm.receipts).where(orm.receipts.c.receipt_id == receipt_id)
+        if lock:
+            query = query.with_for_update()
+        row = (await self.session.execute(query)).mappings().first()
+        return dict(row) if row is not None else None
 
     async def save_receipt(self, receipt_id: str, values: dict, *, new: bool) -> None:
         if new:
@@ -130,6 +197,29 @@ class LedgerRepository:
     async def add_overpayment(self, **values) -> None:
         await self.session.execute(insert(orm.overpayments).values(**values))
 
+    async def get_overpayment(self, overpayment_id: str, *, lock: bool = False) -> dict | None:
+        query = select(orm.overpayments).where(orm.overpayments.c.overpayment_id == overpayment_id)
+        if lock:
+            query = query.with_for_update()
+        row = (await self.session.execute(query)).mappings().first()
+        return dict(row) if row is not None else None
+
+    async def add_appropriated(self, overpayment_id: str, amount: int) -> None:
+        await self.session.execute(
+            update(orm.overpayments)
+            .where(orm.overpayments.c.overpayment_id == overpayment_id)
+            .values(appropriated=orm.overpayments.c.appropriated + amount)
+        )
+
+    async def appropriation_recorded(self, appropriation_id: str) -> bool:
+        query = select(orm.appropriations.c.appropriation_id).where(
+            orm.appropriations.c.appropriation_id == appropriation_id
+        )
+        return (await self.session.execute(query)).first() is not None
+
+    async def add_appropriation(self, **values) -> None:
+        await self.session.execute(insert(orm.appropriations).values(**values))
+
     async def addressee_version(self, addressee_id: str) -> int | None:
         query = select(orm.addressees.c.version).where(orm.addressees.c.addressee_id == addressee_id)
         return (await self.session.execute(query)).scalar_one_or_none()
@@ -146,21 +236,53 @@ class LedgerRepository:
             )
 
 
+def _installment(r) -> LedgerInstallment:
+    return LedgerInstallment(
+        r["notice_number"],
+        r["installment_no"],
+        r["principal_tax"],
+        r["due_date"],
+        r["paid"],
+        r["demand_fee"],
+        r["demand_fee_paid"],
+        r["late_fee"],
+        r["late_fee_paid"],
+        r["forest_environment_tax"],
+        r["late_fee_version"],
+        r["demand_notice_id"],
+        r["written_off_on"],
+    )
+
+
 async def stats(session: AsyncSession) -> dict[str, int]:
     """Counts for /stats (no personal data)."""
     out = {}
     for name, table in (
         ("notices", orm.notices),
         ("installments", orm.installments),
-        ("receipts", orm.receipts),
         ("overpayments", orm.overpayments),
         ("addressees", orm.addressees),
+        ("appropriations", orm.appropriations),
+        ("mandates", orm.mandates),
+        ("debit_failures", orm.debit_failures),
+        ("import_batches", orm.import_batches),
     ):
         out[name] = (await session.execute(select(func.count()).select_from(table))).scalar_one()
-    unmatched = select(func.count()).select_from(orm.receipts).where(orm.receipts.c.matched.is_(False))
+    channel = orm.receipts.c.channel
+    received = select(func.count()).select_from(orm.receipts).where(channel != "appropriation")
+    out["receipts"] = (await session.execute(received)).scalar_one()  # money that came in, any state
+    by_appropriation = select(func.count()).select_from(orm.receipts).where(channel == "appropriation")
+    out["appropriation_receipts"] = (await session.execute(by_appropriation)).scalar_one()
+    unmatched = (
+        select(func.count())
+        .select_from(orm.receipts)
+        .where(orm.receipts.c.matched.is_(False), orm.receipts.c.state.in_(("final", "preliminary")))
+    )
     out["unmatched_receipts"] = (await session.execute(unmatched)).scalar_one()
+    preliminary = select(func.count()).select_from(orm.receipts).where(orm.receipts.c.state == "preliminary")
+    out["preliminary_receipts"] = (await session.execute(preliminary)).scalar_one()
     total = select(func.coalesce(func.sum(orm.receipts.c.amount), 0)).where(
-        orm.receipts.c.preliminary.is_(False)
+        orm.receipts.c.state == "final", channel != "appropriation"
     )
     out["receipts_yen"] = (await session.execute(total)).scalar_one()
     return out

@@ -2,15 +2,37 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from osame_chassis.messaging.consumer import subscribe
 from osame_chassis.runtime import ServiceRuntime
-from osame_contracts.messages import address_sync, receipts, taxation
+from osame_contracts.messages import address_sync, collection, receipts, taxation
+from osame_contracts.subscriptions.receipts import CONSUMES
 
-from osame_receipts.service_layer import handlers
+from osame_receipts.domain.reconciliation import parse_order
+from osame_receipts.service_layer import appropriation, charges, handlers
 
 
 def register(runtime: ServiceRuntime) -> None:
+    settings = runtime.settings
+    order = parse_order(getattr(settings, "reconciliation_order", "demand_fee,principal_tax,late_fee"))
     subscribe(runtime, taxation.AssessmentRegistered, handlers.record_assessment)
     subscribe(runtime, taxation.AssessmentChanged, handlers.record_assessment)
-    subscribe(runtime, receipts.RecordReceipt, handlers.record_receipt)
+    subscribe(runtime, receipts.RecordReceipt, partial(handlers.record_receipt, order=order))
+    subscribe(
+        runtime,
+        receipts.AppropriateOverpayment,
+        partial(
+            appropriation.apply_appropriation,
+            publish_outcomes=getattr(settings, "publish_appropriation_outcomes", False),
+        ),
+    )
     subscribe(runtime, address_sync.AddresseeChanged, handlers.apply_addressee_change)
+    # collection's charges: subscribed once they are wired in receipts' CONSUMES
+    for model, handler in (
+        (collection.DemandNoticesIssued, charges.charge_demand_fees),
+        (collection.LateFeesAssessed, charges.charge_late_fees),
+        (collection.InstallmentsWrittenOff, charges.write_off),
+    ):
+        if model in CONSUMES:
+            subscribe(runtime, model, handler)

@@ -11,10 +11,22 @@ from osame_contracts.messages import address_sync, receipts, taxation
 from osame_law.calendar import shift_due_date
 
 from osame_receipts.adapters.repository import LedgerInstallment, LedgerRepository, Notice
-from osame_receipts.domain.reconciliation import excess_after_reduction, reconcile
+from osame_receipts.domain.ledger import classify_change
+from osame_receipts.domain.reconciliation import (
+    DEFAULT_ORDER,
+    Component,
+    Reconciliation,
+    allocate,
+    excess_after_reduction,
+    overpayment_reason,
+)
 
 
-def _state(notice: Notice, inst: LedgerInstallment, last_paid_on: dt.date) -> receipts.InstallmentState:
+def installment_state(
+    notice: Notice, inst: LedgerInstallment, paid_on: dt.date, booked_on: dt.date | None
+) -> receipts.InstallmentState:
+    """The ledger state of one 期別 as collection projects it (remaining per component)."""
+    owed = inst.owed()
     return receipts.InstallmentState(
         addressee_id=notice.addressee_id,
         notice_number=notice.notice_number,
@@ -24,8 +36,11 @@ def _state(notice: Notice, inst: LedgerInstallment, last_paid_on: dt.date) -> re
         due_date=inst.due_date,
         principal_tax=inst.principal_tax,
         paid=inst.paid,
-        remaining=max(inst.principal_tax - inst.paid, 0),
-        last_paid_on=last_paid_on,
+        remaining=owed.principal_tax,
+        demand_fee_remaining=owed.demand_fee,
+        late_fee_remaining=owed.late_fee,
+        last_paid_on=paid_on,
+        last_booked_on=booked_on,
         ledger_version=notice.ledger_version,
     )
 
@@ -55,11 +70,18 @@ async def record_assessment(
         )
     notice.revision = event.revision
     notice.ledger_version += 1
+    if event.vehicle_plate is not None:
+        notice.vehicle_plate = event.vehicle_plate
     await repo.save_notice(notice, new=is_new)
 
     existing = await repo.installments(event.notice_number)
     recorded = []
-    kind = "registered" if isinstance(event, taxation.AssessmentRegistered) else "changed"
+    incoming = {i.installment_no: i.principal_tax for i in event.installments}
+    kind = classify_change(
+        registered=isinstance(event, taxation.AssessmentRegistered) and is_new,
+        total_before=sum(i.principal_tax for i in existing.values()),
+        total_after=sum({**{n: i.principal_tax for n, i in existing.items()}, **incoming}.values()),
+    )
     for item in event.installments:
         before = existing.get(item.installment_no)
         paid = before.paid if before else 0
@@ -70,16 +92,18 @@ async def record_assessment(
             item.principal_tax,
             shift_due_date(item.due_date),
             paid - excess,
+            forest_environment_tax=item.forest_environment_tax,
         )
         await repo.upsert_installment(inst, item.due_date, new=before is None)
         await repo.add_history(
             notice_number=event.notice_number,
             revision=event.revision,
-            kind=kind,
+            kind=kind.value,
             assessed_on=event.assessed_on,
             installment_no=item.installment_no,
             principal_tax=item.principal_tax,
             due_date=inst.due_date,
+            statutory_due_date=item.due_date,
             recorded_at=datetime.now(UTC),
         )
         if excess:
@@ -95,6 +119,7 @@ async def record_assessment(
                 receipt_id=None,
                 amount=excess,
                 cause=receipts.OverpaymentCause.REASSESSMENT,
+                reason=receipts.OverpaymentReason.AFTER_REDUCTION,
                 arose_on=event.assessed_on,
             )
             await uow.publish(
@@ -107,6 +132,7 @@ async def record_assessment(
                     cause=receipts.OverpaymentCause.REASSESSMENT,
                     arose_on=event.assessed_on,
                     paid_on=paid_on,
+                    reason=receipts.OverpaymentReason.AFTER_REDUCTION,
                 )
             )
         recorded.append(
@@ -129,11 +155,19 @@ async def record_assessment(
     )
 
 
-async def record_receipt(command: receipts.RecordReceipt, uow: UnitOfWork) -> str | None:
+async def record_receipt(
+    command: receipts.RecordReceipt,
+    uow: UnitOfWork,
+    *,
+    order: tuple[Component, ...] = DEFAULT_ORDER,
+    batch_id: str | None = None,
+    raw_record: str | None = None,
+) -> str | None:
     """収納 + 消込: record a receipt once per (channel, channel_key) and reconcile it.
 
     A receipt for an unknown notice or installment is kept as unmatched (nothing is lost).
-    A 速報 (preliminary) receipt is recorded but not applied; its 確報 (the same channel key,
+    A 速報 (preliminary) receipt is recorded but not applied, and announced (ReceiptRecorded with
+    preliminary=True) so collection holds back 督促; its 確報 (the same channel key,
     preliminary=False) confirms that row and applies it. Anything else seen again is a no-op.
     Returns the receipt id, or None when the same payment was already recorded.
     """
@@ -152,27 +186,124 @@ async def record_receipt(command: receipts.RecordReceipt, uow: UnitOfWork) -> st
         paid_on=command.paid_on,
         booked_on=command.booked_on,
         preliminary=command.preliminary,
+        state="preliminary" if command.preliminary else "final",
         recorded_at=datetime.now(UTC),
         matched=notice is not None and inst is not None,
         applied=0,
         overpaid=0,
+        batch_id=batch_id,
+        raw_record=raw_record,
     )
     receipt_id = existing.receipt_id if existing is not None else new_id()
     if notice is None or inst is None or command.preliminary:
         await repo.save_receipt(receipt_id, values, new=existing is None)
+        if notice is not None and inst is not None:
+            await uow.publish(_recorded(receipt_id, notice, command, preliminary=True))
         return receipt_id
-    result = reconcile(inst.principal_tax, inst.paid, command.amount)
-    values.update(applied=result.applied, overpaid=result.overpaid)
+    result = allocate(inst.owed(), command.amount, order)
+    values.update(_applied_columns(result))
     await repo.save_receipt(receipt_id, values, new=existing is None)
-    await _apply(uow, repo, notice, inst, command, receipt_id, result)
+    await apply_receipt(uow, repo, notice, inst, command, receipt_id, result)
     return receipt_id
 
 
-async def _apply(
-    uow, repo, notice: Notice, inst: LedgerInstallment, command, receipt_id: str, result
+def _recorded(receipt_id: str, notice: Notice, command, *, preliminary: bool, cancelled: bool = False):
+    return receipts.ReceiptRecorded(
+        receipt_id=receipt_id,
+        addressee_id=notice.addressee_id,
+        notice_number=notice.notice_number,
+        installment_no=command.installment_no,
+        channel=command.channel,
+        amount=command.amount,
+        applied=0,
+        overpaid=0,
+        paid_on=command.paid_on,
+        booked_on=command.booked_on,
+        preliminary=preliminary,
+        cancelled=cancelled,
+    )
+
+
+async def cancel_preliminary(
+    command: receipts.RecordReceipt,
+    uow: UnitOfWork,
+    *,
+    batch_id: str | None = None,
+    raw_record: str | None = None,
+) -> str:
+    """03 速報取消: the 速報 of this channel key is withdrawn (it no longer blocks 督促).
+
+    Returns "cancelled", "already_final" (a 確報 was applied: nothing is undone, the operator sees
+    it in the import errors) or "recorded" (no 速報 yet: a cancelled row is kept so a late 01 is
+    ignored; a later 02 still applies).
+    """
+    repo = LedgerRepository(uow.session)
+    existing = await repo.find_receipt(command.channel, command.channel_key)
+    if existing is not None:
+        state = await repo.receipt_state(existing.receipt_id)
+        if state != "preliminary":
+            return "already_final" if state == "final" else "cancelled"
+        await repo.set_receipt_state(existing.receipt_id, "cancelled")
+        notice = await repo.get_notice(command.notice_number)
+        if notice is not None:
+            await uow.publish(
+                _recorded(existing.receipt_id, notice, command, preliminary=True, cancelled=True)
+            )
+        return "cancelled"
+    notice = await repo.get_notice(command.notice_number)
+    await repo.save_receipt(
+        new_id(),
+        dict(
+            channel=command.channel,
+            channel_key=command.channel_key,
+            notice_number=command.notice_number,
+            installment_no=command.installment_no,
+            amount=command.amount,
+            paid_on=command.paid_on,
+            booked_on=command.booked_on,
+            preliminary=True,
+            state="cancelled",
+            recorded_at=datetime.now(UTC),
+            matched=notice is not None,
+            applied=0,
+            overpaid=0,
+            batch_id=batch_id,
+            raw_record=raw_record,
+        ),
+        new=True,
+    )
+    return "recorded"
+
+
+def _applied_columns(result: Reconciliation) -> dict[str, int]:
+    return dict(
+        applied=result.applied,
+        applied_principal_tax=result.principal_tax,
+        applied_demand_fee=result.demand_fee,
+        applied_late_fee=result.late_fee,
+        overpaid=result.overpaid,
+    )
+
+
+async def apply_receipt(
+    uow: UnitOfWork,
+    repo: LedgerRepository,
+    notice: Notice,
+    inst: LedgerInstallment,
+    command: receipts.RecordReceipt,
+    receipt_id: str,
+    result: Reconciliation,
+    *,
+    overpayment_cause: receipts.OverpaymentCause = receipts.OverpaymentCause.ERRONEOUS_PAYMENT,
 ) -> None:
     """Book a reconciled receipt on the ledger and stage its events."""
-    inst.paid += result.applied
+    reason = overpayment_reason(
+        owed_before=inst.owed(),
+        assessed=inst.principal_tax,
+        already_paid=inst.paid,
+        written_off=inst.written_off_on is not None,
+    )
+    inst.book(result)
     notice.ledger_version += 1
     await repo.set_paid(inst)
     await repo.save_notice(notice, new=False)
@@ -191,8 +322,8 @@ async def _apply(
             preliminary=False,
         )
     )
-    state = _state(notice, inst, command.paid_on)
-    if result.remaining == 0:
+    state = installment_state(notice, inst, command.paid_on, command.booked_on)
+    if inst.owed().total == 0:
         await uow.publish(receipts.InstallmentsSettled(items=[state]))
     else:
         await uow.publish(receipts.InstallmentsPartlyPaid(items=[state]))
@@ -205,7 +336,8 @@ async def _apply(
             installment_no=inst.installment_no,
             receipt_id=receipt_id,
             amount=result.overpaid,
-            cause=receipts.OverpaymentCause.ERRONEOUS_PAYMENT,
+            cause=overpayment_cause,
+            reason=reason.value,
             arose_on=command.booked_on,
         )
         await uow.publish(
@@ -215,9 +347,10 @@ async def _apply(
                 notice_number=notice.notice_number,
                 installment_no=inst.installment_no,
                 amount=result.overpaid,
-                cause=receipts.OverpaymentCause.ERRONEOUS_PAYMENT,
+                cause=overpayment_cause,
                 arose_on=command.booked_on,
                 paid_on=command.paid_on,
+                reason=receipts.OverpaymentReason(reason.value),
             )
         )
 

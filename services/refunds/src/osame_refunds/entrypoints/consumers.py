@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from osame_chassis.messaging.consumer import subscribe
 from osame_chassis.runtime import ServiceRuntime
-from osame_contracts.messages import receipts
+from osame_contracts.subscriptions.refunds import CONSUMES
 
 from osame_refunds.service_layer import handlers
 
+HANDLERS = {
+    "receipts.overpayment.detected.v1": handlers.register_overpayment,
+    "receipts.assessment.recorded.v1": handlers.project_assessment,
+    "receipts.installment.settled.v1": handlers.project_installment_states,
+    "receipts.installment.partly-paid.v1": handlers.project_installment_states,
+    "receipts.appropriation.applied.v1": handlers.appropriation_applied,
+    "receipts.appropriation.refused.v1": handlers.appropriation_refused,
+}
+
 
 def register(runtime: ServiceRuntime) -> None:
-    subscribe(runtime, receipts.OverpaymentDetected, handlers.register_overpayment)
+    for model in CONSUMES:
+        subscribe(runtime, model, HANDLERS[model.routing_key])

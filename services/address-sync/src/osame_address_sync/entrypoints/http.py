@@ -1,0 +1,172 @@
+"""HTTP routes of address-sync (Starlette). Thin: authenticate, parse, call a use case, answer.
+
+Authentication is the chassis' staff/service JWT (`osame_chassis.auth`, settings `OSAME_AUTH_*`);
+every call, allowed or refused, goes to the hash-chained `audit_log` (who, when, what, 宛名番号).
+
+Staff (permissions `address-sync:<action>`):
+  POST /addressees/non-residents      addressee.write   body = RegisterNonResident
+  POST /addressees/corporations       addressee.write   body = RegisterCorporation
+  PUT  /addressees/mailing-overrides  addressee.write   body = SetMailingOverride
+  PUT  /addressees/protection         protection.write  body = SetProtection
+  POST /addressees/merges             merge.write       body = MergeAddressees
+  GET  /addressees/{addressee_id}     addressee.read    what may be disclosed (blank under 支援措置)
+
+Gateway only (permission `address-sync:individual-number.read` AND token subject listed in
+`OSAME_MYNUMBER_RELEASE_CALLERS`; every request also in `my_number_releases`):
+  POST /internal/individual-number    body = {addressee_id, purpose, query_id}
+     → 200 {addressee_id, individual_number} | 404 {error: unknown_addressee | no_individual_number}
+     | 403 {error: purpose_refused | caller_not_allowed} | 401/403 auth errors
+
+Paths carry no personal data (宛名番号 is an internal id); bodies are never logged.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from osame_chassis.auth import Authenticator, AuthSettings
+from osame_chassis.errors import PermanentError
+from osame_chassis.messaging.consumer import describe_validation_error
+from osame_chassis.runtime import ServiceRuntime
+from osame_contracts.base import AddresseeId
+from osame_contracts.messages import address_sync
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from osame_address_sync.adapters.orm import AUDIT
+from osame_address_sync.adapters.repository import AddresseeRepository
+from osame_address_sync.domain.audit import ReleaseOutcome
+from osame_address_sync.domain.disclosure import changed_v2
+from osame_address_sync.service_layer import handlers
+from osame_address_sync.service_layer.fanout import view_of
+from osame_address_sync.service_layer.my_number_release import release_my_number
+
+log = logging.getLogger("osame.address_sync.http")
+NO_STORE = {"Cache-Control": "no-store"}
+RELEASE_PERMISSION = "address-sync:individual-number.read"
+
+
+class ReleaseRequest(BaseModel):
+    """The gateway asks for one 個人番号 to obtain its 符号."""
+
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
+
+    addressee_id: AddresseeId
+    purpose: str = Field(pattern=r"^[a-z_]{1,40}$")
+    query_id: str = Field(pattern=r"^[0-9A-Za-z._:-]{1,40}$", description="the gateway's request id")
+
+
+def _error(status: int, error: str) -> JSONResponse:
+    return JSONResponse({"error": error}, status_code=status, headers=NO_STORE)
+
+
+def _jsonable(body: dict) -> dict:
+    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in body.items()}
+
+
+def routes(runtime: ServiceRuntime, auth: Authenticator | None = None) -> list[BaseRoute]:
+    settings = runtime.settings
+    deps = settings.deps()
+    auth = auth or Authenticator(AuthSettings(), audit=AUDIT.hook(runtime.sessions))
+
+    def command_route(model, handler, addressee_field: str = "addressee_id"):
+        async def endpoint(request: Request) -> Response:
+            try:
+                command = model.model_validate_json(await request.body())
+            except ValidationError as err:
+                return _error(422, describe_validation_error(err))
+            request.state.audit_addressee_id = getattr(command, addressee_field)
+            try:
+                async with runtime.unit_of_work() as uow:
+                    await handler(command, uow, deps=deps)
+                    await uow.commit()
+            except PermanentError as err:
+                return _error(422, str(err))
+            return JSONResponse({"accepted": model.routing_key}, status_code=202)
+
+        return endpoint
+
+    async def show(request: Request) -> Response:
+        addressee_id = request.path_params["addressee_id"]
+        request.state.audit_addressee_id = addressee_id[:15]
+        async with runtime.sessions() as session:
+            repo = AddresseeRepository(session)
+            row = await repo.get(addressee_id)
+            if row is None:
+                return _error(404, "unknown_addressee")
+            body = changed_v2(view_of(row, await repo.overrides(addressee_id)), max(row["version"], 1))
+        return JSONResponse(_jsonable(body), headers=NO_STORE)
+
+    async def release(request: Request) -> Response:
+        try:
+            ask = ReleaseRequest.model_validate_json(await request.body())
+        except ValidationError as err:
+            return _error(422, describe_validation_error(err))
+        request.state.audit_addressee_id = ask.addressee_id
+        caller = request.state.principal.user[:60]
+        if deps.keyring is None:
+            return _error(503, "release_disabled: no 個人番号 key configured")
+        async with runtime.unit_of_work() as uow:
+            outcome, number = await release_my_number(
+                uow,
+                deps,
+                caller=caller,
+                requested_by=caller,
+                addressee_id=ask.addressee_id,
+                purpose=ask.purpose,
+                request_ref=ask.query_id,
+                allowed=caller in settings.mynumber_release_callers,
+            )
+            await uow.commit()
+        log.info("individual-number release: %s", outcome.value, extra={"reason": outcome.value})
+        status = {
+            ReleaseOutcome.RELEASED: 200,
+            ReleaseOutcome.CALLER_NOT_ALLOWED: 403,
+            ReleaseOutcome.PURPOSE_REFUSED: 403,
+            ReleaseOutcome.UNKNOWN_ADDRESSEE: 404,
+            ReleaseOutcome.NO_MY_NUMBER: 404,
+        }[outcome]
+        if status != 200:
+            return _error(status, outcome.value)
+        return JSONResponse({"addressee_id": ask.addressee_id, "individual_number": number}, headers=NO_STORE)
+
+    write = auth.require("address-sync:addressee.write")
+    return [
+        Route(
+            "/addressees/non-residents",
+            write(command_route(address_sync.RegisterNonResident, handlers.register_non_resident)),
+            methods=["POST"],
+        ),
+        Route(
+            "/addressees/corporations",
+            write(command_route(address_sync.RegisterCorporation, handlers.register_corporation)),
+            methods=["POST"],
+        ),
+        Route(
+            "/addressees/mailing-overrides",
+            write(command_route(address_sync.SetMailingOverride, handlers.set_mailing_override)),
+            methods=["PUT"],
+        ),
+        Route(
+            "/addressees/protection",
+            auth.require("address-sync:protection.write")(
+                command_route(address_sync.SetProtection, handlers.set_protection)
+            ),
+            methods=["PUT"],
+        ),
+        Route(
+            "/addressees/merges",
+            auth.require("address-sync:merge.write")(
+                command_route(address_sync.MergeAddressees, handlers.merge_addressees, "merged_addressee_id")
+            ),
+            methods=["POST"],
+        ),
+        Route(
+            "/addressees/{addressee_id:str}",
+            auth.require("address-sync:addressee.read")(show),
+            methods=["GET"],
+        ),
+        Route("/internal/individual-number", auth.require(RELEASE_PERMISSION)(release), methods=["POST"]),
+    ]

@@ -1,0 +1,24 @@
+"""What the handlers need beyond the unit of work (built once per process in the composition root)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from osame_chassis.errors import PermanentError
+
+from osame_address_sync.adapters.sealing import Keyring
+
+
+@dataclass(frozen=True)
+class Deps:
+    keyring: Keyring | None = None
+    # CROSS-SERVICE WIRING RULE: these events are published only once their consumers are wired.
+    publish_changed_v2: bool = False
+    publish_merges: bool = False
+
+    def require_keyring(self) -> Keyring:
+        if self.keyring is None:
+            raise PermanentError(
+                "my_number_key_not_configured: set OSAME_MYNUMBER_KEY, then replay from the DLQ"
+            )
+        return self.keyring

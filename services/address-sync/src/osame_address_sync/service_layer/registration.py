@@ -1,0 +1,178 @@
+"""住登外者, 法人, 送付先 and 支援措置 registration, and the 宛名管理 upsert."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from osame_chassis.errors import PermanentError
+from osame_chassis.uow import UnitOfWork
+from osame_contracts.messages import address_sync
+
+from osame_address_sync.adapters.repository import AddresseeRepository
+from osame_address_sync.domain.disclosure import is_newer
+from osame_address_sync.service_layer.checks import check_addresses, check_corporate_number, check_my_number
+from osame_address_sync.service_layer.deps import Deps
+from osame_address_sync.service_layer.fanout import fan_out
+from osame_address_sync.service_layer.identity import (
+    ensure_unified_id,
+    link_same_corporation,
+    link_same_person,
+)
+
+RESIDENT = "resident_register"
+
+
+def _today() -> dt.date:
+    return dt.datetime.now(ZoneInfo("Asia/Tokyo")).date()
+
+
+def _refuse_if_resident(row: dict | None) -> None:
+    if row is not None and row["source"] == RESIDENT:
+        raise PermanentError("maintained_by_resident_register: change this 宛名 through 住基 異動")
+
+
+async def _effective_protection(repo: AddresseeRepository, addressee_id: str, fallback: bool) -> bool:
+    protection = await repo.protection(addressee_id)
+    return protection["protected"] if protection is not None else fallback
+
+
+async def upsert_addressee(
+    command: address_sync.UpsertAddressee, uow: UnitOfWork, deps: Deps | None = None
+) -> None:
+    """Store a 宛名 from 宛名管理 (stale versions ignored) and fan out the minimum consumers need."""
+    deps = deps or Deps()
+    repo = AddresseeRepository(uow.session)
+    row = await repo.get(command.addressee_id, lock=True)
+    _refuse_if_resident(row)
+    if row is not None and not is_newer(command.version, row["source_version"]):
+        return
+    values = {
+        "addressee_id": command.addressee_id,
+        "source_version": command.version,
+        "name": command.name,
+        "name_kana": command.name_kana,
+        "postal_code": command.postal_code,
+        "address": command.address,
+        "protected": await _effective_protection(repo, command.addressee_id, command.protected),
+        "deceased_on": command.deceased_on,
+    }
+    await repo.save({**values, "version": 0} if row is None else values, new=row is None)
+    await ensure_unified_id(repo, command.addressee_id)
+    await fan_out(uow, deps, command.addressee_id, min_version=command.version)
+
+
+async def register_non_resident(
+    command: address_sync.RegisterNonResident, uow: UnitOfWork, deps: Deps
+) -> None:
+    """住登外者: register or update (by version); its 個人番号, when given, is sealed and indexed."""
+    check_my_number(command.my_number, "my_number")
+    check_addresses({"address": command.address})
+    repo = AddresseeRepository(uow.session)
+    row = await repo.get(command.addressee_id, lock=True)
+    _refuse_if_resident(row)
+    if row is not None and row["kind"] != "person":
+        raise PermanentError("kind_mismatch: this 宛名番号 is a corporation")
+    if row is not None and not is_newer(command.version, row["source_version"]):
+        return
+    values = {
+        "addressee_id": command.addressee_id,
+        "kind": "person",
+        "source": "non_resident",
+        "source_version": command.version,
+        "name": command.name,
+        "name_kana": command.name_kana,
+        "postal_code": command.address.postal_code,
+        "address": command.address.printed,
+        "address_detail": command.address.model_dump(mode="json"),
+        "date_of_birth": command.date_of_birth,
+        "protected": await _effective_protection(repo, command.addressee_id, False),
+    }
+    await repo.save({**values, "version": 0} if row is None else values, new=row is None)
+    await ensure_unified_id(repo, command.addressee_id)
+    if command.my_number is not None:
+        keyring = deps.require_keyring()
+        index = keyring.blind_index(command.my_number)
+        held = await repo.my_number(command.addressee_id)
+        if held is None or held[1] != index:
+            await repo.set_my_number(
+                command.addressee_id, keyring.seal(command.my_number, command.addressee_id), index
+            )
+        await link_same_person(uow, deps, command.addressee_id, _today())
+    await fan_out(uow, deps, command.addressee_id)
+
+
+async def register_corporation(
+    command: address_sync.RegisterCorporation, uow: UnitOfWork, deps: Deps
+) -> None:
+    """法人: register or update (by version) with its 法人番号 (check digit verified)."""
+    check_corporate_number(command.corporate_number, "corporate_number")
+    check_addresses({"address": command.address})
+    repo = AddresseeRepository(uow.session)
+    row = await repo.get(command.addressee_id, lock=True)
+    _refuse_if_resident(row)
+    if row is not None and row["kind"] != "corporation":
+        raise PermanentError("kind_mismatch: this 宛名番号 is a person")
+    if row is not None and not is_newer(command.version, row["source_version"]):
+        return
+    values = {
+        "addressee_id": command.addressee_id,
+        "kind": "corporation",
+        "source": "corporation",
+        "source_version": command.version,
+        "name": command.name,
+        "name_kana": command.name_kana,
+        "postal_code": command.address.postal_code,
+        "address": command.address.printed,
+        "address_detail": command.address.model_dump(mode="json"),
+        "corporate_number": command.corporate_number,
+        "protected": False,
+    }
+    await repo.save({**values, "version": 0} if row is None else values, new=row is None)
+    await ensure_unified_id(repo, command.addressee_id)
+    await link_same_corporation(uow, deps, command.addressee_id, _today())
+    await fan_out(uow, deps, command.addressee_id)
+
+
+async def set_mailing_override(command: address_sync.SetMailingOverride, uow: UnitOfWork, deps: Deps) -> None:
+    """送付先 per 税目 (kept even before the addressee is known; stale revisions ignored)."""
+    check_addresses({"address": command.address})
+    repo = AddresseeRepository(uow.session)
+    held = await repo.override(command.addressee_id, command.tax_item.value)
+    if held is not None and not is_newer(command.revision, held["revision"]):
+        return
+    address = command.address
+    await repo.save_override(
+        {
+            "addressee_id": command.addressee_id,
+            "tax_item": command.tax_item.value,
+            "revision": command.revision,
+            "removed": command.removed,
+            "recipient": "" if command.removed else command.recipient,
+            "postal_code": address.postal_code if address and not command.removed else "",
+            "address": address.printed if address and not command.removed else "",
+            "address_detail": address.model_dump(mode="json") if address and not command.removed else None,
+        },
+        new=held is None,
+    )
+    await fan_out(uow, deps, command.addressee_id)
+
+
+async def set_protection(command: address_sync.SetProtection, uow: UnitOfWork, deps: Deps) -> None:
+    """支援措置 starts or ends (kept even before the addressee is known; stale revisions ignored)."""
+    repo = AddresseeRepository(uow.session)
+    held = await repo.protection(command.addressee_id)
+    if held is not None and not is_newer(command.revision, held["revision"]):
+        return
+    await repo.save_protection(
+        {
+            "addressee_id": command.addressee_id,
+            "revision": command.revision,
+            "protected": command.protected,
+            "effective_on": command.effective_on,
+        },
+        new=held is None,
+    )
+    if await repo.get(command.addressee_id) is not None:
+        await repo.save({"addressee_id": command.addressee_id, "protected": command.protected}, new=False)
+        await fan_out(uow, deps, command.addressee_id)

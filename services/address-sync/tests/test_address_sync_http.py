@@ -1,0 +1,158 @@
+"""HTTP: the gateway-only, audited 個人番号 release, and the staff registration endpoints (chassis JWT auth)."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from osame_address_sync.adapters import orm
+from osame_address_sync.adapters.orm import AUDIT
+from osame_address_sync.domain.audit import verify_chain
+from osame_address_sync.entrypoints.http import routes
+from osame_address_sync.service_layer import handlers
+from osame_chassis.auth import Authenticator, AuthSettings, DevIssuer
+from starlette.applications import Starlette
+
+RELEASE = "/internal/individual-number"
+ROLES = {
+    "linkage_gateway": ["address-sync:individual-number.read"],
+    "addressee_staff": ["address-sync:*"],
+    "collection_staff": ["collection:*"],
+}
+
+
+@pytest.fixture
+def issuer(tmp_path) -> DevIssuer:
+    issuer = DevIssuer(tmp_path / "issuer")
+    issuer.write_jwks()
+    return issuer
+
+
+@pytest.fixture
+async def client(service, issuer):
+    auth = Authenticator(
+        AuthSettings(jwks_file=issuer.jwks_path, role_permissions=ROLES),
+        audit=AUDIT.hook(service.runtime.sessions),
+    )
+    app = Starlette(routes=routes(service.runtime, auth))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://address-sync") as c:
+        yield c
+
+
+def bearer(issuer, user, *roles):
+    return {"Authorization": f"Bearer {issuer.token(user, roles)}"}
+
+
+def ask(addressee_id="200001", purpose="linkage_code_acquisition"):
+    return {"addressee_id": addressee_id, "purpose": purpose, "query_id": "q-1"}
+
+
+async def test_gateway_obtains_the_number_and_the_release_is_audited(service, client, issuer, f):
+    await service.run(handlers.record_resident_change, f.moved_in(my_number=f.my_number_a))
+    gw = bearer(issuer, "intermediate-server-gw", "linkage_gateway")
+    response = await client.post(RELEASE, json=ask(), headers=gw)
+    assert response.status_code == 200
+    assert response.json() == {"addressee_id": "200001", "individual_number": f.my_number_a}
+    assert response.headers["cache-control"] == "no-store"
+    [entry] = await service.rows(orm.my_number_releases)
+    assert (
+        entry["caller"],
+        entry["addressee_id"],
+        entry["purpose"],
+        entry["request_ref"],
+        entry["outcome"],
+    ) == (
+        "intermediate-server-gw",
+        "200001",
+        "linkage_code_acquisition",
+        "q-1",
+        "released",
+    )
+    [access] = await service.rows(orm.audit_log)
+    assert (access["user_id"], access["addressee_id"], access["outcome"]) == (
+        "intermediate-server-gw",
+        "200001",
+        "ok",
+    )
+
+
+@pytest.mark.parametrize(
+    ("user", "roles", "body", "status", "error", "outcome"),
+    [
+        pytest.param("intermediate-server-gw", ["linkage_gateway"], ask(purpose="collection"), 403,
+                     "purpose_refused", "purpose_refused", id="other-purpose"),
+        pytest.param("staff-01", ["addressee_staff"], ask(), 403, "caller_not_allowed", "caller_not_allowed",
+                     id="staff-with-permission-is-not-the-gateway"),
+        pytest.param("staff-02", ["collection_staff"], ask(), 403, "permission_denied", None, id="no-permission"),
+        pytest.param("intermediate-server-gw", ["linkage_gateway"], ask("299999"), 404, "unknown_addressee",
+                     "unknown_addressee", id="unknown-addressee"),
+        pytest.param("intermediate-server-gw", ["linkage_gateway"], ask("200002"), 404, "no_individual_number",
+                     "no_individual_number", id="no-number"),
+    ],
+)  # fmt: skip
+async def test_release_refusals_are_audited_and_never_carry_the_number(
+    service, client, issuer, f, user, roles, body, status, error, outcome
+):
+    await service.run(handlers.record_resident_change, f.moved_in(my_number=f.my_number_a))
+    await service.run(handlers.record_resident_change, f.moved_in(addressee_id="200002"))
+    response = await client.post(RELEASE, json=body, headers=bearer(issuer, user, *roles))
+    assert (response.status_code, response.json()) == (status, {"error": error})
+    assert f.my_number_a not in response.text
+    releases = await service.rows(orm.my_number_releases)
+    assert [r["outcome"] for r in releases] == ([outcome] if outcome else [])
+    assert len(await service.rows(orm.audit_log)) == 1
+
+
+async def test_release_without_a_token_is_refused(service, client, f):
+    response = await client.post(RELEASE, json=ask())
+    assert (response.status_code, response.json()) == (401, {"error": "missing_token"})
+
+
+async def test_release_audit_is_a_hash_chain(service, client, issuer, f):
+    await service.run(handlers.record_resident_change, f.moved_in(my_number=f.my_number_a))
+    gw = bearer(issuer, "intermediate-server-gw", "linkage_gateway")
+    for purpose in ("linkage_code_acquisition", "x", "linkage_code_acquisition"):
+        await client.post(RELEASE, json=ask(purpose=purpose), headers=gw)
+    entries = await service.rows(orm.my_number_releases)
+    assert len(entries) == 3 and verify_chain(entries) is None
+    entries[1]["purpose"] = "linkage_code_acquisition"  # somebody edits history
+    assert verify_chain(entries) == 1
+    async with service.runtime.sessions() as session:
+        assert (await AUDIT.verify(session)).ok
+
+
+async def test_staff_register_a_non_resident_over_http_and_read_what_may_be_disclosed(
+    service, client, issuer, f
+):
+    staff = bearer(issuer, "staff-01", "addressee_staff")
+    body = f.non_resident("300001", my_number=f.my_number_a).model_dump(mode="json")
+    response = await client.post("/addressees/non-residents", json=body, headers=staff)
+    assert response.status_code == 202
+    shown = (await client.get("/addressees/300001", headers=staff)).json()
+    assert (shown["name"], shown["address"], shown["unified_addressee_id"]) == (
+        "住登外 太郎",
+        "東京都千代田区試験2-2",
+        "000000000000001",
+    )
+    assert f.my_number_a not in repr(shown)
+    protection = {"addressee_id": "300001", "revision": 1, "protected": True, "effective_on": "2026-05-01"}
+    assert (await client.put("/addressees/protection", json=protection, headers=staff)).status_code == 202
+    shown = (await client.get("/addressees/300001", headers=staff)).json()
+    assert (shown["protected"], shown["address"], shown["postal_code"]) == (True, "", "")
+
+
+async def test_http_bad_input_is_a_located_error_without_values(service, client, issuer, f):
+    staff = bearer(issuer, "staff-01", "addressee_staff")
+    body = f.non_resident("300001").model_dump(mode="json") | {"my_number": "123456789010"}
+    response = await client.post("/addressees/non-residents", json=body, headers=staff)
+    assert (response.status_code, response.json()) == (
+        422,
+        {"error": "my_number: 個人番号 check digit mismatch"},
+    )
+    body["my_number"] = "12345"
+    response = await client.post("/addressees/non-residents", json=body, headers=staff)
+    assert response.status_code == 422 and "my_number" in response.text and "12345" not in response.text
+    assert await service.rows(orm.addressees) == []
+    response = await client.post(
+        "/addressees/non-residents", json=body, headers=bearer(issuer, "x", "collection_staff")
+    )
+    assert response.status_code == 403

@@ -1,0 +1,347 @@
+"""HTTP routes of collection (Starlette). Thin: authenticate, parse, call a use case, answer.
+
+Authentication is the chassis' staff JWT (``osame_chassis.auth``, settings ``OSAME_AUTH_*``); every
+call, allowed or refused, is written to collection's hash-chained ``audit_log``; the use cases add
+their own entries (what changed). The staff user of a use case is the token's subject (a
+``staff_user`` in a body is ignored). Paths carry only ids (宛名番号 is internal); bodies are never
+logged.
+
+Permissions (``collection:<action>``):
+  GET  /cases/{addressee_id}?as_of=DATE             cases.read    delinquency view (延滞金 to as_of)
+  PUT  /cases/{addressee_id}/assignee               cases.write   {assignee}
+  POST /cases/{addressee_id}/contacts               cases.write   折衝記録 RecordContact
+  POST /cases/{addressee_id}/pledges                cases.write   分納誓約 RecordPledge
+  POST /cases/{addressee_id}/inquiries              cases.write   財産調査 RecordInquiry
+  POST /cases/{addressee_id}/dispositions           dispositions.write  処分 RecordDisposition
+  POST /cases/{addressee_id}/stays                  stays.write   執行停止 RecordStay
+  POST /stays/{stay_id}/cancel                      stays.write   {cancelled_on}
+  POST /demand-holds                                cases.write   督促停止 DemandHold
+  POST /batches/nightly                             batches.run   {batch_date, wait?}
+  GET  /batches/{batch_id}                          batches.read  status, progress, summary
+  POST /campaigns                                   batches.run   SaveCampaign (saved criteria)
+  POST /campaigns/{campaign_id}/run                 batches.run   {run_on}
+  POST /pledges/monitor                             batches.run   {as_of} 履行監視
+  POST /write-offs/run                              write-offs.run {as_of} 不納欠損
+  GET  /batches/{batch_id}/letters.csv              print.read    print-vendor file
+  GET  /batches/{batch_id}/sample.pdf               print.read    rendered sample
+  GET  /audit?addressee_id=                         audit.read    the trail (+ chain check)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from datetime import date
+
+from osame_chassis.auth import AccessEvent, Authenticator, AuthSettings
+from osame_chassis.errors import PermanentError
+from osame_chassis.messaging.consumer import describe_validation_error
+from osame_chassis.runtime import ServiceRuntime
+from osame_law import LawError
+from pydantic import BaseModel, ValidationError
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from osame_collection.adapters import print_formats
+from osame_collection.service_layer import audit, cases, holds, letters, nightly, pledges, reminders
+from osame_collection.service_layer.policy import CollectionPolicy
+
+log = logging.getLogger("osame.collection.http")
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+def _error(status: int, error: str) -> JSONResponse:
+    return JSONResponse({"error": error}, status_code=status, headers=NO_STORE)
+
+
+class _Day(BaseModel):
+    batch_date: date | None = None
+    run_on: date | None = None
+    as_of: date | None = None
+    cancelled_on: date | None = None
+    wait: bool = True
+
+
+def audit_hook(runtime: ServiceRuntime):
+    async def hook(event: AccessEvent) -> None:
+        async with runtime.unit_of_work() as uow:
+            await audit.record(
+                uow.session,
+                event.user,
+                f"http.{event.operation}",
+                event.addressee_id,
+                {"outcome": event.outcome, "client": event.client},
+            )
+            await uow.commit()
+
+    return hook
+
+
+class Progress:
+    """In-memory progress of batches started by this process (the batch table holds the outcome)."""
+
+    def __init__(self) -> None:
+        self.state: dict[str, dict] = {}
+
+    def tracker(self, batch_id: str):
+        entry = self.state.setdefault(batch_id, {"processed": 0, "total": 0})
+
+        def advance(n: int, total: int) -> None:
+            entry["total"] = total
+            entry["processed"] += n
+
+        return advance
+
+
+def routes(
+    runtime: ServiceRuntime, auth: Authenticator | None = None, policy: CollectionPolicy | None = None
+) -> list[BaseRoute]:
+    auth = auth or Authenticator(AuthSettings(), audit=audit_hook(runtime))
+    policy = policy or runtime.settings.policy()
+    progress = Progress()
+    tasks: set[asyncio.Task] = set()
+
+    async def run(handler, command, **kw):
+        async with runtime.unit_of_work() as uow:
+            result = await handler(command, uow, **kw)
+            await uow.commit()
+        return result
+
+    def body_command(model, handler, *, with_policy=False, path_field="addressee_id", status=201):
+        async def endpoint(request: Request) -> Response:
+            try:
+                raw = await request.json()
+            except ValueError:
+                return _error(400, "body is not JSON")
+            if not isinstance(raw, dict):
+                return _error(400, "body must be a JSON object")
+            if path_field in request.path_params:
+                raw[path_field] = request.path_params[path_field]
+                request.state.audit_addressee_id = request.path_params[path_field][:15]
+            raw["staff_user"] = request.state.principal.user[:64]
+            try:
+                command = model.model_validate(raw)
+            except ValidationError as err:
+                return _error(422, describe_validation_error(err))
+            try:
+                result = await run(handler, command, **({"policy": policy} if with_policy else {}))
+            except cases.NotFound as err:
+                return _error(404, str(err))
+            except (PermanentError, LawError) as err:
+                return _error(422, str(err))
+            return JSONResponse({"result": result}, status_code=status, headers=NO_STORE)
+
+        return endpoint
+
+    async def view(request: Request) -> Response:
+        addressee_id = request.path_params["addressee_id"]
+        request.state.audit_addressee_id = addressee_id[:15]
+        try:
+            command = cases.ViewCase(
+                addressee_id=addressee_id,
+                as_of=request.query_params.get("as_of") or date.today().isoformat(),
+                staff_user=request.state.principal.user[:64],
+            )
+        except ValidationError as err:
+            return _error(422, describe_validation_error(err))
+        try:
+            body = await run(cases.delinquency_view, command, policy=policy)
+        except cases.NotFound as err:
+            return _error(404, str(err))
+        return JSONResponse(body, headers=NO_STORE)
+
+    async def _day(request: Request) -> _Day | Response:
+        try:
+            return _Day.model_validate_json(await request.body() or b"{}")
+        except ValidationError as err:
+            return _error(422, describe_validation_error(err))
+
+    async def start_nightly(request: Request) -> Response:
+        day = await _day(request)
+        if isinstance(day, Response):
+            return day
+        if day.batch_date is None:
+            return _error(422, "batch_date: missing")
+        batch_id = str(uuid.uuid4())
+        command = nightly.RunNightly(
+            batch_date=day.batch_date, staff_user=request.state.principal.user[:64], batch_id=batch_id
+        )
+        work = run(nightly.run_nightly, command, policy=policy, progress=progress.tracker(batch_id))
+        if day.wait:
+            try:
+                return JSONResponse({"result": await work}, headers=NO_STORE)
+            except (PermanentError, LawError) as err:
+                return _error(422, str(err))
+        task = asyncio.create_task(work, name=f"nightly-{batch_id}")
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+        return JSONResponse({"batch_id": batch_id}, status_code=202, headers=NO_STORE)
+
+    async def batch_status(request: Request) -> Response:
+        batch_id = request.path_params["batch_id"]
+        async with runtime.unit_of_work() as uow:
+            row = await nightly.batch_summary(uow, batch_id)
+        live = progress.state.get(batch_id)
+        if row is None and live is None:
+            return _error(404, "unknown_batch")
+        body = {"batch_id": batch_id, "status": row["status"] if row else "running", "progress": live}
+        if row:
+            body.update(summary=row["summary"], kind=row["kind"], run_on=row["run_on"].isoformat())
+        return JSONResponse(body, headers=NO_STORE)
+
+    async def run_campaign(request: Request) -> Response:
+        day = await _day(request)
+        if isinstance(day, Response):
+            return day
+        try:
+            command = reminders.RunCampaign(
+                campaign_id=request.path_params["campaign_id"],
+                run_on=day.run_on,
+                staff_user=request.state.principal.user[:64],
+            )
+            return JSONResponse(
+                {"result": await run(reminders.run_campaign, command, policy=policy)}, headers=NO_STORE
+            )
+        except ValidationError as err:
+            return _error(422, describe_validation_error(err))
+        except PermanentError as err:
+            return _error(404, str(err))
+
+    async def monitor(request: Request) -> Response:
+        day = await _day(request)
+        if isinstance(day, Response):
+            return day
+        if day.as_of is None:
+            return _error(422, "as_of: missing")
+        async with runtime.unit_of_work() as uow:
+            breached = await pledges.monitor(uow, day.as_of, policy)
+            await uow.commit()
+        return JSONResponse({"result": {"breached": breached}}, headers=NO_STORE)
+
+    async def write_offs(request: Request) -> Response:
+        day = await _day(request)
+        if isinstance(day, Response):
+            return day
+        if day.as_of is None:
+            return _error(422, "as_of: missing")
+        command = cases.RunWriteOffs(as_of=day.as_of, staff_user=request.state.principal.user[:64])
+        return JSONResponse(
+            {"result": await run(cases.run_write_offs, command, policy=policy)}, headers=NO_STORE
+        )
+
+    async def cancel_stay(request: Request) -> Response:
+        day = await _day(request)
+        if isinstance(day, Response):
+            return day
+        if day.cancelled_on is None:
+            return _error(422, "cancelled_on: missing")
+        command = cases.CancelStay(
+            stay_id=request.path_params["stay_id"],
+            cancelled_on=day.cancelled_on,
+            staff_user=request.state.principal.user[:64],
+        )
+        try:
+            await run(cases.cancel_stay, command)
+        except cases.NotFound as err:
+            return _error(404, str(err))
+        except PermanentError as err:
+            return _error(422, str(err))
+        return JSONResponse({"result": "cancelled"}, headers=NO_STORE)
+
+    async def _letters(request: Request):
+        async with runtime.unit_of_work() as uow:
+            return await letters.letters_of_batch(request.path_params["batch_id"], uow)
+
+    async def letters_csv(request: Request) -> Response:
+        try:
+            found = await _letters(request)
+        except PermanentError as err:
+            return _error(404, str(err))
+        held = [x.letter_id for x in found if x.hold_reason]
+        return Response(
+            print_formats.vendor_csv(found),
+            media_type="text/csv; charset=utf-8",
+            headers={
+                **NO_STORE,
+                "X-Osame-Letters": str(len(found) - len(held)),
+                "X-Osame-Held": str(len(held)),
+            },
+        )
+
+    async def sample_pdf(request: Request) -> Response:
+        try:
+            found = await _letters(request)
+        except PermanentError as err:
+            return _error(404, str(err))
+        limit = min(int(request.query_params.get("limit", "3") or 3), 50)
+        pdf = print_formats.sample_pdf(found, policy.demand_fees.city, limit)
+        return Response(pdf, media_type="application/pdf", headers=NO_STORE)
+
+    async def trail(request: Request) -> Response:
+        addressee_id = request.query_params.get("addressee_id")
+        async with runtime.sessions() as session:
+            entries = await audit.trail(session, addressee_id)
+            broken = await audit.verify(session)
+        for e in entries:
+            e["at"] = e["at"].isoformat()
+        return JSONResponse(
+            {"entries": entries, "chain_intact": broken is None, "first_broken": broken}, headers=NO_STORE
+        )
+
+    def guard(permission: str, endpoint):
+        return auth.require(f"collection:{permission}")(endpoint)
+
+    return [
+        Route("/cases/{addressee_id}", guard("cases.read", view), methods=["GET"]),
+        Route(
+            "/cases/{addressee_id}/assignee",
+            guard("cases.write", body_command(cases.AssignCase, cases.assign_case, status=200)),
+            methods=["PUT"],
+        ),
+        Route(
+            "/cases/{addressee_id}/contacts",
+            guard("cases.write", body_command(cases.RecordContact, cases.record_contact)),
+            methods=["POST"],
+        ),
+        Route(
+            "/cases/{addressee_id}/pledges",
+            guard("cases.write", body_command(pledges.RecordPledge, pledges.record_pledge, with_policy=True)),
+            methods=["POST"],
+        ),
+        Route(
+            "/cases/{addressee_id}/inquiries",
+            guard("cases.write", body_command(cases.RecordInquiry, cases.record_inquiry)),
+            methods=["POST"],
+        ),
+        Route(
+            "/cases/{addressee_id}/dispositions",
+            guard("dispositions.write", body_command(cases.RecordDisposition, cases.record_disposition)),
+            methods=["POST"],
+        ),
+        Route(
+            "/cases/{addressee_id}/stays",
+            guard("stays.write", body_command(cases.RecordStay, cases.record_stay, with_policy=True)),
+            methods=["POST"],
+        ),
+        Route("/stays/{stay_id}/cancel", guard("stays.write", cancel_stay), methods=["POST"]),
+        Route(
+            "/demand-holds",
+            guard("cases.write", body_command(holds.DemandHold, holds.set_hold, status=200)),
+            methods=["POST"],
+        ),
+        Route("/batches/nightly", guard("batches.run", start_nightly), methods=["POST"]),
+        Route("/batches/{batch_id}", guard("batches.read", batch_status), methods=["GET"]),
+        Route("/batches/{batch_id}/letters.csv", guard("print.read", letters_csv), methods=["GET"]),
+        Route("/batches/{batch_id}/sample.pdf", guard("print.read", sample_pdf), methods=["GET"]),
+        Route(
+            "/campaigns",
+            guard("batches.run", body_command(reminders.SaveCampaign, reminders.save_campaign)),
+            methods=["POST"],
+        ),
+        Route("/campaigns/{campaign_id}/run", guard("batches.run", run_campaign), methods=["POST"]),
+        Route("/pledges/monitor", guard("batches.run", monitor), methods=["POST"]),
+        Route("/write-offs/run", guard("write-offs.run", write_offs), methods=["POST"]),
+        Route("/audit", guard("audit.read", trail), methods=["GET"]),
+    ]

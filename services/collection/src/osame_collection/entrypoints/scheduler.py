@@ -1,0 +1,77 @@
+"""In-service schedule of the nightly batch (``OSAME_NIGHTLY_AT=HH:MM``, Asia/Tokyo).
+
+The batch date is the Tokyo calendar day of the run. A run already recorded for that date
+(table ``batches``) is not repeated, so a restart or a second replica does not dun twice (the
+督促 INSERT is also unique per installment).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from osame_chassis.runtime import ServiceRuntime
+from sqlalchemy import select
+
+from osame_collection.adapters import orm
+from osame_collection.service_layer.nightly import RunNightly, run_nightly
+
+log = logging.getLogger("osame.collection.scheduler")
+TOKYO = ZoneInfo("Asia/Tokyo")
+
+
+def seconds_until(at: str, now: datetime) -> float:
+    hour, minute = (int(x) for x in at.split(":"))
+    target = now.replace(hour=hour, minute=minute, second=0, microsecond=0)
+    if target <= now:
+        target += timedelta(days=1)
+    return (target - now).total_seconds()
+
+
+async def run_once(runtime: ServiceRuntime, day) -> dict | None:
+    async with runtime.unit_of_work() as uow:
+        done = (
+            await uow.session.execute(
+                select(orm.batches.c.batch_id).where(
+                    orm.batches.c.kind == "nightly",
+                    orm.batches.c.run_on == day,
+                    orm.batches.c.status == "done",
+                )
+            )
+        ).first()
+        if done is not None:
+            return None
+        summary = await run_nightly(
+            RunNightly(batch_date=day, staff_user="scheduler"), uow, policy=runtime.settings.policy()
+        )
+        await uow.commit()
+    log.info("nightly batch done: %d demand notices", summary["demand_notices"])
+    return summary
+
+
+async def loop(runtime: ServiceRuntime) -> None:
+    at = runtime.settings.nightly_at
+    while True:
+        await asyncio.sleep(seconds_until(at, datetime.now(TOKYO)))
+        try:
+            await run_once(runtime, datetime.now(TOKYO).date())
+        except Exception as exc:  # keep the schedule alive; the failure is logged without data
+            log.error("nightly batch failed (%s)", type(exc).__name__)
+
+
+def install(runtime: ServiceRuntime) -> None:
+    """Start the schedule with the consumers (the chassis has no background-task hook yet)."""
+    if not runtime.settings.nightly_at:
+        return
+    start = runtime.broker.start
+    tasks: set[asyncio.Task] = set()
+
+    async def start_with_schedule(*args, **kwargs):
+        result = await start(*args, **kwargs)
+        task = asyncio.create_task(loop(runtime), name="collection-nightly-schedule")
+        tasks.add(task)
+        return result
+
+    runtime.broker.start = start_with_schedule

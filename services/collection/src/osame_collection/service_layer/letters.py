@@ -1,0 +1,118 @@
+"""Letters of a batch (督促状 of a nightly batch, 催告書 of a campaign or pledge breach) for printing."""
+
+from __future__ import annotations
+
+from osame_chassis.errors import PermanentError
+from osame_chassis.uow import UnitOfWork
+from sqlalchemy import select
+
+from osame_collection.adapters import orm
+from osame_collection.adapters.repository import CollectionRepository
+from osame_collection.domain.letters import Letter, LetterLine, mailing
+
+
+async def letters_of_batch(batch_id: str, uow: UnitOfWork) -> list[Letter]:
+    batch = (
+        (await uow.session.execute(select(orm.batches).where(orm.batches.c.batch_id == batch_id)))
+        .mappings()
+        .first()
+    )
+    if batch is None:
+        raise PermanentError("unknown_batch")
+    if batch["kind"] == "nightly":
+        return await _demand_letters(uow, batch_id)
+    rows = (
+        (
+            await uow.session.execute(
+                select(orm.reminders)
+                .where(orm.reminders.c.batch_id == batch_id)
+                .order_by(orm.reminders.c.addressee_id)
+            )
+        )
+        .mappings()
+        .all()
+    )
+    return [await reminder_letter(uow, dict(r)) for r in rows]
+
+
+async def _demand_letters(uow: UnitOfWork, batch_id: str) -> list[Letter]:
+    DN, I = orm.demand_notices, orm.installments  # noqa: E741
+    query = (
+        select(DN, I.c.tax_item, I.c.fiscal_year, I.c.due_date)
+        .join(I, (I.c.notice_number == DN.c.notice_number) & (I.c.installment_no == DN.c.installment_no))
+        .where(DN.c.batch_id == batch_id)
+        .order_by(DN.c.addressee_id, DN.c.notice_number, DN.c.installment_no)
+    )
+    repo = CollectionRepository(uow.session)
+    letters = []
+    for n in (await uow.session.execute(query)).mappings():
+        recipient, postal, address, via, hold = mailing(
+            await repo.addressee(n["addressee_id"]),
+            await repo.mailing_override(n["addressee_id"], n["tax_item"]),
+        )
+        letters.append(
+            Letter(
+                letter_id=n["demand_notice_id"],
+                kind="demand_notice",
+                addressee_id=n["addressee_id"],
+                issued_on=n["issued_on"],
+                recipient=recipient,
+                postal_code=postal,
+                address=address,
+                via_override=via,
+                lines=(
+                    LetterLine(
+                        n["notice_number"],
+                        n["installment_no"],
+                        n["tax_item"],
+                        n["fiscal_year"],
+                        n["due_date"],
+                        n["principal_tax_due"],
+                        n["late_fee_accrued"],
+                        n["demand_fee"],
+                    ),
+                ),
+                earliest_seizure_on=n["earliest_seizure_on"],
+                hold_reason=hold,
+            )
+        )
+    return letters
+
+
+async def reminder_letter(uow: UnitOfWork, reminder: dict) -> Letter:
+    RI, I = orm.reminder_items, orm.installments  # noqa: E741
+    query = (
+        select(RI, I.c.tax_item, I.c.fiscal_year, I.c.due_date, I.c.demand_fee)
+        .join(I, (I.c.notice_number == RI.c.notice_number) & (I.c.installment_no == RI.c.installment_no))
+        .where(RI.c.reminder_id == reminder["reminder_id"])
+        .order_by(I.c.due_date, RI.c.notice_number, RI.c.installment_no)
+    )
+    lines = [
+        LetterLine(
+            r["notice_number"],
+            r["installment_no"],
+            r["tax_item"],
+            r["fiscal_year"],
+            r["due_date"],
+            r["principal_tax_due"],
+            r["late_fee_accrued"],
+            r["demand_fee"],
+        )
+        for r in (await uow.session.execute(query)).mappings()
+    ]
+    repo = CollectionRepository(uow.session)
+    # 送付先: the override of the oldest line's 税目 applies to the whole letter.
+    override = await repo.mailing_override(reminder["addressee_id"], lines[0].tax_item) if lines else None
+    recipient, postal, address, via, hold = mailing(await repo.addressee(reminder["addressee_id"]), override)
+    return Letter(
+        letter_id=reminder["reminder_id"],
+        kind="reminder",
+        addressee_id=reminder["addressee_id"],
+        issued_on=reminder["issued_on"],
+        recipient=recipient,
+        postal_code=postal,
+        address=address,
+        via_override=via,
+        lines=tuple(lines),
+        hold_reason=hold,
+    )

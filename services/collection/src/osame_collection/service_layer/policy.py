@@ -1,0 +1,31 @@
+"""City settings the use cases apply: 督促手数料 table and the 延滞金 conventions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from osame_law import TAKAOKA_DEMAND_FEE, DemandFeeRule, DemandFeeSchedule, LateFeePolicy, SegmentRounding
+
+
+@dataclass(frozen=True)
+class CollectionPolicy:
+    demand_fees: DemandFeeSchedule = TAKAOKA_DEMAND_FEE
+    late_fee: LateFeePolicy = field(default_factory=LateFeePolicy)
+    pledge_grace_days: int = 7
+
+    @property
+    def per_segment(self) -> bool:
+        return self.late_fee.segment_rounding is SegmentRounding.PER_SEGMENT
+
+    @classmethod
+    def from_settings(cls, city: str, fee_rules: list[tuple[date, int]] | None, rounding: str, grace: int):
+        schedule = (
+            DemandFeeSchedule(city, tuple(DemandFeeRule(d, fee) for d, fee in fee_rules))
+            if fee_rules
+            else TAKAOKA_DEMAND_FEE
+        )
+        return cls(schedule, LateFeePolicy(segment_rounding=SegmentRounding(rounding)), grace)
+
+
+DEFAULT_POLICY = CollectionPolicy()

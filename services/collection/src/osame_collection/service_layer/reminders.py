@@ -1,0 +1,237 @@
+"""催告 (reminder letters): campaigns by saved criteria, and the reminder after a breached pledge.
+
+A 催告 is not a statutory step; the first one during the last months of the 時効 suspends its
+completion for 6 months (民法150) — each reminder item is recorded as a 時効 event.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+
+from osame_chassis.errors import PermanentError
+from osame_chassis.uow import UnitOfWork
+from osame_contracts.messages import collection as contract
+from osame_law import LawError
+from pydantic import BaseModel, Field
+from sqlalchemy import insert, select, update
+
+from osame_collection.adapters import orm
+from osame_collection.adapters.repository import CollectionRepository, event_id
+from osame_collection.domain.campaign import CampaignCriteria, OpenItem, addressee_matches
+from osame_collection.domain.late_fee import accrued_late_fee
+from osame_collection.service_layer import audit
+from osame_collection.service_layer.policy import DEFAULT_POLICY, CollectionPolicy
+
+
+class SaveCampaign(BaseModel):
+    name: str = Field(min_length=1, max_length=100)
+    criteria: CampaignCriteria
+    staff_user: str = Field(max_length=64)
+
+
+class RunCampaign(BaseModel):
+    campaign_id: str
+    run_on: date
+    staff_user: str = Field(max_length=64)
+
+
+async def save_campaign(command: SaveCampaign, uow: UnitOfWork) -> str:
+    campaign_id = str(uuid.uuid4())
+    await uow.session.execute(
+        insert(orm.campaigns).values(
+            campaign_id=campaign_id,
+            name=command.name,
+            criteria=command.criteria.model_dump(),
+            created_by=command.staff_user,
+            created_at=datetime.now(UTC),
+        )
+    )
+    await audit.record(uow.session, command.staff_user, "campaign.save", None, {"campaign_id": campaign_id})
+    return campaign_id
+
+
+async def _accrued(
+    repo: CollectionRepository, items: list[dict], as_of: date, policy: CollectionPolicy
+) -> dict:
+    keys = [(i["notice_number"], i["installment_no"]) for i in items]
+    payments = await repo.payments_for(keys)
+    exempt = await repo.exempt_intervals_for(keys, as_of)
+    out = {}
+    for i, key in zip(items, keys, strict=True):
+        try:
+            out[key] = accrued_late_fee(
+                i["principal_tax"],
+                i["due_date"],
+                as_of,
+                payments.get(key, []),
+                exempt.get(key, []),
+                policy.late_fee,
+            ).late_fee
+        except LawError:
+            out[key] = i["late_fee"]
+    return out
+
+
+async def _issue_reminder(
+    uow: UnitOfWork,
+    addressee_id: str,
+    items: list[dict],
+    run_on: date,
+    reason: str,
+    policy: CollectionPolicy,
+    *,
+    batch_id: str | None = None,
+    campaign_id: str | None = None,
+    pledge_id: str | None = None,
+) -> str:
+    repo = CollectionRepository(uow.session)
+    fees = await _accrued(repo, items, run_on, policy)
+    reminder_id = str(uuid.uuid4())
+    rows = [
+        {
+            "reminder_id": reminder_id,
+            "notice_number": i["notice_number"],
+            "installment_no": i["installment_no"],
+            "principal_tax_due": i["principal_tax"] - i["paid"],
+            "late_fee_accrued": fees[(i["notice_number"], i["installment_no"])],
+        }
+        for i in items
+    ]
+    await uow.session.execute(
+        insert(orm.reminders).values(
+            reminder_id=reminder_id,
+            batch_id=batch_id,
+            addressee_id=addressee_id,
+            issued_on=run_on,
+            reason=reason,
+            campaign_id=campaign_id,
+            pledge_id=pledge_id,
+            total_due=sum(r["principal_tax_due"] + r["late_fee_accrued"] for r in rows),
+        )
+    )
+    await uow.session.execute(insert(orm.reminder_items), rows)
+    for i in items:
+        key = (i["notice_number"], i["installment_no"])
+        await repo.add_limitation_event(
+            event_id("reminder", reminder_id, key), key, "reminder", run_on, reminder_id
+        )
+    return reminder_id
+
+
+async def run_campaign(
+    command: RunCampaign, uow: UnitOfWork, *, policy: CollectionPolicy = DEFAULT_POLICY
+) -> dict:
+    """一斉催告: one 催告 per selected addressee naming the matching installments."""
+    campaign = (
+        (
+            await uow.session.execute(
+                select(orm.campaigns).where(orm.campaigns.c.campaign_id == command.campaign_id)
+            )
+        )
+        .mappings()
+        .first()
+    )
+    if campaign is None:
+        raise PermanentError("unknown campaign")
+    criteria = CampaignCriteria.model_validate(campaign["criteria"])
+    repo = CollectionRepository(uow.session)
+    batch_id = str(uuid.uuid4())
+    await uow.session.execute(
+        insert(orm.batches).values(
+            batch_id=batch_id,
+            kind="campaign",
+            run_on=command.run_on,
+            campaign_id=command.campaign_id,
+            status="running",
+            started_at=datetime.now(UTC),
+            staff_user=command.staff_user,
+        )
+    )
+    by_addressee: dict[str, list[dict]] = {}
+    for item in await repo.open_installments():
+        by_addressee.setdefault(item["addressee_id"], []).append(item)
+    assignees = {
+        a: s
+        for a, s in (await uow.session.execute(select(orm.cases.c.addressee_id, orm.cases.c.assignee))).all()
+    }
+    postal = {
+        a: p
+        for a, p in (
+            await uow.session.execute(select(orm.addressees.c.addressee_id, orm.addressees.c.postal_code))
+        ).all()
+    }
+    sent = 0
+    for addressee_id, items in sorted(by_addressee.items()):
+        views = [
+            OpenItem(
+                i["addressee_id"],
+                i["notice_number"],
+                i["installment_no"],
+                i["tax_item"],
+                i["due_date"],
+                i["principal_tax"] - i["paid"],
+                i["demand_issued_on"] is not None,
+            )
+            for i in items
+        ]
+        chosen = addressee_matches(
+            criteria, postal.get(addressee_id, ""), assignees.get(addressee_id), views, command.run_on
+        )
+        if not chosen:
+            continue
+        keys = {(c.notice_number, c.installment_no) for c in chosen}
+        await _issue_reminder(
+            uow,
+            addressee_id,
+            [i for i in items if (i["notice_number"], i["installment_no"]) in keys],
+            command.run_on,
+            "campaign",
+            policy,
+            batch_id=batch_id,
+            campaign_id=command.campaign_id,
+        )
+        sent += 1
+    summary = {"batch_id": batch_id, "campaign_id": command.campaign_id, "reminders": sent}
+    await uow.session.execute(
+        update(orm.batches)
+        .where(orm.batches.c.batch_id == batch_id)
+        .values(
+            status="done",
+            finished_at=datetime.now(UTC),
+            total=len(by_addressee),
+            processed=len(by_addressee),
+            summary=summary,
+        )
+    )
+    await audit.record(uow.session, command.staff_user, "campaign.run", None, summary)
+    return summary
+
+
+async def send_breach_reminder(
+    event: contract.PledgeBreached, uow: UnitOfWork, *, policy: CollectionPolicy = DEFAULT_POLICY
+) -> str | None:
+    """The 催告 after a missed pledge payment (consumer of collection.pledge.breached.v1); idempotent."""
+    held = (
+        await uow.session.execute(
+            select(orm.reminders.c.reminder_id).where(
+                orm.reminders.c.pledge_id == event.pledge_id, orm.reminders.c.reason == "pledge_breach"
+            )
+        )
+    ).first()
+    if held is not None:
+        return held[0]
+    items = await CollectionRepository(uow.session).open_installments(event.addressee_id)
+    if not items:
+        return None
+    reminder_id = await _issue_reminder(
+        uow, event.addressee_id, items, event.detected_on, "pledge_breach", policy, pledge_id=event.pledge_id
+    )
+    await audit.record(
+        uow.session,
+        "system",
+        "reminder.pledge_breach",
+        event.addressee_id,
+        {"pledge_id": event.pledge_id, "reminder_id": reminder_id},
+    )
+    return reminder_id

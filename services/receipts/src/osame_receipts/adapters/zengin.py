@@ -1,0 +1,502 @@
+"""全銀協 預金口座振替 (種別コード 91) request and result files: 120-byte cp932 records.
+
+Layout: interfaces.md §1.2 (header 1 / data 2 / trailer 8 / end 9). The same layout goes both
+ways: the city builds the request (振替結果コード blank), the bank returns it with the code and the
+trailer's 振替済/振替不能 totals filled in. Records may be separated by CRLF or not at all (§1.1);
+CR-only or LF-only is an error. Every problem is reported with the file name, the 1-based record
+number and the field name; nothing about the money is guessed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+import jaconv
+import zengin_code
+
+RECORD = 120
+ENCODING = "cp932"
+
+# 振替結果コード (§1.2): code → reason. Unknown codes are "other / manual review".
+RESULT_CODES = {
+    "0": "debited",  # 振替済
+    "1": "insufficient_funds",  # 資金不足
+    "2": "no_account",  # 取引なし
+    "3": "stopped_by_payer",  # 預金者の都合による振替停止
+    "4": "no_mandate",  # 預金口座振替依頼書なし
+    "8": "stopped_by_creditor",  # 委託者の都合による振替停止
+    "9": "other",  # その他
+}
+# Codes after which the mandate must not be debited again until the taxpayer renews it.
+MANDATE_STOPPING_CODES = frozenset({"3", "4", "8"})
+
+_SMALL_TO_FULL = str.maketrans("ｧｨｩｪｫｬｭｮｯ", "ｱｲｳｴｵﾔﾕﾖﾂ")
+_ALLOWED = set("ｱｲｳｴｵｶｷｸｹｺｻｼｽｾｿﾀﾁﾂﾃﾄﾅﾆﾇﾈﾉﾊﾋﾌﾍﾎﾏﾐﾑﾒﾓﾔﾕﾖﾗﾘﾙﾚﾛﾜﾝﾞﾟ") | set(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789()-. /"
+)
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """A located problem: file, record number (1-based), field, message (no field values: PII)."""
+
+    file: str
+    record_no: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: record {self.record_no}: {self.field}: {self.message}"
+
+
+class ZenginFileError(ValueError):
+    def __init__(self, errors: list[FieldError]):
+        self.errors = errors
+        super().__init__("; ".join(str(e) for e in errors[:5]) + (" …" if len(errors) > 5 else ""))
+
+
+def normalize_kana(text: str) -> str:
+    """A name as a 全銀 C field wants it: half-width katakana (jaconv), upper case, small kana made
+    full-size (ｷｭｳ → ｷﾕｳ), voiced marks as separate bytes. Raises ValueError on characters a bank
+    would refuse (kanji, hiragana that is not kana-convertible, other symbols)."""
+    half = jaconv.z2h(jaconv.hira2kata(text), kana=True, ascii=True, digit=True)
+    half = half.upper().translate(_SMALL_TO_FULL).replace("ｰ", "-")
+    bad = {c for c in half if c not in _ALLOWED}
+    if bad:
+        raise ValueError(f"{len(bad)} character(s) not allowed in a 全銀 name field")
+    return half
+
+
+def _c(text: str, width: int) -> bytes:
+    data = text.encode(ENCODING)
+    if len(data) > width:
+        data = data[:width]
+    return data + b" " * (width - len(data))
+
+
+def _n(value: int | str, width: int) -> bytes:
+    text = str(value)
+    if not text.isdigit() or len(text) > width:
+        raise ValueError(f"numeric field does not fit {width} digits")
+    return text.rjust(width, "0").encode("ascii")
+
+
+@dataclass(frozen=True)
+class Header:
+    creditor_code: str  # 委託者コード (10)
+    creditor_name: str  # 委託者名 (kana, 40 bytes)
+    debit_date: dt.date  # 引落日 (MMDD in the file)
+    bank_code: str  # 取引銀行番号
+    branch_code: str  # 取引支店番号
+    account_type: str = "1"
+    account_number: str = "0"
+    bank_name: str = ""
+    branch_name: str = ""
+
+
+@dataclass(frozen=True)
+class DebitRecord:
+    bank_code: str
+    branch_code: str
+    account_type: str
+    account_number: str
+    holder_kana: str
+    amount: int
+    customer_number: str  # 顧客番号 (20)
+    new_code: str = "0"  # 新規コード: 1 first debit, 2 changed account, 0 other
+    result_code: str = " "  # blank in a request
+    bank_name: str = ""
+    branch_name: str = ""
+
+
+@dataclass(frozen=True)
+class Trailer:
+    count: int
+    total: int
+    done_count: int = 0
+    done_total: int = 0
+    failed_count: int = 0
+    failed_total: int = 0
+
+
+@dataclass
+class ZenginFile:
+    header: Header
+    records: list[DebitRecord]
+    trailer: Trailer
+    # record numbers (1-based, in the file) of each data record, for located errors later
+    record_numbers: list[int] = field(default_factory=list)
+
+
+def header_bytes(h: Header) -> bytes:
+    out = (
+        b"1"
+        + b"91"
+        + b"0"
+        + _n(h.creditor_code, 10)
+        + _c(normalize_kana(h.creditor_name), 40)
+        + h.debit_date.strftime("%m%d").encode()
+        + _n(h.bank_code, 4)
+        + _c(h.bank_name, 15)
+        + _n(h.branch_code, 3)
+        + _c(h.branch_name, 15)
+        + _n(h.account_type, 1)
+        + _n(h.account_number, 7)
+        + b" " * 17
+    )
+    assert len(out) == RECORD
+    return out
+
+
+def data_bytes(r: DebitRecord) -> bytes:
+    out = (
+        b"2"
+        + _n(r.bank_code, 4)
+        + _c(r.bank_name, 15)
+        + _n(r.branch_code, 3)
+        + _c(r.branch_name, 15)
+        + b" " * 4
+        + _n(r.account_type, 1)
+        + _n(r.account_number, 7)
+        + _c(normalize_kana(r.holder_kana), 30)
+        + _n(r.amount, 10)
+        + _n(r.new_code, 1)
+        + _c(r.customer_number, 20)
+        + r.result_code.encode("ascii")
+        + b" " * 8
+    )
+    assert len(out) == RECORD
+    return out
+
+
+def trailer_bytes(t: Trailer) -> bytes:
+    out = (
+        b"8"
+        + _n(t.count, 6)
+        + _n(t.total, 12)
+        + _n(t.done_count, 6)
+        + _n(t.done_total, 12)
+        + _n(t.failed_count, 6)
+        + _n(t.failed_total, 12)
+        + b" " * 65
+    )
+    assert len(out) == RECORD
+    return out
+
+
+END = b"9" + b" " * 119
+
+
+def build_file(
+    header: Header, records: list[DebitRecord], *, result: bool = False, crlf: bool = True
+) -> bytes:
+    """The whole file; for a result file (`result=True`) the trailer carries 済/不能 totals."""
+    done = [r for r in records if r.result_code == "0"]
+    failed = [r for r in records if r.result_code not in ("0", " ")]
+    trailer = Trailer(
+        count=len(records),
+        total=sum(r.amount for r in records),
+        done_count=len(done) if result else 0,
+        done_total=sum(r.amount for r in done) if result else 0,
+        failed_count=len(failed) if result else 0,
+        failed_total=sum(r.amount for r in failed) if result else 0,
+    )
+    sep = b"\r\n" if crlf else b""
+    lines = [header_bytes(header), *(data_bytes(r) for r in records), trailer_bytes(trailer), END]
+    return sep.join(lines) + sep
+
+
+# ---- parsing ---------------------------------------------------------------------------------
+
+
+def split_records(data: bytes, file: str) -> list[bytes]:
+    """120-byte records, either continuous or each followed by CRLF (§1.1)."""
+    if b"\r\n" in data[: RECORD + 2]:
+        lines = data.split(b"\r\n")
+        if lines and lines[-1] == b"":
+            lines.pop()
+        errors = [
+            FieldError(file, i, "record", f"length {len(line)} bytes, expected {RECORD}")
+            for i, line in enumerate(lines, 1)
+            if len(line) != RECORD
+        ]
+        if errors:
+            raise ZenginFileError(errors)
+        return lines
+    if b"\n" in data or b"\r" in data:
+        raise ZenginFileError(
+            [FieldError(file, 1, "line ending", "CR-only or LF-only line endings are refused")]
+        )
+    if len(data) % RECORD:
+        raise ZenginFileError(
+            [
+                FieldError(
+                    file,
+                    len(data) // RECORD + 1,
+                    "record",
+                    f"file length {len(data)} is not a multiple of {RECORD}",
+                )
+            ]
+        )
+    return [data[i : i + RECORD] for i in range(0, len(data), RECORD)]
+
+
+def _num(rec: bytes, start: int, width: int, name: str, file: str, no: int, errors: list[FieldError]) -> int:
+    raw = rec[start - 1 : start - 1 + width]
+    if not raw.isdigit():
+        errors.append(FieldError(file, no, name, f"not {width} digits"))
+        return 0
+    return int(raw)
+
+
+def _text(rec: bytes, start: int, width: int, name: str, file: str, no: int, errors: list[FieldError]) -> str:
+    try:
+        return rec[start - 1 : start - 1 + width].decode(ENCODING).rstrip(" ")
+    except UnicodeDecodeError:
+        errors.append(FieldError(file, no, name, "not valid cp932"))
+        return ""
+
+
+def parse_header(
+    rec: bytes, file: str, no: int, errors: list[FieldError], *, year: int | None
+) -> Header | None:
+    if rec[1:3] != b"91":
+        errors.append(FieldError(file, no, "種別コード", "not 91 (預金口座振替)"))
+    if rec[3:4] not in (b"0",):
+        errors.append(FieldError(file, no, "コード区分", "only 0 (JIS/cp932) is supported"))
+    mmdd = _num(rec, 55, 4, "引落日", file, no, errors)
+    debit_date = None
+    if mmdd:
+        try:
+            debit_date = dt.date(year or dt.date.today().year, mmdd // 100, mmdd % 100)
+        except ValueError:
+            errors.append(FieldError(file, no, "引落日", "not a valid MMDD date"))
+    creditor = _num(rec, 5, 10, "委託者コード", file, no, errors)
+    bank = _num(rec, 59, 4, "取引銀行番号", file, no, errors)
+    branch = _num(rec, 78, 3, "取引支店番号", file, no, errors)
+    name = _text(rec, 15, 40, "委託者名", file, no, errors)
+    if debit_date is None:
+        return None
+    return Header(
+        creditor_code=f"{creditor:010d}",
+        creditor_name=name,
+        debit_date=debit_date,
+        bank_code=f"{bank:04d}",
+        branch_code=f"{branch:03d}",
+        account_type=rec[95:96].decode("ascii", "replace"),
+        account_number=rec[96:103].decode("ascii", "replace"),
+        bank_name=_text(rec, 63, 15, "取引銀行名", file, no, errors),
+        branch_name=_text(rec, 81, 15, "取引支店名", file, no, errors),
+    )
+
+
+_DATA = re.compile(
+    rb"2(\d{4})(.{15})(\d{3})(.{15}) {4}([1239])(\d{7})(.{30})(\d{10})([012])(.{20})(.) {8}", re.S
+)
+_BLANK15 = b" " * 15
+
+
+def parse_data(
+    rec: bytes, file: str, no: int, errors: list[FieldError], *, check_banks: bool
+) -> DebitRecord | None:
+    m = _DATA.fullmatch(rec)
+    if m is not None and (not check_banks or m[1].decode() in zengin_code.Bank.all):
+        try:  # fast path: a well-formed record (the vast majority in a bank's file)
+            customer = m[10].decode(ENCODING).rstrip(" ")
+            if customer:
+                return DebitRecord(
+                    bank_code=m[1].decode(),
+                    branch_code=m[3].decode(),
+                    account_type=m[5].decode(),
+                    account_number=m[6].decode(),
+                    holder_kana=m[7].decode(ENCODING).rstrip(" "),
+                    amount=int(m[8]),
+                    customer_number=customer,
+                    new_code=m[9].decode(),
+                    result_code=m[11].decode(ENCODING),
+                    bank_name="" if m[2] == _BLANK15 else m[2].decode(ENCODING).rstrip(" "),
+                    branch_name="" if m[4] == _BLANK15 else m[4].decode(ENCODING).rstrip(" "),
+                )
+        except UnicodeDecodeError:
+            pass  # the slow path below names the field
+    before = len(errors)
+    bank = rec[1:5].decode("ascii", "replace")
+    branch = rec[20:23].decode("ascii", "replace")
+    if not bank.isdigit():
+        errors.append(FieldError(file, no, "引落銀行番号", "not 4 digits"))
+    elif check_banks and bank not in zengin_code.Bank.all:
+        errors.append(FieldError(file, no, "引落銀行番号", "unknown bank code (zengin-code master)"))
+    if not branch.isdigit():
+        errors.append(FieldError(file, no, "引落支店番号", "not 3 digits"))
+    account_type = rec[42:43].decode("ascii", "replace")
+    if account_type not in ("1", "2", "3", "9"):
+        errors.append(FieldError(file, no, "預金種目", "not 1, 2, 3 or 9"))
+    account = rec[43:50].decode("ascii", "replace")
+    if not account.isdigit():
+        errors.append(FieldError(file, no, "口座番号", "not 7 digits"))
+    amount = _num(rec, 81, 10, "引落金額", file, no, errors)
+    new_code = rec[90:91].decode("ascii", "replace")
+    if new_code not in ("0", "1", "2"):
+        errors.append(FieldError(file, no, "新規コード", "not 0, 1 or 2"))
+    customer = _text(rec, 92, 20, "顧客番号", file, no, errors)
+    if not customer:
+        errors.append(FieldError(file, no, "顧客番号", "blank"))
+    result = rec[111:112].decode("ascii", "replace")
+    holder = _text(rec, 51, 30, "預金者名", file, no, errors)
+    if len(errors) > before:
+        return None
+    return DebitRecord(
+        bank_code=bank,
+        branch_code=branch,
+        account_type=account_type,
+        account_number=account,
+        holder_kana=holder,
+        amount=amount,
+        customer_number=customer,
+        new_code=new_code,
+        result_code=result,
+        bank_name=_text(rec, 6, 15, "引落銀行名", file, no, errors),
+        branch_name=_text(rec, 24, 15, "引落支店名", file, no, errors),
+    )
+
+
+def parse_trailer(rec: bytes, file: str, no: int, errors: list[FieldError]) -> Trailer:
+    return Trailer(
+        count=_num(rec, 2, 6, "合計件数", file, no, errors),
+        total=_num(rec, 8, 12, "合計金額", file, no, errors),
+        done_count=_num(rec, 20, 6, "振替済件数", file, no, errors),
+        done_total=_num(rec, 26, 12, "振替済金額", file, no, errors),
+        failed_count=_num(rec, 38, 6, "振替不能件数", file, no, errors),
+        failed_total=_num(rec, 44, 12, "振替不能金額", file, no, errors),
+    )
+
+
+@dataclass
+class ParseResult:
+    """A parsed file: `file_errors` (structure, trailer: the whole file is refused) and
+    `record_errors` (one data record is invalid: the others can still be applied)."""
+
+    file: ZenginFile | None
+    file_errors: list[FieldError]
+    record_errors: list[FieldError]
+
+    @property
+    def errors(self) -> list[FieldError]:
+        return self.file_errors + self.record_errors
+
+
+def parse_file(
+    data: bytes,
+    file: str = "<zengin>",
+    *,
+    result: bool = True,
+    year: int | None = None,
+    check_banks: bool = True,
+) -> ParseResult:
+    """Parse a 種別91 file and check record order and trailer totals.
+
+    `result=True` also checks the 振替結果コード of each record and the 済/不能 totals.
+    """
+    try:
+        recs = split_records(data, file)
+    except ZenginFileError as err:
+        return ParseResult(None, err.errors, [])
+    file_errors: list[FieldError] = []
+    record_errors: list[FieldError] = []
+    if not recs or recs[0][:1] != b"1":
+        return ParseResult(
+            None, [FieldError(file, 1, "データ区分", "the file must start with a header (1)")], []
+        )
+    header = parse_header(recs[0], file, 1, file_errors, year=year)
+    records: list[DebitRecord] = []
+    numbers: list[int] = []
+    amounts_seen = []  # (amount, result) of every data record, valid or not, for the trailer check
+    trailer = None
+    end_seen = False
+    for no, rec in enumerate(recs[1:], 2):
+        kind = rec[:1]
+        if end_seen:
+            file_errors.append(FieldError(file, no, "データ区分", "record after the end record (9)"))
+            break
+        if kind == b"2":
+            if trailer is not None:
+                file_errors.append(FieldError(file, no, "データ区分", "data record after the trailer"))
+                continue
+            amount_raw = rec[80:90]
+            amounts_seen.append((int(amount_raw) if amount_raw.isdigit() else None, rec[111:112]))
+            parsed = parse_data(rec, file, no, record_errors, check_banks=check_banks)
+            if parsed is not None and result and parsed.result_code == " ":
+                record_errors.append(FieldError(file, no, "振替結果コード", "blank in a result file"))
+                parsed = None
+            if parsed is not None:
+                records.append(parsed)
+                numbers.append(no)
+        elif kind == b"8":
+            if trailer is not None:
+                file_errors.append(
+                    FieldError(file, no, "データ区分", "second trailer (multi-file is not supported)")
+                )
+            trailer = parse_trailer(rec, file, no, file_errors)
+            trailer_no = no
+        elif kind == b"9":
+            if trailer is None:
+                file_errors.append(FieldError(file, no, "データ区分", "end record before the trailer"))
+            end_seen = True
+        else:
+            file_errors.append(FieldError(file, no, "データ区分", "not 1, 2, 8 or 9"))
+    if trailer is None:
+        file_errors.append(FieldError(file, len(recs), "データ区分", "no trailer record (8)"))
+    elif not end_seen:
+        file_errors.append(FieldError(file, len(recs), "データ区分", "no end record (9)"))
+    if trailer is not None:
+        _check_trailer(trailer, amounts_seen, file, trailer_no, file_errors, result=result)
+    if header is None or trailer is None or file_errors:
+        return ParseResult(None, file_errors, record_errors)
+    return ParseResult(ZenginFile(header, records, trailer, numbers), file_errors, record_errors)
+
+
+def _check_trailer(t: Trailer, seen, file: str, no: int, errors: list[FieldError], *, result: bool) -> None:
+    if t.count != len(seen):
+        errors.append(
+            FieldError(file, no, "合計件数", f"{t.count} but the file has {len(seen)} data records")
+        )
+    if any(a is None for a, _ in seen):
+        return  # an unreadable amount was reported on its record; totals cannot be checked
+    total = sum(a for a, _ in seen)
+    if t.total != total:
+        errors.append(FieldError(file, no, "合計金額", f"{t.total} but the data records sum to {total}"))
+    if not result:
+        return
+    done = [a for a, code in seen if code == b"0"]
+    failed = [a for a, code in seen if code not in (b"0", b" ")]
+    if (t.done_count, t.done_total) != (len(done), sum(done)):
+        errors.append(FieldError(file, no, "振替済件数/金額", "do not match the records with result code 0"))
+    if (t.failed_count, t.failed_total) != (len(failed), sum(failed)):
+        errors.append(
+            FieldError(file, no, "振替不能件数/金額", "do not match the records with result codes ≠ 0")
+        )
+    if t.done_count + t.failed_count != t.count or t.done_total + t.failed_total != t.total:
+        errors.append(FieldError(file, no, "合計", "済 + 不能 ≠ 合計"))
+
+
+def to_json(parsed: ParseResult) -> dict:
+    """The parsed file for `osame zengin parse` (header, records, trailer)."""
+    f = parsed.file
+    if f is None:
+        return {"errors": [e.__dict__ for e in parsed.errors]}
+
+    def rec(r: DebitRecord, no: int) -> dict:
+        return {
+            "record_no": no,
+            **r.__dict__,
+            "result": RESULT_CODES.get(r.result_code, "unknown") if r.result_code != " " else None,
+        }
+
+    return {
+        "header": {**f.header.__dict__, "debit_date": f.header.debit_date.isoformat()},
+        "records": [rec(r, n) for r, n in zip(f.records, f.record_numbers, strict=True)],
+        "trailer": f.trailer.__dict__,
+        "errors": [e.__dict__ for e in parsed.record_errors],
+    }

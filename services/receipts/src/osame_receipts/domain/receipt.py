@@ -1,0 +1,24 @@
+"""A receipt as every channel adapter delivers it (one normalized shape for all channels)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class NormalizedReceipt:
+    """One payment from any channel: channel key, amount, 領収日 (paid_on), 収入日 (booked_on),
+    速報/確報 flag and the raw record. `notice_number` is empty when the channel record names no
+    known notice (the receipt is kept as unmatched)."""
+
+    channel: str
+    channel_key: str
+    notice_number: str
+    installment_no: int
+    amount: int
+    paid_on: dt.date
+    booked_on: dt.date
+    preliminary: bool = False
+    record_no: int = 0
+    raw: str = ""

@@ -1,0 +1,261 @@
+"""HTTP API of receipts (Starlette): 窓口, 証券/不渡, unmatched list/assign, imports, 口座振替, 軽JNKS.
+
+Thin: parse the request, call a use case in one unit of work, return JSON. URLs carry ids only
+(receipt/instrument/mandate ids, 通知書番号), never names or account data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from osame_receipts.adapters import cvs, kei_jnks
+from osame_receipts.domain.direct_debit import DebitRequestRefused
+from osame_receipts.domain.reconciliation import parse_order
+from osame_receipts.service_layer import channels, direct_debit
+
+log = logging.getLogger("osame.receipts.http")
+IMPORT_KINDS = ("zengin-result", "cvs", "ocr", "mpn", "eltax")
+
+
+def _date(value, name: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise channels.ChannelError(f"{name} must be an ISO date") from None
+
+
+def _int(value, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdigit():
+        raise channels.ChannelError(f"{name} must be a non-negative integer")
+    return int(value)
+
+
+def _text(body: dict, name: str) -> str:
+    value = body.get(name)
+    if not isinstance(value, str) or not value:
+        raise channels.ChannelError(f"{name} is required")
+    return value
+
+
+def creditor(settings) -> direct_debit.Creditor:
+    return direct_debit.Creditor(
+        code=settings.creditor_code,
+        name=settings.creditor_name,
+        bank_code=settings.creditor_bank_code,
+        branch_code=settings.creditor_branch_code,
+        account_type=settings.creditor_account_type,
+        account_number=settings.creditor_account_number,
+    )
+
+
+def routes(runtime) -> list[Route]:
+    settings = runtime.settings
+    order = parse_order(settings.reconciliation_order)
+
+    def endpoint(fn):
+        async def wrapped(request: Request) -> Response:
+            try:
+                body = await request.json() if request.method == "POST" and _is_json(request) else {}
+                if not isinstance(body, dict):
+                    raise channels.ChannelError("the body must be a JSON object")
+                async with runtime.unit_of_work() as uow:
+                    result = await fn(request, body, uow)
+                    await uow.commit()
+                return result if isinstance(result, Response) else JSONResponse(result)
+            except (channels.ChannelError, DebitRequestRefused, cvs.BarcodeError) as err:
+                return JSONResponse({"error": str(err)}, status_code=409 if "already" in str(err) else 422)
+            except ValueError as err:
+                return JSONResponse(
+                    {"error": f"invalid input ({type(err).__name__})", "detail": _safe(err)}, status_code=422
+                )
+
+        return wrapped
+
+    async def counter(request, body, uow):
+        receipt_id = await channels.counter_payment(
+            uow,
+            receipt_no=_text(body, "receipt_no"),
+            notice_number=_text(body, "notice_number"),
+            installment_no=_int(body.get("installment_no"), "installment_no"),
+            amount=_int(body.get("amount"), "amount"),
+            paid_on=_date(body.get("paid_on"), "paid_on"),
+            order=order,
+        )
+        return {"receipt_id": receipt_id, "duplicate": receipt_id is None}
+
+    async def security(request, body, uow):
+        instrument_id, receipt_id = await channels.receive_security(
+            uow,
+            instrument_number=_text(body, "instrument_number"),
+            drawee_bank_code=_text(body, "drawee_bank_code"),
+            notice_number=_text(body, "notice_number"),
+            installment_no=_int(body.get("installment_no"), "installment_no"),
+            amount=_int(body.get("amount"), "amount"),
+            received_on=_date(body.get("received_on"), "received_on"),
+            order=order,
+        )
+        return {"instrument_id": instrument_id, "receipt_id": receipt_id}
+
+    async def security_clear(request, body, uow):
+        await channels.clear_security(uow, request.path_params["instrument_id"], _date(body.get("on"), "on"))
+        return {"status": "cleared"}
+
+    async def security_dishonour(request, body, uow):
+        receipt_id = await channels.dishonour_security(
+            uow, request.path_params["instrument_id"], _date(body.get("on"), "on")
+        )
+        return {"status": "dishonoured", "reversed_receipt_id": receipt_id}
+
+    async def unmatched(request, body, uow):
+        return {"items": _jsonable(await channels.unmatched(uow))}
+
+    async def assign(request, body, uow):
+        return await channels.assign_unmatched(
+            uow,
+            request.path_params["receipt_id"],
+            notice_number=_text(body, "notice_number"),
+            installment_no=_int(body.get("installment_no"), "installment_no"),
+            order=order,
+        )
+
+    async def import_file(request, body, uow):
+        kind = request.path_params["kind"]
+        if kind not in IMPORT_KINDS:
+            raise channels.ChannelError(f"kind must be one of {', '.join(IMPORT_KINDS)}")
+        data = await request.body()
+        name = request.query_params.get("file", f"upload.{kind}")
+        if kind == "zengin-result":
+            year = _int(request.query_params.get("year", dt.date.today().year), "year")
+            report = await direct_debit.import_result(
+                uow, data, file=name, year=year, order=order, check_banks=settings.check_bank_codes
+            )
+        elif kind == "cvs":
+            report = await channels.import_cvs(uow, data, file=name, order=order)
+        else:
+            report = await channels.import_normalized(uow, kind, data, file=name, order=order)
+        return JSONResponse(report.as_dict(), status_code=200 if report.status == "applied" else 422)
+
+    async def debit_request(request, body, uow):
+        data = await direct_debit.build_request(
+            uow,
+            debit_date=_date(body.get("debit_date"), "debit_date"),
+            fiscal_year=_int(body.get("fiscal_year"), "fiscal_year"),
+            today=_date(body.get("today", dt.date.today().isoformat()), "today"),
+            creditor=creditor(settings),
+        )
+        return Response(data, media_type="application/octet-stream")
+
+    async def mandate(request, body, uow):
+        values = {
+            k: body.get(k)
+            for k in (
+                "addressee_id",
+                "tax_item",
+                "bank_code",
+                "branch_code",
+                "account_type",
+                "account_number",
+                "holder_kana",
+            )
+        }
+        values["account_type"] = values["account_type"] or "1"
+        for k in ("applied_on", "starts_on"):
+            values[k] = _date(body.get(k), k)
+        for k in values:
+            if values[k] in (None, ""):
+                raise channels.ChannelError(f"{k} is required")
+        return {"mandate_id": await direct_debit.register_mandate(uow, values)}
+
+    async def mandate_cancel(request, body, uow):
+        ok = await direct_debit.cancel_mandate(
+            uow, request.path_params["mandate_id"], _date(body.get("on"), "on")
+        )
+        if not ok:
+            raise channels.ChannelError("no mandate with this id")
+        return {"status": "cancelled"}
+
+    async def barcode(request, body, uow):
+        from osame_receipts.adapters.repository import LedgerRepository
+
+        notice, inst_no = (
+            request.path_params["notice_number"],
+            _int(request.path_params["installment_no"], "期別"),
+        )
+        inst = await LedgerRepository(uow.session).installment(notice, inst_no)
+        if inst is None:
+            raise channels.ChannelError("no such installment in the ledger")
+        pay_by = _date(request.query_params.get("pay_by", inst.due_date.isoformat()), "pay_by")
+        code = cvs.build_barcode(
+            company_code=settings.cvs_company_code,
+            notice_number=notice,
+            installment_no=inst_no,
+            pay_by=pay_by,
+            amount=inst.owed().total,
+        )
+        return {"barcode": code}
+
+    async def kei(request, body, uow):
+        year = _int(request.query_params.get("fiscal_year", dt.date.today().year), "fiscal_year")
+        data = kei_jnks.to_csv(await kei_jnks.load(uow.session, year))
+        return Response(data, media_type="text/csv; charset=utf-8")
+
+    async def failures(request, body, uow):
+        from sqlalchemy import select
+
+        from osame_receipts.adapters import orm
+
+        f = orm.debit_failures.c
+        rows = (
+            (
+                await uow.session.execute(
+                    select(
+                        f.failure_id,
+                        f.addressee_id,
+                        f.notice_number,
+                        f.installment_no,
+                        f.amount,
+                        f.debit_date,
+                        f.result_code,
+                        f.reason,
+                        f.letter_status,
+                    ).order_by(f.debit_date, f.notice_number)
+                )
+            )
+            .mappings()
+            .all()
+        )
+        return {"items": _jsonable([dict(r) for r in rows])}
+
+    return [
+        Route("/api/counter-payments", endpoint(counter), methods=["POST"]),
+        Route("/api/securities", endpoint(security), methods=["POST"]),
+        Route("/api/securities/{instrument_id}/clear", endpoint(security_clear), methods=["POST"]),
+        Route("/api/securities/{instrument_id}/dishonour", endpoint(security_dishonour), methods=["POST"]),
+        Route("/api/unmatched", endpoint(unmatched), methods=["GET"]),
+        Route("/api/unmatched/{receipt_id}/assign", endpoint(assign), methods=["POST"]),
+        Route("/api/imports/{kind}", endpoint(import_file), methods=["POST"]),
+        Route("/api/direct-debit/requests", endpoint(debit_request), methods=["POST"]),
+        Route("/api/direct-debit/failures", endpoint(failures), methods=["GET"]),
+        Route("/api/mandates", endpoint(mandate), methods=["POST"]),
+        Route("/api/mandates/{mandate_id}/cancel", endpoint(mandate_cancel), methods=["POST"]),
+        Route("/api/cvs/barcode/{notice_number}/{installment_no}", endpoint(barcode), methods=["GET"]),
+        Route("/api/exports/kei-jnks.csv", endpoint(kei), methods=["GET"]),
+    ]
+
+
+def _is_json(request: Request) -> bool:
+    return request.headers.get("content-type", "").startswith("application/json")
+
+
+def _safe(err: Exception) -> str:
+    """pydantic/our messages carry no input values (hide_input_in_errors); keep it short."""
+    return str(err).splitlines()[0][:200]
+
+
+def _jsonable(rows: list[dict]) -> list[dict]:
+    return [{k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in r.items()} for r in rows]

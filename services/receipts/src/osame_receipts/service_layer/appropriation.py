@@ -1,0 +1,159 @@
+"""充当 use case: apply an appropriation command from refunds as receipts of channel 充当."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from osame_chassis.ids import new_id
+from osame_chassis.uow import UnitOfWork
+from osame_contracts.messages import receipts
+
+from osame_receipts.adapters.repository import LedgerRepository
+from osame_receipts.domain.appropriation import Debt, Line, check_appropriation
+from osame_receipts.domain.reconciliation import Component, apply_to_component
+from osame_receipts.service_layer.handlers import installment_state
+
+
+async def apply_appropriation(
+    command: receipts.AppropriateOverpayment, uow: UnitOfWork, *, publish_outcomes: bool = False
+) -> str:
+    """充当: book every item as a receipt dated the 充当適状日, or refuse the whole command.
+
+    Returns "applied", "refused" or "duplicate" (the appropriation_id was seen before).
+    `publish_outcomes` turns on the AppropriationApplied/Refused events for refunds (off until
+    their consumer is wired; the ledger events are always published).
+    """
+    repo = LedgerRepository(uow.session)
+    if await repo.appropriation_recorded(command.appropriation_id):
+        return "duplicate"
+    overpayment = await repo.get_overpayment(command.overpayment_id, lock=True)
+    available = overpayment["amount"] - overpayment["appropriated"] if overpayment else 0
+    notices, debts = {}, {}
+    for item in command.items:
+        key = (item.notice_number, item.installment_no)
+        if key in debts:
+            continue
+        notice = notices.get(item.notice_number) or await repo.get_notice(item.notice_number, lock=True)
+        inst = await repo.installment(*key) if notice else None
+        if notice is None or inst is None:
+            continue
+        notices[item.notice_number] = notice
+        debts[key] = (notice, inst)
+    lines = [
+        Line((i.notice_number, i.installment_no), Component(i.component.value), i.amount)
+        for i in command.items
+    ]
+    verdict = check_appropriation(
+        lines,
+        addressee_id=command.addressee_id,
+        overpayment_addressee_id=overpayment["addressee_id"] if overpayment else None,
+        available=available,
+        debts={k: Debt(n.addressee_id, inst.owed()) for k, (n, inst) in debts.items()},
+    )
+    total = sum(line.amount for line in lines)
+    await repo.add_appropriation(
+        appropriation_id=command.appropriation_id,
+        overpayment_id=command.overpayment_id,
+        addressee_id=command.addressee_id,
+        appropriable_on=command.appropriable_on,
+        total=total if verdict.accepted else 0,
+        outcome="applied" if verdict.accepted else "refused",
+        reason=verdict.refusal.value if verdict.refusal else None,
+        recorded_at=datetime.now(UTC),
+    )
+    if not verdict.accepted:
+        if publish_outcomes:
+            await uow.publish(
+                receipts.AppropriationRefused(
+                    appropriation_id=command.appropriation_id,
+                    overpayment_id=command.overpayment_id,
+                    addressee_id=command.addressee_id,
+                    reason=receipts.AppropriationRefusal(verdict.refusal.value),
+                    item_index=verdict.item_index,
+                    owed=verdict.owed,
+                    available=verdict.available,
+                )
+            )
+        return "refused"
+
+    applied = []
+    touched = {}
+    day = command.appropriable_on
+    for index, (item, line) in enumerate(zip(command.items, lines, strict=True)):
+        notice, inst = debts[line.key]
+        result = apply_to_component(inst.owed(), line.component, line.amount)
+        inst.book(result)
+        receipt_id = new_id()
+        await repo.save_receipt(
+            receipt_id,
+            dict(
+                channel=receipts.Channel.APPROPRIATION,
+                channel_key=f"{command.appropriation_id}:{index}",
+                notice_number=item.notice_number,
+                installment_no=item.installment_no,
+                amount=line.amount,
+                applied=line.amount,
+                applied_principal_tax=result.principal_tax,
+                applied_demand_fee=result.demand_fee,
+                applied_late_fee=result.late_fee,
+                overpaid=0,
+                paid_on=day,
+                booked_on=day,
+                preliminary=False,
+                state="final",
+                matched=True,
+                recorded_at=datetime.now(UTC),
+            ),
+            new=True,
+        )
+        await uow.publish(
+            receipts.ReceiptRecorded(
+                receipt_id=receipt_id,
+                addressee_id=notice.addressee_id,
+                notice_number=item.notice_number,
+                installment_no=item.installment_no,
+                channel=receipts.Channel.APPROPRIATION,
+                amount=line.amount,
+                applied=line.amount,
+                overpaid=0,
+                paid_on=day,
+                booked_on=day,
+                preliminary=False,
+            )
+        )
+        applied.append(
+            receipts.AppliedAppropriationItem(
+                notice_number=item.notice_number,
+                installment_no=item.installment_no,
+                component=item.component,
+                amount=line.amount,
+                receipt_id=receipt_id,
+            )
+        )
+        touched[line.key] = (notice, inst)
+    for notice in notices.values():
+        notice.ledger_version += 1
+        await repo.save_notice(notice, new=False)
+    settled, partly = [], []
+    for notice, inst in touched.values():
+        await repo.set_paid(inst)
+        state = installment_state(notice, inst, day, day)
+        (settled if inst.owed().total == 0 else partly).append(state)
+    if settled:
+        await uow.publish(receipts.InstallmentsSettled(items=settled))
+    if partly:
+        await uow.publish(receipts.InstallmentsPartlyPaid(items=partly))
+    await repo.add_appropriated(command.overpayment_id, total)
+    if publish_outcomes:
+        await uow.publish(
+            receipts.AppropriationApplied(
+                appropriation_id=command.appropriation_id,
+                overpayment_id=command.overpayment_id,
+                addressee_id=command.addressee_id,
+                appropriable_on=day,
+                total=total,
+                overpayment_unappropriated=available - total,
+                items=applied,
+            )
+        )
+    return "applied"

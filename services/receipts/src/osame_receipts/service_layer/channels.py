@@ -1,0 +1,310 @@
+"""Channel use cases: コンビニ file, normalized OCR/MPN/eLTAX files, 窓口, 証券 (with 不渡), unmatched list.
+
+Every channel ends in one normalized receipt and the same 消込 (`handlers.record_receipt` for
+single payments, `imports.apply_receipts` for files). Nothing here writes SQL by hand except
+through the repository and the bulk adapter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from datetime import UTC, datetime
+
+from osame_chassis.ids import new_id
+from osame_chassis.uow import UnitOfWork
+from osame_contracts.messages import receipts
+from sqlalchemy import insert, select, update
+
+from osame_receipts.adapters import cvs, normalized, orm
+from osame_receipts.adapters.repository import LedgerRepository
+from osame_receipts.domain.reconciliation import DEFAULT_ORDER, Component, allocate
+from osame_receipts.service_layer import handlers, imports
+
+
+class ChannelError(ValueError):
+    """A refused operator request (message free of personal data)."""
+
+
+# ---- コンビニ ------------------------------------------------------------------------------------
+
+
+async def import_cvs(
+    uow: UnitOfWork, data: bytes, *, file: str, order: tuple[Component, ...] = DEFAULT_ORDER, progress=None
+) -> imports.ImportReport:
+    """01 速報 → provisional receipt (announced: it blocks 督促); 02 確報 → final and applied;
+    03 速報取消 → provisional removed. The same payment (barcode + 収納日) seen twice is one receipt."""
+    digest = imports.sha256(data)
+    parsed = cvs.parse_agent_file(data, file)
+    if parsed.file_errors:
+        return await imports.refuse_file(
+            uow, channel="convenience_store", file=file, digest=digest, errors=parsed.file_errors, records=0
+        )
+    report = imports.ImportReport(
+        batch_id=new_id(),
+        file=file,
+        status="applied",
+        records=len(parsed.records) + len(parsed.record_errors),
+        invalid=len(parsed.record_errors),
+        errors=[imports.LocatedError(e.file, e.record_no, e.field, e.message) for e in parsed.record_errors],
+    )
+    repo = LedgerRepository(uow.session)
+    for i, rec in enumerate(parsed.records):
+        command = receipts.RecordReceipt(
+            channel=receipts.Channel.CONVENIENCE_STORE,
+            channel_key=rec.channel_key,
+            notice_number=rec.barcode.notice_number,
+            installment_no=rec.barcode.installment_no,
+            amount=rec.barcode.amount,
+            paid_on=rec.paid_on,
+            booked_on=rec.booked_on,
+            preliminary=rec.kind == "preliminary",
+        )
+        if rec.kind == "cancel":
+            outcome = await handlers.cancel_preliminary(
+                command, uow, batch_id=report.batch_id, raw_record=rec.raw
+            )
+            if outcome == "already_final":
+                report.errors.append(
+                    imports.LocatedError(
+                        file, rec.record_no, "record_type", "03 速報取消 after the 確報 was applied"
+                    )
+                )
+            continue
+        receipt_id = await handlers.record_receipt(
+            command, uow, order=order, batch_id=report.batch_id, raw_record=rec.raw
+        )
+        if receipt_id is None:
+            report.duplicates += 1
+            continue
+        row = await repo.get_receipt(receipt_id)
+        if not row["matched"]:
+            report.unmatched += 1
+        elif not command.preliminary:
+            report.applied += 1
+        if progress and i % 1000 == 0:
+            progress("applied", i)
+    await imports.record_batch(uow, report, "convenience_store", digest)
+    return report
+
+
+# ---- OCR / MPN / eLTAX ------------------------------------------------------------------------
+
+
+async def import_normalized(
+    uow: UnitOfWork,
+    kind: str,
+    data: bytes,
+    *,
+    file: str,
+    order: tuple[Component, ...] = DEFAULT_ORDER,
+    progress=None,
+) -> imports.ImportReport:
+    parsed = normalized.parse(kind, data, file)
+    channel = normalized.CHANNELS[kind]
+    digest = imports.sha256(data)
+    if parsed.file_errors:
+        return await imports.refuse_file(
+            uow, channel=channel, file=file, digest=digest, errors=parsed.file_errors, records=parsed.records
+        )
+    return await imports.apply_receipts(
+        uow,
+        parsed.receipts,
+        channel=channel,
+        file=file,
+        digest=digest,
+        invalid=parsed.record_errors,
+        records=parsed.records,
+        order=order,
+        progress=progress,
+    )
+
+
+# ---- 窓口 and 証券 -------------------------------------------------------------------------------
+
+
+async def counter_payment(
+    uow: UnitOfWork,
+    *,
+    receipt_no: str,
+    notice_number: str,
+    installment_no: int,
+    amount: int,
+    paid_on: dt.date,
+    order: tuple[Component, ...] = DEFAULT_ORDER,
+) -> str | None:
+    """窓口 cash payment: 領収日 = 収入日 = the day paid (cash goes to the 会計 the same day)."""
+    command = receipts.RecordReceipt(
+        channel=receipts.Channel.COUNTER,
+        channel_key=receipt_no,
+        notice_number=notice_number,
+        installment_no=installment_no,
+        amount=amount,
+        paid_on=paid_on,
+        booked_on=paid_on,
+    )
+    return await handlers.record_receipt(command, uow, order=order)
+
+
+async def receive_security(
+    uow: UnitOfWork,
+    *,
+    instrument_number: str,
+    drawee_bank_code: str,
+    notice_number: str,
+    installment_no: int,
+    amount: int,
+    received_on: dt.date,
+    order: tuple[Component, ...] = DEFAULT_ORDER,
+) -> tuple[str, str]:
+    """証券 (check) received: recorded and applied on receipt; reversed if it is dishonoured (不渡)."""
+    key = f"{drawee_bank_code}-{instrument_number}"
+    command = receipts.RecordReceipt(
+        channel=receipts.Channel.SECURITY_INSTRUMENT,
+        channel_key=key,
+        notice_number=notice_number,
+        installment_no=installment_no,
+        amount=amount,
+        paid_on=received_on,
+        booked_on=received_on,
+    )
+    receipt_id = await handlers.record_receipt(command, uow, order=order)
+    if receipt_id is None:
+        raise ChannelError("this instrument was already recorded")
+    instrument_id = new_id()
+    await uow.session.execute(
+        insert(orm.security_instruments).values(
+            instrument_id=instrument_id,
+            receipt_id=receipt_id,
+            instrument_number=instrument_number,
+            drawee_bank_code=drawee_bank_code,
+            received_on=received_on,
+            status="received",
+        )
+    )
+    return instrument_id, receipt_id
+
+
+async def clear_security(uow: UnitOfWork, instrument_id: str, cleared_on: dt.date) -> None:
+    result = await uow.session.execute(
+        update(orm.security_instruments)
+        .where(
+            orm.security_instruments.c.instrument_id == instrument_id,
+            orm.security_instruments.c.status == "received",
+        )
+        .values(status="cleared", settled_on=cleared_on)
+    )
+    if result.rowcount != 1:
+        raise ChannelError("no received instrument with this id")
+
+
+async def dishonour_security(uow: UnitOfWork, instrument_id: str, dishonoured_on: dt.date) -> str:
+    """不渡: reverse the receipt and reopen the installment (the money never came).
+
+    Refused when the receipt overpaid (its overpayment may already be refunded or appropriated:
+    that needs an operator decision, not an automatic reversal).
+    """
+    s = orm.security_instruments.c
+    row = (
+        (await uow.session.execute(select(orm.security_instruments).where(s.instrument_id == instrument_id)))
+        .mappings()
+        .first()
+    )
+    if row is None or row["status"] != "received":
+        raise ChannelError("no received instrument with this id")
+    repo = LedgerRepository(uow.session)
+    receipt = await repo.get_receipt(row["receipt_id"], lock=True)
+    if receipt["overpaid"]:
+        raise ChannelError("the receipt of this instrument overpaid; reverse it by an operator decision")
+    await uow.session.execute(
+        update(orm.security_instruments)
+        .where(s.instrument_id == instrument_id)
+        .values(status="dishonoured", settled_on=dishonoured_on)
+    )
+    await repo.set_receipt_state(receipt["receipt_id"], "reversed", reversed_on=dishonoured_on)
+    notice = await repo.get_notice(receipt["notice_number"], lock=True)
+    inst = await repo.installment(receipt["notice_number"], receipt["installment_no"])
+    if notice is None or inst is None:
+        return receipt["receipt_id"]
+    inst.unbook(receipt["applied_principal_tax"], receipt["applied_demand_fee"], receipt["applied_late_fee"])
+    notice.ledger_version += 1
+    await repo.set_paid(inst)
+    await repo.save_notice(notice, new=False)
+    last_paid = await repo.latest_paid_on(notice.notice_number, inst.installment_no) or receipt["paid_on"]
+    state = handlers.installment_state(notice, inst, last_paid, dishonoured_on)
+    # collection re-opens the installment from the newer ledger_version (remaining > 0)
+    await uow.publish(receipts.InstallmentsPartlyPaid(items=[state]))
+    return receipt["receipt_id"]
+
+
+# ---- unmatched receipts -------------------------------------------------------------------------
+
+
+async def unmatched(uow: UnitOfWork, limit: int = 500) -> list[dict]:
+    r = orm.receipts.c
+    rows = (
+        (
+            await uow.session.execute(
+                select(
+                    r.receipt_id,
+                    r.channel,
+                    r.channel_key,
+                    r.notice_number,
+                    r.installment_no,
+                    r.amount,
+                    r.paid_on,
+                    r.booked_on,
+                    r.state,
+                    r.batch_id,
+                )
+                .where(r.matched.is_(False), r.state.in_(("final", "preliminary")))
+                .order_by(r.recorded_at, r.receipt_id)
+                .limit(limit)
+            )
+        )
+        .mappings()
+        .all()
+    )
+    return [dict(x) for x in rows]
+
+
+async def assign_unmatched(
+    uow: UnitOfWork,
+    receipt_id: str,
+    *,
+    notice_number: str,
+    installment_no: int,
+    order: tuple[Component, ...] = DEFAULT_ORDER,
+) -> dict:
+    """Assign an unmatched receipt to an installment and reconcile it (from the list above)."""
+    repo = LedgerRepository(uow.session)
+    receipt = await repo.get_receipt(receipt_id, lock=True)
+    if receipt is None or receipt["matched"]:
+        raise ChannelError("no unmatched receipt with this id")
+    notice = await repo.get_notice(notice_number, lock=True)
+    inst = await repo.installment(notice_number, installment_no) if notice else None
+    if notice is None or inst is None:
+        raise ChannelError("no such installment in the ledger")
+    values = dict(notice_number=notice_number, installment_no=installment_no, matched=True)
+    command = receipts.RecordReceipt(
+        channel=receipts.Channel(receipt["channel"]),
+        channel_key=receipt["channel_key"],
+        notice_number=notice_number,
+        installment_no=installment_no,
+        amount=receipt["amount"],
+        paid_on=receipt["paid_on"],
+        booked_on=receipt["booked_on"],
+        preliminary=receipt["state"] == "preliminary",
+    )
+    if command.preliminary:
+        await repo.save_receipt(receipt_id, values, new=False)
+        await uow.publish(handlers._recorded(receipt_id, notice, command, preliminary=True))
+        return {"receipt_id": receipt_id, "applied": 0, "overpaid": 0}
+    result = allocate(inst.owed(), receipt["amount"], order)
+    values.update(handlers._applied_columns(result))
+    await repo.save_receipt(receipt_id, values, new=False)
+    await handlers.apply_receipt(uow, repo, notice, inst, command, receipt_id, result)
+    return {"receipt_id": receipt_id, "applied": result.applied, "overpaid": result.overpaid}
+
+
+def now() -> datetime:
+    return datetime.now(UTC)

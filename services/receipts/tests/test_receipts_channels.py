@@ -1,0 +1,290 @@
+"""Channels: コンビニ barcode + 速報/確報/取消 file, OCR/MPN/eLTAX normalized files, 窓口, 証券 and 不渡,
+unmatched → assigned. Files are built and read by the code."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from osame_contracts.messages import receipts, taxation
+from osame_receipts.adapters import cvs, normalized, orm
+from osame_receipts.service_layer import channels, handlers
+
+D = dt.date
+RECORDED = receipts.ReceiptRecorded.routing_key
+
+
+@pytest.mark.parametrize(
+    ("digits43", "cd"),
+    [
+        pytest.param("9191234501234567890123456789010103310123000", 3, id="java-comment-1"),
+        pytest.param("9194238617895391785393569273010307311031290", 3, id="java-comment-2"),
+        pytest.param("9192902321942000000000003755439999999999999", 9, id="go-test"),
+        pytest.param("9191234512345678901234567890102605310012300", 4, id="synthetic"),
+    ],
+)
+def test_check_digit_vectors(digits43, cd):
+    assert cvs.check_digit(digits43) == cd
+    assert cvs.decode_barcode(digits43 + str(cd)).valid
+    assert not cvs.decode_barcode(digits43 + str((cd + 1) % 10)).valid
+
+
+def test_barcode_round_trip():
+    code = cvs.build_barcode(
+        company_code="912345",
+        notice_number="202600001",
+        installment_no=3,
+        pay_by=D(2026, 10, 31),
+        amount=12_300,
+    )
+    assert len(code) == 44 and code.startswith("91")
+    b = cvs.decode_barcode(code)
+    assert (b.notice_number, b.installment_no, b.amount, b.pay_by, b.stamp_flag, b.valid) == (
+        "202600001",
+        3,
+        12_300,
+        D(2026, 10, 31),
+        "0",
+        True,
+    )
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        pytest.param(dict(amount=300_001), "300,000", id="above-300000"),
+        pytest.param(dict(notice_number="R8-1"), "18 digits", id="non-numeric-notice"),
+        pytest.param(dict(company_code="12345"), "6 digits", id="company-code"),
+    ],
+)
+def test_barcode_refusals(kwargs, message):
+    args = dict(
+        company_code="912345", notice_number="1", installment_no=1, pay_by=D(2026, 6, 30), amount=1_000
+    )
+    with pytest.raises(ValueError, match=message):
+        cvs.build_barcode(**{**args, **kwargs})
+
+
+@pytest.mark.parametrize("code", ["12ab", "9" * 43, "92" + "0" * 42])
+def test_unusable_barcodes(code):
+    with pytest.raises(cvs.BarcodeError):
+        cvs.decode_barcode(code)
+
+
+async def _ledger(svc, notice="202600001", addressee="600001", principal=10_000, installments=(1,)):
+    await svc.handle(
+        handlers.record_assessment,
+        taxation.AssessmentRegistered(
+            addressee_id=addressee,
+            notice_number=notice,
+            fiscal_year=2026,
+            tax_year=2026,
+            tax_item=taxation.TaxItem.LIGHT_VEHICLE_TAX,
+            revision=1,
+            assessed_on=D(2026, 4, 1),
+            installments=[
+                taxation.AssessedInstallment(
+                    installment_no=n, principal_tax=principal, due_date=D(2026, 6, 1)
+                )
+                for n in installments
+            ],
+            vehicle_plate="高岡 あ 12-34",
+        ),
+    )
+
+
+def _code(notice="202600001", amount=10_000, inst=1):
+    return cvs.build_barcode(
+        company_code="912345", notice_number=notice, installment_no=inst, pay_by=D(2026, 6, 30), amount=amount
+    )
+
+
+async def _cvs(svc, records, name="cvs.csv"):
+    data = cvs.agent_file(records, created_on=D(2026, 6, 3))
+    async with svc.runtime.unit_of_work() as uow:
+        report = await channels.import_cvs(uow, data, file=name)
+        await uow.commit()
+    return report
+
+
+async def test_preliminary_final_and_cancel(service):
+    await _ledger(service)
+    await _ledger(service, notice="202600002", addressee="600002")
+    code1, code2 = _code(), _code("202600002")
+    pay = D(2026, 5, 28)
+    r1 = await _cvs(
+        service, [("01", pay, code1, 10_000, D(2026, 6, 10)), ("01", pay, code2, 10_000, D(2026, 6, 10))]
+    )
+    assert (r1.applied, r1.duplicates) == (0, 0)
+    assert [r["state"] for r in await service.rows(orm.receipts, orm.receipts.c.notice_number)] == [
+        "preliminary",
+        "preliminary",
+    ]
+    assert [b["preliminary"] for k, b in await service.events() if k == RECORDED] == [True, True]
+
+    r2 = await _cvs(
+        service,
+        [
+            ("02", pay, code1, 10_000, D(2026, 6, 10)),  # 確報 confirms and applies
+            ("03", pay, code2, 10_000, D(2026, 6, 10)),  # 速報取消
+            ("01", pay, code1, 10_000, D(2026, 6, 10)),  # late duplicate 速報: ignored
+        ],
+        "cvs-2.csv",
+    )
+    assert (r2.applied, r2.duplicates) == (1, 1)
+    rows = {r["notice_number"]: r for r in await service.rows(orm.receipts)}
+    assert (rows["202600001"]["state"], rows["202600001"]["applied"]) == ("final", 10_000)
+    assert rows["202600002"]["state"] == "cancelled"
+    paid = {r["notice_number"]: r["paid"] for r in await service.rows(orm.installments)}
+    assert paid == {"202600001": 10_000, "202600002": 0}
+    recorded = [b for k, b in await service.events() if k == RECORDED]
+    assert [(b["notice_number"], b["preliminary"], b["cancelled"]) for b in recorded[2:]] == [
+        ("202600001", False, False),
+        ("202600002", True, True),
+    ]
+    assert await service.count(orm.receipts) == 2
+
+
+async def test_cvs_file_errors_are_located(service):
+    await _ledger(service)
+    code = _code()
+    bad_cd = code[:-1] + str((int(code[-1]) + 1) % 10)
+    data = cvs.agent_file(
+        [
+            ("02", D(2026, 5, 28), code, 10_000, D(2026, 6, 10)),
+            ("02", D(2026, 5, 28), bad_cd, 10_000, D(2026, 6, 10)),
+            ("07", D(2026, 5, 28), code, 10_000, D(2026, 6, 10)),
+        ],
+        created_on=D(2026, 6, 3),
+    )
+    parsed = cvs.parse_agent_file(data, "cvs.csv")
+    assert [(e.record_no, e.field) for e in parsed.record_errors] == [(3, "barcode"), (4, "record_type")]
+    assert len(parsed.records) == 1
+    broken = data.replace(b"99,3,30000", b"99,3,30001")
+    assert [(e.record_no, e.field) for e in cvs.parse_agent_file(broken, "x").file_errors] == [(5, "total")]
+    async with service.runtime.unit_of_work() as uow:
+        report = await channels.import_cvs(uow, broken, file="x")
+        await uow.commit()
+    assert report.status == "refused" and await service.count(orm.receipts) == 0
+
+
+@pytest.mark.parametrize(
+    ("kind", "rows"),
+    [
+        pytest.param(
+            "ocr", [["0001", "001", "1", "202600001", "1", "10000", "20260520", "20260522"]], id="ocr"
+        ),
+        pytest.param(
+            "mpn",
+            [["12345", "202600001", "1234", "001", "10000", "20260520", "20260521", "MPN0001"]],
+            id="mpn",
+        ),
+        pytest.param(
+            "eltax",
+            [["12345" + "202600001" + "1234" + "001", "10000", "20260520", "20260521", "EL0001"]],
+            id="eltax",
+        ),
+    ],
+)
+async def test_normalized_channel_files(service, kind, rows):
+    await _ledger(service)
+    data = normalized.write(kind, rows)
+    async with service.runtime.unit_of_work() as uow:
+        report = await channels.import_normalized(uow, kind, data, file=f"{kind}.csv")
+        await uow.commit()
+    assert (report.status, report.applied, report.invalid) == ("applied", 1, 0)
+    [receipt] = await service.rows(orm.receipts)
+    assert (receipt["channel"], receipt["amount"], receipt["paid_on"]) == (
+        normalized.CHANNELS[kind],
+        10_000,
+        D(2026, 5, 20),
+    )
+    async with service.runtime.unit_of_work() as uow:  # idempotent
+        again = await channels.import_normalized(uow, kind, data, file=f"{kind}.csv")
+        await uow.commit()
+    assert (again.applied, again.duplicates) == (0, 1)
+
+
+def test_normalized_errors_are_located():
+    rows = [
+        ["0001", "001", "1", "202600001", "1", "10000", "20260520", "20260522"],
+        ["9999", "001", "2", "202600001", "1", "500", "2026-05-20", "20260522"],
+    ]
+    parsed = normalized.parse("ocr", normalized.write("ocr", rows), "ocr.csv")
+    assert [(e.record_no, e.field) for e in parsed.record_errors] == [(3, "bank_code"), (3, "paid_on")]
+    assert len(parsed.receipts) == 1
+
+
+async def test_counter_and_double_payment_across_channels(service):
+    """F11: paid at the counter and again through eLTAX: the second becomes an overpayment."""
+    await _ledger(service)
+    async with service.runtime.unit_of_work() as uow:
+        await channels.counter_payment(
+            uow,
+            receipt_no="W-0001",
+            notice_number="202600001",
+            installment_no=1,
+            amount=10_000,
+            paid_on=D(2026, 5, 20),
+        )
+        await uow.commit()
+    data = normalized.write(
+        "eltax", [["12345" + "202600001" + "1234" + "001", "10000", "20260521", "20260522", "EL9"]]
+    )
+    async with service.runtime.unit_of_work() as uow:
+        await channels.import_normalized(uow, "eltax", data, file="el.csv")
+        await uow.commit()
+    [over] = await service.rows(orm.overpayments)
+    assert (over["amount"], over["reason"]) == (10_000, "double_payment")
+
+
+async def test_security_dishonour_reopens_the_installment(service):
+    await _ledger(service)
+    async with service.runtime.unit_of_work() as uow:
+        instrument_id, _ = await channels.receive_security(
+            uow,
+            instrument_number="123456",
+            drawee_bank_code="0001",
+            notice_number="202600001",
+            installment_no=1,
+            amount=10_000,
+            received_on=D(2026, 5, 20),
+        )
+        await uow.commit()
+    assert (await service.one(orm.installments))["paid"] == 10_000
+    async with service.runtime.unit_of_work() as uow:
+        await channels.dishonour_security(uow, instrument_id, D(2026, 5, 25))
+        await uow.commit()
+    assert (await service.one(orm.installments))["paid"] == 0
+    receipt = await service.one(orm.receipts)
+    assert (receipt["state"], receipt["reversed_on"]) == ("reversed", D(2026, 5, 25))
+    key, body = (await service.events())[-1]
+    assert key == receipts.InstallmentsPartlyPaid.routing_key
+    assert body["items"][0]["remaining"] == 10_000 and body["items"][0]["ledger_version"] == 3
+    async with service.runtime.unit_of_work() as uow:
+        with pytest.raises(channels.ChannelError):
+            await channels.dishonour_security(uow, instrument_id, D(2026, 5, 26))
+
+
+async def test_unmatched_receipt_is_listed_and_assigned(service):
+    await _ledger(service)
+    data = normalized.write("ocr", [["0001", "001", "7", "999999", "1", "10000", "20260520", "20260522"]])
+    async with service.runtime.unit_of_work() as uow:
+        report = await channels.import_normalized(uow, "ocr", data, file="ocr.csv")
+        await uow.commit()
+    assert report.unmatched == 1
+    async with service.runtime.unit_of_work() as uow:
+        [item] = await channels.unmatched(uow)
+    async with service.runtime.unit_of_work() as uow:
+        result = await channels.assign_unmatched(
+            uow, item["receipt_id"], notice_number="202600001", installment_no=1
+        )
+        await uow.commit()
+    assert result["applied"] == 10_000
+    assert (await service.one(orm.installments))["paid"] == 10_000
+    async with service.runtime.unit_of_work() as uow:
+        assert await channels.unmatched(uow) == []
+        with pytest.raises(channels.ChannelError):
+            await channels.assign_unmatched(
+                uow, item["receipt_id"], notice_number="202600001", installment_no=1
+            )

@@ -1,0 +1,317 @@
+"""口座振替 (全銀 種別91): byte-exact files, located errors, F9/F10 refusals, mandates, result import."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from osame_contracts.messages import receipts, taxation
+from osame_receipts.adapters import orm, zengin
+from osame_receipts.domain import direct_debit as rules
+from osame_receipts.service_layer import direct_debit, handlers
+
+D = dt.date
+DATA = Path(__file__).parent / "data"
+REQUEST = (DATA / "zengin91_request_vector.txt").read_bytes()
+RESULT = (DATA / "zengin91_result_vector.txt").read_bytes()
+
+
+def test_request_vector_round_trips_byte_exact():
+    parsed = zengin.parse_file(REQUEST, "req", result=False, year=2026)
+    assert parsed.errors == []
+    f = parsed.file
+    assert (f.header.debit_date, f.trailer.count, f.trailer.total) == (D(2026, 5, 27), 2, 16_800)
+    assert [(r.amount, r.new_code, r.customer_number) for r in f.records] == [
+        (12_300, "0", "00000000000000000001"),
+        (4_500, "1", "00000000000000000002"),
+    ]
+    built = zengin.build_file(f.header, f.records)
+    assert built == REQUEST
+    assert len(built) == 5 * 122
+    assert all(len(line) == 120 for line in built.split(b"\r\n")[:-1])
+    assert zengin.build_file(f.header, f.records, crlf=False) == REQUEST.replace(b"\r\n", b"")
+
+
+def test_result_vector_parses_with_codes_and_totals():
+    parsed = zengin.parse_file(RESULT, "res", year=2026)
+    assert parsed.errors == []
+    f = parsed.file
+    assert [r.result_code for r in f.records] == ["0", "1"]
+    assert (f.trailer.done_count, f.trailer.done_total, f.trailer.failed_count, f.trailer.failed_total) == (
+        1,
+        12_300,
+        1,
+        4_500,
+    )
+    assert zengin.build_file(f.header, f.records, result=True) == RESULT
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        pytest.param("ヤマダ タロウ", "ﾔﾏﾀﾞ ﾀﾛｳ", id="full-width-katakana"),
+        pytest.param("やまだ たろう", "ﾔﾏﾀﾞ ﾀﾛｳ", id="hiragana"),
+        pytest.param("キョウ", "ｷﾖｳ", id="small-kana-made-full-size"),
+        pytest.param("ﾊﾟｰｸ abc", "ﾊﾟ-ｸ ABC", id="long-vowel-and-lower-case"),
+        pytest.param("カ）ｵｻﾒ", "ｶ)ｵｻﾒ", id="full-width-parenthesis"),
+    ],
+)
+def test_normalize_kana(name, expected):
+    assert zengin.normalize_kana(name) == expected
+
+
+@pytest.mark.parametrize("name", [pytest.param("山田", id="kanji"), pytest.param("A,B", id="comma")])
+def test_normalize_kana_refuses_what_a_bank_refuses(name):
+    with pytest.raises(ValueError):
+        zengin.normalize_kana(name)
+
+
+def _lines(data: bytes) -> list[bytes]:
+    return data.split(b"\r\n")[:-1]
+
+
+def _join(lines: list[bytes]) -> bytes:
+    return b"".join(line + b"\r\n" for line in lines)
+
+
+def _patch(line: bytes, pos: int, new: bytes) -> bytes:
+    return line[: pos - 1] + new + line[pos - 1 + len(new) :]
+
+
+@pytest.mark.parametrize(
+    ("mutate", "record_no", "field", "whole_file"),
+    [
+        pytest.param(
+            lambda ls: [ls[0], ls[1], _patch(ls[2], 81, b"0000004600"), *ls[3:]],
+            4,
+            "合計金額",
+            True,
+            id="trailer-amount-mismatch",
+        ),
+        pytest.param(lambda ls: [ls[0], ls[1], *ls[3:]], 3, "合計件数", True, id="trailer-count-mismatch"),
+        pytest.param(
+            lambda ls: [ls[0], ls[1], ls[2], _patch(ls[3], 20, b"000002"), ls[4]],
+            4,
+            "振替済件数/金額",
+            True,
+            id="done-count-mismatch",
+        ),
+        pytest.param(
+            lambda ls: [ls[0], ls[1], ls[2], ls[4], ls[3]], 4, "データ区分", True, id="end-before-trailer"
+        ),
+        pytest.param(lambda ls: [ls[0], ls[1][:119], *ls[2:]], 2, "record", True, id="short-record"),
+        pytest.param(
+            lambda ls: [ls[0], _patch(ls[1], 2, b"9999"), *ls[2:]],
+            2,
+            "引落銀行番号",
+            False,
+            id="unknown-bank",
+        ),
+        pytest.param(
+            lambda ls: [ls[0], _patch(ls[1], 44, b"76A4321"), *ls[2:]],
+            2,
+            "口座番号",
+            False,
+            id="non-digit-account",
+        ),
+        pytest.param(
+            lambda ls: [ls[0], _patch(ls[1], 112, b" "), *ls[2:]],
+            2,
+            "振替結果コード",
+            True,
+            id="blank-result-code",
+        ),
+    ],
+)
+def test_bad_input_gives_located_errors(mutate, record_no, field, whole_file):
+    bad = _join(mutate(_lines(RESULT)))
+    parsed = zengin.parse_file(bad, "bank.txt", year=2026)
+    located = [(e.file, e.record_no, e.field) for e in parsed.errors]
+    assert ("bank.txt", record_no, field) in located
+    assert (parsed.file is None) == whole_file
+
+
+def test_lf_only_line_endings_are_refused():
+    parsed = zengin.parse_file(RESULT.replace(b"\r\n", b"\n"), "lf.txt", year=2026)
+    assert parsed.file is None and parsed.errors[0].field == "line ending"
+
+
+TODAY = D(2026, 5, 1)
+
+
+@pytest.mark.parametrize(
+    ("debit_date", "fiscal_year", "message"),
+    [
+        pytest.param(D(2026, 5, 27), 2026, None, id="future-business-day"),
+        pytest.param(D(2026, 4, 30), 2026, "F10", id="past-date-F10"),
+        pytest.param(TODAY, 2026, "F10", id="today-F10"),
+        pytest.param(D(2026, 5, 30), 2026, "closed day", id="saturday"),
+        pytest.param(D(2026, 5, 27), 2025, "F9", id="last-years-data-F9"),
+        pytest.param(D(2028, 5, 26), 2026, "F9", id="date-two-cycles-ahead-F9"),
+    ],
+)
+def test_request_refusals(debit_date, fiscal_year, message):
+    if message is None:
+        rules.check_request(debit_date, fiscal_year, TODAY)
+    else:
+        with pytest.raises(rules.DebitRequestRefused, match=message):
+            rules.check_request(debit_date, fiscal_year, TODAY)
+
+
+@pytest.mark.parametrize(
+    ("terms", "day", "active"),
+    [
+        pytest.param(
+            rules.MandateTerms(D(2026, 3, 1), D(2026, 4, 1)), D(2026, 3, 31), False, id="before-start"
+        ),
+        pytest.param(rules.MandateTerms(D(2026, 3, 1), D(2026, 4, 1)), D(2026, 4, 1), True, id="from-start"),
+        pytest.param(
+            rules.MandateTerms(D(2026, 3, 1), D(2026, 4, 1), D(2026, 6, 1)),
+            D(2026, 6, 1),
+            False,
+            id="cancelled",
+        ),
+        pytest.param(
+            rules.MandateTerms(D(2026, 3, 1), D(2026, 4, 1), None, D(2026, 5, 27)),
+            D(2026, 6, 30),
+            False,
+            id="stopped",
+        ),
+    ],
+)
+def test_mandate_lifecycle(terms, day, active):
+    assert terms.active_on(day) is active
+
+
+CREDITOR = direct_debit.Creditor(
+    code="1234567890", name="ｼﾔｸｼﾖ ｼﾞﾕﾉｳｶ", bank_code="0001", branch_code="123", account_number="1234567"
+)
+DEBIT = D(2026, 6, 30)
+
+
+async def _city(service, n=3):
+    """n addressees with a resident-tax installment due 6/30 and a mandate each."""
+    for k in range(1, n + 1):
+        await service.handle(
+            handlers.record_assessment,
+            taxation.AssessmentRegistered(
+                addressee_id=f"30000{k}",
+                notice_number=f"DD-{k}",
+                fiscal_year=2026,
+                tax_year=2026,
+                tax_item=taxation.TaxItem.RESIDENT_TAX,
+                revision=1,
+                assessed_on=D(2026, 6, 1),
+                installments=[
+                    taxation.AssessedInstallment(installment_no=1, principal_tax=1_000 * k, due_date=DEBIT)
+                ],
+            ),
+        )
+        async with service.runtime.unit_of_work() as uow:
+            await direct_debit.register_mandate(
+                uow,
+                dict(
+                    addressee_id=f"30000{k}",
+                    tax_item="resident_tax",
+                    bank_code="0005",
+                    branch_code="002",
+                    account_number=f"{k:07d}",
+                    holder_kana="ヤマダ タロウ",
+                    applied_on=D(2026, 4, 1),
+                    starts_on=D(2026, 5, 1),
+                ),
+            )
+            await uow.commit()
+
+
+async def _build(service):
+    async with service.runtime.unit_of_work() as uow:
+        data = await direct_debit.build_request(
+            uow, debit_date=DEBIT, fiscal_year=2026, today=D(2026, 6, 10), creditor=CREDITOR
+        )
+        await uow.commit()
+    return data
+
+
+def _bank_answers(request: bytes, codes: list[str]) -> bytes:
+    parsed = zengin.parse_file(request, "req", result=False, year=2026)
+    records = [
+        zengin.DebitRecord(**{**r.__dict__, "result_code": c})
+        for r, c in zip(parsed.file.records, codes, strict=True)
+    ]
+    return zengin.build_file(parsed.file.header, records, result=True)
+
+
+async def _import(service, data, name="result.txt"):
+    async with service.runtime.unit_of_work() as uow:
+        report = await direct_debit.import_result(uow, data, file=name, year=2026)
+        await uow.commit()
+    return report
+
+
+async def test_request_is_built_from_mandates_and_installments_due(service):
+    await _city(service)
+    data = await _build(service)
+    lines = _lines(data)
+    assert len(data) == 6 * 122 and all(len(x) == 120 for x in lines)
+    assert [x[:1] for x in lines] == [b"1", b"2", b"2", b"2", b"8", b"9"]
+    parsed = zengin.parse_file(data, "req", result=False, year=2026)
+    assert [(r.amount, r.new_code, r.holder_kana) for r in parsed.file.records] == [
+        (1_000, "1", "ﾔﾏﾀﾞ ﾀﾛｳ"),
+        (2_000, "1", "ﾔﾏﾀﾞ ﾀﾛｳ"),
+        (3_000, "1", "ﾔﾏﾀﾞ ﾀﾛｳ"),
+    ]
+    assert (parsed.file.trailer.count, parsed.file.trailer.total) == (3, 6_000)
+    assert await _build(service) == data  # building again gives the same file
+
+
+async def test_past_debit_date_is_refused(service):
+    await _city(service, 1)
+    async with service.runtime.unit_of_work() as uow:
+        with pytest.raises(rules.DebitRequestRefused):
+            await direct_debit.build_request(
+                uow, debit_date=DEBIT, fiscal_year=2026, today=D(2026, 7, 18), creditor=CREDITOR
+            )
+    assert await service.count(orm.debit_requests) == 0
+
+
+async def test_result_import_pays_records_failures_and_stops_mandates(service):
+    await _city(service)
+    result = _bank_answers(await _build(service), ["0", "1", "3"])
+    report = await _import(service, result)
+    assert (report.status, report.applied, report.invalid) == ("applied", 1, 0)
+    paid = {r["notice_number"]: r["paid"] for r in await service.rows(orm.installments)}
+    assert paid == {"DD-1": 1_000, "DD-2": 0, "DD-3": 0}
+    [receipt] = await service.rows(orm.receipts)
+    assert (receipt["channel"], receipt["paid_on"], receipt["booked_on"]) == ("direct_debit", DEBIT, DEBIT)
+    failures = await service.rows(orm.debit_failures, orm.debit_failures.c.notice_number)
+    assert [(f["notice_number"], f["result_code"], f["reason"], f["letter_status"]) for f in failures] == [
+        ("DD-2", "1", "insufficient_funds", "pending"),
+        ("DD-3", "3", "stopped_by_payer", "pending"),
+    ]
+    mandates = {m["account_number"]: m for m in await service.rows(orm.mandates)}
+    assert mandates["0000001"]["first_debit_done"] is True
+    assert mandates["0000003"]["stop_reason"] == "result_code_3"
+    assert mandates["0000002"]["stopped_on"] is None
+    keys = [k for k, _ in await service.events()]
+    assert keys.count(receipts.InstallmentsSettled.routing_key) == 1
+
+    again = await _import(service, result, "result-again.txt")
+    assert (again.applied, again.duplicates) == (0, 1)
+    assert await service.count(orm.receipts) == 1
+    assert await service.count(orm.debit_failures) == 2
+
+
+async def test_trailer_mismatch_applies_nothing(service):
+    await _city(service)
+    result = _bank_answers(await _build(service), ["0", "0", "0"])
+    lines = _lines(result)
+    lines[4] = _patch(lines[4], 8, b"000000005999")
+    report = await _import(service, _join(lines), "bad.txt")
+    assert report.status == "refused"
+    assert ("bad.txt", 5, "合計金額") in [(e.file, e.record_no, e.field) for e in report.errors]
+    assert await service.count(orm.receipts) == 0
+    [batch] = await service.rows(orm.import_batches)
+    assert batch["status"] == "refused"
+    assert await service.count(orm.import_errors) >= 1

@@ -1,0 +1,165 @@
+"""HTTP API of receipts over the real routes (httpx ASGI transport) and a SQLite database; 軽JNKS export."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+import httpx
+import pytest
+from osame_contracts.messages import taxation
+from osame_receipts.adapters import normalized, orm
+from osame_receipts.entrypoints.http import routes
+from osame_receipts.service_layer import handlers
+from starlette.applications import Starlette
+
+D = dt.date
+
+
+@pytest.fixture
+async def api(service):
+    app = Starlette(routes=routes(service.runtime))
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://receipts"
+    ) as client:
+        yield client
+
+
+async def _assess(svc, notice, fiscal_year, principal=10_800, plate="高岡 あ 12-34", addressee="700001"):
+    await svc.handle(
+        handlers.record_assessment,
+        taxation.AssessmentRegistered(
+            addressee_id=addressee,
+            notice_number=notice,
+            fiscal_year=fiscal_year,
+            tax_year=fiscal_year,
+            tax_item=taxation.TaxItem.LIGHT_VEHICLE_TAX,
+            revision=1,
+            assessed_on=D(fiscal_year, 4, 1),
+            installments=[
+                taxation.AssessedInstallment(
+                    installment_no=1, principal_tax=principal, due_date=D(fiscal_year, 5, 31)
+                )
+            ],
+            vehicle_plate=plate,
+        ),
+    )
+
+
+async def test_counter_payment_and_validation(service, api):
+    await _assess(service, "1001", 2026)
+    ok = await api.post(
+        "/api/counter-payments",
+        json={
+            "receipt_no": "W-1",
+            "notice_number": "1001",
+            "installment_no": 1,
+            "amount": 10_800,
+            "paid_on": "2026-05-20",
+        },
+    )
+    assert ok.status_code == 200 and ok.json()["receipt_id"]
+    again = await api.post(
+        "/api/counter-payments",
+        json={
+            "receipt_no": "W-1",
+            "notice_number": "1001",
+            "installment_no": 1,
+            "amount": 10_800,
+            "paid_on": "2026-05-20",
+        },
+    )
+    assert again.json()["duplicate"] is True
+    bad = await api.post(
+        "/api/counter-payments",
+        json={
+            "receipt_no": "W-2",
+            "notice_number": "1001",
+            "installment_no": 1,
+            "amount": -5,
+            "paid_on": "2026-05-20",
+        },
+    )
+    assert bad.status_code == 422 and "amount" in bad.json()["error"]
+
+
+async def test_security_then_dishonour_over_http(service, api):
+    await _assess(service, "1001", 2026)
+    r = await api.post(
+        "/api/securities",
+        json={
+            "instrument_number": "000123",
+            "drawee_bank_code": "0001",
+            "notice_number": "1001",
+            "installment_no": 1,
+            "amount": 10_800,
+            "received_on": "2026-05-20",
+        },
+    )
+    instrument_id = r.json()["instrument_id"]
+    d = await api.post(f"/api/securities/{instrument_id}/dishonour", json={"on": "2026-05-25"})
+    assert d.status_code == 200
+    assert (await service.one(orm.installments))["paid"] == 0
+    again = await api.post(f"/api/securities/{instrument_id}/dishonour", json={"on": "2026-05-26"})
+    assert again.status_code == 422
+
+
+async def test_import_unmatched_and_assign_over_http(service, api):
+    await _assess(service, "1001", 2026)
+    data = normalized.write("ocr", [["0001", "001", "1", "9999", "1", "10800", "20260520", "20260522"]])
+    r = await api.post("/api/imports/ocr?file=ocr-0520.csv", content=data)
+    assert r.status_code == 200 and r.json()["unmatched"] == 1
+    [item] = (await api.get("/api/unmatched")).json()["items"]
+    a = await api.post(
+        f"/api/unmatched/{item['receipt_id']}/assign", json={"notice_number": "1001", "installment_no": 1}
+    )
+    assert a.json()["applied"] == 10_800
+    refused = await api.post("/api/imports/ocr?file=bad.csv", content=data.replace(b"T,1,10800", b"T,1,1"))
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["record_no"] == 3 and refused.json()["errors"][0]["field"] == "total"
+
+
+async def test_barcode_for_an_installment(service, api):
+    await _assess(service, "1001", 2026)
+    r = await api.get("/api/cvs/barcode/1001/1")
+    assert r.status_code == 200 and len(r.json()["barcode"]) == 44
+    big = "1002"
+    await _assess(service, big, 2026, principal=300_001, plate="高岡 い 1")
+    assert (await api.get(f"/api/cvs/barcode/{big}/1")).status_code == 422
+
+
+async def test_kei_jnks_export_includes_prior_year_arrears(service, api):
+    await _assess(
+        service, "2025001", 2025, plate="高岡 あ 12-34", addressee="700009"
+    )  # previous owner, unpaid
+    await _assess(service, "2026001", 2026, plate="高岡 あ 12-34")
+    await _assess(service, "2026002", 2026, plate="高岡 う 56-78", addressee="700002")
+    await api.post(
+        "/api/counter-payments",
+        json={
+            "receipt_no": "W-9",
+            "notice_number": "2026001",
+            "installment_no": 1,
+            "amount": 10_800,
+            "paid_on": "2026-05-20",
+        },
+    )
+    r = await api.get("/api/exports/kei-jnks.csv?fiscal_year=2026")
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    by_plate = {row["vehicle_plate"]: row for row in rows}
+    assert by_plate["高岡 あ 12-34"] == {
+        "vehicle_plate": "高岡 あ 12-34",
+        "fiscal_year": "2026",
+        "assessed": "10800",
+        "paid": "10800",
+        "status": "paid",
+        "last_paid_on": "2026-05-20",
+        "prior_arrears": "1",
+        "prior_arrears_amount": "10800",
+        "prior_arrears_years": "2025",
+    }
+    assert (by_plate["高岡 う 56-78"]["status"], by_plate["高岡 う 56-78"]["prior_arrears"]) == (
+        "unpaid",
+        "0",
+    )

@@ -1,0 +1,163 @@
+"""Refunds' domain rules, table-driven from the law (domain-rules §2)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from osame_law.refund_interest import RefundCause
+from osame_refunds.domain.appropriation_plan import Debt, plan
+from osame_refunds.domain.conservation import ReceiptsSide, RefundsSide, balance
+from osame_refunds.domain.interest import CauseDates, interest_for, total_interest
+from osame_refunds.domain.overpayment import refund_cause
+
+D = dt.date
+
+
+def debt(notice, no, component, amount, basis):
+    return Debt(notice, no, component, amount, basis)
+
+
+@pytest.mark.parametrize(
+    ("amount", "debts", "expected_requests", "remainder"),
+    [
+        pytest.param(5_000, [], [], 5_000, id="nothing-owed-all-refunded"),
+        pytest.param(
+            5_000,
+            [
+                debt("N2", 1, "principal_tax", 3_000, D(2026, 7, 31)),
+                debt("N1", 1, "principal_tax", 4_000, D(2026, 4, 30)),
+            ],
+            [
+                (D(2026, 6, 1), [("N1", 1, "principal_tax", 4_000)]),
+                (D(2026, 7, 31), [("N2", 1, "principal_tax", 1_000)]),
+            ],
+            0,
+            id="oldest-first-split-by-appropriable-date",
+        ),
+        pytest.param(
+            3_500,
+            [
+                debt("N1", 1, "late_fee", 1_000, D(2026, 4, 30)),
+                debt("N1", 1, "principal_tax", 3_000, D(2026, 4, 30)),
+            ],
+            [(D(2026, 6, 1), [("N1", 1, "principal_tax", 3_000), ("N1", 1, "late_fee", 500)])],
+            0,
+            id="tax-before-its-own-late-fee-17-2-3",
+        ),
+        pytest.param(
+            9_000,
+            [
+                debt("N1", 1, "principal_tax", 2_000, D(2026, 4, 30)),
+                debt("N1", 2, "principal_tax", 0, D(2026, 7, 31)),
+            ],
+            [(D(2026, 6, 1), [("N1", 1, "principal_tax", 2_000)])],
+            7_000,
+            id="paid-items-ignored-rest-refunded",
+        ),
+    ],
+)
+def test_plan_appropriation(amount, debts, expected_requests, remainder):
+    result = plan(amount, D(2026, 6, 1), debts)
+    got = [
+        (r.appropriable_on, [(i.notice_number, i.installment_no, i.component, i.amount) for i in r.items])
+        for r in result.requests
+    ]
+    assert got == expected_requests
+    assert result.remainder == remainder
+    assert sum(r.total for r in result.requests) + result.remainder == amount
+
+
+@pytest.mark.parametrize(
+    ("cause", "dates", "start"),
+    [
+        pytest.param(
+            RefundCause.REASSESSMENT,
+            CauseDates(),
+            D(2025, 5, 1),
+            id="17-4-1-i-reassessment-day-after-payment",
+        ),
+        pytest.param(
+            RefundCause.ERRONEOUS_PAYMENT, CauseDates(), D(2025, 6, 1), id="17-4-1-iv-erroneous-month-after"
+        ),
+        pytest.param(
+            RefundCause.NATIONAL_TAX_CHANGE,
+            CauseDates(notified_on=D(2025, 9, 10)),
+            D(2025, 10, 11),
+            id="17-4-1-iii-month-after-notice",
+        ),
+        pytest.param(
+            RefundCause.CORRECTION_REQUEST,
+            CauseDates(requested_on=D(2025, 8, 1), corrected_on=D(2025, 8, 20)),
+            D(2025, 9, 21),
+            id="17-4-1-ii-earlier-of-request-3m-and-correction-1m",
+        ),
+    ],
+)
+def test_interest_start_follows_the_cause(cause, dates, start):
+    line = interest_for(500_000, cause, D(2025, 4, 30), D(2026, 3, 31), dates, appropriated=False)
+    assert line.start == start
+    assert line.interest > 0
+
+
+def test_incident_f1_reassessment_interest_does_not_start_a_month_late():
+    """F1: a reduction by 更正 counted from the income-tax notice instead of the payment under-paid
+    interest; the reassessment cause must run from the day after payment."""
+    right = interest_for(
+        1_000_000, RefundCause.REASSESSMENT, D(2025, 4, 30), D(2026, 2, 27), CauseDates(), appropriated=False
+    )
+    wrong = interest_for(
+        1_000_000,
+        RefundCause.NATIONAL_TAX_CHANGE,
+        D(2025, 4, 30),
+        D(2026, 2, 27),
+        CauseDates(notified_on=D(2025, 8, 1)),
+        appropriated=False,
+    )
+    assert right.start == D(2025, 5, 1)
+    assert right.interest > wrong.interest
+
+
+def test_appropriated_part_earns_interest_only_to_its_appropriable_date():
+    total, lines = total_interest(
+        400_000,
+        D(2026, 12, 25),
+        [(600_000, D(2026, 3, 31))],
+        RefundCause.REASSESSMENT,
+        D(2025, 4, 30),
+        CauseDates(),
+    )
+    assert [line.end for line in lines] == [D(2026, 3, 31), D(2026, 12, 25)]
+    assert total == sum(line.interest for line in lines)
+
+
+@pytest.mark.parametrize(
+    ("amount", "interest"),
+    [
+        pytest.param(1_999, 0, id="base-under-2000-no-interest"),
+        pytest.param(10_000, 0, id="under-1000-yen-none"),
+    ],
+)
+def test_small_refunds_carry_no_interest(amount, interest):
+    line = interest_for(
+        amount, RefundCause.REASSESSMENT, D(2025, 4, 30), D(2026, 3, 31), CauseDates(), appropriated=False
+    )
+    assert line.interest == interest
+
+
+def test_cause_is_required_and_typed():
+    assert refund_cause("reassessment") is RefundCause.REASSESSMENT
+    with pytest.raises(ValueError, match="unknown overpayment cause"):
+        refund_cause("")
+
+
+@pytest.mark.parametrize(
+    ("receipts", "refunds", "ok"),
+    [
+        pytest.param(ReceiptsSide(10_000, 7_000, 0), RefundsSide(2_000, 1_000), True, id="balanced"),
+        pytest.param(ReceiptsSide(10_000, 7_000, 500), RefundsSide(2_000, 500), True, id="with-unmatched"),
+        pytest.param(ReceiptsSide(10_000, 7_000, 0), RefundsSide(2_000, 0), False, id="a-yen-missing"),
+    ],
+)
+def test_money_conservation(receipts, refunds, ok):
+    assert balance("100001", receipts, refunds).ok is ok

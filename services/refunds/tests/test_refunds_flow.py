@@ -1,0 +1,236 @@
+"""Refunds' flow over a real (SQLite) database: 充当 first, re-plan on refusal, then 還付 with
+還付加算金, payout file, transfer results, expiry, money figures."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from osame_contracts.messages import receipts
+from osame_refunds.adapters import orm, zengin_transfer
+from osame_refunds.adapters.repository import RefundsRepository
+from osame_refunds.domain.interest import CauseDates
+from osame_refunds.service_layer import handlers, refund_actions
+
+D = dt.date
+ADDRESSEE = "100009"
+
+
+def assessed(notice, principal, paid, due, version=1, installment_no=1):
+    return receipts.AssessmentRecorded(
+        addressee_id=ADDRESSEE,
+        notice_number=notice,
+        tax_item="fixed_asset_tax",
+        fiscal_year=2026,
+        ledger_version=version,
+        installments=[
+            receipts.RecordedInstallment(
+                installment_no=installment_no, principal_tax=principal, due_date=due, paid=paid
+            )
+        ],
+    )
+
+
+def overpaid(amount, overpayment_id="op-9", cause=receipts.OverpaymentCause.ERRONEOUS_PAYMENT):
+    return receipts.OverpaymentDetected(
+        overpayment_id=overpayment_id,
+        addressee_id=ADDRESSEE,
+        notice_number="R1",
+        installment_no=1,
+        amount=amount,
+        cause=cause,
+        arose_on=D(2026, 6, 2),
+        paid_on=D(2026, 6, 1),
+    )
+
+
+def applied(appropriation_id, total, unappropriated=0):
+    return receipts.AppropriationApplied(
+        appropriation_id=appropriation_id,
+        overpayment_id="op-9",
+        addressee_id=ADDRESSEE,
+        appropriable_on=D(2026, 6, 2),
+        total=total,
+        overpayment_unappropriated=unappropriated,
+        items=[
+            receipts.AppliedAppropriationItem(
+                notice_number="K1",
+                installment_no=1,
+                component="principal_tax",
+                amount=total,
+                receipt_id="rc-1",
+            )
+        ],
+    )
+
+
+async def commands(service):
+    return [b for k, b in await service.events() if k == "receipts.appropriation.apply.v1"]
+
+
+async def act(service, action):
+    async with service.runtime.unit_of_work() as uow:
+        result = await action(uow)
+        await uow.commit()
+    return result
+
+
+async def test_overpayment_is_appropriated_to_debts_before_any_refund(service):
+    await service.handle(handlers.project_assessment, assessed("K1", 30_000, 0, D(2026, 4, 30)))
+    await service.handle(handlers.project_assessment, assessed("K2", 20_000, 5_000, D(2026, 7, 31)))
+    await service.handle(handlers.register_overpayment, overpaid(40_000))
+    [first, second] = await commands(service)
+    assert (first["appropriable_on"], first["items"]) == (
+        "2026-06-02",
+        [{"notice_number": "K1", "installment_no": 1, "component": "principal_tax", "amount": 30_000}],
+    )
+    assert (second["appropriable_on"], [i["amount"] for i in second["items"]]) == ("2026-07-31", [10_000])
+    assert await service.rows(orm.refunds) == []  # nothing refunded while 充当 is pending
+
+
+async def test_applied_appropriation_leaves_the_rest_for_a_refund(service):
+    await service.handle(handlers.project_assessment, assessed("K1", 30_000, 0, D(2026, 4, 30)))
+    await service.handle(handlers.register_overpayment, overpaid(40_000))
+    [command] = await commands(service)
+    await service.handle(handlers.appropriation_applied, applied(command["appropriation_id"], 30_000, 10_000))
+    row = await service.one(orm.overpayments)
+    assert (row["appropriated"], row["refunded"], row["status"]) == (30_000, 10_000, "refund_decided")
+    [refund] = await service.rows(orm.refunds)
+    assert (refund["amount"], refund["status"]) == (10_000, "pending_approval")
+    kinds = sorted(n["kind"] for n in await service.rows(orm.taxpayer_notices))
+    assert kinds == ["appropriation", "refund_pending"]  # 法17条の2⑤: the taxpayer is told
+
+
+async def test_refused_appropriation_is_replanned_with_what_receipts_says_is_owed(service):
+    await service.handle(handlers.project_assessment, assessed("K1", 30_000, 0, D(2026, 4, 30)))
+    await service.handle(handlers.register_overpayment, overpaid(40_000))
+    [command] = await commands(service)
+    refusal = receipts.AppropriationRefused(
+        appropriation_id=command["appropriation_id"],
+        overpayment_id="op-9",
+        addressee_id=ADDRESSEE,
+        reason=receipts.AppropriationRefusal.NOT_OWED,
+        item_index=0,
+        owed=12_000,
+    )
+    await service.handle(handlers.appropriation_refused, refusal)
+    [_, replanned] = await commands(service)
+    assert [i["amount"] for i in replanned["items"]] == [12_000]
+    statuses = sorted(a["status"] for a in await service.rows(orm.appropriations))
+    assert statuses == ["refused", "requested"]
+
+
+async def test_a_newer_ledger_view_ends_the_reservation_of_an_applied_appropriation(service):
+    await service.handle(handlers.project_assessment, assessed("K1", 30_000, 0, D(2026, 4, 30)))
+    await service.handle(handlers.register_overpayment, overpaid(10_000))
+    async with service.runtime.sessions() as session:
+        assert [d.amount for d in await RefundsRepository(session).debts(ADDRESSEE)] == [20_000]
+    # receipts' ledger (version 2) already includes the 充当: the reservation no longer subtracts.
+    await service.handle(
+        handlers.project_assessment, assessed("K1", 30_000, 10_000, D(2026, 4, 30), version=2)
+    )
+    async with service.runtime.sessions() as session:
+        assert [d.amount for d in await RefundsRepository(session).debts(ADDRESSEE)] == [20_000]
+
+
+async def test_approval_fixes_interest_and_payout_file_and_results(service):
+    await service.handle(
+        handlers.register_overpayment, overpaid(600_000, cause=receipts.OverpaymentCause.REASSESSMENT)
+    )
+    [refund] = await service.rows(orm.refunds)
+    with pytest.raises(refund_actions.RefundActionError, match="outside the plausible window"):
+        await act(service, lambda uow: refund_actions.approve(refund["refund_id"], D(2027, 3, 31), uow))
+    result = await act(service, lambda uow: refund_actions.approve(refund["refund_id"], D(2026, 12, 25), uow))
+    assert result["status"] == "approved" and result["interest_start"] == D(2026, 6, 2)
+    assert result["refund_interest"] > 0
+    await act(
+        service,
+        lambda uow: refund_actions.record_claim(
+            refund_actions.PayeeAccount(ADDRESSEE, "0001", "001", "1", "12345", "ﾃｽﾄ ﾀﾛｳ", D(2026, 12, 1)),
+            uow,
+        ),
+    )
+    remitter = service.spec.settings.remitter()
+    payout = await act(
+        service, lambda uow: refund_actions.build_payout(D(2027, 1, 8), D(2026, 12, 25), remitter, uow)
+    )
+    assert (payout.count, payout.total) == (1, 600_000 + result["refund_interest"])
+    _, [line], _trailer = zengin_transfer.parse(payout.file)
+    assert line.amount == payout.total and line.account_number == "0012345"
+    await act(
+        service,
+        lambda uow: refund_actions.record_transfer(
+            refund["refund_id"], False, D(2027, 1, 8), "account_closed", uow
+        ),
+    )
+    [reopened] = await service.rows(orm.refunds)
+    assert reopened["status"] == "approved"
+    assert await service.rows(orm.payee_accounts) == []  # a new claim is needed
+    assert "transfer_failed" in [n["kind"] for n in await service.rows(orm.taxpayer_notices)]
+
+
+async def test_approval_with_new_debts_cancels_the_refund_and_appropriates(service):
+    await service.handle(handlers.register_overpayment, overpaid(10_000))
+    [refund] = await service.rows(orm.refunds)
+    await service.handle(handlers.project_assessment, assessed("K3", 4_000, 0, D(2026, 9, 30)))
+    result = await act(service, lambda uow: refund_actions.approve(refund["refund_id"], D(2026, 10, 15), uow))
+    assert result["status"] == "cancelled"
+    [command] = await commands(service)
+    assert [i["amount"] for i in command["items"]] == [4_000]
+
+
+async def test_payout_skips_refunds_without_a_valid_account(service):
+    await service.handle(handlers.register_overpayment, overpaid(5_000))
+    [refund] = await service.rows(orm.refunds)
+    await act(service, lambda uow: refund_actions.approve(refund["refund_id"], D(2026, 7, 1), uow))
+    remitter = service.spec.settings.remitter()
+    payout = await act(
+        service, lambda uow: refund_actions.build_payout(D(2026, 7, 10), D(2026, 7, 1), remitter, uow)
+    )
+    assert payout.batch_id is None and payout.skipped == [
+        {"refund_id": refund["refund_id"], "reason": "no_payee_account"}
+    ]
+    with pytest.raises(refund_actions.RefundActionError, match="unknown branch"):
+        await act(
+            service,
+            lambda uow: refund_actions.record_claim(
+                refund_actions.PayeeAccount(ADDRESSEE, "0001", "999", "1", "12345", "ﾃｽﾄ", D(2026, 7, 1)), uow
+            ),
+        )
+
+
+async def test_cause_can_be_corrected_before_approval_only(service):
+    await service.handle(handlers.register_overpayment, overpaid(5_000))
+    [refund] = await service.rows(orm.refunds)
+    dates = CauseDates(notified_on=D(2026, 8, 1))
+    await act(
+        service,
+        lambda uow: refund_actions.correct_cause(refund["refund_id"], "national_tax_change", dates, uow),
+    )
+    assert (await service.one(orm.overpayments))["notified_on"] == D(2026, 8, 1)
+    await act(service, lambda uow: refund_actions.approve(refund["refund_id"], D(2026, 9, 1), uow))
+    with pytest.raises(refund_actions.RefundActionError, match="fixed at approval"):
+        await act(
+            service, lambda uow: refund_actions.correct_cause(refund["refund_id"], "reassessment", dates, uow)
+        )
+
+
+async def test_unclaimed_refunds_expire_after_five_years(service):
+    await service.handle(handlers.register_overpayment, overpaid(5_000))
+    async with service.runtime.sessions() as s, s.begin():
+        await s.execute(orm.refunds.update().values(created_on=D(2021, 6, 1)))
+    assert await act(service, lambda uow: refund_actions.expire_unclaimed(D(2026, 6, 1), uow)) == 0
+    assert await act(service, lambda uow: refund_actions.expire_unclaimed(D(2026, 6, 2), uow)) == 1
+    async with service.runtime.sessions() as session:
+        money = await RefundsRepository(session).money(ADDRESSEE)
+    assert (money["refunded"], money["forfeited"], money["held"]) == (0, 5_000, 0)
+
+
+async def test_installments_not_yet_due_are_not_appropriated(service):
+    """Mandatory 充当 covers payable 徴収金; a 2027 installment (not yet due on the business date
+    2026-11-28) is left alone and the overpayment is refunded."""
+    await service.handle(handlers.project_assessment, assessed("K1", 30_000, 0, D(2027, 2, 28)))
+    await service.handle(handlers.register_overpayment, overpaid(10_000))
+    assert await commands(service) == []
+    [refund] = await service.rows(orm.refunds)
+    assert refund["amount"] == 10_000
