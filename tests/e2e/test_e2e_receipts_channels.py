@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import sys
 
 import httpx
 import pytest
@@ -49,6 +50,24 @@ def _assessment(key: str, addressee: str) -> taxation.AssessmentRegistered:
     )
 
 
+async def _collection_nightly(e2e, day: str) -> None:
+    """collection's own command (`osame-collection nightly`) on its database, as an operator runs it."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "osame_collection",
+        "nightly",
+        "--date",
+        day,
+        "--database-url",
+        e2e.database_url["collection"],
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, stderr = await proc.communicate()
+    assert proc.returncode == 0, stderr.decode(errors="replace")[-500:]
+
+
 async def _collection_row(e2e, key):
     [(paid, status)] = await query(
         e2e, "collection", f"SELECT paid, status FROM installments WHERE notice_number = '{NOTICES[key]}'"
@@ -84,6 +103,10 @@ async def test_channels_end_to_end(e2e):
         )
         assert prelim == 1  # the 速報 reached collection: its 領収日 holds back 督促 (F6, F8)
         assert (await _collection_row(e2e, "A"))[0] == 0
+        # collection's 督促 batch after the 納期限: E (nothing paid) gets a 督促, A (速報 only) does not
+        await _collection_nightly(e2e, "2026-06-25")
+        demanded = {n for (n,) in await query(e2e, "collection", "SELECT notice_number FROM demand_notices")}
+        assert NOTICES["E"] in demanded and NOTICES["A"] not in demanded
         kakuho = cvs.agent_file(
             [("02", D(2026, 5, 28), code_a, 10_800, D(2026, 6, 10))], created_on=D(2026, 6, 5)
         )
@@ -170,4 +193,3 @@ async def test_channels_end_to_end(e2e):
         e2e, "receipts", "SELECT sum(amount), sum(applied) FROM receipts WHERE state = 'final'"
     )
     assert received == applied + amount
-    await asyncio.sleep(0)

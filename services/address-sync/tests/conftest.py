@@ -37,7 +37,13 @@ class Service:
             database_url=database_url,
             telemetry_enabled=False,
             amqp_prefix="test.",
-            **{"mynumber_key": KEY_1, "mynumber_key_id": "k1", **settings_overrides},
+            # v1-only fan-out unless a test asks for v2 (production publishes both).
+            **{
+                "mynumber_key": KEY_1,
+                "mynumber_key_id": "k1",
+                "publish_addressee_changed_v2": False,
+                **settings_overrides,
+            },
         )
         self.spec = dataclasses.replace(spec, settings=settings)
         self.runtime = ServiceRuntime(self.spec, provider=None)

@@ -266,6 +266,30 @@ async def test_security_dishonour_reopens_the_installment(service):
             await channels.dishonour_security(uow, instrument_id, D(2026, 5, 26))
 
 
+async def test_dishonour_announces_the_reversal_when_enabled(service):
+    await _ledger(service)
+    async with service.runtime.unit_of_work() as uow:
+        instrument_id, receipt_id = await channels.receive_security(
+            uow,
+            instrument_number="1",
+            drawee_bank_code="0001",
+            notice_number="202600001",
+            installment_no=1,
+            amount=4_000,
+            received_on=D(2026, 5, 20),
+        )
+        await channels.dishonour_security(uow, instrument_id, D(2026, 5, 25), publish_reversal=True)
+        await uow.commit()
+    key, body = (await service.events())[-1]
+    assert key == receipts.ReceiptReversed.routing_key
+    assert (body["receipt_id"], body["applied"], body["reversed_on"], body["reason"]) == (
+        receipt_id,
+        4_000,
+        "2026-05-25",
+        "dishonour",
+    )
+
+
 async def test_unmatched_receipt_is_listed_and_assigned(service):
     await _ledger(service)
     data = normalized.write("ocr", [["0001", "001", "7", "999999", "1", "10000", "20260520", "20260522"]])

@@ -23,7 +23,6 @@ from osame_refunds.adapters import orm
 from osame_refunds.bootstrap import RefundsSettings, build_spec
 from sqlalchemy import func, inspect, select, text
 
-
 BUSINESS_DATE = datetime.date(2026, 11, 28)  # tests decide as of a fixed day
 
 

@@ -234,3 +234,53 @@ async def test_installments_not_yet_due_are_not_appropriated(service):
     assert await commands(service) == []
     [refund] = await service.rows(orm.refunds)
     assert refund["amount"] == 10_000
+
+
+async def test_fees_are_projected_and_the_demand_fee_is_appropriable_from_its_issue_date(service):
+    from osame_contracts.messages import collection
+
+    state = receipts.InstallmentState(
+        addressee_id=ADDRESSEE,
+        notice_number="K1",
+        installment_no=1,
+        tax_item="fixed_asset_tax",
+        fiscal_year=2026,
+        due_date=D(2026, 4, 30),
+        principal_tax=30_000,
+        paid=25_000,
+        remaining=5_000,
+        demand_fee_remaining=100,
+        late_fee_remaining=1_200,
+        last_paid_on=D(2026, 6, 1),
+        ledger_version=3,
+    )
+    await service.handle(handlers.project_installment_states, receipts.InstallmentsPartlyPaid(items=[state]))
+    await service.handle(
+        handlers.note_demand_notices,
+        collection.DemandNoticesIssued(
+            batch_id="b1",
+            items=[
+                collection.IssuedDemandNotice(
+                    demand_notice_id="dn1",
+                    addressee_id=ADDRESSEE,
+                    notice_number="K1",
+                    installment_no=1,
+                    issued_on=D(2026, 5, 20),
+                    demand_fee=100,
+                    principal_tax_due=5_000,
+                    late_fee_accrued=0,
+                    earliest_seizure_on=D(2026, 5, 31),
+                ),
+            ],
+        ),
+    )
+    await service.handle(handlers.register_overpayment, overpaid(6_000))
+    requests = await commands(service)
+    lines = [(r["appropriable_on"], i["component"], i["amount"]) for r in requests for i in r["items"]]
+    # 督促手数料 → 本税 → 延滞金 within the installment (17条の2③: the tax before its 延滞金);
+    # the fee's 充当適状日 is the later of its issue date and the overpayment (2026-06-02).
+    assert lines == [
+        ("2026-06-02", "demand_fee", 100),
+        ("2026-06-02", "principal_tax", 5_000),
+        ("2026-06-02", "late_fee", 900),
+    ]

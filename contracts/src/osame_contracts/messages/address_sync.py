@@ -351,5 +351,7 @@ MESSAGES = (
     SetMailingOverride,
     SetProtection,
     MergeAddressees,
+    AddresseeChangedV2,
 )
-# Not yet wired (CROSS-SERVICE WIRING RULE): AddresseeChangedV2, AddresseesMerged.
+# Not yet wired (CROSS-SERVICE WIRING RULE): AddresseesMerged (collection must re-point the merged
+# addressee's installments and cases to the survivor; not built yet).

@@ -48,5 +48,4 @@ class IncomeQueryAnswered(Event):
 
 
 # Every message this module defines; the registry collects them.
-# IncomeQueryAnswered is added here by the lead when collection consumes it (wiring rule).
-MESSAGES = (IncomeQueryRefused,)
+MESSAGES = (IncomeQueryRefused, IncomeQueryAnswered)

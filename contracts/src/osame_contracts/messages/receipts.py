@@ -104,6 +104,27 @@ class ReceiptRecorded(Event):
     )
 
 
+class ReceiptReversed(Event):
+    """A recorded receipt was reversed: its 証券 was dishonoured (不渡), so the money never came.
+
+    The installment's new state follows as InstallmentsPartlyPaid (newer ledger_version).
+    Consumed by collection (the receipt no longer counts as payment nor as 承認 for 時効).
+    """
+
+    routing_key = "receipts.receipt.reversed.v1"
+
+    receipt_id: str = Field(max_length=36)
+    addressee_id: AddresseeId
+    notice_number: NoticeNumber
+    installment_no: int
+    channel: Channel
+    amount: Yen
+    applied: Yen = Field(description="What had been applied and is now taken off the installment")
+    paid_on: dt.date = Field(description="領収日 of the reversed receipt")
+    reversed_on: dt.date
+    reason: str = Field(default="dishonour", pattern=r"^[a-z_]{1,30}$")
+
+
 class InstallmentState(Part):
     """An installment's ledger state; complete enough for a projection that has not yet seen
     the notice's assessment (events on different queues arrive in any order)."""
@@ -259,6 +280,7 @@ MESSAGES = (
     InstallmentsPartlyPaid,
     OverpaymentDetected,
     AppropriateOverpayment,
-    # AppropriationApplied and AppropriationRefused (consumed by refunds) are added once the
-    # lead has wired refunds' consumers (see /tmp/osame-wiring/receipts.md).
+    # AppropriationApplied and AppropriationRefused (consumed by refunds) and ReceiptReversed
+    # (consumed by collection) are added once the lead has wired their consumers
+    # (see /tmp/osame-wiring/receipts.md).
 )

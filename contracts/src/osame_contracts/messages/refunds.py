@@ -29,6 +29,18 @@ class AppropriationDecided(Event):
     items: list[AppropriationLine] = Field(min_length=1, max_length=1000)
 
 
+class AppropriationSettled(Event):
+    """A 充当 is no longer pending: receipts applied it (`applied`) or refused it (`refused`).
+    Collection releases the 督促 hold it placed for the items."""
+
+    routing_key = "refunds.appropriation.settled.v1"
+
+    appropriation_id: str = Field(max_length=36)
+    addressee_id: AddresseeId
+    outcome: str = Field(pattern=r"^(applied|refused)$")
+    items: list[AppropriationLine] = Field(min_length=1, max_length=1000)
+
+
 class RefundDecided(Event):
     """還付 approved (支出決定) with its 還付加算金."""
 
@@ -63,5 +75,6 @@ class RefundFailed(Event):
     failed_on: dt.date
 
 
-# Listed once their consumers are wired (see docs/services/refunds.md).
-MESSAGES: tuple = ()
+# Every message this module defines that has a consumer. RefundDecided/Paid/Failed have none yet
+# (no other service acts on them), so refunds does not publish them (see docs/services/refunds.md).
+MESSAGES = (AppropriationDecided, AppropriationSettled)

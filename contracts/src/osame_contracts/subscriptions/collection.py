@@ -1,6 +1,6 @@
 """Messages the collection service consumes (each gets its own quorum queue and DLQ)."""
 
-from osame_contracts.messages import address_sync, collection, gateway, receipts
+from osame_contracts.messages import address_sync, collection, gateway, receipts, refunds
 
 CONSUMES = (
     receipts.AssessmentRecorded,
@@ -10,4 +10,8 @@ CONSUMES = (
     address_sync.AddresseeChanged,
     gateway.IncomeQueryRefused,
     collection.PledgeBreached,
+    address_sync.AddresseeChangedV2,
+    gateway.IncomeQueryAnswered,
+    refunds.AppropriationDecided,
+    refunds.AppropriationSettled,
 )

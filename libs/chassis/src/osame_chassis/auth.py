@@ -86,6 +86,10 @@ DEFAULT_ROLE_PERMISSIONS: dict[str, list[str]] = {
     "auditor": ["*:audit.read", "intermediate-server-gw:provision-records.read"],
     # 宛名管理担当
     "addressee_staff": ["address-sync:*"],
+    # 還付・充当担当: refund claims, approval (支出決定), payouts.
+    "refunds_staff": ["refunds:*"],
+    # The gateway's service identity: may obtain a 個人番号 to get a 符号 (and nothing else).
+    "linkage_gateway": ["address-sync:individual-number.read"],
     # 収納担当
     "receipts_staff": ["receipts:*", "refunds:*"],
 }

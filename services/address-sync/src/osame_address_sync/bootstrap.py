@@ -31,8 +31,8 @@ class AddressSyncSettings(ServiceSettings):
         "the permission address-sync:individual-number.read",
     )
     publish_addressee_changed_v2: bool = Field(
-        default=False,
-        description="Publish address-sync.addressee.changed.v2 (only once its consumers are wired)",
+        default=True,
+        description="Publish address-sync.addressee.changed.v2 (consumed by collection)",
     )
     publish_merge_events: bool = Field(
         default=False,

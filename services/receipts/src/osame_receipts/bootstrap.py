@@ -26,6 +26,9 @@ class ReceiptsSettings(ServiceSettings):
         description="Publish receipts.appropriation.applied/refused.v1 (on once refunds consumes them)",
     )
 
+    publish_receipt_reversals: bool = Field(
+        default=False, description="Publish receipts.receipt.reversed.v1 (on once collection consumes it)"
+    )
     cvs_company_code: str = Field(
         default="912345", description="収納企業コード (6 digits) on コンビニ barcodes"
     )

@@ -108,6 +108,10 @@ class Stack:
     services: dict[str, ServiceProcess] = field(default_factory=dict)
     with_simulator: bool = False  # also start the 情報提供ネットワークシステム simulator; the gateway uses it
     simulator: ServiceProcess | None = None
+    # Local wiring for a complete run: a development token issuer whose keys every service trusts,
+    # a 個人番号 key for address-sync, and the gateway's service token for address-sync's endpoint.
+    dev_wiring: bool = False
+    issuer: object | None = None
 
     def __post_init__(self) -> None:
         for name, module in SERVICES.items():
@@ -138,6 +142,30 @@ class Stack:
                 "simulator", "osame_simulator", port, env, self.work_dir / "logs" / "simulator.log"
             )
             self.services["intermediate-server-gw"].env.setdefault("OSAME_NETWORK_URL", self.simulator.url)
+        if self.dev_wiring:
+            self._wire_for_development()
+
+    def _wire_for_development(self) -> None:
+        import base64
+
+        from osame_chassis.auth import DevIssuer
+
+        self.issuer = DevIssuer(self.work_dir / "issuer")
+        jwks = str(self.issuer.write_jwks())
+        for service in self.services.values():
+            service.env.setdefault("OSAME_AUTH_JWKS_FILE", jwks)
+        address_sync = self.services["address-sync"]
+        address_sync.env.setdefault("OSAME_MYNUMBER_KEY", base64.b64encode(os.urandom(32)).decode())
+        gateway = self.services["intermediate-server-gw"].env
+        gateway.setdefault("OSAME_ADDRESS_SYNC_URL", address_sync.url)
+        gateway.setdefault(
+            "OSAME_ADDRESS_SYNC_TOKEN",
+            self.issuer.token("intermediate-server-gw", ["linkage_gateway"], ttl_seconds=86_400),
+        )
+
+    def staff_token(self, user: str, roles: list[str]) -> str:
+        """A token for staff calls to the services' HTTP APIs (needs `dev_wiring`)."""
+        return self.issuer.token(user, roles)
 
     def start_simulator(self, timeout: float = 30) -> None:
         if self.simulator is not None and not self.simulator.alive():

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from osame_chassis.messaging.consumer import subscribe
 from osame_chassis.runtime import ServiceRuntime
-from osame_contracts.messages import address_sync, collection, gateway, receipts
+from osame_contracts.messages import address_sync, collection, gateway, receipts, refunds
 
 from osame_collection.entrypoints import scheduler
-from osame_collection.service_layer import handlers
+from osame_collection.service_layer import handlers, linkage
 
 
 def register(runtime: ServiceRuntime) -> None:
@@ -18,4 +18,8 @@ def register(runtime: ServiceRuntime) -> None:
     subscribe(runtime, address_sync.AddresseeChanged, handlers.apply_addressee_change)
     subscribe(runtime, gateway.IncomeQueryRefused, handlers.record_query_refusal)
     subscribe(runtime, collection.PledgeBreached, handlers.send_breach_reminder)
+    subscribe(runtime, address_sync.AddresseeChangedV2, handlers.apply_addressee_change_v2)
+    subscribe(runtime, gateway.IncomeQueryAnswered, linkage.record_income_answer)
+    subscribe(runtime, refunds.AppropriationDecided, linkage.hold_for_appropriation)
+    subscribe(runtime, refunds.AppropriationSettled, linkage.release_after_appropriation)
     scheduler.install(runtime)

@@ -107,7 +107,10 @@ def routes(runtime) -> list[Route]:
 
     async def security_dishonour(request, body, uow):
         receipt_id = await channels.dishonour_security(
-            uow, request.path_params["instrument_id"], _date(body.get("on"), "on")
+            uow,
+            request.path_params["instrument_id"],
+            _date(body.get("on"), "on"),
+            publish_reversal=settings.publish_receipt_reversals,
         )
         return {"status": "dishonoured", "reversed_receipt_id": receipt_id}
 

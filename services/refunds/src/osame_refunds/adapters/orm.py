@@ -3,6 +3,7 @@ payee accounts (personal data: never logged), payout batches and taxpayer notice
 
 from __future__ import annotations
 
+from osame_chassis.audit import audit_log_table
 from sqlalchemy import (
     Column,
     Date,
@@ -17,6 +18,9 @@ from sqlalchemy import (
 )
 
 metadata = MetaData()
+
+# Every staff call to the HTTP API (who, when, what, which 宛名番号), hash-chained (DESIGN §4).
+audit_log = audit_log_table(metadata)
 
 overpayments = Table(
     "overpayments",

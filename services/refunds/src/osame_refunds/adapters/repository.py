@@ -40,14 +40,20 @@ class RefundsRepository:
 
     # --- projection of unpaid 徴収金 --------------------------------------------------------
     async def project(
-        self, *, notice_number, installment_no, component, addressee_id, amount, basis_date, version
+        self,
+        *,
+        notice_number,
+        installment_no,
+        component,
+        addressee_id,
+        amount,
+        basis_date,
+        version,
+        keep_basis=False,
     ):
-        """Apply an absolute, versioned view of one debt; older versions are ignored."""
-        key = (
-            (orm.unpaid_items.c.notice_number == notice_number)
-            & (orm.unpaid_items.c.installment_no == installment_no)
-            & (orm.unpaid_items.c.component == component)
-        )
+        """Apply an absolute, versioned view of one debt; older versions are ignored.
+        With `keep_basis`, a basis date already known (from a better source) is not replaced."""
+        key = self._key(notice_number, installment_no, component)
         held = (
             await self.session.execute(select(orm.unpaid_items.c.version).where(key))
         ).scalar_one_or_none()
@@ -64,7 +70,40 @@ class RefundsRepository:
                 )
             )
         elif version > held:
+            if keep_basis:
+                values.pop("basis_date")
             await self.session.execute(update(orm.unpaid_items).where(key).values(**values))
+
+    async def set_basis(
+        self, notice_number, installment_no, component, addressee_id, basis_date, amount
+    ) -> None:
+        """Record a debt's 充当適状 basis date; create the debt (version 0) if the ledger has not shown it yet."""
+        key = self._key(notice_number, installment_no, component)
+        held = (
+            await self.session.execute(select(orm.unpaid_items.c.version).where(key))
+        ).scalar_one_or_none()
+        if held is None:
+            await self.session.execute(
+                insert(orm.unpaid_items).values(
+                    notice_number=notice_number,
+                    installment_no=installment_no,
+                    component=component,
+                    addressee_id=addressee_id,
+                    amount=amount,
+                    basis_date=basis_date,
+                    version=0,
+                )
+            )
+        else:
+            await self.session.execute(update(orm.unpaid_items).where(key).values(basis_date=basis_date))
+
+    @staticmethod
+    def _key(notice_number, installment_no, component):
+        return (
+            (orm.unpaid_items.c.notice_number == notice_number)
+            & (orm.unpaid_items.c.installment_no == installment_no)
+            & (orm.unpaid_items.c.component == component)
+        )
 
     async def set_debt(self, notice_number: str, installment_no: int, component: str, amount: int) -> None:
         """Receipts said what the item still owes: plan with that until the ledger says otherwise."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from osame_chassis.audit import AuditLog
+from osame_chassis.auth import Authenticator, AuthSettings
 from osame_chassis.runtime import ServiceRuntime
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.requests import Request
@@ -76,8 +78,9 @@ class _BadRequest(Exception):
     pass
 
 
-def routes(runtime: ServiceRuntime) -> list[Route]:
+def routes(runtime: ServiceRuntime, auth: Authenticator | None = None) -> list[Route]:
     settings = runtime.settings
+    auth = auth or Authenticator(AuthSettings(), audit=AuditLog(orm.audit_log).hook(runtime.sessions))
 
     async def run(action):
         try:
@@ -88,7 +91,8 @@ def routes(runtime: ServiceRuntime) -> list[Route]:
         except refund_actions.RefundActionError as exc:
             raise _Conflict(str(exc)) from None
 
-    def endpoint(handler):
+    def endpoint(handler, permission: str):
+        @auth.require(f"refunds:{permission}")
         async def wrapped(request: Request) -> Response:
             try:
                 return await handler(request)
@@ -122,7 +126,7 @@ def routes(runtime: ServiceRuntime) -> list[Route]:
         result = await run(
             lambda uow: refund_actions.approve(refund_id, body.decided_on, uow, claim=claim_dates)
         )
-        return JSONResponse(result, status_code=200)
+        return JSONResponse(_json_safe(result), status_code=200)
 
     async def payout(request: Request) -> Response:
         body = await _parse(request, PayoutBody)
@@ -171,15 +175,15 @@ def routes(runtime: ServiceRuntime) -> list[Route]:
             return JSONResponse(await RefundsRepository(session).money(addressee_id))
 
     return [
-        Route("/refund-claims", endpoint(claim), methods=["POST"]),
-        Route("/refunds", endpoint(refunds_of), methods=["GET"]),
-        Route("/refunds/{refund_id}/cause", endpoint(cause), methods=["POST"]),
-        Route("/refunds/{refund_id}/approve", endpoint(approve), methods=["POST"]),
-        Route("/refunds/{refund_id}/transfer-result", endpoint(transfer), methods=["POST"]),
-        Route("/payouts", endpoint(payout), methods=["POST"]),
-        Route("/payouts/{batch_id}/file", endpoint(payout_file), methods=["GET"]),
-        Route("/jobs/expire-unclaimed", endpoint(expire), methods=["POST"]),
-        Route("/money", endpoint(money), methods=["GET"]),
+        Route("/refund-claims", endpoint(claim, "claim.record"), methods=["POST"]),
+        Route("/refunds", endpoint(refunds_of, "refund.read"), methods=["GET"]),
+        Route("/refunds/{refund_id}/cause", endpoint(cause, "refund.correct"), methods=["POST"]),
+        Route("/refunds/{refund_id}/approve", endpoint(approve, "refund.approve"), methods=["POST"]),
+        Route("/refunds/{refund_id}/transfer-result", endpoint(transfer, "payout.result"), methods=["POST"]),
+        Route("/payouts", endpoint(payout, "payout.build"), methods=["POST"]),
+        Route("/payouts/{batch_id}/file", endpoint(payout_file, "payout.read"), methods=["GET"]),
+        Route("/jobs/expire-unclaimed", endpoint(expire, "refund.expire"), methods=["POST"]),
+        Route("/money", endpoint(money, "money.read"), methods=["GET"]),
     ]
 
 
@@ -187,5 +191,16 @@ class _Conflict(Exception):
     pass
 
 
+def _json_safe(value):
+    """Dates to ISO strings, recursively (responses are JSON)."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    return value
+
+
 def _jsonable(rows: list[dict]) -> list[dict]:
-    return [{k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in r.items()} for r in rows]
+    return _json_safe(rows)

@@ -7,10 +7,11 @@ from datetime import UTC, datetime
 from osame_chassis.ids import new_id
 from osame_chassis.uow import UnitOfWork
 from osame_contracts.messages import receipts
+from osame_contracts.messages import refunds as refunds_msgs
 
 from osame_refunds.adapters.repository import RefundsRepository
 from osame_refunds.domain.overpayment import OverpaymentStatus
-from osame_refunds.service_layer.settlement import settle
+from osame_refunds.service_layer.settlement import publish_if_wired, settle
 
 # Refusals after which re-planning can help (the item is no longer owed); others need a person.
 REPLAN_REASONS = {"not_owed", "unknown_installment"}
@@ -56,16 +57,39 @@ async def project_assessment(event: receipts.AssessmentRecorded, uow: UnitOfWork
 async def project_installment_states(
     event: receipts.InstallmentsSettled | receipts.InstallmentsPartlyPaid, uow: UnitOfWork
 ) -> None:
+    """本税, 督促手数料 and 延滞金 still owed per installment, as the receipts ledger states them."""
     repo = RefundsRepository(uow.session)
     for item in event.items:
-        await repo.project(
-            notice_number=item.notice_number,
-            installment_no=item.installment_no,
-            component="principal_tax",
-            addressee_id=item.addressee_id,
-            amount=item.remaining,
-            basis_date=item.due_date,
-            version=item.ledger_version,
+        for component, amount in (
+            ("principal_tax", item.remaining),
+            ("demand_fee", item.demand_fee_remaining),
+            ("late_fee", item.late_fee_remaining),
+        ):
+            # 令6条の14: 延滞金 shares its tax's date; 督促手数料's date (the 督促 issue date) comes
+            # from collection's DemandNoticesIssued and is kept when already known.
+            await repo.project(
+                notice_number=item.notice_number,
+                installment_no=item.installment_no,
+                component=component,
+                addressee_id=item.addressee_id,
+                amount=amount,
+                basis_date=item.due_date,
+                version=item.ledger_version,
+                keep_basis=component == "demand_fee",
+            )
+
+
+async def note_demand_notices(event, uow: UnitOfWork) -> None:
+    """督促 issued: the 督促手数料's 充当適状 date is the issue date (令6条の14)."""
+    repo = RefundsRepository(uow.session)
+    for item in event.items:
+        await repo.set_basis(
+            item.notice_number,
+            item.installment_no,
+            "demand_fee",
+            item.addressee_id,
+            item.issued_on,
+            item.demand_fee,
         )
 
 
@@ -80,6 +104,7 @@ async def appropriation_applied(event, uow: UnitOfWork) -> None:
     await repo.update_overpayment(
         overpayment["overpayment_id"], appropriated=overpayment["appropriated"] + appropriation["total"]
     )
+    await _announce_settled(uow, repo, appropriation, "applied")
     await repo.add_notice(
         notice_id=new_id(),
         addressee_id=appropriation["addressee_id"],
@@ -99,9 +124,25 @@ async def appropriation_refused(event, uow: UnitOfWork) -> None:
     if appropriation is None or appropriation["status"] != "requested":
         return
     await repo.set_appropriation_status(event.appropriation_id, "refused", str(event.reason))
+    await _announce_settled(uow, repo, appropriation, "refused")
     items = await repo.appropriation_items(event.appropriation_id)
     if str(event.reason) not in REPLAN_REASONS or event.item_index is None or event.item_index >= len(items):
         return  # without the stale item named, re-planning would repeat the same request
     stale = items[event.item_index]
     await repo.set_debt(stale["notice_number"], stale["installment_no"], stale["component"], event.owed or 0)
     await settle(appropriation["overpayment_id"], uow, uow.today())
+
+
+async def _announce_settled(uow: UnitOfWork, repo: RefundsRepository, appropriation, outcome: str) -> None:
+    items = await repo.appropriation_items(appropriation["appropriation_id"])
+    await publish_if_wired(
+        uow,
+        refunds_msgs.AppropriationSettled(
+            appropriation_id=appropriation["appropriation_id"],
+            addressee_id=appropriation["addressee_id"],
+            outcome=outcome,
+            items=[
+                {k: i[k] for k in ("notice_number", "installment_no", "component", "amount")} for i in items
+            ],
+        ),
+    )

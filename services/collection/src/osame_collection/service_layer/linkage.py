@@ -1,0 +1,66 @@
+"""What collection takes from refunds and the gateway: 充当 holds and 財産調査 income answers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from osame_chassis.uow import UnitOfWork
+from osame_contracts.messages import gateway, refunds
+from sqlalchemy import select, update
+
+from osame_collection.adapters import orm
+from osame_collection.service_layer.holds import DemandHold, set_hold
+
+APPROPRIATION_PENDING = "appropriation_pending"
+
+
+def _installments(items) -> list[tuple[str, int]]:
+    return sorted({(i.notice_number, i.installment_no) for i in items})
+
+
+async def hold_for_appropriation(event: refunds.AppropriationDecided, uow: UnitOfWork) -> None:
+    """A 充当 is pending for these installments: no 督促 until it is applied or refused (行き違い)."""
+    for notice_number, installment_no in _installments(event.items):
+        await set_hold(
+            DemandHold(
+                notice_number=notice_number, installment_no=installment_no, reason=APPROPRIATION_PENDING
+            ),
+            uow,
+        )
+
+
+async def release_after_appropriation(event: refunds.AppropriationSettled, uow: UnitOfWork) -> None:
+    for notice_number, installment_no in _installments(event.items):
+        await set_hold(
+            DemandHold(
+                notice_number=notice_number,
+                installment_no=installment_no,
+                reason=APPROPRIATION_PENDING,
+                release=True,
+            ),
+            uow,
+        )
+
+
+async def record_income_answer(event: gateway.IncomeQueryAnswered, uow: UnitOfWork) -> None:
+    """財産調査: store the income figures the gateway obtained on the inquiry (once)."""
+    t = orm.asset_inquiries
+    row = (await uow.session.execute(select(t.c.status).where(t.c.query_id == event.query_id))).first()
+    if row is not None and row.status in {"answered", "refused"}:
+        return
+    detail = {
+        "fiscal_year": event.fiscal_year,
+        "certificate_id": event.certificate_id,
+        "provider": event.provider,
+        "answered_at": event.answered_at.isoformat(),
+        "income": event.income.model_dump() if event.income is not None else None,
+    }
+    values = {"status": "answered", "reason": None, "detail": detail, "updated_at": datetime.now(UTC)}
+    if row is None:
+        await uow.session.execute(
+            t.insert().values(
+                query_id=event.query_id, addressee_id=event.addressee_id, kind="income", **values
+            )
+        )
+    else:
+        await uow.session.execute(update(t).where(t.c.query_id == event.query_id).values(**values))
