@@ -37,6 +37,11 @@ SERVICES: dict[str, tuple[str, str, int, str]] = {
     "gateway": ("osame-gateway", "osame-gateway", 8105, "osame_gateway"),
 }
 INFRASTRUCTURE = ("rabbitmq", "postgres", "otel-collector", "jaeger")
+SIMULATOR = "simulator"
+SIMULATOR_PORT = 8190  # osame_simulator.app.SimulatorSettings.port
+DEV_ISSUER = "dev-issuer"
+GATEWAY_ROLE = "linkage_gateway"
+GATEWAY_SUBJECT = "intermediate-server-gw"
 
 # Keys that look like personal data and must be dropped by the collector, and
 # keys (semantic conventions or harmless application keys) that must survive.
@@ -148,6 +153,42 @@ def healthcheck_command(service: dict[str, Any]) -> str:
     return str(test or "")
 
 
+def mounts(service: dict[str, Any]) -> dict[str, tuple[str, bool]]:
+    """Container path -> (source, read_only) of a service's short-syntax volumes."""
+    out: dict[str, tuple[str, bool]] = {}
+    for volume in service.get("volumes", []):
+        parts = str(volume).split(":")
+        source, target = parts[0], parts[1]
+        out[target] = (source, len(parts) > 2 and "ro" in parts[2].split(","))
+    return out
+
+
+def volume_holding(service: dict[str, Any], path: str) -> tuple[str, bool] | None:
+    """(source, read_only) of the mount that contains `path` in `service`, if any."""
+    best: tuple[str, tuple[str, bool]] | None = None
+    for target, mount in mounts(service).items():
+        if path == target or path.startswith(target.rstrip("/") + "/"):
+            if best is None or len(target) > len(best[0]):
+                best = (target, mount)
+    return best[1] if best else None
+
+
+def issuer_script(compose: dict[str, Any]) -> str:
+    command = compose["services"][DEV_ISSUER].get("command")
+    return " ".join(command) if isinstance(command, list) else str(command or "")
+
+
+def issuer_writes(compose: dict[str, Any], path: str) -> bool:
+    """The dev issuer's command writes `path` into a writable, named volume it shares."""
+    issuer = compose["services"][DEV_ISSUER]
+    holder = volume_holding(issuer, path)
+    return bool(
+        holder is not None
+        and not holder[1]
+        and re.search(rf"\s{re.escape(path)}(\s|$)", issuer_script(compose))
+    )
+
+
 @pytest.fixture(scope="module")
 def raw_compose() -> dict[str, Any]:
     return yaml.safe_load(COMPOSE_FILE.read_text(encoding="utf-8"))
@@ -169,7 +210,7 @@ def collector_config() -> dict[str, Any]:
 
 def test_every_service_and_infrastructure_component_is_present(compose: dict[str, Any]) -> None:
     services = compose["services"]
-    missing = [name for name in (*SERVICES, *INFRASTRUCTURE) if name not in services]
+    missing = [name for name in (*SERVICES, *INFRASTRUCTURE, SIMULATOR, DEV_ISSUER) if name not in services]
     assert not missing, f"missing compose services: {missing}"
 
 
@@ -365,6 +406,113 @@ def test_my_number_key_only_reaches_address_sync(compose: dict[str, Any]) -> Non
             assert len(key) == 32, "OSAME_MYNUMBER_KEY must be base64 of 32 bytes"
         else:
             assert "OSAME_MYNUMBER_KEY" not in env, f"{name} must not receive the My Number key"
+
+
+# ------------------------------------------------- simulator, auth, gateway wiring
+
+
+def test_simulator_is_built_from_the_repo_dockerfile_with_a_healthcheck(compose: dict[str, Any]) -> None:
+    simulator = compose["services"][SIMULATOR]
+    build = simulator.get("build")
+    assert isinstance(build, dict), "simulator: no build section"
+    assert (COMPOSE_FILE.parent / build.get("context", ".")).resolve() == ROOT.resolve()
+    assert build.get("dockerfile") == DOCKERFILE
+    args = {k: str(v) for k, v in (build.get("args") or {}).items()}
+    assert args.get("SERVICE_PACKAGE") == "osame-simulator"
+    assert args.get("SERVICE_COMMAND") == "osame-simulator"
+    assert args.get("SERVICE_PORT") == str(SIMULATOR_PORT)
+    command = healthcheck_command(simulator)
+    assert "/app/healthcheck.py" in command and "/healthz" in command, command
+    assert not (simulator.get("healthcheck") or {}).get("disable")
+    assert simulator.get("restart") in ("unless-stopped", "always", "on-failure")
+
+
+def test_simulator_listens_where_the_gateway_and_the_healthcheck_look(compose: dict[str, Any]) -> None:
+    env = env_mapping(compose["services"][SIMULATOR])
+    # The simulator binds 127.0.0.1 by default: unreachable from the gateway's container.
+    assert env.get("OSAME_SIMULATOR_HOST") == "0.0.0.0"
+    port = int(env.get("OSAME_SIMULATOR_PORT", SIMULATOR_PORT))
+    assert int(env.get("OSAME_HTTP_PORT", port)) == port, "healthcheck.py probes OSAME_HTTP_PORT"
+    network = urlsplit(env_mapping(compose["services"]["gateway"])["OSAME_NETWORK_URL"])
+    assert network.scheme == "http" and network.hostname == SIMULATOR and network.port == port
+    assert not any("OSAME_AMQP_URL" in k or "OSAME_DATABASE_URL" in k for k in env), (
+        "the simulator is no service"
+    )
+
+
+def test_gateway_reaches_address_sync_with_a_service_token(compose: dict[str, Any]) -> None:
+    gateway = compose["services"]["gateway"]
+    env = env_mapping(gateway)
+    url = urlsplit(env["OSAME_ADDRESS_SYNC_URL"])
+    assert url.hostname == "address-sync" and url.port == SERVICES["address-sync"][2]
+    assert "OSAME_ADDRESS_SYNC_TOKEN" in env or "OSAME_ADDRESS_SYNC_TOKEN_FILE" in env
+    if "OSAME_ADDRESS_SYNC_TOKEN_FILE" in env:
+        path = env["OSAME_ADDRESS_SYNC_TOKEN_FILE"]
+        holder = volume_holding(gateway, path)
+        assert holder, f"gateway: {path} is not on a mounted volume"
+        assert holder[1], "gateway: the token volume must be mounted read-only"
+        assert issuer_writes(compose, path), f"the dev issuer does not write {path}"
+    depends_on = gateway.get("depends_on") or {}
+    assert (depends_on.get(SIMULATOR) or {}).get("condition") == "service_healthy"
+    assert "address-sync" in depends_on
+    for name in SERVICES:
+        if name != "gateway":
+            other = env_mapping(compose["services"][name])
+            assert not {"OSAME_ADDRESS_SYNC_TOKEN", "OSAME_ADDRESS_SYNC_TOKEN_FILE"} & set(other), name
+
+
+def test_gateway_token_is_issued_for_the_identity_address_sync_releases_to() -> None:
+    from osame_address_sync.bootstrap import AddressSyncSettings
+    from osame_chassis.auth import DEFAULT_ROLE_PERMISSIONS, grants
+
+    assert GATEWAY_SUBJECT in AddressSyncSettings.model_fields["mynumber_release_callers"].get_default(
+        call_default_factory=True
+    )
+    assert grants(DEFAULT_ROLE_PERMISSIONS[GATEWAY_ROLE], "address-sync:individual-number.read")
+
+
+def test_dev_issuer_issues_the_gateway_token(compose: dict[str, Any]) -> None:
+    script = issuer_script(compose)
+    assert "osame auth dev-token" in script and "osame auth jwks" in script
+    assert re.search(rf"--user\s+{GATEWAY_SUBJECT}\b", script), "token subject must be the gateway"
+    assert re.search(rf"--roles\s+{GATEWAY_ROLE}\b", script), f"token must carry role {GATEWAY_ROLE}"
+    issuer = compose["services"][DEV_ISSUER]
+    assert issuer.get("restart") in (None, "no"), "the dev issuer is a one-shot container"
+    args = {k: str(v) for k, v in (issuer.get("build") or {}).get("args", {}).items()}
+    assert args.get("SERVICE_PACKAGE") == "osame-cli" and args.get("SERVICE_COMMAND") == "osame"
+
+
+@pytest.mark.parametrize("name", sorted(SERVICES))
+def test_service_verifies_staff_tokens_against_the_dev_issuer(compose: dict[str, Any], name: str) -> None:
+    from osame_chassis.auth import DevIssuer
+
+    service = compose["services"][name]
+    env = env_mapping(service)
+    assert str(env.get("OSAME_AUTH_ENABLED", "true")).lower() != "false", f"{name}: auth disabled"
+    path = env.get("OSAME_AUTH_JWKS_FILE")
+    assert path, f"{name}: no OSAME_AUTH_JWKS_FILE"
+    holder = volume_holding(service, path)
+    assert holder, f"{name}: {path} is not on a mounted volume"
+    assert holder[1], f"{name}: the JWKS volume must be mounted read-only"
+    assert issuer_writes(compose, path), f"the dev issuer does not write {path}"
+    assert holder[0] == volume_holding(compose["services"][DEV_ISSUER], path)[0]
+    # The issuer's private key (its --issuer-dir) lives on a volume no service mounts.
+    key_dirs = set(re.findall(r"--issuer-dir\s+(\S+)", issuer_script(compose)))
+    assert key_dirs, "the dev issuer's command names no --issuer-dir"
+    for key_dir in key_dirs:
+        key_volume = volume_holding(compose["services"][DEV_ISSUER], key_dir)
+        assert key_volume and not key_volume[1], f"dev issuer: {key_dir} is not a writable volume"
+        assert key_volume[0] != holder[0], "the issuer key must not share the volume services mount"
+        assert key_volume[0] not in {source for source, _ in mounts(service).values()}, (
+            f"{name} mounts the dev issuer's key volume"
+        )
+    issuer = DevIssuer(ROOT)
+    assert env.get("OSAME_AUTH_ISSUER", issuer.issuer) == issuer.issuer
+    assert env.get("OSAME_AUTH_AUDIENCE", issuer.audience) == issuer.audience
+    depends_on = service.get("depends_on") or {}
+    assert (depends_on.get(DEV_ISSUER) or {}).get("condition") == "service_completed_successfully", (
+        f"{name} must start after the dev issuer wrote the keys"
+    )
 
 
 def test_named_volumes_are_declared(compose: dict[str, Any]) -> None:

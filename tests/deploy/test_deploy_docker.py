@@ -33,6 +33,12 @@ SERVICES = {
     "osame-address-sync": ("services/address-sync", "osame_address_sync", "osame-address-sync"),
     "osame-gateway": ("services/intermediate-server-gw", "osame_gateway", "osame-gateway"),
 }
+# Other workspace packages compose builds from the same Dockerfile: the 情報提供ネットワークシステム
+# simulator and the `osame` CLI (the DEV-ONLY token issuer).
+HELPERS = {
+    "osame-simulator": ("simulators/jpn-network", "osame_simulator", "osame-simulator"),
+    "osame-cli": ("tools/cli", "osame_cli", "osame"),
+}
 
 
 def dockerfile_instructions() -> list[tuple[str, str]]:
@@ -184,10 +190,10 @@ def test_dockerignore_keeps_secrets_and_clutter_out(path: str) -> None:
 # ------------------------------------------------------- workspace alignment
 
 
-@pytest.mark.parametrize("package", sorted(SERVICES))
+@pytest.mark.parametrize("package", sorted({**SERVICES, **HELPERS}))
 def test_service_package_and_console_script_exist(package: str) -> None:
     """The Dockerfile runs `uv sync --package P` and then the console script C."""
-    directory, module, script = SERVICES[package]
+    directory, module, script = {**SERVICES, **HELPERS}[package]
     assert directory in workspace_members(), f"{directory} is not a uv workspace member"
     project = tomllib.loads((ROOT / directory / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     assert project["name"] == package
@@ -207,7 +213,8 @@ def test_compose_build_args_match_the_workspace() -> None:
         for service in compose["services"].values()
         if isinstance(service.get("build"), dict)
     }
-    assert built == {package: script for package, (_, _, script) in SERVICES.items()}
+    expected = {package: script for package, (_, _, script) in {**SERVICES, **HELPERS}.items()}
+    assert built == expected
 
 
 # ------------------------------------------------------------- health probe

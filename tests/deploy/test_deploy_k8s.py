@@ -6,6 +6,7 @@ overlays are also rendered (offline) and the rendered objects are checked.
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from functools import cache
@@ -30,8 +31,14 @@ SERVICES = {
     "osame-gateway": (8105, "osame_gateway"),
 }
 MULTI_REPLICA_IN_PROD = ("osame-receipts", "osame-collection")
-SECRET_ENV = ("OSAME_AMQP_URL", "OSAME_DATABASE_URL", "OSAME_MYNUMBER_KEY")
+SECRET_ENV = ("OSAME_AMQP_URL", "OSAME_DATABASE_URL", "OSAME_MYNUMBER_KEY", "OSAME_ADDRESS_SYNC_TOKEN")
 DATA_DIR = "/var/lib/osame"
+AUTH_CONFIG = "osame-auth-env"
+GATEWAY = "osame-gateway"
+GATEWAY_CONFIG = "osame-gateway-env"
+ADDRESS_SYNC = "osame-address-sync"
+SIMULATOR = "osame-simulator"
+SIMULATOR_PORT = 8190  # osame_simulator.app.SimulatorSettings.port
 
 
 # --------------------------------------------------------------------- helpers
@@ -268,6 +275,107 @@ def test_otel_collector_in_base() -> None:
     assert "otel-collector" in by_kind(list(base_objects()), "Service")
 
 
+# ------------------------------------------------------ auth and gateway wiring
+
+
+def config_literals(directory: Path, name: str) -> dict[str, str]:
+    """Literals of ConfigMap `name` as an overlay renders it (base, then the overlay's merge)."""
+    merged = literals(generator(load_kustomization(BASE), "configMapGenerator", name))
+    if directory != BASE:
+        entry = generator(load_kustomization(directory), "configMapGenerator", name)
+        if entry is not None:
+            assert entry.get("behavior") == "merge", f"{directory.name}: {name} must merge with base"
+            merged.update(literals(entry))
+    return merged
+
+
+def config_map_refs(container: dict[str, Any]) -> list[str]:
+    return [e["configMapRef"]["name"] for e in container.get("envFrom", []) if "configMapRef" in e]
+
+
+def unhashed(name: str) -> str:
+    """A generated ConfigMap/Secret name without kustomize's content-hash suffix."""
+    return re.sub(r"-[a-z0-9]{10}$", "", name)
+
+
+@pytest.mark.parametrize("name", sorted(SERVICES))
+def test_every_service_reads_the_auth_config(name: str) -> None:
+    container = container_of(base_deployments()[name])
+    assert AUTH_CONFIG in config_map_refs(container), f"{name}: no envFrom {AUTH_CONFIG}"
+    env = env_of(container)
+    assert not {"OSAME_AUTH_JWKS_FILE", "OSAME_AUTH_JWKS", "OSAME_AUTH_ENABLED"} & set(env), (
+        f"{name}: keys come from the issuer's JWKS URL, and auth is never disabled in Kubernetes"
+    )
+
+
+@pytest.mark.parametrize("directory", [BASE, *(K8S / "overlays" / o for o in OVERLAYS)], ids=lambda p: p.name)
+def test_auth_config_points_at_an_issuer_jwks_url(directory: Path) -> None:
+    auth = config_literals(directory, AUTH_CONFIG)
+    url = urlsplit(auth.get("OSAME_AUTH_JWKS_URL", ""))
+    assert url.scheme in ("http", "https") and url.hostname, f"{directory.name}: no OSAME_AUTH_JWKS_URL"
+    if directory.name == "prod":
+        assert url.scheme == "https", "prod: the JWKS must be fetched over TLS"
+    assert auth.get("OSAME_AUTH_ISSUER") and auth.get("OSAME_AUTH_AUDIENCE")
+    assert not {"OSAME_AUTH_JWKS_FILE", "OSAME_AUTH_JWKS", "OSAME_AUTH_ENABLED"} & set(auth)
+    assert not {"OSAME_AUTH_JWKS_URL", "OSAME_AUTH_ISSUER"} & set(
+        config_literals(directory, "osame-common-env")
+    )
+
+
+def test_gateway_reaches_address_sync_with_a_service_token() -> None:
+    container = container_of(base_deployments()[GATEWAY])
+    assert GATEWAY_CONFIG in config_map_refs(container)
+    url = urlsplit(config_literals(BASE, GATEWAY_CONFIG)["OSAME_ADDRESS_SYNC_URL"])
+    service = by_kind(list(base_objects()), "Service")[ADDRESS_SYNC]
+    assert url.hostname == service["metadata"]["name"], (
+        "OSAME_ADDRESS_SYNC_URL must name address-sync's Service"
+    )
+    assert url.port in {p["port"] for p in service["spec"]["ports"]}
+    ref = env_of(container)["OSAME_ADDRESS_SYNC_TOKEN"]["valueFrom"]["secretKeyRef"]
+    assert ref == {"name": GATEWAY, "key": "address-sync-token"}
+    for name in SERVICES:
+        if name != GATEWAY:
+            other = container_of(base_deployments()[name])
+            assert "OSAME_ADDRESS_SYNC_TOKEN" not in env_of(other), f"{name} must not get the gateway's token"
+            assert GATEWAY_CONFIG not in config_map_refs(other)
+
+
+def test_base_and_prod_configure_no_network() -> None:
+    # The simulator is a development tool; with no OSAME_NETWORK_URL the gateway refuses
+    # permitted queries `linkage_not_configured` instead of talking to something fake.
+    for directory in (BASE, K8S / "overlays" / "prod"):
+        assert "OSAME_NETWORK_URL" not in config_literals(directory, GATEWAY_CONFIG), directory.name
+        names = {o["metadata"]["name"] for o in load_resources(directory)}
+        assert SIMULATOR not in names, f"{directory.name} must not deploy the simulator"
+
+
+def test_dev_runs_the_simulator_and_points_the_gateway_at_it() -> None:
+    dev = K8S / "overlays" / "dev"
+    objects = load_resources(dev)
+    deployment = by_kind(objects, "Deployment").get(SIMULATOR)
+    service = by_kind(objects, "Service").get(SIMULATOR)
+    assert deployment and service, "dev: simulator Deployment/Service missing"
+    container = container_of(deployment)
+    env = {k: v.get("value") for k, v in env_of(container).items()}
+    assert env.get("OSAME_SIMULATOR_HOST") == "0.0.0.0", "the simulator binds 127.0.0.1 by default"
+    port = int(env.get("OSAME_SIMULATOR_PORT") or SIMULATOR_PORT)
+    assert {p["containerPort"] for p in container["ports"]} == {port}
+    for probe in ("livenessProbe", "readinessProbe"):
+        assert container[probe]["httpGet"]["path"] == "/healthz"
+    sc = container.get("securityContext", {})
+    assert sc.get("readOnlyRootFilesystem") is True and sc.get("allowPrivilegeEscalation") is False
+    assert deployment["spec"].get("replicas", 1) == 1, "in-memory state: one replica"
+    labels = deployment["spec"]["template"]["metadata"]["labels"]
+    assert all(labels.get(k) == v for k, v in service["spec"]["selector"].items())
+
+    url = urlsplit(config_literals(dev, GATEWAY_CONFIG).get("OSAME_NETWORK_URL", ""))
+    assert url.hostname == SIMULATOR, f"dev: OSAME_NETWORK_URL must name Service {SIMULATOR}"
+    (service_port,) = [p for p in service["spec"]["ports"] if p["port"] == url.port]
+    assert service_port["targetPort"] in ("http", port)
+    images = {i["name"]: i for i in load_kustomization(dev).get("images", [])}
+    assert images.get(container["image"], {}).get("newTag"), "dev: no image tag for the simulator"
+
+
 # ------------------------------------------------------------------ overlays
 
 
@@ -310,6 +418,7 @@ def test_dev_generates_every_referenced_secret() -> None:
         db = urlsplit(secret["database-url"])
         assert db.scheme == "postgresql+asyncpg" and db.path == f"/{database}"
     assert "mynumber-key" in literals(generator(dev, "secretGenerator", "osame-mynumber-key"))
+    assert "address-sync-token" in literals(generator(dev, "secretGenerator", GATEWAY))
 
 
 # -------------------------------------------------------- rendered overlays
@@ -357,11 +466,29 @@ def test_rendered_overlay(overlay: str) -> None:
         for source in container.get("envFrom", []):
             if "configMapRef" in source:
                 assert source["configMapRef"]["name"] in config_maps
+        refs = [unhashed(n) for n in config_map_refs(container)]
+        assert AUTH_CONFIG in refs, f"{overlay}: {name} reads no auth config"
         if overlay == "dev":
             for entry in container.get("env", []):
                 ref = entry.get("valueFrom", {}).get("secretKeyRef")
                 if ref:
                     assert ref["name"] in secrets, f"dev: {name} refers to missing secret {ref['name']}"
+                    data = by_kind(objects, "Secret")[ref["name"]].get("data", {})
+                    assert ref["key"] in data, f"dev: secret {ref['name']} has no key {ref['key']}"
+
+    rendered_maps = {unhashed(n): m for n, m in by_kind(objects, "ConfigMap").items()}
+    auth = rendered_maps[AUTH_CONFIG]["data"]
+    assert urlsplit(auth["OSAME_AUTH_JWKS_URL"]).hostname
+    gateway_env = rendered_maps[GATEWAY_CONFIG]["data"]
+    services = by_kind(objects, "Service")
+    if overlay == "dev":
+        network = urlsplit(gateway_env["OSAME_NETWORK_URL"])
+        assert network.hostname in services and SIMULATOR in deployments
+        assert network.port in {p["port"] for p in services[network.hostname]["spec"]["ports"]}
+    else:
+        assert "OSAME_NETWORK_URL" not in gateway_env and SIMULATOR not in deployments
+    address_sync = urlsplit(gateway_env["OSAME_ADDRESS_SYNC_URL"])
+    assert address_sync.hostname == ADDRESS_SYNC and address_sync.hostname in services
 
     for name, deployment in deployments.items():
         if deployment["spec"].get("replicas", 1) > 1:
