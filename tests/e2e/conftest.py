@@ -1,4 +1,8 @@
-"""The five services as processes on PostgreSQL and the real RabbitMQ, with an OTLP sink."""
+"""The five services as processes on PostgreSQL and the real RabbitMQ, with an OTLP sink.
+
+The stack runs with the development wiring (a token issuer every service trusts, the
+個人番号 key, the gateway's service token) and the business date of the synthetic city's day.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,12 @@ import uuid
 import pytest
 from osame_chassis.otlp_sink import OtlpSink
 from osame_cli.bus import connect
+from osame_cli.city import build_city
 from osame_cli.pgadmin import create_databases, drop_databases
 from osame_cli.stack import SERVICES, Stack, free_port
 from osame_contracts.topology import COMMANDS_EXCHANGE, DEAD_LETTER_EXCHANGE, EVENTS_EXCHANGE, all_queues
+
+CITY_DAY = build_city(households=1).day
 
 
 @pytest.fixture(scope="module")
@@ -27,6 +34,8 @@ def e2e(amqp_url, pg_server_url, tmp_path_factory):
         work_dir=tmp_path_factory.mktemp("e2e"),
         database_urls=dict(zip(SERVICES, urls.values(), strict=True)),
         otlp_endpoint=sink.endpoint,
+        extra_env={"OSAME_BUSINESS_DATE": CITY_DAY.isoformat()},
+        dev_wiring=True,
     )
     stack.start(timeout=90)
     stack.sink = sink

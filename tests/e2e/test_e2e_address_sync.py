@@ -168,11 +168,11 @@ async def test_gateway_release_and_the_number_is_nowhere_else(address_stack):
     url = stack.services["address-sync"].url + "/internal/individual-number"
     body = {"addressee_id": "500001", "purpose": "linkage_code_acquisition", "query_id": "e2e-q1"}
     gateway = {"Authorization": "Bearer " + stack.issuer.token("intermediate-server-gw", ["linkage_gateway"])}
-    # The default role table has no gateway role yet: the permission is granted by `admin` here.
-    admin_gateway = {"Authorization": "Bearer " + stack.issuer.token("intermediate-server-gw", ["admin"])}
+    # The right identity without the permission: a gateway token carrying only a staff role.
+    unprivileged = {"Authorization": "Bearer " + stack.issuer.token("intermediate-server-gw", ["auditor"])}
     async with httpx.AsyncClient(timeout=10) as client:
-        refused = await client.post(url, json=body, headers=gateway)
-        released = await client.post(url, json=body, headers=admin_gateway)
+        refused = await client.post(url, json=body, headers=unprivileged)
+        released = await client.post(url, json=body, headers=gateway)
         staff = await client.post(
             url, json=body, headers={"Authorization": "Bearer " + stack.issuer.token("staff-01", ["admin"])}
         )

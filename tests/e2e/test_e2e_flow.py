@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import subprocess
+import sys
 
 import pytest
 from faststream.rabbit.opentelemetry import RabbitTelemetryMiddleware
@@ -63,23 +65,25 @@ async def test_a_day_of_payments_flows_through_all_services_in_one_trace(e2e):
             e2e,
             bus,
             lambda s: (
-                s["receipts"]["receipts"] == exp.receipts and s["refunds"]["overpayments"] == exp.overpayments
+                s["receipts"]["receipts"] == exp.receipts
+                and s["refunds"]["overpayments"] == exp.overpayments
+                and s["refunds"]["appropriations"] > 0
             ),
         )
 
-    # receipts: every payment once, the stray one unmatched, the duplicate ignored; money conserved.
-    [(count, total, applied, overpaid)] = await query(
-        e2e, "receipts", "SELECT count(*), sum(amount), sum(applied), sum(overpaid) FROM receipts"
+    # receipts: every payment once, the stray one unmatched, the duplicate ignored.
+    real = "channel <> 'appropriation'"
+    [(count, total)] = await query(
+        e2e, "receipts", f"SELECT count(*), sum(amount) FROM receipts WHERE {real}"
     )
     assert count == exp.receipts and total == exp.receipts_yen
     [(unmatched,)] = await query(e2e, "receipts", "SELECT count(*) FROM receipts WHERE NOT matched")
     assert unmatched == exp.unmatched
-    assert total == applied + overpaid + 12_300  # the unmatched receipt is held, not applied
     ledger = dict(
         await query(e2e, "receipts", "SELECT notice_number || '/' || installment_no, paid FROM installments")
     )
 
-    # collection: its projection agrees with the ledger installment by installment.
+    # collection: its projection agrees with the ledger installment by installment (充当 included).
     projected = dict(
         await query(
             e2e, "collection", "SELECT notice_number || '/' || installment_no, paid FROM installments"
@@ -89,16 +93,54 @@ async def test_a_day_of_payments_flows_through_all_services_in_one_trace(e2e):
     [(paid_count,)] = await query(
         e2e, "collection", "SELECT count(*) FROM installments WHERE status = 'paid'"
     )
-    assert paid_count == exp.settled
-    [(receipt_days,)] = await query(
-        e2e, "collection", "SELECT count(*) FROM installments WHERE last_receipt_on IS NOT NULL"
+    [(ledger_paid,)] = await query(
+        e2e, "receipts", "SELECT count(*) FROM installments WHERE paid >= principal_tax AND principal_tax > 0"
     )
-    assert receipt_days == exp.settled + exp.partly_paid
+    assert paid_count == ledger_paid >= exp.settled
 
-    # refunds: the overpayments receipts detected, same ids and yen.
-    held = dict(await query(e2e, "refunds", "SELECT overpayment_id, amount FROM overpayments"))
+    # refunds: the overpayments receipts detected (same ids and yen); each is appropriated to the
+    # taxpayer's payable debts first (法17条の2) and the rest refunded or still held.
+    op = dict(await query(e2e, "refunds", "SELECT overpayment_id, amount FROM overpayments"))
     detected = dict(await query(e2e, "receipts", "SELECT overpayment_id, amount FROM overpayments"))
-    assert held == detected and sum(held.values()) == exp.overpaid_yen
+    assert op == detected and sum(op.values()) == exp.overpaid_yen
+    [(appropriated, refunded, held)] = await query(
+        e2e,
+        "refunds",
+        "SELECT sum(appropriated), sum(refunded), sum(amount - appropriated - refunded) FROM overpayments",
+    )
+    assert appropriated + refunded + held == exp.overpaid_yen and held == 0
+    assert appropriated > 0, "household 0 overpays while owing a past-due fixed-asset installment"
+    [(appropriation_receipts,)] = await query(
+        e2e, "receipts", "SELECT coalesce(sum(applied), 0) FROM receipts WHERE channel = 'appropriation'"
+    )
+    assert appropriation_receipts == appropriated
+    [(holds,)] = await query(e2e, "collection", "SELECT count(*) FROM demand_holds")
+    assert holds == 0, "every 充当 hold was released once receipts applied it"
+
+    # Money conservation across the two services (osame money check).
+    token = e2e.staff_token("auditor-1", ["receipts_staff"])
+    check = await asyncio.to_thread(
+        subprocess.run,
+        [
+            sys.executable,
+            "-m",
+            "osame_cli.main",
+            "money",
+            "check",
+            "--receipts-url",
+            e2e.services["receipts"].url,
+            "--refunds-url",
+            e2e.services["refunds"].url,
+            "--token",
+            token,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert json.loads(check.stdout)["difference"] == 0
 
     # address-sync stored every addressee; receipts and collection hold their copies.
     [(addressees,)] = await query(e2e, "address-sync", "SELECT count(*) FROM addressees")

@@ -61,6 +61,7 @@ async def _collection_nightly(e2e, day: str) -> None:
         day,
         "--database-url",
         e2e.database_url["collection"],
+        env=e2e.services["collection"].env,  # the service's own configuration (broker prefix included)
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE,
     )
@@ -103,33 +104,6 @@ async def test_channels_end_to_end(e2e):
         )
         assert prelim == 1  # the 速報 reached collection: its 領収日 holds back 督促 (F6, F8)
         assert (await _collection_row(e2e, "A"))[0] == 0
-        # collection's 督促 batch after the 納期限: E (nothing paid) gets a 督促, A (速報 only) does not
-        await _collection_nightly(e2e, "2026-06-25")
-        demanded = {n for (n,) in await query(e2e, "collection", "SELECT notice_number FROM demand_notices")}
-        assert NOTICES["E"] in demanded and NOTICES["A"] not in demanded
-        kakuho = cvs.agent_file(
-            [("02", D(2026, 5, 28), code_a, 10_800, D(2026, 6, 10))], created_on=D(2026, 6, 5)
-        )
-        assert (await api.post("/api/imports/cvs?file=cvs-0605.csv", content=kakuho)).json()["applied"] == 1
-
-        # B: a check received, then dishonoured (不渡)
-        r = await api.post(
-            "/api/securities",
-            json={
-                "instrument_number": "778899",
-                "drawee_bank_code": "0001",
-                "notice_number": NOTICES["B"],
-                "installment_no": 1,
-                "amount": 10_800,
-                "received_on": "2026-05-20",
-            },
-        )
-        instrument_id = r.json()["instrument_id"]
-        await wait_settled(e2e, bus, lambda s: True)
-        assert (await _collection_row(e2e, "B"))[0] == 10_800
-        r = await api.post(f"/api/securities/{instrument_id}/dishonour", json={"on": "2026-05-25"})
-        assert r.status_code == 200, r.text
-
         # C: paid at the counter and again through eLTAX (F11)
         await api.post(
             "/api/counter-payments",
@@ -146,7 +120,45 @@ async def test_channels_end_to_end(e2e):
         )
         assert (await api.post("/api/imports/eltax?file=el.csv", content=el)).json()["overpayments"] == 1
 
-        # D: an OCR receipt naming no known notice, assigned by an operator
+        await wait_settled(e2e, bus, lambda s: True)
+        # B: a check received, then dishonoured (不渡)
+        r = await api.post(
+            "/api/securities",
+            json={
+                "instrument_number": "778899",
+                "drawee_bank_code": "0001",
+                "notice_number": NOTICES["B"],
+                "installment_no": 1,
+                "amount": 10_800,
+                "received_on": "2026-05-20",
+            },
+        )
+        instrument_id = r.json()["instrument_id"]
+        await wait_settled(e2e, bus, lambda s: True)
+        assert (await _collection_row(e2e, "B"))[0] == 10_800
+        # collection's 督促 batch after the 納期限: E (nothing paid) gets a 督促, A (速報 only) does not
+        await _collection_nightly(e2e, "2026-06-25")
+        await wait_settled(e2e, bus, lambda s: True)  # the 督促手数料 reaches the ledger before what follows
+        demanded = {n for (n,) in await query(e2e, "collection", "SELECT notice_number FROM demand_notices")}
+        assert NOTICES["E"] in demanded and NOTICES["A"] not in demanded
+        kakuho = cvs.agent_file(
+            [("02", D(2026, 5, 28), code_a, 10_800, D(2026, 6, 10))], created_on=D(2026, 6, 5)
+        )
+        assert (await api.post("/api/imports/cvs?file=cvs-0605.csv", content=kakuho)).json()["applied"] == 1
+
+        r = await api.post(f"/api/securities/{instrument_id}/dishonour", json={"on": "2026-05-25"})
+        assert r.status_code == 200, r.text
+
+        # D: an OCR receipt naming no known notice, assigned by an operator (D was dunned on 6/25:
+        # wait until its 督促手数料 is on the ledger, so the assignment pays it first)
+        for _ in range(150):
+            [(fee,)] = await query(
+                e2e, "receipts", f"SELECT demand_fee FROM installments WHERE notice_number = '{NOTICES['D']}'"
+            )
+            if fee:
+                break
+            await asyncio.sleep(0.2)
+        assert fee == 100
         ocr = normalized.write(
             "ocr", [["0001", "001", "1", "770000000", "1", "10800", "20260520", "20260522"]]
         )
@@ -181,7 +193,9 @@ async def test_channels_end_to_end(e2e):
 
     assert await _collection_row(e2e, "A") == (10_800, "paid")
     assert (await _collection_row(e2e, "B"))[0] == 0  # re-opened after the 不渡
-    assert (await _collection_row(e2e, "D"))[0] == 10_800
+    # D was dunned on 6/25 while its payment sat unmatched, so the 督促手数料 (100 yen) came first
+    # when the payment was assigned (消込 order 督促手数料 → 本税 → 延滞金).
+    assert (await _collection_row(e2e, "D"))[0] == 10_700
     [(amount, reason)] = await query(e2e, "receipts", "SELECT amount, reason FROM overpayments")
     assert (amount, reason) == (10_800, "double_payment")
     [(held,)] = await query(e2e, "refunds", "SELECT sum(amount) FROM overpayments")

@@ -246,3 +246,31 @@ async def test_query_refusal_is_recorded(service):
     row = await service.one(orm.asset_inquiries)
     assert (row["status"], row["reason"]) == ("refused", "linkage_not_configured")
     assert await service.events() == []
+
+
+async def test_appropriation_hold_survives_any_arrival_order(service):
+    from osame_collection.service_layer import linkage
+    from osame_contracts.messages import refunds
+
+    line = {"notice_number": NOTICE, "installment_no": 1, "component": "principal_tax", "amount": 1_000}
+    decided = refunds.AppropriationDecided(
+        appropriation_id="ap-1",
+        overpayment_id="op-1",
+        addressee_id=ADDRESSEE,
+        appropriable_on=D(2026, 6, 30),
+        items=[line],
+    )
+    settled = refunds.AppropriationSettled(
+        appropriation_id="ap-1", addressee_id=ADDRESSEE, outcome="applied", items=[line]
+    )
+    await service.handle(linkage.hold_for_appropriation, decided)
+    assert len(await service.rows(orm.demand_holds)) == 1
+    await service.handle(linkage.release_after_appropriation, settled)
+    assert await service.rows(orm.demand_holds) == []
+    # The other order: the outcome overtakes the decision; no stale hold is left.
+    later = decided.model_copy(update={"appropriation_id": "ap-2"})
+    await service.handle(
+        linkage.release_after_appropriation, settled.model_copy(update={"appropriation_id": "ap-2"})
+    )
+    await service.handle(linkage.hold_for_appropriation, later)
+    assert await service.rows(orm.demand_holds) == []

@@ -109,6 +109,18 @@ async def test_bulk_allocation_matches_the_rules(any_service):
         ("B-2", 1),
     ]
     assert all(i["last_booked_on"] == "2026-05-07" for i in settled["items"])
+    # the bulk bodies (built by PostgreSQL or Python) conform to the contract, field for field
+    for key, body in events:
+        model = {
+            receipts.InstallmentsSettled.routing_key: receipts.InstallmentsSettled,
+            receipts.InstallmentsPartlyPaid.routing_key: receipts.InstallmentsPartlyPaid,
+        }.get(key)
+        if model is not None:
+            assert model.model_validate(body).model_dump(mode="json") == body
+    [partly] = [b for k, b in events if k == receipts.InstallmentsPartlyPaid.routing_key]
+    assert [
+        (i["notice_number"], i["installment_no"], i["remaining"], i["paid"]) for i in partly["items"]
+    ] == [("B-1", 2, 7_500, 2_500)]
 
     again = await _apply(svc, rows, "again.csv")
     assert (again.applied, again.duplicates, again.unmatched) == (0, 6, 0)

@@ -131,4 +131,10 @@ class InstallmentsWrittenOff(Event):
 # DemandNoticesIssued, LateFeesAssessed and InstallmentsWrittenOff are defined but not yet listed:
 # the lead wires their consumers (see /tmp/osame-wiring/collection.md) and then adds them here.
 # Collection publishes them only once they are listed here (``publish_if_wired``).
-MESSAGES = (IncomeQueryRequested, PledgeBreached)
+MESSAGES = (
+    IncomeQueryRequested,
+    PledgeBreached,
+    DemandNoticesIssued,
+    LateFeesAssessed,
+    InstallmentsWrittenOff,
+)

@@ -280,7 +280,7 @@ MESSAGES = (
     InstallmentsPartlyPaid,
     OverpaymentDetected,
     AppropriateOverpayment,
-    # AppropriationApplied and AppropriationRefused (consumed by refunds) and ReceiptReversed
-    # (consumed by collection) are added once the lead has wired their consumers
-    # (see /tmp/osame-wiring/receipts.md).
+    AppropriationApplied,
+    AppropriationRefused,
+    ReceiptReversed,
 )

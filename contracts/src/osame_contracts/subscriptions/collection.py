@@ -14,4 +14,5 @@ CONSUMES = (
     gateway.IncomeQueryAnswered,
     refunds.AppropriationDecided,
     refunds.AppropriationSettled,
+    receipts.ReceiptReversed,
 )

@@ -1,6 +1,6 @@
 """Messages the receipts service consumes (each gets its own quorum queue and DLQ)."""
 
-from osame_contracts.messages import address_sync, receipts, taxation
+from osame_contracts.messages import address_sync, collection, receipts, taxation
 
 CONSUMES = (
     taxation.AssessmentRegistered,
@@ -8,7 +8,7 @@ CONSUMES = (
     receipts.RecordReceipt,
     receipts.AppropriateOverpayment,
     address_sync.AddresseeChanged,
-    # To be added when collection lists them in its MESSAGES (receipts' handlers are ready and
-    # subscribe automatically once they are here): collection.DemandNoticesIssued,
-    # collection.LateFeesAssessed, collection.InstallmentsWrittenOff.
+    collection.DemandNoticesIssued,
+    collection.LateFeesAssessed,
+    collection.InstallmentsWrittenOff,
 )

@@ -1,10 +1,13 @@
 """Messages the refunds service consumes (each gets its own quorum queue and DLQ)."""
 
-from osame_contracts.messages import receipts
+from osame_contracts.messages import collection, receipts
 
 CONSUMES = (
     receipts.OverpaymentDetected,
     receipts.AssessmentRecorded,
     receipts.InstallmentsSettled,
     receipts.InstallmentsPartlyPaid,
+    receipts.AppropriationApplied,
+    receipts.AppropriationRefused,
+    collection.DemandNoticesIssued,
 )

@@ -116,7 +116,7 @@ def build_city(households: int = 200, seed: int = 2026, day: dt.date = dt.date(2
             )
         )
         payable.append((notice, resident[0], addressee_id))
-        if rng.random() < 0.4:
+        if rng.random() < 0.4 or n == 0:  # household 0 always owes a fixed-asset installment (充当 target)
             fixed = _installments(rng.randrange(20_000, 300_000, 100), FIXED_ASSET_DUES)
             fixed_notice = f"K2026{n:06d}"
             city.assessments.append(

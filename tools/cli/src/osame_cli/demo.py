@@ -12,11 +12,13 @@ import datetime as dt
 import time
 from pathlib import Path
 
+import httpx
 from faststream.rabbit.opentelemetry import RabbitTelemetryMiddleware
 from opentelemetry import trace
 from osame_chassis.otlp_sink import OtlpSink
 from osame_chassis.telemetry import setup_tracing
 from osame_contracts.topology import COMMANDS_EXCHANGE, DEAD_LETTER_EXCHANGE, EVENTS_EXCHANGE, all_queues
+from osame_refunds.domain.conservation import ReceiptsSide, RefundsSide, balance
 from rich.console import Console
 from rich.table import Table
 
@@ -74,6 +76,9 @@ async def run_demo(
         work_dir=work_dir,
         database_urls=database_urls,
         otlp_endpoint=sink.endpoint,
+        extra_env={"OSAME_BUSINESS_DATE": city.day.isoformat()},
+        dev_wiring=True,
+        with_simulator=True,
     )
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
     from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -116,17 +121,31 @@ async def run_demo(
                     and s["refunds"]["overpayments"] == exp.overpayments
                 ),
             )
+            console.print(f"Running collection's nightly batch for {city.day} (延滞金, 督促, 履行監視)")
+            night = await asyncio.to_thread(_nightly, stack, city.day)
+            stats = await wait_settled(stack, bus, lambda s: True)
+            money = await asyncio.to_thread(_money, stack)
             dlqs = await dlq_depths(bus)
             provider.force_flush()
             await asyncio.sleep(1.5)
         elapsed = time.monotonic() - started
         _print_summary(console, stats, dlqs, exp, elapsed)
+        console.print(
+            f"充当 (appropriation): ¥{stats['refunds']['appropriated_yen']:,} of the overpayments paid the same "
+            f"taxpayers' past-due installments ({stats['refunds']['appropriations']} 充当); "
+            f"¥{stats['refunds']['refunded_yen']:,} awaits refund approval. Nightly batch: {_night_line(night)}."
+        )
+        console.print(
+            f"Money check (osame money check): received ¥{money.received:,} = accounted ¥{money.accounted:,} "
+            f"→ {'OK' if money.ok else f'DIFFERENCE ¥{money.difference:,}'}"
+        )
         spans = sink.services_in_trace(trace_id)
         console.print(f"\nTrace of one over-payment ({traced.channel.value}): [bold]{trace_id}[/]")
         console.print("  spans per service: " + ", ".join(f"{k} {v}" for k, v in sorted(spans.items())))
         ok = (
             stats["receipts"]["receipts"] == exp.receipts
             and stats["refunds"]["overpayments"] == exp.overpayments
+            and money.ok
             and not any(dlqs.values())
         )
         console.print(
@@ -151,6 +170,37 @@ async def run_demo(
                 await pgadmin.drop_databases(database_url, list(database_urls.values()))
         provider.shutdown()
         sink.stop()
+
+
+def _nightly(stack: Stack, day) -> dict:
+    """Run collection's nightly batch through its staff API (as `osame collection batch` does)."""
+    token = stack.staff_token("demo-operator", ["collection_staff"])
+    response = httpx.post(
+        stack.services["collection"].url + "/batches/nightly",
+        json={"batch_date": day.isoformat(), "wait": True},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=300,
+    )
+    response.raise_for_status()
+    return response.json().get("result") or {}
+
+
+def _night_line(result: dict) -> str:
+    interesting = {k: v for k, v in result.items() if isinstance(v, int | float) and not isinstance(v, bool)}
+    return ", ".join(f"{k} {v}" for k, v in sorted(interesting.items())) or "done"
+
+
+def _money(stack: Stack):
+    """Σ received = Σ applied + Σ unmatched + Σ refunded + Σ held, city-wide, from both services."""
+    token = stack.staff_token("demo-auditor", ["receipts_staff"])
+    headers = {"Authorization": f"Bearer {token}"}
+    r = httpx.get(stack.services["receipts"].url + "/money", headers=headers, timeout=30).json()
+    f = httpx.get(stack.services["refunds"].url + "/money", headers=headers, timeout=30).json()
+    return balance(
+        "*",
+        ReceiptsSide(received=r["received"], applied=r["applied"], unmatched=r["unmatched"]),
+        RefundsSide(refunded=f["refunded"] + f["forfeited"], held=f["held"]),
+    )
 
 
 def _print_summary(console: Console, stats: dict, dlqs: dict, exp, elapsed: float) -> None:
@@ -180,7 +230,7 @@ def _print_summary(console: Console, stats: dict, dlqs: dict, exp, elapsed: floa
         f"Receipts: {r['receipts']} recorded (expected {exp.receipts}; one duplicate ignored), "
         f"{r['unmatched_receipts']} unmatched, ¥{r['receipts_yen']:,} received (expected ¥{exp.receipts_yen:,}); "
         f"collection sees {stats['collection']['installments_paid']} installments paid; "
-        f"refunds holds ¥{stats['refunds']['held_yen']:,} in {stats['refunds']['overpayments']} overpayments "
-        f"(expected ¥{exp.overpaid_yen:,} in {exp.overpayments}); expected {exp.settled} settled and "
-        f"{exp.partly_paid} partly paid today."
+        f"refunds registered {stats['refunds']['overpayments']} overpayments (expected {exp.overpayments}, "
+        f"¥{exp.overpaid_yen:,}), ¥{stats['refunds']['held_yen']:,} still held; the city expected {exp.settled} "
+        f"installments settled and {exp.partly_paid} partly paid by today's payments."
     )

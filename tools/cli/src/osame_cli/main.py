@@ -19,6 +19,7 @@ from osame_cli.auth_cli import auth_app
 from osame_cli.bus import connect
 from osame_cli.calc import calc_app
 from osame_cli.collection_cli import collection_app
+from osame_cli.receipts_cli import cvs_app, receipts_app, zengin_app
 from osame_cli.refunds_cli import money_app, refunds_app
 from osame_cli.stack import SERVICES
 
@@ -35,6 +36,9 @@ app.add_typer(calc_app, name="calc")
 app.add_typer(auth_app, name="auth")
 app.add_typer(address_app, name="address")
 app.add_typer(collection_app, name="collection")
+app.add_typer(receipts_app, name="receipts")
+app.add_typer(zengin_app, name="zengin")
+app.add_typer(cvs_app, name="cvs")
 app.add_typer(refunds_app, name="refunds")
 app.add_typer(money_app, name="money")
 console = Console()

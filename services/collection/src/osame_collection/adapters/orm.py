@@ -311,3 +311,13 @@ audit_log = Table(
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
 )
+
+
+# 充当 decisions from refunds seen here, so a "settled" that overtakes its "decided" (two queues, any
+# order) leaves no stale 督促 hold behind.
+appropriation_marks = Table(
+    "appropriation_marks",
+    metadata,
+    Column("appropriation_id", String(36), primary_key=True),
+    Column("settled", Boolean, nullable=False),
+)

@@ -88,11 +88,42 @@ class CollectionRepository:
             .values(preliminary=False, **values)
         )
 
-    async def cancel_receipt(self, receipt_id: str) -> None:
+    async def cancel_receipt(self, receipt_id: str, *, also_final: bool = False) -> dict | None:
+        """Mark a 速報 withdrawn (or, with `also_final`, a reversed receipt); returns the row."""
+        held = await self.receipt(receipt_id)
+        if held is None or (held["preliminary"] is False and not also_final):
+            return None
         await self.session.execute(
-            update(orm.receipts)
-            .where(orm.receipts.c.receipt_id == receipt_id, orm.receipts.c.preliminary.is_(True))
-            .values(cancelled=True)
+            update(orm.receipts).where(orm.receipts.c.receipt_id == receipt_id).values(cancelled=True)
+        )
+        return dict(held)
+
+    async def recompute_mark(self, notice_number: str, installment_no: int) -> None:
+        """The latest 領収日 from the receipts still standing (a withdrawn 速報 or a dishonoured
+        証券 no longer holds back the 督促)."""
+        R, M = orm.receipts, orm.receipt_marks
+        latest = (
+            await self.session.execute(
+                select(func.max(R.c.paid_on)).where(
+                    R.c.notice_number == notice_number,
+                    R.c.installment_no == installment_no,
+                    R.c.cancelled.is_(False),
+                )
+            )
+        ).scalar_one_or_none()
+        where = (M.c.notice_number == notice_number, M.c.installment_no == installment_no)
+        await self.session.execute(delete(M).where(*where))
+        if latest is not None:
+            await self.session.execute(
+                insert(M).values(
+                    notice_number=notice_number, installment_no=installment_no, last_receipt_on=latest
+                )
+            )
+        await self.session.execute(
+            update(orm.installments)
+            .where(orm.installments.c.notice_number == notice_number)
+            .where(orm.installments.c.installment_no == installment_no)
+            .values(last_receipt_on=latest)
         )
 
     async def replace_mailing_overrides(self, addressee_id: str, overrides: list[dict]) -> None:

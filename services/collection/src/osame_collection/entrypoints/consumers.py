@@ -22,4 +22,5 @@ def register(runtime: ServiceRuntime) -> None:
     subscribe(runtime, gateway.IncomeQueryAnswered, linkage.record_income_answer)
     subscribe(runtime, refunds.AppropriationDecided, linkage.hold_for_appropriation)
     subscribe(runtime, refunds.AppropriationSettled, linkage.release_after_appropriation)
+    subscribe(runtime, receipts.ReceiptReversed, handlers.reverse_receipt)
     scheduler.install(runtime)

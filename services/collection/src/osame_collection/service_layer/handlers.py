@@ -123,6 +123,10 @@ async def note_receipt(event: receipts.ReceiptRecorded, uow: UnitOfWork) -> None
     (the same receipt_id, preliminary=False) or its cancellation, and confirmed amounts lower the
     延滞金 base and count as 承認 for the 時効 clock."""
     repo = CollectionRepository(uow.session)
+    if event.cancelled:  # 03 速報取消
+        if await repo.cancel_receipt(event.receipt_id) is not None:
+            await repo.recompute_mark(event.notice_number, event.installment_no)
+        return
     await repo.note_receipt(event.notice_number, event.installment_no, event.paid_on)
     held = await repo.receipt(event.receipt_id)
     if held is None:
@@ -150,8 +154,31 @@ async def note_receipt(event: receipts.ReceiptRecorded, uow: UnitOfWork) -> None
 
 
 async def cancel_preliminary(receipt_id: str, uow: UnitOfWork) -> None:
-    """速報取消: the 速報 no longer holds back the 督促 (call from the receipts 速報取消 consumer)."""
-    await CollectionRepository(uow.session).cancel_receipt(receipt_id)
+    """速報取消: the 速報 no longer holds back the 督促."""
+    repo = CollectionRepository(uow.session)
+    held = await repo.cancel_receipt(receipt_id)
+    if held is not None:
+        await repo.recompute_mark(held["notice_number"], held["installment_no"])
+
+
+async def reverse_receipt(event: receipts.ReceiptReversed, uow: UnitOfWork) -> None:
+    """不渡: the money never came; the receipt no longer counts against a 督促 (the installment's new
+    state arrives as a partly-paid event from receipts)."""
+    repo = CollectionRepository(uow.session)
+    if await repo.receipt(event.receipt_id) is None:
+        await repo.insert_receipt(
+            receipt_id=event.receipt_id,
+            notice_number=event.notice_number,
+            installment_no=event.installment_no,
+            addressee_id=event.addressee_id,
+            paid_on=event.paid_on,
+            applied=0,
+            preliminary=False,
+            cancelled=True,
+        )
+    else:
+        await repo.cancel_receipt(event.receipt_id, also_final=True)
+    await repo.recompute_mark(event.notice_number, event.installment_no)
 
 
 async def apply_addressee_change_v2(event: address_sync.AddresseeChangedV2, uow: UnitOfWork) -> None:

@@ -18,8 +18,26 @@ def _installments(items) -> list[tuple[str, int]]:
     return sorted({(i.notice_number, i.installment_no) for i in items})
 
 
+async def _mark(uow: UnitOfWork, appropriation_id: str, settled: bool) -> bool | None:
+    """Record what was seen of a 充当; returns whether it had already been settled (None: first sight)."""
+    t = orm.appropriation_marks
+    held = (
+        await uow.session.execute(select(t.c.settled).where(t.c.appropriation_id == appropriation_id))
+    ).first()
+    if held is None:
+        await uow.session.execute(t.insert().values(appropriation_id=appropriation_id, settled=settled))
+        return None
+    if settled and not held.settled:
+        await uow.session.execute(
+            update(t).where(t.c.appropriation_id == appropriation_id).values(settled=True)
+        )
+    return held.settled
+
+
 async def hold_for_appropriation(event: refunds.AppropriationDecided, uow: UnitOfWork) -> None:
     """A 充当 is pending for these installments: no 督促 until it is applied or refused (行き違い)."""
+    if await _mark(uow, event.appropriation_id, settled=False):
+        return  # its outcome arrived first: nothing is pending any more
     for notice_number, installment_no in _installments(event.items):
         await set_hold(
             DemandHold(
@@ -30,6 +48,7 @@ async def hold_for_appropriation(event: refunds.AppropriationDecided, uow: UnitO
 
 
 async def release_after_appropriation(event: refunds.AppropriationSettled, uow: UnitOfWork) -> None:
+    await _mark(uow, event.appropriation_id, settled=True)
     for notice_number, installment_no in _installments(event.items):
         await set_hold(
             DemandHold(

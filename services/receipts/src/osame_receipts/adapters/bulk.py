@@ -274,3 +274,45 @@ async def overpaid_rows(session: AsyncSession):
         """
     )
     return (await session.execute(query)).mappings().all()
+
+
+async def state_payloads(session: AsyncSession, batch: int) -> list[tuple[bool, str]] | None:
+    """PostgreSQL: the InstallmentsSettled/PartlyPaid bodies (≤ `batch` items each) built by the
+    database as JSON, so a million-row import builds no per-row Python objects. None on SQLite
+    (the caller builds them from `touched_installments`)."""
+    if not _is_pg(session):
+        return None
+
+    def owed(amount: str, paid: str) -> str:
+        return f"CASE WHEN i.written_off_on IS NULL AND {amount} > {paid} THEN {amount} - {paid} ELSE 0 END"
+
+    query = text(
+        f"""
+        WITH t AS (
+            SELECT n.addressee_id, n.notice_number, i.installment_no, n.tax_item, n.fiscal_year, i.due_date,
+                   i.principal_tax, i.paid, {owed("i.principal_tax", "i.paid")} AS remaining,
+                   {owed("i.demand_fee", "i.demand_fee_paid")} AS demand_fee_remaining,
+                   {owed("i.late_fee", "i.late_fee_paid")} AS late_fee_remaining,
+                   last.paid_on AS last_paid_on, last.booked_on AS last_booked_on, n.ledger_version
+            FROM (SELECT notice_number, installment_no, MAX(seq) AS seq FROM receipt_alloc WHERE matched = 1
+                  GROUP BY notice_number, installment_no) AS k
+            JOIN receipt_alloc last ON last.seq = k.seq
+            JOIN installments i ON i.notice_number = k.notice_number AND i.installment_no = k.installment_no
+            JOIN notices n ON n.notice_number = k.notice_number
+        ), s AS (
+            SELECT t.*, (remaining + demand_fee_remaining + late_fee_remaining = 0) AS settled,
+                   row_number() OVER (PARTITION BY remaining + demand_fee_remaining + late_fee_remaining = 0
+                                      ORDER BY notice_number, installment_no) - 1 AS rn
+            FROM t
+        )
+        SELECT settled, json_build_object('items', json_agg(json_build_object(
+                   'addressee_id', addressee_id, 'notice_number', notice_number, 'installment_no', installment_no,
+                   'tax_item', tax_item, 'fiscal_year', fiscal_year, 'due_date', due_date,
+                   'principal_tax', principal_tax, 'paid', paid, 'remaining', remaining,
+                   'demand_fee_remaining', demand_fee_remaining, 'late_fee_remaining', late_fee_remaining,
+                   'last_paid_on', last_paid_on, 'last_booked_on', last_booked_on, 'ledger_version', ledger_version
+               ) ORDER BY rn))::text AS payload
+        FROM s GROUP BY settled, rn / :batch ORDER BY settled DESC, rn / :batch
+        """
+    )
+    return [(row.settled, row.payload) for row in (await session.execute(query, {"batch": batch})).all()]

@@ -84,11 +84,17 @@ class LedgerRepository:
         ).mappings()
         return {r["installment_no"]: _installment(r) for r in rows}
 
-    async def installment(self, notice_number: str, installment_no: int) -> LedgerInstallment | None:
+    async def installment(
+        self, notice_number: str, installment_no: int, *, lock: bool = False
+    ) -> LedgerInstallment | None:
+        """One installment; `lock` takes its row lock (PostgreSQL) so a read-modify-write of its
+        charges cannot lose a concurrent handler's update."""
         query = select(orm.installments).where(
             orm.installments.c.notice_number == notice_number,
             orm.installments.c.installment_no == installment_no,
         )
+        if lock:
+            query = query.with_for_update()
         row = (await self.session.execute(query)).mappings().first()
         return _installment(row) if row is not None else None
 
@@ -286,3 +292,27 @@ async def stats(session: AsyncSession) -> dict[str, int]:
     )
     out["receipts_yen"] = (await session.execute(total)).scalar_one()
     return out
+
+
+async def money(session: AsyncSession, addressee_id: str | None) -> dict[str, int]:
+    """Receipts' side of money conservation (for one 宛名番号, or the whole city).
+
+    received: real money in (not 充当 receipts, not 速報, not reversed); applied: Σ paid on the
+    ledger (本税 + 督促手数料 + 延滞金, 充当 included); unmatched: money matching no installment
+    (city-wide only: it has no 宛名番号 yet).
+    """
+    r, i, n = orm.receipts, orm.installments, orm.notices
+    standing = (r.c.state == "final",)  # not a 速報, not withdrawn, not reversed (不渡)
+    received = select(func.coalesce(func.sum(r.c.amount), 0)).where(r.c.channel != "appropriation", *standing)
+    applied = select(func.coalesce(func.sum(i.c.paid + i.c.demand_fee_paid + i.c.late_fee_paid), 0))
+    unmatched = select(func.coalesce(func.sum(r.c.amount), 0)).where(r.c.matched.is_(False), *standing)
+    if addressee_id:
+        mine = select(n.c.notice_number).where(n.c.addressee_id == addressee_id)
+        received = received.where(r.c.notice_number.in_(mine), r.c.matched.is_(True))
+        applied = applied.where(i.c.notice_number.in_(mine))
+        unmatched = unmatched.where(False)
+    return {
+        "received": (await session.execute(received)).scalar_one(),
+        "applied": (await session.execute(applied)).scalar_one(),
+        "unmatched": (await session.execute(unmatched)).scalar_one(),
+    }

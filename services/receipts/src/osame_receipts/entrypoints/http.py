@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from osame_receipts.adapters import cvs, kei_jnks
+from osame_receipts.adapters import cvs, kei_jnks, repository
 from osame_receipts.domain.direct_debit import DebitRequestRefused
 from osame_receipts.domain.reconciliation import parse_order
 from osame_receipts.service_layer import channels, direct_debit
@@ -56,6 +56,13 @@ def creditor(settings) -> direct_debit.Creditor:
 def routes(runtime) -> list[Route]:
     settings = runtime.settings
     order = parse_order(settings.reconciliation_order)
+
+    async def money_route(request: Request) -> Response:
+        addressee_id = request.query_params.get("addressee_id")
+        if addressee_id is not None and not (addressee_id.isdigit() and len(addressee_id) <= 15):
+            return JSONResponse({"error": "addressee_id must be a 宛名番号"}, status_code=422)
+        async with runtime.sessions() as session:
+            return JSONResponse(await repository.money(session, addressee_id))
 
     def endpoint(fn):
         async def wrapped(request: Request) -> Response:
@@ -235,6 +242,7 @@ def routes(runtime) -> list[Route]:
         return {"items": _jsonable([dict(r) for r in rows])}
 
     return [
+        Route("/money", money_route, methods=["GET"]),
         Route("/api/counter-payments", endpoint(counter), methods=["POST"]),
         Route("/api/securities", endpoint(security), methods=["POST"]),
         Route("/api/securities/{instrument_id}/clear", endpoint(security_clear), methods=["POST"]),

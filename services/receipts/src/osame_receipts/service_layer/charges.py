@@ -17,7 +17,7 @@ async def charge_demand_fees(event: collection.DemandNoticesIssued, uow: UnitOfW
     repo = LedgerRepository(uow.session)
     charged = 0
     for item in event.items:
-        inst = await repo.installment(item.notice_number, item.installment_no)
+        inst = await repo.installment(item.notice_number, item.installment_no, lock=True)
         if inst is None or inst.demand_notice_id is not None:
             continue
         inst.demand_notice_id = item.demand_notice_id
@@ -36,7 +36,7 @@ async def charge_late_fees(event: collection.LateFeesAssessed, uow: UnitOfWork) 
     repo = LedgerRepository(uow.session)
     changed = 0
     for item in event.items:
-        inst = await repo.installment(item.notice_number, item.installment_no)
+        inst = await repo.installment(item.notice_number, item.installment_no, lock=True)
         if inst is None or item.version <= inst.late_fee_version:
             continue
         inst.late_fee_version = item.version
@@ -52,7 +52,7 @@ async def write_off(event: collection.InstallmentsWrittenOff, uow: UnitOfWork) -
     repo = LedgerRepository(uow.session)
     done = 0
     for item in event.items:
-        inst = await repo.installment(item.notice_number, item.installment_no)
+        inst = await repo.installment(item.notice_number, item.installment_no, lock=True)
         if inst is None or inst.written_off_on is not None:
             continue
         inst.written_off_on = item.extinguished_on

@@ -190,6 +190,13 @@ def _serialized(model: type, items: list[dict]):
 
 
 async def _publish_states(uow: UnitOfWork) -> int:
+    payloads = await bulk.state_payloads(uow.session, BATCH)
+    if payloads is not None:  # PostgreSQL built the bodies
+        for is_settled, payload in payloads:
+            message = (_SerializedSettled if is_settled else _SerializedPartlyPaid).model_construct(items=[])
+            message._payload = payload
+            await uow.publish(message)
+        return len(payloads)
     settled: list[dict] = []
     partly: list[dict] = []
     published = 0

@@ -15,6 +15,7 @@ HANDLERS = {
     "receipts.installment.partly-paid.v1": handlers.project_installment_states,
     "receipts.appropriation.applied.v1": handlers.appropriation_applied,
     "receipts.appropriation.refused.v1": handlers.appropriation_refused,
+    "collection.demand-notice.issued.v1": handlers.note_demand_notices,
 }
 
 
