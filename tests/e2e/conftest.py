@@ -37,7 +37,7 @@ def e2e(amqp_url, pg_server_url, tmp_path_factory):
         extra_env={"OSAME_BUSINESS_DATE": CITY_DAY.isoformat()},
         dev_wiring=True,
     )
-    stack.start(timeout=90)
+    stack.start(timeout=180)
     stack.sink = sink
     stack.database_url = dict(zip(SERVICES, urls.values(), strict=True))
     yield stack

@@ -48,7 +48,7 @@ def address_stack(amqp_url, tmp_path_factory):
         otlp_endpoint=sink.endpoint,
         extra_env={"OSAME_MYNUMBER_KEY": KEY, "OSAME_AUTH_JWKS_FILE": str(issuer.jwks_path)},
     )
-    stack.start(timeout=90)
+    stack.start(timeout=180)
     stack.sink, stack.issuer, stack.work = sink, issuer, work
     yield stack
     codes = stack.stop()

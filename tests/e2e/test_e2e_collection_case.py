@@ -43,7 +43,7 @@ def collection_stack(amqp_url, pg_server_url, tmp_path_factory):
         database_urls={"collection": url},
         extra_env={"OSAME_AUTH_JWKS_FILE": str(issuer.jwks_path)},
     )
-    stack.start(timeout=90)
+    stack.start(timeout=180)
     stack.issuer = issuer
     stack.database_url = url
     yield stack

@@ -40,7 +40,7 @@ def crash_stack(amqp_url, pg_server_url, tmp_path):
         dev_wiring=True,
     )
     stack.database_url = stack.database_urls
-    stack.start(timeout=90)
+    stack.start(timeout=180)
     yield stack
     stack.stop()
     sink.stop()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import os
 import sqlite3
 import subprocess
@@ -78,7 +79,7 @@ def gw_stack(amqp_url, tmp_path_factory):
     )
     gw_env = stack.services["intermediate-server-gw"].env
     subprocess.run([sys.executable, "-m", "osame_gateway", "load-permitted"], env=gw_env, check=True)
-    stack.start(timeout=90)
+    stack.start(timeout=180)
     stack.sink = sink
     yield stack
     codes = stack.stop()
@@ -145,7 +146,7 @@ async def test_income_query_answered_in_one_trace_and_no_individual_number_leaks
         await wait_for(
             lambda: (
                 gateway.stats().get("income_queries_answered") == 1
-                and stack.services["collection"].stats()["asset_inquiries"] >= 1
+                and stack.services["collection"].stats()["asset_inquiries"] >= 2
             )
         )
 
@@ -162,12 +163,18 @@ async def test_income_query_answered_in_one_trace_and_no_individual_number_leaks
     ]
     [(status,)] = rows(stack, "collection", "SELECT status FROM asset_inquiries WHERE query_id='gw-e2e-2'")
     assert status == "refused"
+    # The answer is stored on collection's 財産調査 record (no 個人番号, no 符号 in it).
+    [(status, detail)] = rows(
+        stack, "collection", "SELECT status, detail FROM asset_inquiries WHERE query_id='gw-e2e-1'"
+    )
+    detail = json.loads(detail) if isinstance(detail, str) else detail
+    assert status == "answered" and detail["certificate_id"] and "income" in detail
 
     provider.force_flush()
     await asyncio.sleep(2.0)
     in_trace = [s for s in stack.sink.snapshot() if s.trace_id == trace_id]
     assert "gateway income-query process" in {s.name for s in in_trace}
-    assert {"intermediate-server-gw"} <= {s.service.removeprefix("osame-") for s in in_trace}
+    assert {"intermediate-server-gw", "collection"} <= {s.service.removeprefix("osame-") for s in in_trace}
     assert (
         sum(1 for s in in_trace if s.service.endswith("intermediate-server-gw") and s.kind == 3) >= 3
     )  # HTTP client

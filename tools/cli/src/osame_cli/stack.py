@@ -177,10 +177,15 @@ class Stack:
                 time.sleep(0.1)
 
     def start(self, timeout: float = 60) -> None:
-        self.start_simulator()
-        for service in self.services.values():
-            service.start()
-        self.wait_ready(timeout)
+        """Start everything and wait until ready; on failure stop what was started (no leaked processes)."""
+        try:
+            self.start_simulator()
+            for service in self.services.values():
+                service.start()
+            self.wait_ready(timeout)
+        except BaseException:
+            self.stop()
+            raise
 
     def wait_ready(self, timeout: float = 60, names: list[str] | None = None) -> None:
         deadline = time.monotonic() + timeout
