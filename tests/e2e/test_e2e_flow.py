@@ -8,6 +8,7 @@ import json
 import subprocess
 import sys
 
+import httpx
 import pytest
 from faststream.rabbit.opentelemetry import RabbitTelemetryMiddleware
 from opentelemetry.sdk.trace import TracerProvider
@@ -19,6 +20,8 @@ from osame_cli.city import build_city
 from osame_cli.settle import wait_settled
 from osame_contracts.messages import collection as collection_msgs
 from sqlalchemy import text
+
+from .conftest import CITY_DAY
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 
@@ -249,3 +252,44 @@ async def test_personal_data_in_an_invalid_message_reaches_neither_spans_nor_log
     for secret in (FAKE_MY_NUMBER, FAKE_NAME, "漏洩"):
         assert secret not in exported
         assert secret not in logs
+
+
+async def test_a_refund_is_approved_paid_out_in_a_zengin_file_and_recorded(e2e):
+    """After the day: a refund decision awaits approval; staff record the 還付請求 account, approve
+    (支出決定), build the 総合振込 file and record the bank's result — all through the staff API."""
+    from osame_refunds.adapters import zengin_transfer
+
+    staff = {"Authorization": f"Bearer {e2e.staff_token('refunds-officer', ['refunds_staff'])}"}
+    async with httpx.AsyncClient(base_url=e2e.services["refunds"].url, headers=staff, timeout=30) as api:
+        pending = [r for r in (await api.get("/refunds")).json() if r["status"] == "pending_approval"]
+        assert pending, "the day left at least one overpayment to refund"
+        refund = pending[0]
+        claim = {
+            "addressee_id": refund["addressee_id"],
+            "bank_code": "0001",
+            "branch_code": "001",
+            "account_type": "1",
+            "account_number": "1234567",
+            "holder_kana": "ﾃｽﾄ ﾀﾛｳ",
+            "claimed_on": CITY_DAY.isoformat(),
+        }
+        assert (await api.post("/refund-claims", json=claim)).status_code == 201
+        approved = await api.post(
+            f"/refunds/{refund['refund_id']}/approve", json={"decided_on": CITY_DAY.isoformat()}
+        )
+        assert approved.status_code == 200 and approved.json()["status"] == "approved", approved.text
+        payout = await api.post(
+            "/payouts", json={"transfer_date": "2026-07-10", "approved_on": CITY_DAY.isoformat()}
+        )
+        batch = payout.json()
+        assert payout.status_code == 201 and batch["count"] == 1
+        content = (await api.get(f"/payouts/{batch['batch_id']}/file")).content
+        _, [line], trailer = zengin_transfer.parse(content)
+        assert line.amount == refund["amount"] + approved.json()["refund_interest"] == trailer["total"]
+        assert line.reference.startswith("KANPU ")
+        paid = await api.post(
+            f"/refunds/{refund['refund_id']}/transfer-result", json={"ok": True, "on": "2026-07-10"}
+        )
+        assert paid.status_code == 200
+        [after] = [r for r in (await api.get("/refunds")).json() if r["refund_id"] == refund["refund_id"]]
+        assert after["status"] == "paid"
