@@ -45,7 +45,17 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from osame_collection.adapters import print_formats
-from osame_collection.service_layer import audit, cases, holds, letters, nightly, pledges, reminders
+from osame_collection.service_layer import (
+    audit,
+    cases,
+    dispositions,
+    holds,
+    letters,
+    nightly,
+    pledges,
+    reminders,
+    stays,
+)
 from osame_collection.service_layer.policy import CollectionPolicy
 
 log = logging.getLogger("osame.collection.http")
@@ -226,9 +236,9 @@ def routes(
             return day
         if day.as_of is None:
             return _error(422, "as_of: missing")
-        command = cases.RunWriteOffs(as_of=day.as_of, staff_user=request.state.principal.user[:64])
+        command = stays.RunWriteOffs(as_of=day.as_of, staff_user=request.state.principal.user[:64])
         return JSONResponse(
-            {"result": await run(cases.run_write_offs, command, policy=policy)}, headers=NO_STORE
+            {"result": await run(stays.run_write_offs, command, policy=policy)}, headers=NO_STORE
         )
 
     async def cancel_stay(request: Request) -> Response:
@@ -237,13 +247,13 @@ def routes(
             return day
         if day.cancelled_on is None:
             return _error(422, "cancelled_on: missing")
-        command = cases.CancelStay(
+        command = stays.CancelStay(
             stay_id=request.path_params["stay_id"],
             cancelled_on=day.cancelled_on,
             staff_user=request.state.principal.user[:64],
         )
         try:
-            await run(cases.cancel_stay, command)
+            await run(stays.cancel_stay, command)
         except cases.NotFound as err:
             return _error(404, str(err))
         except PermanentError as err:
@@ -317,12 +327,15 @@ def routes(
         ),
         Route(
             "/cases/{addressee_id}/dispositions",
-            guard("dispositions.write", body_command(cases.RecordDisposition, cases.record_disposition)),
+            guard(
+                "dispositions.write",
+                body_command(dispositions.RecordDisposition, dispositions.record_disposition),
+            ),
             methods=["POST"],
         ),
         Route(
             "/cases/{addressee_id}/stays",
-            guard("stays.write", body_command(cases.RecordStay, cases.record_stay, with_policy=True)),
+            guard("stays.write", body_command(stays.RecordStay, stays.record_stay, with_policy=True)),
             methods=["POST"],
         ),
         Route("/stays/{stay_id}/cancel", guard("stays.write", cancel_stay), methods=["POST"]),
