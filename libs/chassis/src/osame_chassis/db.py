@@ -32,6 +32,14 @@ def create_engine(url: str) -> AsyncEngine:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
+            # The driver would otherwise run SELECTs outside any transaction and BEGIN only at the
+            # first write, so a read-modify-write (next audit seq, a version check) could act on a
+            # stale read. Every transaction takes the write lock at its start instead (below).
+            dbapi_connection.isolation_level = None
+
+        @event.listens_for(engine.sync_engine, "begin")
+        def _begin_immediate(connection):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
