@@ -5,9 +5,13 @@ Prints figures, asserts nothing about time. In one run, on one fresh PostgreSQL 
 1. seed N installments with mandates and debit requests (COPY; not measured);
 2. build the bank's result file (code 0 for ~97 %, 1 otherwise) and import it end to end:
    parse → validate → COPY into staging → set-based 消込 → batched events staged in the outbox
-   (≤1,000 installments per message) → commit;
+   (≤1,000 installments per message) → commit. With a `downstream` (the CLI's: receipts and
+   collection running as processes on the broker), the clock stops only when collection has
+   consumed every event message the import staged;
 3. baseline A: a plain COPY of the same N receipt rows into an unindexed table;
-4. baseline B: a naive row-by-row ORM import (select installment, insert receipt, update
+4. the floor: COPY of N receipts into the real (indexed) receipts table plus one UPDATE marking N
+   installments paid — the least any correct import writes, to put the COPY ratio in proportion;
+5. baseline B: a naive row-by-row ORM import (select installment, insert receipt, update
    installment, one statement each) of a sample (default 20,000 rows) on fresh installments.
 """
 
@@ -18,6 +22,7 @@ import dataclasses
 import datetime as dt
 import time
 import uuid
+from typing import Protocol
 
 from osame_chassis.migrations import upgrade
 from osame_chassis.runtime import ServiceRuntime
@@ -179,6 +184,54 @@ def result_file(n: int, start: int = 0) -> bytes:
     return zengin.build_file(header, records, result=True)
 
 
+async def _floor(runtime, n: int) -> float:
+    """The least any correct import must write, timed: N receipts COPYed into the real receipts table
+    (with its primary key, unique channel key and indexes) and one UPDATE marking N installments paid.
+    No parsing, no 消込 arithmetic, no events: the ratio of this to COPY bounds what is reachable."""
+    await _seed(runtime, n, prefix="F", with_requests=False)
+    rows = [
+        (
+            str(uuid.uuid4()),
+            "bench_floor",
+            f"{k}",
+            f"F{k:09d}",
+            1,
+            1_000 + k % 50_000,
+            1_000 + k % 50_000,
+            0,
+            DEBIT,
+            DEBIT,
+            False,
+            True,
+            dt.datetime.now(dt.UTC),
+        )
+        for k in range(n)
+    ]
+    columns = [
+        "receipt_id",
+        "channel",
+        "channel_key",
+        "notice_number",
+        "installment_no",
+        "amount",
+        "applied",
+        "overpaid",
+        "paid_on",
+        "booked_on",
+        "preliminary",
+        "matched",
+        "recorded_at",
+    ]
+    async with runtime.sessions() as session:
+        t = time.perf_counter()
+        await _copy(session, "receipts", columns, rows)
+        await session.execute(
+            text("UPDATE installments SET paid = principal_tax WHERE notice_number LIKE 'F%'")
+        )
+        await session.commit()
+        return time.perf_counter() - t
+
+
 async def _naive_orm(runtime, rows: list[tuple[str, int]]) -> None:
     """The baseline the bulk path must beat: one statement per row, one transaction."""
     async with runtime.sessions() as session, session.begin():
@@ -216,10 +269,28 @@ async def _naive_orm(runtime, rows: list[tuple[str, int]]) -> None:
             )
 
 
-async def run(server_url: str, records: int, orm_sample: int, echo=print) -> dict:
+class Downstream(Protocol):
+    """The consumers of the import's events, running as real services on the broker (the CLI
+    starts collection as a process): started before the clock, awaited inside it."""
+
+    prefix: str  # broker name prefix the consumers run under (the import's outbox rows name it)
+
+    async def start(self, receipts_database_url: str) -> None: ...
+
+    async def wait(self, receipts_database_url: str) -> int:
+        """Return once every event message the import staged for them was consumed; their number."""
+        ...
+
+    async def stop(self) -> None: ...
+
+
+async def run(
+    server_url: str, records: int, orm_sample: int, echo=print, downstream: Downstream | None = None
+) -> dict:
     db_url, name = await _create_db(server_url)
     spec = build_spec()
-    settings = ReceiptsSettings(database_url=db_url, telemetry_enabled=False, amqp_prefix="bench.")
+    prefix = downstream.prefix if downstream is not None else "bench."
+    settings = ReceiptsSettings(database_url=db_url, telemetry_enabled=False, amqp_prefix=prefix)
     runtime = ServiceRuntime(dataclasses.replace(spec, settings=settings), provider=None)
     figures: dict = {"records": records}
     try:
@@ -237,6 +308,9 @@ async def run(server_url: str, records: int, orm_sample: int, echo=print) -> dic
             f"built {len(files)} result file(s): {figures['file_bytes']:,} bytes in {time.perf_counter() - t:.1f}s"
         )
 
+        if downstream is not None:
+            await downstream.start(db_url)
+            echo("downstream consumers started (collection, on the broker)")
         t = time.perf_counter()
         applied = 0
         for i, data in enumerate(files):
@@ -246,7 +320,15 @@ async def run(server_url: str, records: int, orm_sample: int, echo=print) -> dic
                 )
                 await uow.commit()
             applied += report.applied
+        import_s = time.perf_counter() - t
+        figures.update(import_s=import_s, import_rows_s=records / import_s)
+        echo(
+            f"import (parse → 消込 → events staged, committed): {import_s:.1f}s = {records / import_s:,.0f} rows/s"
+        )
+        if downstream is not None:
+            figures["consumed_messages"] = await downstream.wait(db_url)
         e2e = time.perf_counter() - t
+        figures["with_downstream"] = downstream is not None
         del files
         async with runtime.sessions() as session:
             outbox = (await session.execute(text("SELECT count(*) FROM outbox"))).scalar_one()
@@ -259,9 +341,14 @@ async def run(server_url: str, records: int, orm_sample: int, echo=print) -> dic
             outbox_messages=outbox,
             paid_yen=paid,
         )
+        consumed = (
+            f", {figures['consumed_messages']:,} consumed by collection"
+            if downstream is not None
+            else " (not consumed: no downstream)"
+        )
         echo(
             f"end to end: {e2e:.1f}s = {records / e2e:,.0f} rows/s (applied {applied:,}, "
-            f"不能 {records - applied:,}, {outbox:,} outbox messages)"
+            f"不能 {records - applied:,}, {outbox:,} event messages{consumed})"
         )
 
         rows = [
@@ -297,6 +384,13 @@ async def run(server_url: str, records: int, orm_sample: int, echo=print) -> dic
         figures.update(copy_s=copy_s, copy_rows_s=records / copy_s)
         echo(f"plain COPY of the same rows: {copy_s:.1f}s = {records / copy_s:,.0f} rows/s")
 
+        floor_s = await _floor(runtime, records)
+        figures.update(floor_s=floor_s, floor_rows_s=records / floor_s, floor_ratio_to_copy=copy_s / floor_s)
+        echo(
+            f"floor (COPY into the indexed receipts table + one UPDATE of the installments): {floor_s:.1f}s = "
+            f"{records / floor_s:,.0f} rows/s = {copy_s / floor_s:.2f} of COPY"
+        )
+
         sample = min(orm_sample, records)
         await _seed(runtime, sample, prefix="N", with_requests=False)
         t = time.perf_counter()
@@ -311,6 +405,8 @@ async def run(server_url: str, records: int, orm_sample: int, echo=print) -> dic
             f"end to end / naive ORM = {figures['ratio_to_orm']:.1f}×"
         )
     finally:
+        if downstream is not None:
+            await downstream.stop()
         await runtime.engine.dispose()
         await _drop_db(server_url, name)
     return figures

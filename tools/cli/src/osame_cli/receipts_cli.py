@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import os
 import sys
 from pathlib import Path
 from typing import NoReturn
@@ -302,13 +303,27 @@ def receipts_bench(
     records: int = typer.Option(1_000_000, min=1_000, help="Records in the synthetic 全銀 result file"),
     orm_sample: int = typer.Option(20_000, min=100, help="Rows for the naive row-by-row ORM baseline"),
     as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON at the end"),
+    amqp_url: str = typer.Option(
+        os.environ.get("OSAME_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/"),
+        help="RabbitMQ URL for the downstream leg (env OSAME_AMQP_URL)",
+    ),
+    downstream: bool = typer.Option(
+        True,
+        help="Run receipts and collection as processes and stop the clock when collection has consumed "
+        "every event (--no-downstream: import only)",
+    ),
 ) -> None:
-    """Benchmark: synthetic city + N-record 全銀 result file end to end vs plain COPY vs naive ORM."""
+    """Benchmark: synthetic city + N-record 全銀 result file end to end (parse → 消込 → events consumed
+    by collection) vs plain COPY vs naive ORM."""
     from osame_receipts import bench
 
-    figures = asyncio.run(
-        bench.run(database_url, records, orm_sample, echo=lambda s: err.print(s, markup=False))
-    )
+    from osame_cli.receipts_bench import CollectionDownstream
+
+    def echo(line: str) -> None:
+        err.print(line, markup=False)
+
+    consumers = CollectionDownstream(amqp_url, database_url, echo=echo) if downstream else None
+    figures = asyncio.run(bench.run(database_url, records, orm_sample, echo=echo, downstream=consumers))
     if as_json:
         _print(figures)
 
