@@ -77,7 +77,8 @@ async def _collection_row(e2e, key):
 
 
 async def test_channels_end_to_end(e2e):
-    api = httpx.AsyncClient(base_url=e2e.services["receipts"].url, timeout=30)
+    cashier = {"Authorization": f"Bearer {e2e.staff_token('cashier-1', ['receipts_staff'])}"}
+    api = httpx.AsyncClient(base_url=e2e.services["receipts"].url, headers=cashier, timeout=30)
     async with connect(e2e.services["receipts"].env["OSAME_AMQP_URL"], e2e.prefix) as bus:
         for k, key in enumerate(NOTICES):
             await bus.send(_assessment(key, f"99000{k}"))

@@ -66,7 +66,20 @@ def render() -> str:
         "Generated from the models in `contracts/` by `uv run osame contracts schemas`; do not edit by hand.",
         "Money is integer yen; dates are ISO dates.",
         "",
+        "## Who publishes and who consumes",
+        "",
+        "The publisher is the service the routing key starts with (`taxation.*`: the external 税務システム;"
+        " commands from outside or staff, except `receipts.appropriation.apply.v1`, which refunds sends).",
+        "",
+        "| Routing key | Model | Kind | Consumed by (queue) |",
+        "|---|---|---|---|",
     ]
+    for key, model in sorted(REGISTRY.items()):
+        consumers = [
+            f"{s} (`{queue_name(s, model)}`)" for s, models in SUBSCRIPTIONS.items() if model in models
+        ]
+        lines.append(f"| `{key}` | `{model.__name__}` | {model.kind} | {', '.join(consumers)} |")
+    lines.append("")
     for key, model in sorted(REGISTRY.items()):
         schema = model.model_json_schema()
         defs = schema.get("$defs", {})

@@ -42,8 +42,8 @@ async def test_same_my_number_merges_the_non_resident_into_the_resident(service,
         "300001",
         "same_my_number",
     )
-    # The merge event awaits its consumers (wiring rule): not published by default.
-    assert MERGED not in [k for k, _ in await service.events()]
+    # 名寄せ is always published (collection and receipts consume it), once per merged addressee.
+    assert [k for k, _ in await service.events()].count(MERGED) == 1
 
 
 async def test_different_my_numbers_stay_different_people(service, f):
@@ -55,11 +55,7 @@ async def test_different_my_numbers_stay_different_people(service, f):
 
 
 async def test_merge_event_and_v2_are_published_when_wired(make_service, tmp_path, f):
-    svc = make_service(
-        f"sqlite+aiosqlite:///{tmp_path}/wired.db",
-        publish_merge_events=True,
-        publish_addressee_changed_v2=True,
-    )
+    svc = make_service(f"sqlite+aiosqlite:///{tmp_path}/wired.db", publish_addressee_changed_v2=True)
     await svc.migrate()
     await svc.run(handlers.register_non_resident, f.non_resident("300001", my_number=f.my_number_a))
     await svc.run(handlers.record_resident_change, f.moved_in("200001", my_number=f.my_number_a))
@@ -99,6 +95,10 @@ async def test_staff_merge_and_its_refusals(service, f):
         await service.run(handlers.merge_addressees, merge("300001", "399999"))
     await service.run(handlers.merge_addressees, merge("300001", "300003"))
     await service.run(handlers.merge_addressees, merge("300001", "300003"))  # again: no-op
+    merged_events = [b for k, b in await service.events() if k == MERGED]
+    assert [(b["surviving_addressee_id"], b["merged_addressee_id"], b["reason"]) for b in merged_events] == [
+        ("300001", "300003", "staff_decision")
+    ]
     [m] = await service.rows(orm.merges)
     assert (m["surviving_addressee_id"], m["merged_addressee_id"], m["reason"], m["decided_by"]) == (
         "300001",

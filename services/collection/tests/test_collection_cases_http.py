@@ -339,3 +339,57 @@ async def test_partial_payment_counts_as_acknowledgement_for_the_limitation(serv
 
 
 _ = receipts
+
+
+async def test_distribution_computes_the_statement_by_priority(service, client):
+    """配当: 滞納処分費 first, a 抵当権 set before every 法定納期限等, the city as attaching authority
+    (差押先着手) before the tax office's earlier 交付要求; the city's share 督促手数料 → 本税 → 延滞金."""
+    await seed(service)
+    await client.post("/batches/nightly", json={"batch_date": "2026-07-15"})
+    seized = (await client.post(f"/cases/{A}/dispositions", json=SEIZURE)).json()["result"]
+    late_fee = accrued_late_fee(120_000, D(2026, 6, 30), D(2026, 11, 2), [], []).late_fee
+    claim = 120_000 + late_fee + 100
+    body = {
+        "kind": "distribution",
+        "executed_on": "2026-11-02",
+        "related_id": seized["disposition_id"],
+        "proceeds": 10_000 + 50_000 + claim + 30_000,
+        "disposition_costs": 10_000,
+        "competing_claims": [
+            {
+                "claimant": "nta",
+                "kind": "claim_filing",
+                "amount": 80_000,
+                "filed_on": "2026-09-01",
+                "statutory_due_on": "2026-03-16",
+            },
+            {"claimant": "bank", "kind": "secured", "amount": 50_000, "filed_on": "2025-12-01"},
+        ],
+    }
+    done = await client.post(f"/cases/{A}/dispositions", json=body)
+    assert done.status_code == 201, done.text
+    statement = done.json()["result"]["distribution"]
+    got = {a["claimant"]: a["allocated"] for a in statement["allocations"]}
+    assert got == {"disposition_costs": 10_000, "bank": 50_000, "city": claim, "nta": 30_000}
+    assert (statement["city_claim"], statement["city_share"], statement["surplus"]) == (claim, claim, 0)
+    [line] = statement["city_breakdown"]  # only the seized installment
+    assert (line["installment_no"], line["demand_fee"], line["principal"], line["late_fee"]) == (
+        1,
+        100,
+        120_000,
+        late_fee,
+    )
+    row = next(r for r in await service.rows(orm.dispositions) if r["kind"] == "distribution")
+    assert row["amount"] == claim and row["detail"]["distribution"]["surplus"] == 0
+    # a 担保権 registered between the taxes' 法定納期限等 is refused (徴収法26 not implemented)
+    circular = {
+        **body,
+        "competing_claims": [
+            {**body["competing_claims"][0]},
+            {"claimant": "bank", "kind": "secured", "amount": 1, "filed_on": "2026-04-01"},
+        ],
+    }
+    refused = await client.post(f"/cases/{A}/dispositions", json=circular)
+    assert (refused.status_code, refused.json()["error"]) == (422, "distribution_refused:circular_priority")
+    no_amount = await client.post(f"/cases/{A}/dispositions", json={**SEIZURE, "amount": None})
+    assert no_amount.status_code == 422

@@ -145,7 +145,8 @@ async def test_appropriation_books_receipts_on_the_appropriable_day(service):
         receipts.ReceiptRecorded.routing_key,
         receipts.ReceiptRecorded.routing_key,
         receipts.InstallmentsPartlyPaid.routing_key,
-    ]  # outcome events stay off until refunds consumes them
+        receipts.AppropriationApplied.routing_key,
+    ]  # ledger events for collection, the outcome for refunds
     # money is conserved at receipts: Σ receipts = Σ applied + Σ held (amount − appropriated)
     all_receipts = [r for r in await service.rows(orm.receipts) if r["channel"] != "appropriation"]
     applied = sum(r["applied"] for r in await service.rows(orm.receipts))
@@ -178,7 +179,7 @@ async def test_appropriation_settles_and_publishes_outcome_when_enabled(service)
 
 async def apply_with(service, command):
     async with service.runtime.unit_of_work() as uow:
-        result = await apply_appropriation(command, uow, publish_outcomes=True)
+        result = await apply_appropriation(command, uow)
         await uow.commit()
     return result
 

@@ -117,6 +117,10 @@ async def test_bulk_allocation_matches_the_rules(any_service):
         }.get(key)
         if model is not None:
             assert model.model_validate(body).model_dump(mode="json") == body
+    [unmatched] = [b for k, b in events if k == receipts.ReceiptsUnmatched.routing_key]
+    assert [
+        (i["notice_number"], i["amount"], i["reason"], i["addressee_id"]) for i in unmatched["items"]
+    ] == [("ZZ-404", 800, "unknown_notice", None)]
     [partly] = [b for k, b in events if k == receipts.InstallmentsPartlyPaid.routing_key]
     assert [
         (i["notice_number"], i["installment_no"], i["remaining"], i["paid"]) for i in partly["items"]

@@ -258,15 +258,18 @@ async def test_security_dishonour_reopens_the_installment(service):
     assert (await service.one(orm.installments))["paid"] == 0
     receipt = await service.one(orm.receipts)
     assert (receipt["state"], receipt["reversed_on"]) == ("reversed", D(2026, 5, 25))
-    key, body = (await service.events())[-1]
-    assert key == receipts.InstallmentsPartlyPaid.routing_key
+    (key, body), (reversed_key, _) = (await service.events())[-2:]
+    assert (key, reversed_key) == (
+        receipts.InstallmentsPartlyPaid.routing_key,
+        receipts.ReceiptReversed.routing_key,
+    )
     assert body["items"][0]["remaining"] == 10_000 and body["items"][0]["ledger_version"] == 3
     async with service.runtime.unit_of_work() as uow:
         with pytest.raises(channels.ChannelError):
             await channels.dishonour_security(uow, instrument_id, D(2026, 5, 26))
 
 
-async def test_dishonour_announces_the_reversal_when_enabled(service):
+async def test_dishonour_announces_the_reversal(service):
     await _ledger(service)
     async with service.runtime.unit_of_work() as uow:
         instrument_id, receipt_id = await channels.receive_security(
@@ -278,7 +281,7 @@ async def test_dishonour_announces_the_reversal_when_enabled(service):
             amount=4_000,
             received_on=D(2026, 5, 20),
         )
-        await channels.dishonour_security(uow, instrument_id, D(2026, 5, 25), publish_reversal=True)
+        await channels.dishonour_security(uow, instrument_id, D(2026, 5, 25))
         await uow.commit()
     key, body = (await service.events())[-1]
     assert key == receipts.ReceiptReversed.routing_key

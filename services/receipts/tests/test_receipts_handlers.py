@@ -288,7 +288,7 @@ async def test_same_key_on_another_channel_is_another_receipt(service):
     ("notice", "installment_no"),
     [pytest.param("R8-999999", 1, id="unknown-notice"), pytest.param(NOTICE, 7, id="unknown-installment")],
 )
-async def test_unmatched_receipt_is_kept_without_events(service, notice, installment_no):
+async def test_unmatched_receipt_is_kept_and_announced(service, notice, installment_no):
     await service.handle(handlers.record_assessment, assessment())
     events = await service.events()
 
@@ -304,8 +304,20 @@ async def test_unmatched_receipt_is_kept_without_events(service, notice, install
         0,
         4_000,
     )
-    assert await service.events() == events
     assert (await service.one(orm.installments))["paid"] == 0
+    # announced (消込不能) so collection holds the named notice's 督促; no ledger event
+    [(key, body)] = (await service.events())[len(events) :]
+    assert key == receipts.ReceiptsUnmatched.routing_key
+    [item] = body["items"]
+    known = notice == NOTICE
+    assert (item["receipt_id"], item["amount"], item["notice_number"], item["installment_no"]) == (
+        receipt_id,
+        4_000,
+        notice,
+        installment_no,
+    )
+    assert item["reason"] == ("unknown_installment" if known else "unknown_notice")
+    assert (item["addressee_id"] is not None) is known
 
 
 async def test_preliminary_receipt_is_stored_announced_but_not_applied(service):

@@ -8,6 +8,8 @@ import io
 
 import httpx
 import pytest
+from osame_chassis.audit import AuditLog
+from osame_chassis.auth import Authenticator, AuthSettings, DevIssuer
 from osame_contracts.messages import taxation
 from osame_receipts.adapters import normalized, orm
 from osame_receipts.entrypoints.http import routes
@@ -18,12 +20,39 @@ D = dt.date
 
 
 @pytest.fixture
-async def api(service):
-    app = Starlette(routes=routes(service.runtime))
+def issuer(tmp_path):
+    return DevIssuer(tmp_path / "issuer")
+
+
+@pytest.fixture
+def app(service, issuer):
+    auth = Authenticator(
+        AuthSettings(jwks_file=str(issuer.write_jwks())),
+        audit=AuditLog(orm.audit_log).hook(service.runtime.sessions),
+    )
+    return Starlette(routes=routes(service.runtime, auth=auth))
+
+
+@pytest.fixture
+async def api(app, issuer):
+    """A cashier (収納担当, role receipts_staff)."""
+    staff = {"Authorization": f"Bearer {issuer.token('cashier-1', ['receipts_staff'])}"}
     async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://receipts"
+        transport=httpx.ASGITransport(app=app), base_url="http://receipts", headers=staff
     ) as client:
         yield client
+
+
+async def test_staff_routes_need_a_receipts_role_and_are_audited(service, app, issuer, api):
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://receipts") as anon:
+        assert (await anon.get("/api/unmatched")).status_code == 401
+        assert (await anon.get("/money")).status_code == 401
+        clerk = {"Authorization": f"Bearer {issuer.token('clerk-1', ['collection_staff'])}"}
+        assert (await anon.get("/api/unmatched", headers=clerk)).status_code == 403
+    assert (await api.get("/api/unmatched")).status_code == 200
+    entries = [(e["user_id"], e["operation"], e["outcome"]) for e in await service.rows(orm.audit_log)]
+    assert ("clerk-1", "receipts:unmatched.read", "refused:permission_denied") in entries
+    assert ("cashier-1", "receipts:unmatched.read", "ok") in entries
 
 
 async def _assess(svc, notice, fiscal_year, principal=10_800, plate="高岡 あ 12-34", addressee="700001"):

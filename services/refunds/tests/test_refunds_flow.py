@@ -169,6 +169,72 @@ async def test_approval_fixes_interest_and_payout_file_and_results(service):
     assert "transfer_failed" in [n["kind"] for n in await service.rows(orm.taxpayer_notices)]
 
 
+def refund_events(events):
+    return [(k, b) for k, b in events if k.startswith("refunds.refund.")]
+
+
+async def test_refund_events_are_staged_with_each_state_change(service):
+    """decided at approval (支出決定), failed at a returned transfer, paid at the bank's success —
+    each in the unit of work that changes the refund, so they go out only if it commits."""
+    await service.handle(
+        handlers.register_overpayment, overpaid(600_000, cause=receipts.OverpaymentCause.REASSESSMENT)
+    )
+    [refund] = await service.rows(orm.refunds)
+    refund_id = refund["refund_id"]
+    assert refund_events(await service.events()) == []  # pending approval: nothing decided yet
+    with pytest.raises(refund_actions.RefundActionError):
+        await act(service, lambda uow: refund_actions.approve(refund_id, D(2027, 3, 31), uow))
+    assert refund_events(await service.events()) == []  # a refused approval stages nothing
+    result = await act(service, lambda uow: refund_actions.approve(refund_id, D(2026, 12, 25), uow))
+    account = refund_actions.PayeeAccount(ADDRESSEE, "0001", "001", "1", "12345", "ﾃｽﾄ ﾀﾛｳ", D(2026, 12, 1))
+    remitter = service.spec.settings.remitter()
+    await act(service, lambda uow: refund_actions.record_claim(account, uow))
+    await act(service, lambda uow: refund_actions.build_payout(D(2027, 1, 8), D(2026, 12, 25), remitter, uow))
+    await act(
+        service,
+        lambda uow: refund_actions.record_transfer(refund_id, False, D(2027, 1, 8), "account_closed", uow),
+    )
+    await act(service, lambda uow: refund_actions.record_claim(account, uow))
+    await act(
+        service, lambda uow: refund_actions.build_payout(D(2027, 1, 15), D(2026, 12, 25), remitter, uow)
+    )
+    await act(service, lambda uow: refund_actions.record_transfer(refund_id, True, D(2027, 1, 15), "", uow))
+    interest = result["refund_interest"]
+    assert interest > 0
+    assert refund_events(await service.events()) == [
+        (
+            "refunds.refund.decided.v1",
+            {
+                "refund_id": refund_id,
+                "overpayment_id": "op-9",
+                "addressee_id": ADDRESSEE,
+                "amount": 600_000,
+                "refund_interest": interest,
+                "decided_on": "2026-12-25",
+            },
+        ),
+        (
+            "refunds.refund.failed.v1",
+            {
+                "refund_id": refund_id,
+                "addressee_id": ADDRESSEE,
+                "reason": "account_closed",
+                "failed_on": "2027-01-08",
+            },
+        ),
+        (
+            "refunds.refund.paid.v1",
+            {
+                "refund_id": refund_id,
+                "addressee_id": ADDRESSEE,
+                "amount": 600_000,
+                "refund_interest": interest,
+                "paid_on": "2027-01-15",
+            },
+        ),
+    ]
+
+
 async def test_approval_with_new_debts_cancels_the_refund_and_appropriates(service):
     await service.handle(handlers.register_overpayment, overpaid(10_000))
     [refund] = await service.rows(orm.refunds)

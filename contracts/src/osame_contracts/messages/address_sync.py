@@ -285,8 +285,7 @@ class MergeAddressees(Command):
 
 
 # ---------------------------------------------------------------------------------------------
-# Events awaiting their consumers (CROSS-SERVICE WIRING RULE): defined, not yet in MESSAGES,
-# published only when the matching AddressSyncSettings flag is on. See docs/services/address-sync.md.
+# The fuller addressee event (送付先 per 税目, 転出) and the 名寄せ event. See docs/services/address-sync.md.
 
 
 class MailingOverride(Part):
@@ -329,7 +328,8 @@ class AddresseesMerged(Event):
     """名寄せ: `merged_addressee_id` is the same person as `surviving_addressee_id` (same 統合宛名番号).
 
     Consumers treat the merged addressee's items as the survivor's (one 滞納者, one letter
-    address: the survivor's).
+    address: the survivor's). A merged addressee may itself be the survivor of earlier merges
+    (chains): consumers resolve to the final survivor and must accept any arrival order.
     """
 
     routing_key = "address-sync.addressee.merged.v1"
@@ -352,6 +352,5 @@ MESSAGES = (
     SetProtection,
     MergeAddressees,
     AddresseeChangedV2,
+    AddresseesMerged,
 )
-# Not yet wired (CROSS-SERVICE WIRING RULE): AddresseesMerged (collection must re-point the merged
-# addressee's installments and cases to the survivor; not built yet).

@@ -161,6 +161,47 @@ class InstallmentsPartlyPaid(Event):
     items: list[InstallmentState] = Field(min_length=1, max_length=MAX_ITEMS_PER_MESSAGE)
 
 
+class UnmatchedReason(StrEnum):
+    """Why a receipt could not be applied (消込不能)."""
+
+    UNKNOWN_NOTICE = "unknown_notice"  # no notice with the number the payment carried
+    UNKNOWN_INSTALLMENT = "unknown_installment"  # the notice exists, the 期別 does not
+
+
+class UnmatchedReceipt(Part):
+    """One receipt kept on the unmatched list (never dropped): what the payment said it paid."""
+
+    receipt_id: str = Field(max_length=36)
+    channel: Channel
+    amount: Yen
+    paid_on: dt.date = Field(description="領収日")
+    booked_on: dt.date = Field(description="収入日")
+    preliminary: bool = Field(default=False, description="速報 only")
+    notice_number: str = Field(
+        default="",
+        pattern=r"^[0-9A-Za-z-]{0,20}$",
+        description="通知書番号 as the payment carried it ('' if none)",
+    )
+    installment_no: int = Field(default=0, ge=0, le=99, description="期別 as the payment carried it")
+    addressee_id: AddresseeId | None = Field(
+        default=None,
+        description="The notice's 宛名番号 when the notice is known (reason unknown_installment)",
+    )
+    reason: UnmatchedReason
+
+
+class ReceiptsUnmatched(Event):
+    """Receipts that matched no installment and wait on the unmatched list for staff to assign.
+
+    Consumed by collection: a payment naming a known notice holds that notice's 督促 until the
+    receipt is assigned (its ReceiptRecorded releases the hold). Bulk: up to 1,000 per message.
+    """
+
+    routing_key = "receipts.receipt.unmatched.v1"
+
+    items: list[UnmatchedReceipt] = Field(min_length=1, max_length=MAX_ITEMS_PER_MESSAGE)
+
+
 class OverpaymentCause(StrEnum):
     """Why money is held in excess (過誤納の原因); refunds derives the 還付加算金 start from it."""
 
@@ -283,4 +324,5 @@ MESSAGES = (
     AppropriationApplied,
     AppropriationRefused,
     ReceiptReversed,
+    ReceiptsUnmatched,
 )

@@ -75,6 +75,6 @@ class RefundFailed(Event):
     failed_on: dt.date
 
 
-# Every message this module defines that has a consumer. RefundDecided/Paid/Failed have none yet
-# (no other service acts on them), so refunds does not publish them (see docs/services/refunds.md).
-MESSAGES = (AppropriationDecided, AppropriationSettled)
+# Every message this module defines; the registry collects them. The refund events are consumed by
+# collection (refund watch: 充当 cross-check, 折衝 task on a returned transfer, closed when paid).
+MESSAGES = (AppropriationDecided, AppropriationSettled, RefundDecided, RefundPaid, RefundFailed)

@@ -15,4 +15,9 @@ CONSUMES = (
     refunds.AppropriationDecided,
     refunds.AppropriationSettled,
     receipts.ReceiptReversed,
+    address_sync.AddresseesMerged,
+    receipts.ReceiptsUnmatched,
+    refunds.RefundDecided,
+    refunds.RefundPaid,
+    refunds.RefundFailed,
 )

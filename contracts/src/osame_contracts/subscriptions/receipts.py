@@ -11,4 +11,5 @@ CONSUMES = (
     collection.DemandNoticesIssued,
     collection.LateFeesAssessed,
     collection.InstallmentsWrittenOff,
+    address_sync.AddresseesMerged,
 )

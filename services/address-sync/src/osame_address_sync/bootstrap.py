@@ -34,10 +34,6 @@ class AddressSyncSettings(ServiceSettings):
         default=True,
         description="Publish address-sync.addressee.changed.v2 (consumed by collection)",
     )
-    publish_merge_events: bool = Field(
-        default=False,
-        description="Publish address-sync.addressee.merged.v1 (only once its consumers are wired)",
-    )
 
     def keyring(self) -> Keyring | None:
         return Keyring.from_settings(
@@ -50,7 +46,6 @@ class AddressSyncSettings(ServiceSettings):
         return Deps(
             keyring=self.keyring(),
             publish_changed_v2=self.publish_addressee_changed_v2,
-            publish_merges=self.publish_merge_events,
         )
 
 

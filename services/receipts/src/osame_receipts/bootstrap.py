@@ -21,12 +21,6 @@ class ReceiptsSettings(ServiceSettings):
         default="demand_fee,principal_tax,late_fee",
         description="消込 order of the components (per-city policy; default domain-rules §10.2)",
     )
-    publish_appropriation_outcomes: bool = Field(
-        default=True, description="Publish receipts.appropriation.applied/refused.v1 (consumed by refunds)"
-    )
-    publish_receipt_reversals: bool = Field(
-        default=True, description="Publish receipts.receipt.reversed.v1 (consumed by collection)"
-    )
     cvs_company_code: str = Field(
         default="912345", description="収納企業コード (6 digits) on コンビニ barcodes"
     )

@@ -123,8 +123,10 @@ def benchmark(
     database_url: str = typer.Option(..., "--database-url", help="an EMPTY database (SQLAlchemy async URL)"),
     rows: int = typer.Option(1_000_000, min=1, max=20_000_000, help="open installments to generate"),
     batch_date: str = typer.Option("2026-11-27", "--date", help="batch date"),
+    rounds: int = typer.Option(3, min=1, max=20, help="timed rounds of baseline + batch (medians reported)"),
 ) -> None:
-    """Time the nightly batch over ROWS open installments and a one-column UPDATE baseline (same run)."""
+    """Time the nightly batch over ROWS open installments and a one-column UPDATE baseline (same run,
+    each timing after VACUUM + CHECKPOINT, medians of ROUNDS)."""
     command = [
         sys.executable,
         "-m",
@@ -134,6 +136,8 @@ def benchmark(
         str(rows),
         "--date",
         batch_date,
+        "--rounds",
+        str(rounds),
         "--database-url",
         database_url,
     ]

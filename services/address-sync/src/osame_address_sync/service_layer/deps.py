@@ -12,9 +12,9 @@ from osame_address_sync.adapters.sealing import Keyring
 @dataclass(frozen=True)
 class Deps:
     keyring: Keyring | None = None
-    # CROSS-SERVICE WIRING RULE: these events are published only once their consumers are wired.
+    # CROSS-SERVICE WIRING RULE: AddresseeChangedV2 can be switched off (OSAME_PUBLISH_ADDRESSEE_CHANGED_V2).
+    # AddresseesMerged (名寄せ) is always published: collection and receipts consume it.
     publish_changed_v2: bool = False
-    publish_merges: bool = False
 
     def require_keyring(self) -> Keyring:
         if self.keyring is None:

@@ -68,16 +68,15 @@ async def merge(
             decided_by=decided_by,
             merged_on=merged_on,
         )
-        if deps.publish_merges:
-            await uow.publish(
-                address_sync.AddresseesMerged(
-                    unified_addressee_id=unified,
-                    surviving_addressee_id=surviving_id,
-                    merged_addressee_id=member,
-                    reason=reason,
-                    merged_on=merged_on,
-                )
+        await uow.publish(
+            address_sync.AddresseesMerged(
+                unified_addressee_id=unified,
+                surviving_addressee_id=surviving_id,
+                merged_addressee_id=member,
+                reason=reason,
+                merged_on=merged_on,
             )
+        )
         await fan_out(uow, deps, member)
 
 

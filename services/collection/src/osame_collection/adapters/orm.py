@@ -17,9 +17,12 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 metadata = MetaData()
+
+_UNDUNNED = "status = 'open' AND demand_issued_on IS NULL AND written_off_on IS NULL"
 
 installments = Table(
     "installments",
@@ -46,6 +49,14 @@ installments = Table(
     Column("write_off_cause", String(30), nullable=True),
     PrimaryKeyConstraint("notice_number", "installment_no", name="pk_collection_installments"),
     Index("ix_collection_installments_due", "status", "due_date"),
+    # 督促 candidates of the nightly batch (open, never dunned, not written off), by 納期限: the
+    # batch finds them without scanning every installment (batch_sql.candidate_condition).
+    Index(
+        "ix_collection_installments_undunned",
+        "due_date",
+        postgresql_where=text(_UNDUNNED),
+        sqlite_where=text(_UNDUNNED),
+    ),
 )
 
 addressees = Table(
@@ -73,6 +84,20 @@ mailing_overrides = Table(
     Column("postal_code", String(8), nullable=False),
     Column("address", String(200), nullable=False),
     PrimaryKeyConstraint("addressee_id", "tax_item", name="pk_mailing_overrides"),
+)
+
+# 名寄せ (AddresseesMerged): each merged 宛名番号 → its final survivor (chains flattened). The merged
+# addressee's case file is moved to the survivor; what names it later is filed under the survivor.
+addressee_merges = Table(
+    "addressee_merges",
+    metadata,
+    Column("merged_addressee_id", String(15), primary_key=True),
+    Column("surviving_addressee_id", String(15), nullable=False, index=True),  # final survivor
+    Column("named_survivor_id", String(15), nullable=False),  # as the event named it
+    Column("unified_addressee_id", String(15), nullable=False),  # 団体内統合宛名番号
+    Column("reason", String(30), nullable=False),
+    Column("merged_on", Date, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
 )
 
 # The latest 領収日 per installment, kept even before the installment itself is known
@@ -125,6 +150,18 @@ demand_holds = Table(
     Column("reason", String(40), nullable=False),
     Column("held_at", DateTime(timezone=True), nullable=False),
     PrimaryKeyConstraint("notice_number", "installment_no", "reason", name="pk_demand_holds"),
+)
+
+# 消込不能: a receipt that named this notice but matched none of its 期別 (receipts'
+# ReceiptsUnmatched); the notice's installments are not dunned until the receipt is assigned.
+unmatched_receipt_holds = Table(
+    "unmatched_receipt_holds",
+    metadata,
+    Column("receipt_id", String(36), primary_key=True),
+    Column("notice_number", String(20), nullable=False, index=True),
+    Column("addressee_id", String(15), nullable=False),
+    Column("paid_on", Date, nullable=False),
+    Column("held_at", DateTime(timezone=True), nullable=False),
 )
 
 batches = Table(
@@ -320,4 +357,37 @@ appropriation_marks = Table(
     metadata,
     Column("appropriation_id", String(36), primary_key=True),
     Column("settled", Boolean, nullable=False),
+)
+
+# Refund watch (domain/refund_watch.py): refunds' 還付 decisions as collection saw them, with the
+# 充当 cross-check made at the decision (`unpaid_total` > 0 = alert: 本税 was owed and payable).
+refund_watch = Table(
+    "refund_watch",
+    metadata,
+    Column("refund_id", String(36), primary_key=True),
+    Column("addressee_id", String(15), nullable=False, index=True),
+    Column("overpayment_id", String(36), nullable=True),
+    Column("amount", Integer, nullable=True),  # 還付金 (null until the decision is seen)
+    Column("refund_interest", Integer, nullable=True),  # 還付加算金
+    Column("decided_on", Date, nullable=True),  # 支出決定日
+    Column("paid_on", Date, nullable=True),
+    Column("last_failed_on", Date, nullable=True),  # latest 振込不能
+    # 本税 owed and payable at the decision (null = not checked yet) and the installments behind it
+    Column("unpaid_total", Integer, nullable=True),
+    Column("unpaid_at_decision", JSON, nullable=True),  # [{notice_number, installment_no, due_date, unpaid}]
+    Column("checked_at", DateTime(timezone=True), nullable=True),
+)
+
+# 折衝 tasks from returned refund transfers: contact the taxpayer for a new 還付請求 account.
+refund_contact_tasks = Table(
+    "refund_contact_tasks",
+    metadata,
+    Column("refund_id", String(36), nullable=False),
+    Column("failed_on", Date, nullable=False),
+    Column("addressee_id", String(15), nullable=False, index=True),
+    Column("reason", String(60), nullable=False),  # the bank's reason code as refunds recorded it
+    Column("status", String(10), nullable=False),  # open | resolved
+    Column("opened_at", DateTime(timezone=True), nullable=False),
+    Column("resolved_on", Date, nullable=True),  # the day the refund was paid
+    PrimaryKeyConstraint("refund_id", "failed_on", name="pk_refund_contact_tasks"),
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from osame_chassis.db import count_rows
-from sqlalchemy import delete, func, insert, select, tuple_, update
+from sqlalchemy import bindparam, delete, func, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from osame_collection.adapters import orm
@@ -171,6 +171,49 @@ class CollectionRepository:
             out.update({(n, i): d for n, i, d in (await self.session.execute(query)).all()})
         return out
 
+    async def installments_by_key(self, keys: list[tuple[str, int]]) -> dict[tuple[str, int], dict]:
+        """The held installments among `keys` (chunked IN lists: one query per 500 keys)."""
+        I = orm.installments  # noqa: E741
+        out: dict[tuple[str, int], dict] = {}
+        for start in range(0, len(keys), 500):
+            query = select(
+                I.c.notice_number, I.c.installment_no, I.c.ledger_version, I.c.late_fee, I.c.late_fee_version
+            ).where(tuple_(I.c.notice_number, I.c.installment_no).in_(keys[start : start + 500]))
+            for row in (await self.session.execute(query)).mappings():
+                out[(row["notice_number"], row["installment_no"])] = dict(row)
+        return out
+
+    async def receipt_marks_for(self, keys: list[tuple[str, int]]) -> dict[tuple[str, int], object]:
+        """Latest 領収日 seen per installment among `keys` (receipts may arrive before the ledger)."""
+        M = orm.receipt_marks
+        out: dict[tuple[str, int], object] = {}
+        for start in range(0, len(keys), 500):
+            query = select(M.c.notice_number, M.c.installment_no, M.c.last_receipt_on).where(
+                tuple_(M.c.notice_number, M.c.installment_no).in_(keys[start : start + 500])
+            )
+            out.update({(n, i): d for n, i, d in (await self.session.execute(query)).all()})
+        return out
+
+    async def insert_installments(self, rows: list[dict]) -> None:
+        if rows:
+            await self.session.execute(insert(orm.installments), rows)
+
+    async def update_installments(self, rows: list[dict]) -> None:
+        """Executemany UPDATE: each row has `k_notice`, `k_installment` and the same value columns."""
+        if not rows:
+            return
+        I = orm.installments  # noqa: E741
+        columns = [c for c in rows[0] if not c.startswith("k_")]
+        await self.session.execute(
+            update(I)
+            .where(
+                I.c.notice_number == bindparam("k_notice"), I.c.installment_no == bindparam("k_installment")
+            )
+            .values({c: bindparam(c) for c in columns}),
+            rows,
+            execution_options={"synchronize_session": False},
+        )
+
     async def payments_for(self, keys: list[tuple[str, int]]) -> dict[tuple[str, int], list]:
         """Confirmed receipts applied to the 本税: {(notice, installment): [(paid_on, applied)]}."""
         R = orm.receipts
@@ -289,6 +332,7 @@ async def stats(session: AsyncSession) -> dict[str, int]:
         {
             "installments": orm.installments,
             "addressees": orm.addressees,
+            "addressee_merges": orm.addressee_merges,
             "asset_inquiries": orm.asset_inquiries,
             "demand_notices": orm.demand_notices,
             "reminders": orm.reminders,

@@ -7,7 +7,7 @@ from osame_chassis.runtime import ServiceRuntime
 from osame_contracts.messages import address_sync, collection, gateway, receipts, refunds
 
 from osame_collection.entrypoints import scheduler
-from osame_collection.service_layer import handlers, linkage
+from osame_collection.service_layer import handlers, linkage, merges, refund_watch, unmatched
 
 
 def register(runtime: ServiceRuntime) -> None:
@@ -23,4 +23,9 @@ def register(runtime: ServiceRuntime) -> None:
     subscribe(runtime, refunds.AppropriationDecided, linkage.hold_for_appropriation)
     subscribe(runtime, refunds.AppropriationSettled, linkage.release_after_appropriation)
     subscribe(runtime, receipts.ReceiptReversed, handlers.reverse_receipt)
+    subscribe(runtime, address_sync.AddresseesMerged, merges.apply_addressees_merged)
+    subscribe(runtime, receipts.ReceiptsUnmatched, unmatched.hold_for_unmatched)
+    subscribe(runtime, refunds.RefundDecided, refund_watch.check_refund_decided)
+    subscribe(runtime, refunds.RefundPaid, refund_watch.close_after_payment)
+    subscribe(runtime, refunds.RefundFailed, refund_watch.open_contact_task)
     scheduler.install(runtime)

@@ -13,6 +13,7 @@ Permissions (``collection:<action>``):
   POST /cases/{addressee_id}/pledges                cases.write   分納誓約 RecordPledge
   POST /cases/{addressee_id}/inquiries              cases.write   財産調査 RecordInquiry
   POST /cases/{addressee_id}/dispositions           dispositions.write  処分 RecordDisposition
+                                                    (配当 with proceeds → 配当計算書, domain.distribution)
   POST /cases/{addressee_id}/stays                  stays.write   執行停止 RecordStay
   POST /stays/{stay_id}/cancel                      stays.write   {cancelled_on}
   POST /demand-holds                                cases.write   督促停止 DemandHold
@@ -329,7 +330,9 @@ def routes(
             "/cases/{addressee_id}/dispositions",
             guard(
                 "dispositions.write",
-                body_command(dispositions.RecordDisposition, dispositions.record_disposition),
+                body_command(
+                    dispositions.RecordDisposition, dispositions.record_disposition, with_policy=True
+                ),
             ),
             methods=["POST"],
         ),

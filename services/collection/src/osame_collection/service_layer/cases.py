@@ -21,7 +21,7 @@ from sqlalchemy import insert, select, update
 from osame_collection.adapters import orm
 from osame_collection.adapters.repository import CollectionRepository
 from osame_collection.domain.late_fee import accrued_late_fee
-from osame_collection.service_layer import audit
+from osame_collection.service_layer import audit, merges, refund_watch
 from osame_collection.service_layer.policy import DEFAULT_POLICY, CollectionPolicy
 
 AddresseeId = Field(pattern=r"^[0-9]{1,15}$")
@@ -33,10 +33,12 @@ class NotFound(PermanentError):
 
 
 async def _require_case(uow: UnitOfWork, addressee_id: str) -> None:
-    """Open the case (担当 unassigned) on first touch; refuse an addressee collection has never seen."""
+    """Open the case (担当 unassigned) on first touch; refuse an addressee collection has never seen,
+    and one merged into another (名寄せ: its case is the survivor's, named in the reason)."""
     repo = CollectionRepository(uow.session)
     if not await repo.installments_of(addressee_id):
-        raise NotFound("unknown_addressee")
+        survivor = await merges.survivor_of(uow.session, addressee_id)
+        raise NotFound(f"merged_into:{survivor}" if survivor else "unknown_addressee")
     held = (
         await uow.session.execute(
             select(orm.cases.c.addressee_id).where(orm.cases.c.addressee_id == addressee_id)
@@ -138,6 +140,7 @@ async def delinquency_view(
         "dispositions": await rows(orm.dispositions, orm.dispositions.c.executed_on),
         "stays": await rows(orm.enforcement_stays, orm.enforcement_stays.c.decided_on),
         "write_offs": await rows(orm.write_offs, orm.write_offs.c.extinguished_on),
+        **await refund_watch.case_view(uow.session, command.addressee_id),
     }
     await audit.record(
         uow.session, command.staff_user, "case.view", command.addressee_id, {"as_of": command.as_of}

@@ -3,20 +3,25 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from datetime import date
 from typing import Literal
 
 from osame_chassis.errors import PermanentError
 from osame_chassis.uow import UnitOfWork
+from osame_law import LawError
 from pydantic import BaseModel, Field, model_validator
 from sqlalchemy import insert, select
 
 from osame_collection.adapters import orm
 from osame_collection.adapters.repository import CollectionRepository, event_id
+from osame_collection.domain import distribution as distribution_rules
 from osame_collection.domain import seizure as seizure_rules
+from osame_collection.domain.late_fee import accrued_late_fee
 from osame_collection.service_layer import audit
 from osame_collection.service_layer.cases import AddresseeId, NotFound, Staff, _require_case
+from osame_collection.service_layer.policy import DEFAULT_POLICY, CollectionPolicy
 from osame_collection.service_layer.stays import stay_in_force
 
 
@@ -41,11 +46,28 @@ class DepositCredit(BaseModel):
     protected_part: int | None = Field(default=None, ge=0)
 
 
+class CompetingClaim(BaseModel):
+    """Another claim on the proceeds (domain.distribution.Claim): a tax office or another local
+    government (差押 / 交付要求 / 参加差押), a 公課, or a 担保権 with its registration day."""
+
+    claimant: str = Field(min_length=1, max_length=100)
+    kind: distribution_rules.ClaimKind
+    amount: int = Field(ge=0)
+    filed_on: date | None = None
+    statutory_due_on: date | None = None
+    sequence: int = Field(default=0, ge=0)
+
+
 class RecordDisposition(BaseModel):
     addressee_id: str = AddresseeId
     kind: Literal["seizure", "claim_filing", "joint_seizure", "distribution", "release"]
     executed_on: date
-    amount: int = Field(ge=0, description="seized / claimed / distributed / released amount (yen)")
+    amount: int | None = Field(
+        default=None,
+        ge=0,
+        description="seized / claimed / distributed / released amount (yen); "
+        "computed for a distribution given its proceeds",
+    )
     property_type: seizure_rules.PropertyType | None = None
     holder: Holder | None = None
     salary: SalaryFacts | None = None
@@ -53,6 +75,11 @@ class RecordDisposition(BaseModel):
     deposit_credits: list[DepositCredit] = Field(default_factory=list, max_length=100)
     related_id: str | None = Field(default=None, description="the seizure a release/distribution refers to")
     installments: list[tuple[str, int]] = Field(default_factory=list, description="default: every open one")
+    # 配当: the proceeds (換価代金 / 取立金), the 滞納処分費, the other claims, our 法定納期限等
+    proceeds: int | None = Field(default=None, ge=0)
+    disposition_costs: int = Field(default=0, ge=0)
+    competing_claims: list[CompetingClaim] = Field(default_factory=list, max_length=50)
+    statutory_due_on: date | None = Field(default=None, description="default: the oldest 納期限")
     staff_user: str = Staff
 
     @model_validator(mode="after")
@@ -61,11 +88,19 @@ class RecordDisposition(BaseModel):
             raise ValueError("a seizure needs property_type and the holder as reported")
         if self.kind in ("distribution", "release") and not self.related_id:
             raise ValueError("a distribution or release refers to its seizure (related_id)")
+        computed = self.kind == "distribution" and self.proceeds is not None
+        if self.amount is None and not computed:
+            raise ValueError("amount is required (a distribution may give proceeds instead)")
+        if (self.proceeds is not None or self.competing_claims) and self.kind != "distribution":
+            raise ValueError("proceeds and competing claims belong to a distribution")
         return self
 
 
-async def record_disposition(command: RecordDisposition, uow: UnitOfWork) -> dict:
-    """処分: 差押 (F12 match + 差押禁止 check), 交付要求, 参加差押, 配当, 解除."""
+async def record_disposition(
+    command: RecordDisposition, uow: UnitOfWork, *, policy: CollectionPolicy = DEFAULT_POLICY
+) -> dict:
+    """処分: 差押 (F12 match + 差押禁止 check), 交付要求, 参加差押, 配当 (配当計算 when the proceeds
+    are given), 解除."""
     await _require_case(uow, command.addressee_id)
     repo = CollectionRepository(uow.session)
     protected = 0
@@ -98,21 +133,30 @@ async def record_disposition(command: RecordDisposition, uow: UnitOfWork) -> dic
             seizable = _seizable(command, protected)
             if command.amount > seizable:
                 raise PermanentError(f"exceeds_seizable_amount:{seizable}")
+    related = None
     if command.kind in ("distribution", "release"):
+        D = orm.dispositions
         related = (
-            await uow.session.execute(
-                select(orm.dispositions.c.addressee_id).where(
-                    orm.dispositions.c.disposition_id == command.related_id
+            (
+                await uow.session.execute(
+                    select(D.c.addressee_id, D.c.kind, D.c.executed_on, D.c.installments).where(
+                        D.c.disposition_id == command.related_id
+                    )
                 )
             )
-        ).first()
-        if related is None or related[0] != command.addressee_id:
+            .mappings()
+            .first()
+        )
+        if related is None or related["addressee_id"] != command.addressee_id:
             raise NotFound("unknown_related_disposition")
     open_items = {
         (i["notice_number"], i["installment_no"]): i
         for i in await repo.open_installments(command.addressee_id)
     }
     keys = [tuple(k) for k in command.installments] or list(open_items)
+    if command.kind == "distribution" and not command.installments:
+        # 配当 goes to the installments of the 差押 / 交付要求 it refers to that are still open
+        keys = [tuple(k) for k in related["installments"] if tuple(k) in open_items]
     if command.kind == "seizure":
         # 法331①一: only installments dunned at least 10 days before (earliest seizure date passed)
         if not command.installments:
@@ -131,6 +175,13 @@ async def record_disposition(command: RecordDisposition, uow: UnitOfWork) -> dic
         ]
         if early or not keys:
             raise PermanentError("before_earliest_seizure_date")
+    amount = command.amount
+    detail: dict = {"match": match.value} if match else {}
+    statement = None
+    if command.kind == "distribution" and command.proceeds is not None:
+        statement = await _distribution_statement(uow, repo, command, related, keys, open_items, policy)
+        amount = statement["city_share"]
+        detail["distribution"] = statement
     disposition_id = str(uuid.uuid4())
     await uow.session.execute(
         insert(orm.dispositions).values(
@@ -139,11 +190,11 @@ async def record_disposition(command: RecordDisposition, uow: UnitOfWork) -> dic
             kind=command.kind,
             property_type=command.property_type.value if command.property_type else None,
             executed_on=command.executed_on,
-            amount=command.amount,
+            amount=amount,
             protected_amount=protected,
             related_id=command.related_id,
             installments=[list(k) for k in keys],
-            detail={"match": match.value} if match else {},
+            detail=detail,
             staff_user=command.staff_user,
         )
     )
@@ -158,12 +209,98 @@ async def record_disposition(command: RecordDisposition, uow: UnitOfWork) -> dic
         command.staff_user,
         f"disposition.{command.kind}",
         command.addressee_id,
-        {"disposition_id": disposition_id, "amount": command.amount, "protected_amount": protected},
+        {"disposition_id": disposition_id, "amount": amount, "protected_amount": protected},
     )
-    return {
+    result = {
         "disposition_id": disposition_id,
+        "amount": amount,
         "protected_amount": protected,
         "match": match.value if match else None,
+    }
+    if statement is not None:
+        result["distribution"] = statement
+    return result
+
+
+# the city's position in the distribution, from the disposition it refers to
+_OWN_KIND = {
+    "seizure": distribution_rules.ClaimKind.SEIZURE,
+    "claim_filing": distribution_rules.ClaimKind.CLAIM_FILING,
+    "joint_seizure": distribution_rules.ClaimKind.JOINT_SEIZURE,
+}
+CITY = "city"
+
+
+async def _distribution_statement(
+    uow: UnitOfWork,
+    repo: CollectionRepository,
+    command: RecordDisposition,
+    related,
+    keys: list,
+    open_items: dict,
+    policy: CollectionPolicy,
+) -> dict:
+    """配当計算書: the proceeds split by ``domain.distribution`` and the city's share applied to its
+    installments (延滞金 accrued to the distribution day)."""
+    own_kind = _OWN_KIND.get(related["kind"])
+    if own_kind is None:
+        raise PermanentError("distribution_needs_seizure_or_claim")
+    missing = [k for k in keys if k not in open_items]
+    if missing or not keys:
+        raise PermanentError("no_open_installments")
+    payments = await repo.payments_for(keys)
+    exempt = await repo.exempt_intervals_for(keys, command.executed_on)
+    items = []
+    for key in keys:
+        row = open_items[key]
+        try:
+            fee = accrued_late_fee(
+                row["principal_tax"],
+                row["due_date"],
+                command.executed_on,
+                payments.get(key, []),
+                exempt.get(key, []),
+                policy.late_fee,
+            ).late_fee
+        except LawError as exc:
+            raise PermanentError("late_fee_not_computable") from exc
+        items.append(
+            distribution_rules.OwnItem(
+                key[0],
+                key[1],
+                row["due_date"],
+                principal=row["principal_tax"] - row["paid"],
+                late_fee=fee,
+                demand_fee=row["demand_fee"] or 0,
+            )
+        )
+    own = distribution_rules.Claim(
+        CITY,
+        own_kind,
+        sum(i.total for i in items),
+        related["executed_on"],
+        command.statutory_due_on or min(i.due_date for i in items),
+    )
+    others = [
+        distribution_rules.Claim(c.claimant, c.kind, c.amount, c.filed_on, c.statutory_due_on, c.sequence)
+        for c in command.competing_claims
+    ]
+    if any(c.claimant == CITY for c in others):
+        raise PermanentError("claimant_name_reserved")
+    try:
+        result = distribution_rules.distribute(command.proceeds, command.disposition_costs, [own, *others])
+        share = result.allocated_to(CITY)
+        applied = distribution_rules.allocate_own(share, items)
+    except distribution_rules.DistributionError as exc:
+        raise PermanentError(f"distribution_refused:{exc}") from exc
+    return {
+        "proceeds": result.proceeds,
+        "disposition_costs": command.disposition_costs,
+        "city_claim": own.amount,
+        "city_share": share,
+        "surplus": result.surplus,
+        "allocations": [dataclasses.asdict(a) for a in result.allocations],
+        "city_breakdown": [dataclasses.asdict(a) for a in applied],
     }
 
 

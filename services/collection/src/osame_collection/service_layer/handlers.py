@@ -6,16 +6,14 @@ from datetime import UTC, datetime
 
 from osame_chassis.uow import UnitOfWork
 from osame_contracts.messages import address_sync, gateway, receipts
-from osame_contracts.messages import collection as contract
-from osame_law import LawError
 
 from osame_collection.adapters.repository import CollectionRepository, event_id
-from osame_collection.domain.late_fee import accrued_late_fee
 from osame_collection.domain.projection import is_newer, status_for
-from osame_collection.service_layer.publishing import publish_bulk
+from osame_collection.service_layer import merges, unmatched
+from osame_collection.service_layer.ledger_states import project_installment_states
 from osame_collection.service_layer.reminders import send_breach_reminder
 
-__all__ = ["send_breach_reminder"]
+__all__ = ["project_installment_states", "send_breach_reminder"]
 
 
 async def _upsert(
@@ -42,6 +40,7 @@ async def _upsert(
 async def project_assessment(event: receipts.AssessmentRecorded, uow: UnitOfWork) -> None:
     """Mirror the ledger's installments (本税, shifted 納期限, paid) for delinquency work."""
     repo = CollectionRepository(uow.session)
+    filed_under = await merges.current(uow, event.addressee_id)  # 名寄せ: the survivor's case file
     for item in event.installments:
         await _upsert(
             repo,
@@ -49,7 +48,7 @@ async def project_assessment(event: receipts.AssessmentRecorded, uow: UnitOfWork
             item.installment_no,
             event.ledger_version,
             dict(
-                addressee_id=event.addressee_id,
+                addressee_id=filed_under,
                 tax_item=event.tax_item,
                 fiscal_year=event.fiscal_year,
                 principal_tax=item.principal_tax,
@@ -57,65 +56,6 @@ async def project_assessment(event: receipts.AssessmentRecorded, uow: UnitOfWork
                 paid=item.paid,
             ),
         )
-
-
-async def project_installment_states(
-    event: receipts.InstallmentsSettled | receipts.InstallmentsPartlyPaid, uow: UnitOfWork
-) -> None:
-    """Mark installments paid / partly paid; stale versions are ignored, unknown ones are created
-    (the state event may overtake the assessment). A settled installment's 延滞金 is fixed
-    (確定延滞金) at its full-payment day."""
-    repo = CollectionRepository(uow.session)
-    fixed: list[contract.AssessedLateFee] = []
-    for item in event.items:
-        if item.remaining == 0:
-            assessed = await _fix_late_fee(repo, item)
-            if assessed is not None:
-                fixed.append(assessed)
-        await _upsert(
-            repo,
-            item.notice_number,
-            item.installment_no,
-            item.ledger_version,
-            dict(
-                addressee_id=item.addressee_id,
-                tax_item=item.tax_item,
-                fiscal_year=item.fiscal_year,
-                principal_tax=item.principal_tax,
-                due_date=item.due_date,
-                paid=item.paid,
-            ),
-        )
-    await publish_bulk(
-        uow, contract.LateFeesAssessed, fixed, lambda items: contract.LateFeesAssessed(items=items)
-    )
-
-
-async def _fix_late_fee(repo: CollectionRepository, item: receipts.InstallmentState):
-    """確定延滞金 of a settled installment from its receipts (the last payment completes it)."""
-    key = (item.notice_number, item.installment_no)
-    held = await repo.installment(*key)
-    if held is None or not is_newer(item.ledger_version, held["ledger_version"]):
-        return None  # unknown yet (fixed with the next state event) or stale
-    payments = (await repo.payments_for([key])).get(key, [])
-    short = item.principal_tax - sum(a for _, a in payments)
-    if short > 0:
-        payments.append((item.last_paid_on, short))
-    exempt = (await repo.exempt_intervals_for([key], item.last_paid_on)).get(key, [])
-    try:
-        accrual = accrued_late_fee(item.principal_tax, item.due_date, item.last_paid_on, payments, exempt)
-    except LawError:
-        return None
-    version = await repo.set_late_fee(key, accrual.late_fee, accrual.computed_to)
-    return contract.AssessedLateFee(
-        addressee_id=item.addressee_id,
-        notice_number=item.notice_number,
-        installment_no=item.installment_no,
-        late_fee=accrual.late_fee,
-        computed_to=accrual.computed_to,
-        fixed=True,
-        version=version,
-    )
 
 
 async def note_receipt(event: receipts.ReceiptRecorded, uow: UnitOfWork) -> None:
@@ -127,14 +67,16 @@ async def note_receipt(event: receipts.ReceiptRecorded, uow: UnitOfWork) -> None
         if await repo.cancel_receipt(event.receipt_id) is not None:
             await repo.recompute_mark(event.notice_number, event.installment_no)
         return
+    filed_under = await merges.current(uow, event.addressee_id)  # 名寄せ: the survivor's case file
     await repo.note_receipt(event.notice_number, event.installment_no, event.paid_on)
+    await unmatched.release(event.receipt_id, uow)  # an unmatched receipt assigned by staff
     held = await repo.receipt(event.receipt_id)
     if held is None:
         await repo.insert_receipt(
             receipt_id=event.receipt_id,
             notice_number=event.notice_number,
             installment_no=event.installment_no,
-            addressee_id=event.addressee_id,
+            addressee_id=filed_under,
             paid_on=event.paid_on,
             applied=event.applied,
             preliminary=event.preliminary,
@@ -165,12 +107,13 @@ async def reverse_receipt(event: receipts.ReceiptReversed, uow: UnitOfWork) -> N
     """不渡: the money never came; the receipt no longer counts against a 督促 (the installment's new
     state arrives as a partly-paid event from receipts)."""
     repo = CollectionRepository(uow.session)
+    filed_under = await merges.current(uow, event.addressee_id)
     if await repo.receipt(event.receipt_id) is None:
         await repo.insert_receipt(
             receipt_id=event.receipt_id,
             notice_number=event.notice_number,
             installment_no=event.installment_no,
-            addressee_id=event.addressee_id,
+            addressee_id=filed_under,
             paid_on=event.paid_on,
             applied=0,
             preliminary=False,
@@ -182,10 +125,13 @@ async def reverse_receipt(event: receipts.ReceiptReversed, uow: UnitOfWork) -> N
 
 
 async def apply_addressee_change_v2(event: address_sync.AddresseeChangedV2, uow: UnitOfWork) -> None:
-    """AddresseeChangedV2 (once wired): the mailing copy plus 送付先 overrides per 税目."""
+    """AddresseeChangedV2: the mailing copy plus 送付先 overrides per 税目.
+
+    v1 and v2 of one change share the version and travel on two queues: v2 (a superset) is applied
+    at the same version too, so a v1 that overtook it cannot make its 送付先 be dropped."""
     repo = CollectionRepository(uow.session)
     held = await repo.addressee_version(event.addressee_id)
-    if not is_newer(event.version, held):
+    if held is not None and event.version < held:
         return
     values = {
         k: getattr(event, k)
@@ -220,7 +166,7 @@ async def record_query_refusal(event: gateway.IncomeQueryRefused, uow: UnitOfWor
     """財産調査: the gateway refused an income query; record it on the inquiry."""
     await CollectionRepository(uow.session).upsert_inquiry(
         event.query_id,
-        addressee_id=event.addressee_id,
+        addressee_id=await merges.current(uow, event.addressee_id),
         status="refused",
         reason=event.reason,
         updated_at=datetime.now(UTC),

@@ -62,6 +62,7 @@ async def run_nightly(
             staff_user=command.staff_user,
         )
     )
+    await batch_sql.tune_for_batch(session)
     groups = await batch_sql.distinct_due_dates(session)
     total = sum(n for _, n in groups)
     progress(0, total)
@@ -71,18 +72,19 @@ async def run_nightly(
     clock = time.perf_counter()
     plans = {}
     unpriced_due_dates = []
-    for due_date, count in groups:
+    for due_date, _count in groups:
         plan = segment_plan(due_date, day, policy.late_fee)
         if plan is None:
             unpriced_due_dates.append(due_date.isoformat())
-            progress(count, total)
         else:
             plans[due_date] = plan
     plain = await batch_sql.accrue_plain(session, plans, day, policy.per_segment)
-    progress(plain, total)
+    set_based_share = sum(n for due, n in groups if due in plans)  # incl. not-late rows left as they are
+    progress(set_based_share, total)
     timings["late_fee_set_based"] = time.perf_counter() - clock
     clock = time.perf_counter()
-    detailed, review = await _accrue_detailed(uow, day, policy, progress, total)
+    detailed, review = await _accrue_detailed(uow, day, policy)
+    progress(total - set_based_share, total)
 
     timings["late_fee_detailed"] = time.perf_counter() - clock
     clock = time.perf_counter()
@@ -91,11 +93,7 @@ async def run_nightly(
     withheld = await batch_sql.withheld_counts(session, day)
     issued = await batch_sql.issue_demands(session, batch_id, day, fee, earliest_seizure_date(day))
     notices = await batch_sql.issued_in_batch(session, batch_id)
-    repo = CollectionRepository(session)
-    late = 0
-    if notices:
-        dues = await repo.due_dates([(n["notice_number"], n["installment_no"]) for n in notices])
-        late = sum(1 for n in notices if is_late(dues[(n["notice_number"], n["installment_no"])], day))
+    late = sum(1 for n in notices if is_late(n["due_date"], day))
 
     timings["demand_notices"] = time.perf_counter() - clock
     clock = time.perf_counter()
@@ -134,6 +132,7 @@ async def run_nightly(
         "late_fee_set_based": plain,
         "late_fee_detailed": detailed,
         "late_fee_review": review,
+        "not_late_yet": sum(n for due, n in groups if plans.get(due) == []),
         "unpriced_due_dates": unpriced_due_dates,
         "demand_notices": issued,
         "demand_notices_late": late,
@@ -171,18 +170,23 @@ def _issued_item(n: dict) -> contract.IssuedDemandNotice:
     )
 
 
-async def _accrue_detailed(
-    uow: UnitOfWork, day: date, policy: CollectionPolicy, progress: Progress, total: int
-) -> tuple[int, int]:
-    """Installments with partial payments or a 執行停止: priced by the law library, chunk by chunk."""
-    repo = CollectionRepository(uow.session)
+async def _accrue_detailed(uow: UnitOfWork, day: date, policy: CollectionPolicy) -> tuple[int, int]:
+    """Installments with partial payments or a 執行停止: priced by the law library.
+
+    The rows and their payments are read in one query each (not per chunk: a keyset walk over the
+    primary key re-read most of the table for every chunk); the fees are written back in chunks."""
+    session = uow.session
+    rows = await batch_sql.complex_rows(session)
+    if not rows:
+        return 0, 0
+    payments = await batch_sql.complex_payments(session)
+    exempt = await CollectionRepository(session).exempt_intervals_for(
+        [(r["notice_number"], r["installment_no"]) for r in rows], day
+    )
     done = review = 0
-    async for rows in batch_sql.complex_rows(uow.session, CHUNK):
-        keys = [(r["notice_number"], r["installment_no"]) for r in rows]
-        payments = await repo.payments_for(keys)
-        exempt = await repo.exempt_intervals_for(keys, day)
+    for start in range(0, len(rows), CHUNK):
         values = []
-        for r in rows:
+        for r in rows[start : start + CHUNK]:
             key = (r["notice_number"], r["installment_no"])
             try:
                 accrual = accrued_late_fee(
@@ -204,9 +208,8 @@ async def _accrue_detailed(
                     "late_fee_on": accrual.computed_to,
                 }
             )
-        await batch_sql.write_late_fees(uow.session, values)
+        await batch_sql.write_late_fees(session, values)
         done += len(values)
-        progress(len(rows), total)
     return done, review
 
 

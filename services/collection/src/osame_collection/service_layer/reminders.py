@@ -20,7 +20,7 @@ from osame_collection.adapters import orm
 from osame_collection.adapters.repository import CollectionRepository, event_id
 from osame_collection.domain.campaign import CampaignCriteria, OpenItem, addressee_matches
 from osame_collection.domain.late_fee import accrued_late_fee
-from osame_collection.service_layer import audit
+from osame_collection.service_layer import audit, merges
 from osame_collection.service_layer.policy import DEFAULT_POLICY, CollectionPolicy
 
 
@@ -221,17 +221,18 @@ async def send_breach_reminder(
     ).first()
     if held is not None:
         return held[0]
-    items = await CollectionRepository(uow.session).open_installments(event.addressee_id)
+    addressee_id = await merges.current(uow, event.addressee_id)  # merged since the breach: the survivor
+    items = await CollectionRepository(uow.session).open_installments(addressee_id)
     if not items:
         return None
     reminder_id = await _issue_reminder(
-        uow, event.addressee_id, items, event.detected_on, "pledge_breach", policy, pledge_id=event.pledge_id
+        uow, addressee_id, items, event.detected_on, "pledge_breach", policy, pledge_id=event.pledge_id
     )
     await audit.record(
         uow.session,
         "system",
         "reminder.pledge_breach",
-        event.addressee_id,
+        addressee_id,
         {"pledge_id": event.pledge_id, "reminder_id": reminder_id},
     )
     return reminder_id

@@ -276,6 +276,21 @@ async def overpaid_rows(session: AsyncSession):
     return (await session.execute(query)).mappings().all()
 
 
+async def unmatched_rows(session: AsyncSession):
+    """The receipts of this import kept on the unmatched list, with the owner of the notice they
+    named when that notice exists (the 期別 did not)."""
+    query = text(
+        """
+        SELECT a.receipt_id, a.channel, a.amount, a.paid_on, a.booked_on, a.notice_number, a.installment_no,
+               n.addressee_id
+        FROM receipt_alloc a LEFT JOIN notices n ON n.notice_number = a.notice_number
+        WHERE a.matched = 0
+        ORDER BY a.seq
+        """
+    )
+    return (await session.execute(query)).mappings().all()
+
+
 async def state_payloads(session: AsyncSession, batch: int) -> list[tuple[bool, str]] | None:
     """PostgreSQL: the InstallmentsSettled/PartlyPaid bodies (≤ `batch` items each) built by the
     database as JSON, so a million-row import builds no per-row Python objects. None on SQLite

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from osame_chassis.audit import audit_log_table
 from sqlalchemy import (
     Boolean,
     Column,
@@ -20,6 +21,9 @@ from sqlalchemy import (
 ZERO = text("0")
 
 metadata = MetaData()
+
+# Every staff action through the HTTP API (who, when, what, which 宛名番号): append-only, hash-chained.
+audit_log = audit_log_table(metadata)
 
 notices = Table(
     "notices",
@@ -133,6 +137,20 @@ addressees = Table(
     Column("version", Integer, nullable=False),
     Column("protected", Boolean, nullable=False),
     Column("deceased_on", Date, nullable=True),
+)
+
+# 名寄せ (AddresseesMerged): merged 宛名番号 → its final survivor (chains flattened). The ledger keeps
+# the 納税義務者 the 税務システム assessed; this alias says which notices belong to one person.
+addressee_merges = Table(
+    "addressee_merges",
+    metadata,
+    Column("merged_addressee_id", String(15), primary_key=True),
+    Column("surviving_addressee_id", String(15), nullable=False, index=True),  # final survivor
+    Column("named_survivor_id", String(15), nullable=False),  # as the event named it
+    Column("unified_addressee_id", String(15), nullable=False),  # 団体内統合宛名番号
+    Column("reason", String(30), nullable=False),
+    Column("merged_on", Date, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
 )
 
 # ---- channels -------------------------------------------------------------------------------

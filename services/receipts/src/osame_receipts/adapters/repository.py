@@ -268,6 +268,7 @@ async def stats(session: AsyncSession) -> dict[str, int]:
         ("installments", orm.installments),
         ("overpayments", orm.overpayments),
         ("addressees", orm.addressees),
+        ("addressee_merges", orm.addressee_merges),
         ("appropriations", orm.appropriations),
         ("mandates", orm.mandates),
         ("debit_failures", orm.debit_failures),

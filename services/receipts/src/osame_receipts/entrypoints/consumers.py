@@ -7,10 +7,9 @@ from functools import partial
 from osame_chassis.messaging.consumer import subscribe
 from osame_chassis.runtime import ServiceRuntime
 from osame_contracts.messages import address_sync, collection, receipts, taxation
-from osame_contracts.subscriptions.receipts import CONSUMES
 
 from osame_receipts.domain.reconciliation import parse_order
-from osame_receipts.service_layer import appropriation, charges, handlers
+from osame_receipts.service_layer import addressees, appropriation, charges, handlers
 
 
 def register(runtime: ServiceRuntime) -> None:
@@ -19,20 +18,9 @@ def register(runtime: ServiceRuntime) -> None:
     subscribe(runtime, taxation.AssessmentRegistered, handlers.record_assessment)
     subscribe(runtime, taxation.AssessmentChanged, handlers.record_assessment)
     subscribe(runtime, receipts.RecordReceipt, partial(handlers.record_receipt, order=order))
-    subscribe(
-        runtime,
-        receipts.AppropriateOverpayment,
-        partial(
-            appropriation.apply_appropriation,
-            publish_outcomes=getattr(settings, "publish_appropriation_outcomes", False),
-        ),
-    )
+    subscribe(runtime, receipts.AppropriateOverpayment, appropriation.apply_appropriation)
     subscribe(runtime, address_sync.AddresseeChanged, handlers.apply_addressee_change)
-    # collection's charges: subscribed once they are wired in receipts' CONSUMES
-    for model, handler in (
-        (collection.DemandNoticesIssued, charges.charge_demand_fees),
-        (collection.LateFeesAssessed, charges.charge_late_fees),
-        (collection.InstallmentsWrittenOff, charges.write_off),
-    ):
-        if model in CONSUMES:
-            subscribe(runtime, model, handler)
+    subscribe(runtime, collection.DemandNoticesIssued, charges.charge_demand_fees)
+    subscribe(runtime, collection.LateFeesAssessed, charges.charge_late_fees)
+    subscribe(runtime, collection.InstallmentsWrittenOff, charges.write_off)
+    subscribe(runtime, address_sync.AddresseesMerged, addressees.apply_addressees_merged)

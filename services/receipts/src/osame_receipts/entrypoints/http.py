@@ -9,11 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from osame_chassis.audit import AuditLog
+from osame_chassis.auth import Authenticator, AuthSettings
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from osame_receipts.adapters import cvs, kei_jnks, repository
+from osame_receipts.adapters import cvs, kei_jnks, orm, repository
 from osame_receipts.domain.direct_debit import DebitRequestRefused
 from osame_receipts.domain.reconciliation import parse_order
 from osame_receipts.service_layer import channels, direct_debit
@@ -53,9 +55,12 @@ def creditor(settings) -> direct_debit.Creditor:
     )
 
 
-def routes(runtime) -> list[Route]:
+def routes(runtime, auth: Authenticator | None = None) -> list[Route]:
+    """Staff routes: each needs a bearer token granting `receipts:<action>` (e.g. role receipts_staff)
+    and is written to the hash-chained audit log."""
     settings = runtime.settings
     order = parse_order(settings.reconciliation_order)
+    auth = auth or Authenticator(AuthSettings(), audit=AuditLog(orm.audit_log).hook(runtime.sessions))
 
     async def money_route(request: Request) -> Response:
         addressee_id = request.query_params.get("addressee_id")
@@ -64,7 +69,8 @@ def routes(runtime) -> list[Route]:
         async with runtime.sessions() as session:
             return JSONResponse(await repository.money(session, addressee_id))
 
-    def endpoint(fn):
+    def endpoint(fn, permission: str):
+        @auth.require(f"receipts:{permission}")
         async def wrapped(request: Request) -> Response:
             try:
                 body = await request.json() if request.method == "POST" and _is_json(request) else {}
@@ -117,7 +123,6 @@ def routes(runtime) -> list[Route]:
             uow,
             request.path_params["instrument_id"],
             _date(body.get("on"), "on"),
-            publish_reversal=settings.publish_receipt_reversals,
         )
         return {"status": "dishonoured", "reversed_receipt_id": receipt_id}
 
@@ -242,20 +247,34 @@ def routes(runtime) -> list[Route]:
         return {"items": _jsonable([dict(r) for r in rows])}
 
     return [
-        Route("/money", money_route, methods=["GET"]),
-        Route("/api/counter-payments", endpoint(counter), methods=["POST"]),
-        Route("/api/securities", endpoint(security), methods=["POST"]),
-        Route("/api/securities/{instrument_id}/clear", endpoint(security_clear), methods=["POST"]),
-        Route("/api/securities/{instrument_id}/dishonour", endpoint(security_dishonour), methods=["POST"]),
-        Route("/api/unmatched", endpoint(unmatched), methods=["GET"]),
-        Route("/api/unmatched/{receipt_id}/assign", endpoint(assign), methods=["POST"]),
-        Route("/api/imports/{kind}", endpoint(import_file), methods=["POST"]),
-        Route("/api/direct-debit/requests", endpoint(debit_request), methods=["POST"]),
-        Route("/api/direct-debit/failures", endpoint(failures), methods=["GET"]),
-        Route("/api/mandates", endpoint(mandate), methods=["POST"]),
-        Route("/api/mandates/{mandate_id}/cancel", endpoint(mandate_cancel), methods=["POST"]),
-        Route("/api/cvs/barcode/{notice_number}/{installment_no}", endpoint(barcode), methods=["GET"]),
-        Route("/api/exports/kei-jnks.csv", endpoint(kei), methods=["GET"]),
+        Route("/money", auth.require("receipts:money.read")(money_route), methods=["GET"]),
+        Route("/api/counter-payments", endpoint(counter, "counter-payment.record"), methods=["POST"]),
+        Route("/api/securities", endpoint(security, "security.record"), methods=["POST"]),
+        Route(
+            "/api/securities/{instrument_id}/clear",
+            endpoint(security_clear, "security.clear"),
+            methods=["POST"],
+        ),
+        Route(
+            "/api/securities/{instrument_id}/dishonour",
+            endpoint(security_dishonour, "security.dishonour"),
+            methods=["POST"],
+        ),
+        Route("/api/unmatched", endpoint(unmatched, "unmatched.read"), methods=["GET"]),
+        Route("/api/unmatched/{receipt_id}/assign", endpoint(assign, "unmatched.assign"), methods=["POST"]),
+        Route("/api/imports/{kind}", endpoint(import_file, "import.run"), methods=["POST"]),
+        Route("/api/direct-debit/requests", endpoint(debit_request, "debit-request.build"), methods=["POST"]),
+        Route("/api/direct-debit/failures", endpoint(failures, "debit-failure.read"), methods=["GET"]),
+        Route("/api/mandates", endpoint(mandate, "mandate.record"), methods=["POST"]),
+        Route(
+            "/api/mandates/{mandate_id}/cancel", endpoint(mandate_cancel, "mandate.cancel"), methods=["POST"]
+        ),
+        Route(
+            "/api/cvs/barcode/{notice_number}/{installment_no}",
+            endpoint(barcode, "barcode.read"),
+            methods=["GET"],
+        ),
+        Route("/api/exports/kei-jnks.csv", endpoint(kei, "export.read"), methods=["GET"]),
     ]
 
 

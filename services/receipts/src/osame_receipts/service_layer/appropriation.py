@@ -14,14 +14,11 @@ from osame_receipts.domain.reconciliation import Component, apply_to_component
 from osame_receipts.service_layer.handlers import installment_state
 
 
-async def apply_appropriation(
-    command: receipts.AppropriateOverpayment, uow: UnitOfWork, *, publish_outcomes: bool = False
-) -> str:
+async def apply_appropriation(command: receipts.AppropriateOverpayment, uow: UnitOfWork) -> str:
     """充当: book every item as a receipt dated the 充当適状日, or refuse the whole command.
 
-    Returns "applied", "refused" or "duplicate" (the appropriation_id was seen before).
-    `publish_outcomes` turns on the AppropriationApplied/Refused events for refunds (off until
-    their consumer is wired; the ledger events are always published).
+    Returns "applied", "refused" or "duplicate" (the appropriation_id was seen before). The outcome
+    goes to refunds as AppropriationApplied/Refused, the ledger changes to collection.
     """
     repo = LedgerRepository(uow.session)
     if await repo.appropriation_recorded(command.appropriation_id):
@@ -62,18 +59,17 @@ async def apply_appropriation(
         recorded_at=datetime.now(UTC),
     )
     if not verdict.accepted:
-        if publish_outcomes:
-            await uow.publish(
-                receipts.AppropriationRefused(
-                    appropriation_id=command.appropriation_id,
-                    overpayment_id=command.overpayment_id,
-                    addressee_id=command.addressee_id,
-                    reason=receipts.AppropriationRefusal(verdict.refusal.value),
-                    item_index=verdict.item_index,
-                    owed=verdict.owed,
-                    available=verdict.available,
-                )
+        await uow.publish(
+            receipts.AppropriationRefused(
+                appropriation_id=command.appropriation_id,
+                overpayment_id=command.overpayment_id,
+                addressee_id=command.addressee_id,
+                reason=receipts.AppropriationRefusal(verdict.refusal.value),
+                item_index=verdict.item_index,
+                owed=verdict.owed,
+                available=verdict.available,
             )
+        )
         return "refused"
 
     applied = []
@@ -144,16 +140,15 @@ async def apply_appropriation(
     if partly:
         await uow.publish(receipts.InstallmentsPartlyPaid(items=partly))
     await repo.add_appropriated(command.overpayment_id, total)
-    if publish_outcomes:
-        await uow.publish(
-            receipts.AppropriationApplied(
-                appropriation_id=command.appropriation_id,
-                overpayment_id=command.overpayment_id,
-                addressee_id=command.addressee_id,
-                appropriable_on=day,
-                total=total,
-                overpayment_unappropriated=available - total,
-                items=applied,
-            )
+    await uow.publish(
+        receipts.AppropriationApplied(
+            appropriation_id=command.appropriation_id,
+            overpayment_id=command.overpayment_id,
+            addressee_id=command.addressee_id,
+            appropriable_on=day,
+            total=total,
+            overpayment_unappropriated=available - total,
+            items=applied,
         )
+    )
     return "applied"

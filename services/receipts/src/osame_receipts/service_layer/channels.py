@@ -197,9 +197,7 @@ async def clear_security(uow: UnitOfWork, instrument_id: str, cleared_on: dt.dat
         raise ChannelError("no received instrument with this id")
 
 
-async def dishonour_security(
-    uow: UnitOfWork, instrument_id: str, dishonoured_on: dt.date, *, publish_reversal: bool = False
-) -> str:
+async def dishonour_security(uow: UnitOfWork, instrument_id: str, dishonoured_on: dt.date) -> str:
     """不渡: reverse the receipt and reopen the installment (the money never came).
 
     Refused when the receipt overpaid (its overpayment may already be refunded or appropriated:
@@ -235,20 +233,19 @@ async def dishonour_security(
     state = handlers.installment_state(notice, inst, last_paid, dishonoured_on)
     # collection re-opens the installment from the newer ledger_version (remaining > 0)
     await uow.publish(receipts.InstallmentsPartlyPaid(items=[state]))
-    if publish_reversal:  # off until collection consumes receipts.receipt.reversed.v1
-        await uow.publish(
-            receipts.ReceiptReversed(
-                receipt_id=receipt["receipt_id"],
-                addressee_id=notice.addressee_id,
-                notice_number=notice.notice_number,
-                installment_no=inst.installment_no,
-                channel=receipts.Channel(receipt["channel"]),
-                amount=receipt["amount"],
-                applied=receipt["applied"],
-                paid_on=receipt["paid_on"],
-                reversed_on=dishonoured_on,
-            )
+    await uow.publish(
+        receipts.ReceiptReversed(
+            receipt_id=receipt["receipt_id"],
+            addressee_id=notice.addressee_id,
+            notice_number=notice.notice_number,
+            installment_no=inst.installment_no,
+            channel=receipts.Channel(receipt["channel"]),
+            amount=receipt["amount"],
+            applied=receipt["applied"],
+            paid_on=receipt["paid_on"],
+            reversed_on=dishonoured_on,
         )
+    )
     return receipt["receipt_id"]
 
 

@@ -20,6 +20,7 @@ from osame_receipts.domain.reconciliation import (
     excess_after_reduction,
     overpayment_reason,
 )
+from osame_receipts.service_layer import unmatched
 
 
 def installment_state(
@@ -199,6 +200,9 @@ async def record_receipt(
         await repo.save_receipt(receipt_id, values, new=existing is None)
         if notice is not None and inst is not None:
             await uow.publish(_recorded(receipt_id, notice, command, preliminary=True))
+        else:
+            owner = notice.addressee_id if notice is not None else None
+            await unmatched.announce(uow, [{**values, "receipt_id": receipt_id, "addressee_id": owner}])
         return receipt_id
     result = allocate(inst.owed(), command.amount, order)
     values.update(_applied_columns(result))

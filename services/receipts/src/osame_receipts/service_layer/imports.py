@@ -24,6 +24,7 @@ from osame_receipts.adapters import bulk, orm
 from osame_receipts.adapters.repository import LedgerInstallment
 from osame_receipts.domain.receipt import NormalizedReceipt
 from osame_receipts.domain.reconciliation import DEFAULT_ORDER, Component, Owed, overpayment_reason
+from osame_receipts.service_layer import unmatched
 
 BATCH = receipts.MAX_ITEMS_PER_MESSAGE
 
@@ -159,6 +160,8 @@ async def apply_receipts(
         if progress:
             progress("reconciled", len(rows))
         report.events += await _publish_states(uow)
+        if outcome.unmatched:
+            report.events += await unmatched.announce(uow, await bulk.unmatched_rows(session))
         report.overpayments = await _overpayments(uow, channel)
         report.events += report.overpayments
     await record_batch(uow, report, channel, digest)

@@ -11,7 +11,7 @@ from osame_contracts.messages import refunds as refunds_msgs
 
 from osame_refunds.adapters.repository import RefundsRepository
 from osame_refunds.domain.overpayment import OverpaymentStatus
-from osame_refunds.service_layer.settlement import publish_if_wired, settle
+from osame_refunds.service_layer.settlement import settle
 
 # Refusals after which re-planning can help (the item is no longer owed); others need a person.
 REPLAN_REASONS = {"not_owed", "unknown_installment"}
@@ -135,8 +135,7 @@ async def appropriation_refused(event, uow: UnitOfWork) -> None:
 
 async def _announce_settled(uow: UnitOfWork, repo: RefundsRepository, appropriation, outcome: str) -> None:
     items = await repo.appropriation_items(appropriation["appropriation_id"])
-    await publish_if_wired(
-        uow,
+    await uow.publish(
         refunds_msgs.AppropriationSettled(
             appropriation_id=appropriation["appropriation_id"],
             addressee_id=appropriation["addressee_id"],

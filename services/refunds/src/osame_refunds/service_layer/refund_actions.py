@@ -21,7 +21,7 @@ from osame_refunds.adapters import bank_master, orm, zengin_transfer
 from osame_refunds.adapters.repository import RefundsRepository
 from osame_refunds.domain.interest import CauseDates, total_interest
 from osame_refunds.domain.overpayment import RefundStatus, refund_cause
-from osame_refunds.service_layer.settlement import publish_if_wired, settle
+from osame_refunds.service_layer.settlement import settle
 
 UNCLAIMED_YEARS = 5  # 法18条の3: the right to a refund lapses after 5 years
 
@@ -120,8 +120,7 @@ async def approve(
         amount=refund["amount"] + interest,
         created_at=datetime.now(UTC),
     )
-    await publish_if_wired(
-        uow,
+    await uow.publish(
         refunds_msgs.RefundDecided(
             refund_id=refund_id,
             overpayment_id=refund["overpayment_id"],
@@ -223,8 +222,7 @@ async def record_transfer(refund_id: str, ok: bool, on: dt.date, reason: str, uo
     interest = refund["refund_interest"] or 0
     if ok:
         await repo.update_refund(refund_id, status=RefundStatus.PAID, closed_on=on)
-        await publish_if_wired(
-            uow,
+        await uow.publish(
             refunds_msgs.RefundPaid(
                 refund_id=refund_id,
                 addressee_id=refund["addressee_id"],
@@ -244,8 +242,7 @@ async def record_transfer(refund_id: str, ok: bool, on: dt.date, reason: str, uo
         amount=refund["amount"] + interest,
         created_at=datetime.now(UTC),
     )
-    await publish_if_wired(
-        uow,
+    await uow.publish(
         refunds_msgs.RefundFailed(
             refund_id=refund_id,
             addressee_id=refund["addressee_id"],

@@ -16,19 +16,12 @@ from osame_chassis.ids import new_id
 from osame_chassis.uow import UnitOfWork
 from osame_contracts.messages import receipts as receipts_msgs
 from osame_contracts.messages import refunds as refunds_msgs
-from osame_contracts.registry import REGISTRY
 
 from osame_refunds.adapters.repository import RefundsRepository
 from osame_refunds.domain.appropriation_plan import plan
 from osame_refunds.domain.overpayment import OverpaymentStatus, RefundStatus
 
 log = logging.getLogger("osame.refunds")
-
-
-async def publish_if_wired(uow: UnitOfWork, message) -> None:
-    """Refunds' own events go out once a consumer is wired (listed in the registry)."""
-    if message.routing_key in REGISTRY:
-        await uow.publish(message)
 
 
 def held(overpayment) -> int:
@@ -98,8 +91,7 @@ async def _request_appropriation(uow, repo, overpayment, request, rule: str, ver
             items=lines,
         )
     )
-    await publish_if_wired(
-        uow,
+    await uow.publish(
         refunds_msgs.AppropriationDecided(
             appropriation_id=appropriation_id,
             overpayment_id=overpayment["overpayment_id"],
