@@ -85,19 +85,13 @@ def pg_server_url():
 @pytest.fixture
 def broker_prefix(amqp_url):
     """A fresh broker name prefix; every queue and exchange under it is deleted afterwards."""
-    from osame_cli.bus import connect
-    from osame_contracts.topology import COMMANDS_EXCHANGE, DEAD_LETTER_EXCHANGE, EVENTS_EXCHANGE, all_queues
+    from osame_cli.bus import delete_namespace
 
     prefix = f"t{RUN_ID}-{next(_counter)}."
     yield prefix
 
     async def cleanup():
-        async with connect(amqp_url, prefix) as bus:
-            queues = [prefix + q for q in all_queues()] + [prefix + q for q in _EXTRA_QUEUES]
-            await bus.delete(
-                queues + [q + ".dlq" for q in queues],
-                [prefix + e for e in (EVENTS_EXCHANGE, COMMANDS_EXCHANGE, DEAD_LETTER_EXCHANGE)],
-            )
+        await delete_namespace(amqp_url, prefix, tuple(_EXTRA_QUEUES))
 
     asyncio.run(cleanup())
 

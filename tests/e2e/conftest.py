@@ -7,15 +7,17 @@ The stack runs with the development wiring (a token issuer every service trusts,
 from __future__ import annotations
 
 import asyncio
+import json
+import subprocess
+import sys
 import uuid
 
 import pytest
 from osame_chassis.otlp_sink import OtlpSink
-from osame_cli.bus import connect
+from osame_cli.bus import delete_namespace
 from osame_cli.city import build_city
 from osame_cli.pgadmin import create_databases, drop_databases
 from osame_cli.stack import SERVICES, Stack, free_port
-from osame_contracts.topology import COMMANDS_EXCHANGE, DEAD_LETTER_EXCHANGE, EVENTS_EXCHANGE, all_queues
 
 CITY_DAY = build_city(households=1).day
 
@@ -45,13 +47,39 @@ def e2e(amqp_url, pg_server_url, tmp_path_factory):
     sink.stop()
 
     async def cleanup():
-        async with connect(amqp_url, prefix) as bus:
-            queues = [prefix + q for q in all_queues()]
-            await bus.delete(
-                queues + [q + ".dlq" for q in queues],
-                [prefix + e for e in (EVENTS_EXCHANGE, COMMANDS_EXCHANGE, DEAD_LETTER_EXCHANGE)],
-            )
+        await delete_namespace(amqp_url, prefix)
         await drop_databases(pg_server_url, names)
 
     asyncio.run(cleanup())
     assert codes == dict.fromkeys(SERVICES, 0), f"graceful shutdown failed: {codes}"
+
+
+@pytest.fixture
+def money_check():
+    """Runs `osame money check` against a stack as an auditor; returns its JSON figures (asserts exit 0)."""
+
+    async def run(stack) -> dict:
+        check = await asyncio.to_thread(
+            subprocess.run,
+            [
+                sys.executable,
+                "-m",
+                "osame_cli.main",
+                "money",
+                "check",
+                "--receipts-url",
+                stack.services["receipts"].url,
+                "--refunds-url",
+                stack.services["refunds"].url,
+                "--token",
+                stack.staff_token("auditor-1", ["receipts_staff"]),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert check.returncode == 0, check.stdout + check.stderr
+        return json.loads(check.stdout)
+
+    return run

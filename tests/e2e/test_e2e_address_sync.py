@@ -20,11 +20,10 @@ import pytest
 from osame_chassis.auth import DevIssuer
 from osame_chassis.otlp_sink import OtlpSink
 from osame_cli import dlq
-from osame_cli.bus import connect
+from osame_cli.bus import connect, delete_namespace
 from osame_cli.settle import wait_settled
 from osame_cli.stack import Stack, free_port
 from osame_contracts.messages import address_sync as msgs
-from osame_contracts.topology import COMMANDS_EXCHANGE, DEAD_LETTER_EXCHANGE, EVENTS_EXCHANGE, all_queues
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 
@@ -55,12 +54,7 @@ def address_stack(amqp_url, tmp_path_factory):
     sink.stop()
 
     async def cleanup():
-        async with connect(amqp_url, prefix) as bus:
-            queues = [prefix + q for q in all_queues()]
-            await bus.delete(
-                queues + [q + ".dlq" for q in queues],
-                [prefix + e for e in (EVENTS_EXCHANGE, COMMANDS_EXCHANGE, DEAD_LETTER_EXCHANGE)],
-            )
+        await delete_namespace(amqp_url, prefix)
 
     asyncio.run(cleanup())
     assert codes == dict.fromkeys(stack.services, 0), f"graceful shutdown failed: {codes}"

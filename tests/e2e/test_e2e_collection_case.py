@@ -15,12 +15,11 @@ import uuid
 import httpx
 import pytest
 from osame_chassis.auth import DevIssuer
-from osame_cli.bus import connect
+from osame_cli.bus import connect, delete_namespace
 from osame_cli.pgadmin import create_databases, drop_databases
 from osame_cli.settle import wait_settled
 from osame_cli.stack import Stack
 from osame_contracts.messages import address_sync, taxation
-from osame_contracts.topology import COMMANDS_EXCHANGE, DEAD_LETTER_EXCHANGE, EVENTS_EXCHANGE, all_queues
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 
@@ -50,12 +49,7 @@ def collection_stack(amqp_url, pg_server_url, tmp_path_factory):
     codes = stack.stop()
 
     async def cleanup():
-        async with connect(amqp_url, prefix) as bus:
-            queues = [prefix + q for q in all_queues()]
-            await bus.delete(
-                queues + [q + ".dlq" for q in queues],
-                [prefix + e for e in (EVENTS_EXCHANGE, COMMANDS_EXCHANGE, DEAD_LETTER_EXCHANGE)],
-            )
+        await delete_namespace(amqp_url, prefix)
         await drop_databases(pg_server_url, [name])
 
     asyncio.run(cleanup())

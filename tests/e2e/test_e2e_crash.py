@@ -10,12 +10,11 @@ import uuid
 
 import pytest
 from osame_chassis.otlp_sink import OtlpSink
-from osame_cli.bus import connect
+from osame_cli.bus import connect, delete_namespace
 from osame_cli.city import build_city
 from osame_cli.pgadmin import create_databases, drop_databases
 from osame_cli.settle import wait_settled
 from osame_cli.stack import SERVICES, Stack, free_port
-from osame_contracts.topology import COMMANDS_EXCHANGE, DEAD_LETTER_EXCHANGE, EVENTS_EXCHANGE, all_queues
 
 from .test_e2e_flow import query
 
@@ -46,12 +45,7 @@ def crash_stack(amqp_url, pg_server_url, tmp_path):
     sink.stop()
 
     async def cleanup():
-        async with connect(amqp_url, prefix) as bus:
-            queues = [prefix + q for q in all_queues()]
-            await bus.delete(
-                queues + [q + ".dlq" for q in queues],
-                [prefix + e for e in (EVENTS_EXCHANGE, COMMANDS_EXCHANGE, DEAD_LETTER_EXCHANGE)],
-            )
+        await delete_namespace(amqp_url, prefix)
         await drop_databases(pg_server_url, names)
 
     asyncio.run(cleanup())

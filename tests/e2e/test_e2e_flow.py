@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
-import subprocess
-import sys
 
 import httpx
 import pytest
@@ -35,7 +33,7 @@ async def query(stack, service: str, sql: str):
         await engine.dispose()
 
 
-async def test_a_day_of_payments_flows_through_all_services_in_one_trace(e2e):
+async def test_a_day_of_payments_flows_through_all_services_in_one_trace(e2e, money_check):
     city = build_city(households=25, seed=7)
     exp = city.expected
     provider = TracerProvider()
@@ -121,29 +119,7 @@ async def test_a_day_of_payments_flows_through_all_services_in_one_trace(e2e):
     assert holds == 0, "every 充当 hold was released once receipts applied it"
 
     # Money conservation across the two services (osame money check).
-    token = e2e.staff_token("auditor-1", ["receipts_staff"])
-    check = await asyncio.to_thread(
-        subprocess.run,
-        [
-            sys.executable,
-            "-m",
-            "osame_cli.main",
-            "money",
-            "check",
-            "--receipts-url",
-            e2e.services["receipts"].url,
-            "--refunds-url",
-            e2e.services["refunds"].url,
-            "--token",
-            token,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert check.returncode == 0, check.stdout + check.stderr
-    assert json.loads(check.stdout)["difference"] == 0
+    assert (await money_check(e2e))["difference"] == 0
 
     # address-sync stored every addressee; receipts and collection hold their copies.
     [(addressees,)] = await query(e2e, "address-sync", "SELECT count(*) FROM addressees")

@@ -27,10 +27,9 @@ from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExport
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from osame_chassis.otlp_sink import OtlpSink
-from osame_cli.bus import connect
+from osame_cli.bus import connect, delete_namespace
 from osame_cli.stack import Stack, free_port
 from osame_contracts.messages import collection as collection_msgs
-from osame_contracts.topology import COMMANDS_EXCHANGE, DEAD_LETTER_EXCHANGE, EVENTS_EXCHANGE, all_queues
 from starlette.applications import Starlette
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -88,12 +87,7 @@ def gw_stack(amqp_url, tmp_path_factory):
     thread.join(5)
 
     async def cleanup():
-        async with connect(amqp_url, prefix) as bus:
-            queues = [prefix + q for q in all_queues()]
-            await bus.delete(
-                queues + [q + ".dlq" for q in queues],
-                [prefix + e for e in (EVENTS_EXCHANGE, COMMANDS_EXCHANGE, DEAD_LETTER_EXCHANGE)],
-            )
+        await delete_namespace(amqp_url, prefix)
 
     asyncio.run(cleanup())
     assert codes == dict.fromkeys(stack.services, 0), f"graceful shutdown failed: {codes}"

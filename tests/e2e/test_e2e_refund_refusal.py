@@ -83,7 +83,9 @@ async def poll(check, what: str, timeout: float = 90):
         await asyncio.sleep(0.3)
 
 
-async def test_a_refused_appropriation_is_replanned_refunded_paid_out_and_money_is_conserved(e2e, tmp_path):
+async def test_a_refused_appropriation_is_replanned_refunded_paid_out_and_money_is_conserved(
+    e2e, tmp_path, money_check
+):
     refunds_api = httpx.AsyncClient(
         base_url=e2e.services["refunds"].url,
         headers={"Authorization": f"Bearer {e2e.staff_token('refunds-officer', ['refunds_staff'])}"},
@@ -336,28 +338,7 @@ async def test_a_refused_appropriation_is_replanned_refunded_paid_out_and_money_
     assert (shown["status"], shown["unappropriated_debt_alert"]) == ("paid", False)
 
     # Money conservation across receipts and refunds (osame money check).
-    check = await asyncio.to_thread(
-        subprocess.run,
-        [
-            sys.executable,
-            "-m",
-            "osame_cli.main",
-            "money",
-            "check",
-            "--receipts-url",
-            e2e.services["receipts"].url,
-            "--refunds-url",
-            e2e.services["refunds"].url,
-            "--token",
-            e2e.staff_token("auditor-1", ["receipts_staff"]),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert check.returncode == 0, check.stdout + check.stderr
-    figures = json.loads(check.stdout)
+    figures = await money_check(e2e)
     assert figures["difference"] == 0, figures
 
 

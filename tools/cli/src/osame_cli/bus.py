@@ -93,3 +93,16 @@ async def connect(amqp_url: str, prefix: str = "", *, middlewares=()):
     finally:
         await connection.close()
         await broker.stop()
+
+
+async def delete_namespace(amqp_url: str, prefix: str, extra_queues: tuple[str, ...] = ()) -> None:
+    """Delete every queue (with its DLQ) and exchange of the broker namespace `prefix` — a demo's,
+    a benchmark's or a test's — so runs leave nothing behind on a shared broker."""
+    from osame_contracts.topology import COMMANDS_EXCHANGE, DEAD_LETTER_EXCHANGE, EVENTS_EXCHANGE, all_queues
+
+    async with connect(amqp_url, prefix) as bus:
+        queues = [prefix + q for q in (*all_queues(), *extra_queues)]
+        await bus.delete(
+            queues + [q + ".dlq" for q in queues],
+            [prefix + e for e in (EVENTS_EXCHANGE, COMMANDS_EXCHANGE, DEAD_LETTER_EXCHANGE)],
+        )

@@ -17,13 +17,12 @@ from faststream.rabbit.opentelemetry import RabbitTelemetryMiddleware
 from opentelemetry import trace
 from osame_chassis.otlp_sink import OtlpSink
 from osame_chassis.telemetry import setup_tracing
-from osame_contracts.topology import COMMANDS_EXCHANGE, DEAD_LETTER_EXCHANGE, EVENTS_EXCHANGE, all_queues
 from osame_refunds.domain.conservation import ReceiptsSide, RefundsSide, balance
 from rich.console import Console
 from rich.table import Table
 
 from osame_cli import pgadmin
-from osame_cli.bus import connect
+from osame_cli.bus import connect, delete_namespace
 from osame_cli.city import build_city
 from osame_cli.settle import dlq_depths, wait_settled
 from osame_cli.stack import SERVICES, Stack, free_port
@@ -160,12 +159,7 @@ async def run_demo(
             "Stopped services (exit codes: " + ", ".join(f"{k}={v}" for k, v in codes.items()) + ")"
         )
         if not keep:
-            async with connect(amqp_url, prefix) as bus:
-                queues = [prefix + q for q in all_queues()]
-                await bus.delete(
-                    queues + [q + ".dlq" for q in queues],
-                    [prefix + e for e in (EVENTS_EXCHANGE, COMMANDS_EXCHANGE, DEAD_LETTER_EXCHANGE)],
-                )
+            await delete_namespace(amqp_url, prefix)
             if database_urls:
                 await pgadmin.drop_databases(database_url, list(database_urls.values()))
         provider.shutdown()

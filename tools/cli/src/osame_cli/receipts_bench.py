@@ -16,11 +16,10 @@ from pathlib import Path
 
 import asyncpg
 from osame_contracts.subscriptions.collection import CONSUMES
-from osame_contracts.topology import COMMANDS_EXCHANGE, DEAD_LETTER_EXCHANGE, EVENTS_EXCHANGE, all_queues
 from sqlalchemy.engine import make_url
 
 from osame_cli import pgadmin
-from osame_cli.bus import connect
+from osame_cli.bus import delete_namespace
 from osame_cli.stack import Stack
 
 COLLECTION_KEYS = sorted({model.routing_key for model in CONSUMES})
@@ -91,12 +90,7 @@ class CollectionDownstream:
     async def stop(self) -> None:
         if self.stack is not None:
             await asyncio.to_thread(self.stack.stop)
-            async with connect(self.amqp_url, self.prefix) as bus:
-                queues = [self.prefix + q for q in all_queues()]
-                await bus.delete(
-                    queues + [q + ".dlq" for q in queues],
-                    [self.prefix + e for e in (EVENTS_EXCHANGE, COMMANDS_EXCHANGE, DEAD_LETTER_EXCHANGE)],
-                )
+            await delete_namespace(self.amqp_url, self.prefix)
         if self.collection_url:
             await pgadmin.drop_databases(self.server_url, [self.collection_db])
         self._tmp.cleanup()
