@@ -15,6 +15,7 @@ from osame_gateway.adapters.network import InformationNetwork
 from osame_gateway.adapters.remote import RemoteCaller
 from osame_gateway.adapters.repository import AUDIT, stats
 from osame_gateway.adapters.resilience import CircuitBreaker
+from osame_gateway.adapters.service_token import ServiceToken
 from osame_gateway.domain.retention import DEFAULT_RETENTION_DAYS
 from osame_gateway.entrypoints.consumers import register
 from osame_gateway.service_layer.processing import ProcessorSettings, QueryProcessor
@@ -90,9 +91,6 @@ def build_processor(runtime: ServiceRuntime, settings: GatewaySettings) -> Query
             reset_seconds=settings.breaker_reset_seconds,
         )
 
-    token = settings.address_sync_token
-    if token is None and settings.address_sync_token_file is not None:
-        token = settings.address_sync_token_file.read_text(encoding="utf-8").strip()
     network = InformationNetwork(
         RemoteCaller("network", settings.network_url, breaker=breaker("network"), **common),
         settings.agency_code,
@@ -102,7 +100,7 @@ def build_processor(runtime: ServiceRuntime, settings: GatewaySettings) -> Query
             "address-sync",
             settings.address_sync_url or "http://address-sync.invalid",
             breaker=breaker("address-sync"),
-            headers={"Authorization": f"Bearer {token}"} if token else None,
+            auth=ServiceToken(settings.address_sync_token, settings.address_sync_token_file),
             **common,
         )
     )

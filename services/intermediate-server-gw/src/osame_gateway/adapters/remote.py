@@ -34,10 +34,10 @@ class RemoteCaller:
         attempts: int = 3,
         backoff_initial: float = 0.1,
         backoff_max: float = 2.0,
-        headers: dict[str, str] | None = None,
+        auth: httpx.Auth | None = None,
     ):
         self.name = name
-        self.client = httpx.AsyncClient(base_url=base_url, timeout=timeout, headers=headers or {})
+        self.client = httpx.AsyncClient(base_url=base_url, timeout=timeout, auth=auth)
         self.breaker = breaker
         self.attempts = attempts
         self.backoff_initial = backoff_initial
