@@ -62,6 +62,34 @@ async def upsert_addressee(
     await fan_out(uow, deps, command.addressee_id, min_version=command.version)
 
 
+async def _upsert_registered(repo: AddresseeRepository, command, kind: str, source: str, extra: dict) -> bool:
+    """Save a 住登外者 or 法人 registered outside 住基 (by version); False when the command is stale.
+
+    Refused (PermanentError) when 住基 maintains the 宛名 or it is of the other kind."""
+    row = await repo.get(command.addressee_id, lock=True)
+    _refuse_if_resident(row)
+    if row is not None and row["kind"] != kind:
+        other = "a corporation" if row["kind"] == "corporation" else "a person"
+        raise PermanentError(f"kind_mismatch: this 宛名番号 is {other}")
+    if row is not None and not is_newer(command.version, row["source_version"]):
+        return False
+    values = {
+        "addressee_id": command.addressee_id,
+        "kind": kind,
+        "source": source,
+        "source_version": command.version,
+        "name": command.name,
+        "name_kana": command.name_kana,
+        "postal_code": command.address.postal_code,
+        "address": command.address.printed,
+        "address_detail": command.address.model_dump(mode="json"),
+        **extra,
+    }
+    await repo.save({**values, "version": 0} if row is None else values, new=row is None)
+    await ensure_unified_id(repo, command.addressee_id)
+    return True
+
+
 async def register_non_resident(
     command: address_sync.RegisterNonResident, uow: UnitOfWork, deps: Deps
 ) -> None:
@@ -69,27 +97,12 @@ async def register_non_resident(
     check_my_number(command.my_number, "my_number")
     check_addresses({"address": command.address})
     repo = AddresseeRepository(uow.session)
-    row = await repo.get(command.addressee_id, lock=True)
-    _refuse_if_resident(row)
-    if row is not None and row["kind"] != "person":
-        raise PermanentError("kind_mismatch: this 宛名番号 is a corporation")
-    if row is not None and not is_newer(command.version, row["source_version"]):
-        return
-    values = {
-        "addressee_id": command.addressee_id,
-        "kind": "person",
-        "source": "non_resident",
-        "source_version": command.version,
-        "name": command.name,
-        "name_kana": command.name_kana,
-        "postal_code": command.address.postal_code,
-        "address": command.address.printed,
-        "address_detail": command.address.model_dump(mode="json"),
+    extra = {
         "date_of_birth": command.date_of_birth,
         "protected": await _effective_protection(repo, command.addressee_id, False),
     }
-    await repo.save({**values, "version": 0} if row is None else values, new=row is None)
-    await ensure_unified_id(repo, command.addressee_id)
+    if not await _upsert_registered(repo, command, "person", "non_resident", extra):
+        return
     if command.my_number is not None:
         keyring = deps.require_keyring()
         index = keyring.blind_index(command.my_number)
@@ -109,27 +122,9 @@ async def register_corporation(
     check_corporate_number(command.corporate_number, "corporate_number")
     check_addresses({"address": command.address})
     repo = AddresseeRepository(uow.session)
-    row = await repo.get(command.addressee_id, lock=True)
-    _refuse_if_resident(row)
-    if row is not None and row["kind"] != "corporation":
-        raise PermanentError("kind_mismatch: this 宛名番号 is a person")
-    if row is not None and not is_newer(command.version, row["source_version"]):
+    extra = {"corporate_number": command.corporate_number, "protected": False}
+    if not await _upsert_registered(repo, command, "corporation", "corporation", extra):
         return
-    values = {
-        "addressee_id": command.addressee_id,
-        "kind": "corporation",
-        "source": "corporation",
-        "source_version": command.version,
-        "name": command.name,
-        "name_kana": command.name_kana,
-        "postal_code": command.address.postal_code,
-        "address": command.address.printed,
-        "address_detail": command.address.model_dump(mode="json"),
-        "corporate_number": command.corporate_number,
-        "protected": False,
-    }
-    await repo.save({**values, "version": 0} if row is None else values, new=row is None)
-    await ensure_unified_id(repo, command.addressee_id)
     await link_same_corporation(uow, deps, command.addressee_id, _today())
     await fan_out(uow, deps, command.addressee_id)
 
