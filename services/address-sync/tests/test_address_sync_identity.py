@@ -208,3 +208,22 @@ async def test_mailing_override_per_tax_item_is_suppressed_when_protected(make_s
     )
     assert len(await svc.events()) == before + 2  # v1 + v2
     assert [b for k, b in await svc.events() if k == CHANGED_V2][-1]["mailing_overrides"] == []
+
+
+async def test_a_person_and_a_corporation_never_share_a_number_and_stale_versions_are_ignored(service, f):
+    await service.run(handlers.register_non_resident, f.non_resident("300009", version=2))
+    with pytest.raises(PermanentError, match="kind_mismatch: this 宛名番号 is a person"):
+        await service.run(handlers.register_corporation, f.corporation("300009", version=3))
+    await service.run(handlers.register_corporation, f.corporation("400009", version=2))
+    with pytest.raises(PermanentError, match="kind_mismatch: this 宛名番号 is a corporation"):
+        await service.run(handlers.register_non_resident, f.non_resident("400009", version=3))
+    await service.run(
+        handlers.register_corporation, f.corporation("400009", version=1, name="古い名称（株）")
+    )
+    rows = {r["addressee_id"]: r for r in await service.rows(orm.addressees)}
+    assert (rows["300009"]["kind"], rows["400009"]["kind"], rows["400009"]["source_version"]) == (
+        "person",
+        "corporation",
+        2,
+    )
+    assert rows["400009"]["name"] != "古い名称（株）"
