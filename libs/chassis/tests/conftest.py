@@ -140,11 +140,17 @@ async def eventually(predicate, timeout: float = 20.0, interval: float = 0.1):
 
 
 @pytest.fixture
-async def make_harness(amqp_url, broker_prefix, pg_databases):
-    """Factory for started harnesses sharing this test's broker prefix; all are stopped afterwards."""
+async def make_harness(amqp_url, broker_prefix, pg_databases, extra_queues):
+    """Factory for started harnesses sharing this test's broker prefix; all are stopped afterwards
+    (and their queue, which no service's CONSUMES lists, is deleted with the prefix)."""
+    from osame_contracts.topology import queue_name
+
     started: list[Harness] = []
 
     async def make(name: str = "chassis-test", **kwargs) -> Harness:
+        queue = queue_name(name, address_sync.AddresseeChanged)
+        if queue not in extra_queues:
+            extra_queues.append(queue)
         (url,) = await asyncio.to_thread(pg_databases, 1)
         harness = Harness(name, url, amqp_url, broker_prefix, **kwargs)
         await harness.start()
