@@ -82,24 +82,22 @@ async def _run(db_path, cases) -> tuple[set, dict]:
             pending = False
             for k, (paid_on, preliminary, confirmed) in enumerate(case["receipts"]):
                 rid = f"r-{n}-{k}"
-                await svc.handle(
-                    handlers.note_receipt,
-                    receipts.ReceiptRecorded(
-                        receipt_id=rid,
-                        addressee_id="300001",
-                        notice_number="PROP-1",
-                        installment_no=n,
-                        channel=receipts.Channel.CONVENIENCE_STORE,
-                        amount=500,
-                        applied=0 if preliminary else 500,
-                        overpaid=0,
-                        paid_on=paid_on,
-                        booked_on=paid_on,
-                        preliminary=preliminary,
-                    ),
+                recorded = receipts.ReceiptRecorded(
+                    receipt_id=rid,
+                    addressee_id="300001",
+                    notice_number="PROP-1",
+                    installment_no=n,
+                    channel=receipts.Channel.CONVENIENCE_STORE,
+                    amount=500,
+                    applied=0 if preliminary else 500,
+                    overpaid=0,
+                    paid_on=paid_on,
+                    booked_on=paid_on,
+                    preliminary=preliminary,
                 )
-                if preliminary and confirmed:
-                    await svc.handle(handlers.cancel_preliminary, rid)
+                await svc.handle(handlers.note_receipt, recorded)
+                if preliminary and confirmed:  # resolved: its 速報取消 (03) arrives
+                    await svc.handle(handlers.note_receipt, recorded.model_copy(update={"cancelled": True}))
                 pending = pending or (preliminary and not confirmed)
             if case["hold"]:
                 await svc.handle(

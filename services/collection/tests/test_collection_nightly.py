@@ -198,7 +198,10 @@ async def test_cancelled_preliminary_no_longer_blocks(service):
     await service.handle(handlers.note_receipt, receipt("r-c", "N-C", 1, D(2026, 7, 20), preliminary=True))
     await nightly(service, D(2026, 7, 10))
     assert await demanded(service) == {}
-    await service.handle(handlers.cancel_preliminary, "r-c")
+    cancelled = receipt("r-c", "N-C", 1, D(2026, 7, 20), preliminary=True).model_copy(
+        update={"cancelled": True}
+    )
+    await service.handle(handlers.note_receipt, cancelled)  # 03 速報取消
     await nightly(service, D(2026, 7, 11))
     assert set(await demanded(service)) == {("N-C", 1)}
 

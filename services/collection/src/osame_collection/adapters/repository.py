@@ -160,17 +160,6 @@ class CollectionRepository:
             await self.session.execute(insert(orm.asset_inquiries).values(query_id=query_id, **values))
 
     # -- 延滞金 inputs --------------------------------------------------------------------------
-    async def due_dates(self, keys: list[tuple[str, int]]) -> dict[tuple[str, int], object]:
-        out = {}
-        I = orm.installments  # noqa: E741
-        for start in range(0, len(keys), 500):
-            part = keys[start : start + 500]
-            query = select(I.c.notice_number, I.c.installment_no, I.c.due_date).where(
-                tuple_(I.c.notice_number, I.c.installment_no).in_(part)
-            )
-            out.update({(n, i): d for n, i, d in (await self.session.execute(query)).all()})
-        return out
-
     async def installments_by_key(self, keys: list[tuple[str, int]]) -> dict[tuple[str, int], dict]:
         """The held installments among `keys` (chunked IN lists: one query per 500 keys)."""
         I = orm.installments  # noqa: E741
@@ -315,15 +304,6 @@ class CollectionRepository:
             L.c.notice_number == key[0], L.c.installment_no == key[1]
         )
         return [(k, d) for k, d in (await self.session.execute(query)).all()]
-
-    async def set_late_fee(self, key: tuple[str, int], late_fee: int, on) -> int:
-        """Store the 延滞金 and bump its version; returns the new version."""
-        held = await self.installment(*key)
-        version = (held["late_fee_version"] if held else 0) + 1
-        await self.update_installment(
-            key[0], key[1], late_fee=late_fee, late_fee_on=on, late_fee_version=version
-        )
-        return version
 
 
 async def stats(session: AsyncSession) -> dict[str, int]:

@@ -95,14 +95,6 @@ async def note_receipt(event: receipts.ReceiptRecorded, uow: UnitOfWork) -> None
         )
 
 
-async def cancel_preliminary(receipt_id: str, uow: UnitOfWork) -> None:
-    """速報取消: the 速報 no longer holds back the 督促."""
-    repo = CollectionRepository(uow.session)
-    held = await repo.cancel_receipt(receipt_id)
-    if held is not None:
-        await repo.recompute_mark(held["notice_number"], held["installment_no"])
-
-
 async def reverse_receipt(event: receipts.ReceiptReversed, uow: UnitOfWork) -> None:
     """不渡: the money never came; the receipt no longer counts against a 督促 (the installment's new
     state arrives as a partly-paid event from receipts)."""
