@@ -310,6 +310,50 @@ class AppropriationRefused(Event):
     available: Yen | None = Field(default=None, description="What is left of the overpayment")
 
 
+class InstallmentsCharged(Event):
+    """督促手数料 or 延滞金 was charged to (or changed on) installments of the ledger.
+
+    Receipts publishes the full state of each installment after it books a charge from
+    collection (DemandNoticesIssued, LateFeesAssessed), so that consumers that plan 充当
+    (refunds) know every component owed, 延滞金 and 督促手数料 included (法17条の2①).
+    Bulk: up to 1,000 installments per message; `ledger_version` orders states.
+    """
+
+    routing_key = "receipts.installment.charged.v1"
+
+    items: list[InstallmentState] = Field(min_length=1, max_length=MAX_ITEMS_PER_MESSAGE)
+
+
+class OverpaymentWithdrawalReason(StrEnum):
+    """Why money held as 過誤納金 is no longer held."""
+
+    DISHONOUR = "dishonour"  # the 証券 that brought the money was dishonoured (不渡)
+    CORRECTION = "correction"  # 収納訂正: the receipt that created it was reversed or moved
+
+
+class OverpaymentWithdrawn(Event):
+    """An overpayment (or part of it) no longer exists: the money behind it never came or moved.
+
+    Receipts publishes it after reversing the receipt that created the overpayment, and after
+    reversing any 充当 it had booked from that overpayment (listed in
+    `appropriations_reversed`). Refunds withdraws the amount: nothing of it may be refunded or
+    appropriated afterwards; a refund already paid out from it becomes a visible claim.
+    """
+
+    routing_key = "receipts.overpayment.withdrawn.v1"
+
+    overpayment_id: str = Field(max_length=36)
+    addressee_id: AddresseeId
+    amount: Yen = Field(gt=0, description="Yen of the overpayment withdrawn by this event")
+    withdrawn_on: dt.date = Field(description="Business date of the reversal")
+    reason: OverpaymentWithdrawalReason
+    appropriations_reversed: list[str] = Field(
+        default_factory=list,
+        max_length=MAX_ITEMS_PER_MESSAGE,
+        description="Ids of the 充当 receipts had booked from this overpayment and has now reversed",
+    )
+
+
 AssessmentRecorded.model_rebuild()
 
 # Every message this module defines; the registry collects them.
@@ -325,4 +369,6 @@ MESSAGES = (
     AppropriationRefused,
     ReceiptReversed,
     ReceiptsUnmatched,
+    InstallmentsCharged,
+    OverpaymentWithdrawn,
 )

@@ -10,4 +10,6 @@ CONSUMES = (
     receipts.AppropriationApplied,
     receipts.AppropriationRefused,
     collection.DemandNoticesIssued,
+    receipts.InstallmentsCharged,
+    receipts.OverpaymentWithdrawn,
 )
