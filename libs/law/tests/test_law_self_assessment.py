@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from osame_law.errors import ImplausibleDateError, InvalidInputError
 from osame_law.late_fee import PartialPayment
+from osame_law.rounding import SegmentRounding
 from osame_law.self_assessment import (
     BusinessYear,
     FilingKind,
@@ -234,6 +235,34 @@ def test_interim_refund_after_a_late_final_return_is_not_guessed():
             final_filed_on=d("2025-07-01"),
             decided_on=d("2025-08-20"),
         )
+
+
+def test_a_low_rate_tier_ending_after_the_last_rated_year_does_not_block_the_computation():
+    """Found by the model test: 修正申告 2026-12-10 puts the low-rate end in January 2027, a year
+    with no rates yet; only days up to the payment need rates, so 2026-12-20 must be priced."""
+    plan = plan_for_amendment(FilingKind.FINAL, FY, d("2026-12-10"), original_filed_on=d("2025-05-30"))
+    assert plan.first_tier_end == d("2027-01-10")
+    result = compute_self_assessed_late_fee(plan, tax=500_000, paid_on=d("2026-12-20"))
+    assert result.segments[-1].end == d("2026-12-20")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="rounding.total_yen (collection's file) sums 28-digit Decimals: a whole exact total "
+    "can truncate one yen short under SUM_THEN_TRUNCATE; remove this mark when it is fixed there",
+)
+def test_sum_then_truncate_keeps_a_whole_exact_total():
+    """Found by the model test: 45,000 yen, segments 153 + 50 days at 2.4% and 17 days at 8.7%.
+
+    Exactly 45,000 × (2.4 × 203 + 8.7 × 17) / 36,500 = 45,000 × 635.1 / 36,500 = 783 yen; the
+    Decimal segments 452.71232876…, 147.94520547…, 182.34246575… add up to 782.99999… → 782.
+    """
+    year = BusinessYear(d("2022-06-01"), d("2023-05-31"))
+    plan = plan_for_amendment(FilingKind.FINAL, year, d("2024-01-19"), original_filed_on=d("2023-07-31"))
+    result = compute_self_assessed_late_fee(
+        plan, tax=45_000, paid_on=d("2024-03-07"), segment_rounding=SegmentRounding.SUM_THEN_TRUNCATE
+    )
+    assert result.unrounded_total == 783
 
 
 # --- properties -------------------------------------------------------------------------------

@@ -2,8 +2,9 @@
 
 The machine files the 確定申告 (on time or late, sometimes after a 見込納付), then 修正申告 and
 更正 at random later dates, each paid on a random day on or after the day it must be paid. For
-every amount the engine's 延滞金 (``compute_self_assessed_late_fee`` with the sum-then-truncate
-convention) must equal a day-by-day model that reads the law on its own:
+every amount the exact value of the engine's segments (``compute_self_assessed_late_fee``) must
+equal a day-by-day model that reads the law on its own (and the whole yen must be the
+per-segment truncation of those exact values):
 
 - 延滞金 runs from the day after the shifted 法定納期限 (法321条の12①, 法20条の5②);
 - the low rate lasts to one month after: the deadline (filed on time), the filing (late), the
@@ -27,7 +28,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
 from osame_law.calendar import add_months_civil, shift_due_date
 from osame_law.rates import DEFAULT_RATES, Tier
-from osame_law.rounding import SegmentRounding, charge_base
+from osame_law.rounding import charge_base
 from osame_law.self_assessment import (
     BusinessYear,
     FilingKind,
@@ -43,16 +44,15 @@ ONE = timedelta(days=1)
 
 
 def model_late_fee(tax, due, tier_end, paid_on, excluded):
-    """Whole yen (before the 100-yen rule) by summing exact daily amounts (base × rate% ÷ 365)."""
+    """Exact 延滞金 (before any truncation) by summing daily amounts base × rate% ÷ 365."""
     total = Fraction(0)
     day = due + ONE
-    base = charge_base(tax)
     while day <= paid_on:
         if not (excluded and excluded[0] <= day <= excluded[1]):
             tier = Tier.FIRST if day <= tier_end else Tier.SECOND
             total += Fraction(DEFAULT_RATES.late_fee(day.year, tier))
         day += ONE
-    return int(total * base / 36_500)
+    return total * charge_base(tax) / 36_500
 
 
 def model_exclusion(original_filed_on, due, event_on, fraud):
@@ -132,10 +132,10 @@ class CompanyYear(RuleBasedStateMachine):
         assert plan.effective_due == self.due and plan.first_tier_end == tier_end
         got = {(p.start, p.end) for p in plan.excluded}
         assert got == ({excluded} if excluded else set())
-        result = compute_self_assessed_late_fee(
-            plan, tax=tax, paid_on=paid_on, segment_rounding=SegmentRounding.SUM_THEN_TRUNCATE
-        )
-        assert result.unrounded_total == model_late_fee(tax, self.due, tier_end, paid_on, excluded)
+        result = compute_self_assessed_late_fee(plan, tax=tax, paid_on=paid_on)
+        exact = [Fraction(s.base) * Fraction(s.rate) * s.days / 36_500 for s in result.segments]
+        assert sum(exact, Fraction(0)) == model_late_fee(tax, self.due, tier_end, paid_on, excluded)
+        assert result.unrounded_total == sum(int(e) for e in exact)  # per-segment truncation
 
 
 CompanyYear.TestCase.settings = settings(

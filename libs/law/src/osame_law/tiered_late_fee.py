@@ -108,12 +108,8 @@ def _validate(
     window: DateWindow,
 ) -> None:
     check_amount("principal_tax", principal_tax)
-    for name, value in (
-        ("due_date", effective_due),
-        ("first_tier_end", first_tier_end),
-        ("paid_on", paid_on),
-    ):
-        window.check(name, value)
+    window.check("due_date", effective_due)
+    window.check("paid_on", paid_on)  # first_tier_end is derived and may lie past the last rated year
     check_not_before("first_tier_end", first_tier_end, "due_date", effective_due)
     for payment in payments:
         window.check("partial payment date", payment.paid_on)
