@@ -39,7 +39,7 @@ PLANNED_CONSUMERS: dict[str, tuple[str, ...]] = {
     # 分離課税: the 納入申告 fixes the amount a 納入 is reconciled against.
     "taxation.retirement-income-tax.filed.v1": ("receipts",),
     # 申告納付: receipts books the tax (見込納付 held until the return); collection needs the
-    # filing facts for the 延滞金 plan (法321条の12); refunds learns of 中間納付 refunds from receipts.
+    # filing facts for the 延滞金 plan (法326, 321条の12); refunds learns of 中間納付 refunds from receipts.
     "taxation.corporate-return.filed.v1": ("receipts", "collection"),
     "taxation.corporate-return.reassessed.v1": ("receipts", "collection"),
 }

@@ -1,4 +1,4 @@
-"""法人市民税 申告納付 (法321条の8, 321条の11, 321条の12, 327; 法17条の4) — worked examples by hand.
+"""法人市民税 申告納付 (法321条の8, 321条の11/12, 326, 327; 法17条の4) — worked examples by hand.
 
 Segment tuples are (from, to, days, rate %, base, yen); yen = floor(base × rate × days / 36,500).
 The business year in most cases is 2024-04-01..2025-03-31: its 確定申告 deadline 2025-05-31 is a
@@ -84,7 +84,7 @@ def test_business_year_longer_than_a_year_is_refused():
 
 
 def test_on_time_return_paid_late():
-    """321条の12①一: filed 2025-05-30, tax 1,000,000 paid 2025-08-29.
+    """法326① (72条の45①一): filed 2025-05-30, tax 1,000,000 paid 2025-08-29.
 
     6/3–7/2 30 days at 2.4%: 1,000,000 × 2.4 × 30 / 36,500 = 1,972.60 → 1,972
     7/3–8/29 58 days at 8.7%: 1,000,000 × 8.7 × 58 / 36,500 = 13,824.65 → 13,824
@@ -100,7 +100,7 @@ def test_on_time_return_paid_late():
 
 
 def test_late_return_keeps_the_low_rate_until_a_month_after_filing():
-    """321条の12①二 (72条の45①二): filed and paid 2025-07-15, six weeks late.
+    """法326① (72条の45①二): filed and paid 2025-07-15, six weeks late.
 
     Low rate to 8/15, so 6/3–7/15 is 43 days at 2.4%: 1,000,000 × 2.4 × 43 / 36,500 = 2,827.39
     → 2,827 → 2,800 (on-time reading would give 1,972 + 3,098 = 5,070 → 5,000).
@@ -113,7 +113,7 @@ def test_late_return_keeps_the_low_rate_until_a_month_after_filing():
 
 
 def test_amendment_more_than_a_year_later_excludes_the_days_after_the_year():
-    """321条の12②: original filed 2025-05-30 (before the 6/2 deadline, so the year counts from
+    """法326 (72条の45②): original filed 2025-05-30 (before the 6/2 deadline, so the year counts from
     6/2): one year ends 2026-06-02. 修正申告 2026-09-30 adds 500,000, paid the same day.
 
     2025-06-03–12-31 212 days at 2.4%: 500,000 × 2.4 × 212 / 36,500 = 6,969.86 → 6,969

@@ -6,12 +6,12 @@ every amount the exact value of the engine's segments (``compute_self_assessed_l
 equal a day-by-day model that reads the law on its own (and the whole yen must be the
 per-segment truncation of those exact values):
 
-- 延滞金 runs from the day after the shifted 法定納期限 (法321条の12①, 法20条の5②);
+- 延滞金 runs from the day after the shifted 法定納期限 (法326①, 321条の12, 法20条の5②);
 - the low rate lasts to one month after: the deadline (filed on time), the filing (late), the
   修正申告 (or the deadline if later), the deficiency's 納期限 (更正; due the day after a month
   from the notice);
 - days after one year from the original filing (or its deadline) up to a 修正申告 / 更正 notice
-  cost nothing (法321条の12②), except for a 決定 and for fraud;
+  cost nothing (法326 / 321条の12 by parallel with 72条の45②, 72条の44), except for a 決定 and for fraud;
 - base floored to 1,000 yen, none under 2,000; each day base × rate ÷ 36,500 exactly.
 
 And money is conserved: 見込納付 = applied + excess, applied + shortfall = declared tax.

@@ -85,7 +85,7 @@ class CorporateReturnFiled(_CorporateBody):
     )
     one_year_exclusion_barred: bool = Field(
         default=False,
-        description="偽りその他不正: the 1-year exclusion of 延滞金 (法321条の12②) does not apply",
+        description="偽りその他不正: the 1-year exclusion of 延滞金 (法326, 321条の12) does not apply",
     )
 
     @model_validator(mode="after")

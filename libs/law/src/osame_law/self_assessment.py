@@ -1,4 +1,4 @@
-"""法人の市町村民税 申告納付 (self-assessed corporate municipal tax) — 法321条の8, 321条の11, 321条の12, 327.
+"""法人の市町村民税 申告納付 (self-assessed corporate municipal tax) — 法321条の8, 321条の11/12, 326, 327.
 
 A company files a return for each business year (事業年度) and pays the tax it declares by the
 return's deadline, which is the 法定納期限. Confidence tags and sources: docs/law/special-collection.md.
@@ -15,18 +15,23 @@ Deadlines (``filing_deadline``; 法20条の5② shifts a deadline on a closed da
                     amends [M; paragraph number UNCONFIRMED]
 =================  ==========================================================================
 
-延滞金 (法321条の12 — the article is named by 令48条の12's 読み替え of 令9条の3 [H]; its 各号 and
-② are read by parallel with the 事業税 article 72条の45, whose text was read [M]): runs from the
-day after the (shifted) 法定納期限, with the low-rate tier (7.3% line) ending
+Which article: 令48条の12 reads 令9条の3's "第56条第2項又は第64条" (道府県民税) as "第321条の12第2項又
+は第326条", and the 事業税 version of the same 令 rule (令26) names 72条の44 (不足税額 after 更正・決定)
+and 72条の45 (延滞金 on returns). So for 法人市町村民税 the 延滞金 on a return is 法326 and on a
+deficiency fixed by 更正・決定 法321条の12 [M: inferred from those tables]. Their 各号 and paragraphs
+are read by parallel with 72条の45 and 72条の44, whose text we read [M; municipal wording not read].
 
-- return filed by its deadline: one month after the 法定納期限 (72条の45①一);
-- return filed late: one month after the day of filing (①二);
-- 修正申告: one month after the 修正申告, or after the deadline if it was earlier (①三);
-- 更正・決定 by the city: one month after the deficiency's own 納期限, which is the day after
-  one month passes from the notice (wording of 328条の10①② for 分離課税 [H], applied to
-  法人 by parallel [M]).
+延滞金 runs from the day after the (shifted) 法定納期限, with the low-rate tier (7.3% line) ending
 
-1-year exclusion (除算期間, 321条の12② by parallel with 72条の45② [M]): when a 修正申告 is filed,
+- return filed by its deadline: one month after the 法定納期限 (法326①; 72条の45①一);
+- return filed late: one month after the day of filing (72条の45①二);
+- 修正申告: one month after the 修正申告, or after the deadline if it was earlier (72条の45①三);
+- 更正・決定 by the city (法321条の12): one month after the deficiency's own 納期限, which is the
+  day after one month passes from the notice (wording of 328条の10①② for 分離課税 [H], applied
+  to 法人 by parallel [M]).
+
+1-year exclusion (除算期間; 修正申告: 法326 by parallel with 72条の45②, 更正: 法321条の12 by
+parallel with 72条の44 [M, paragraphs UNCONFIRMED]): when a 修正申告 is filed,
 or a 更正 notified, after the day one year passes from the day after the original return was
 filed (its deadline if it was filed early), the days from the next day through the 修正申告 /
 notice are not counted — unless the company evaded the tax by fraud (偽りその他不正). A 決定
@@ -67,7 +72,8 @@ from osame_law.tiered_late_fee import ExcludedPeriod, compute_tiered_late_fee
 
 MAX_EXTENSION_MONTHS = 4
 """法人税法75条の2: one month, up to four for the special cases."""
-ONE_YEAR_EXCLUSION = "321-12-2: 1-year exclusion"
+AMENDMENT_EXCLUSION = "326: 1-year exclusion (修正申告)"
+REASSESSMENT_EXCLUSION = "321-12: 1-year exclusion (更正)"
 
 
 class FilingKind(StrEnum):
@@ -145,7 +151,7 @@ def _checked_kind(kind: FilingKind) -> FilingKind:
 def plan_for_return(
     kind: FilingKind, year: BusinessYear, filed_on: date, *, extension_months: int = 0
 ) -> LateFeePlan:
-    """A 予定/中間/確定申告 filed on ``filed_on`` (321条の12①一・二)."""
+    """A 予定/中間/確定申告 filed on ``filed_on`` (法326①; 72条の45①一・二)."""
     due = effective(filing_deadline(_checked_kind(kind), year, extension_months=extension_months))
     if kind is FilingKind.FINAL:
         check_not_before("filed_on", filed_on, "the day after the business year", year.end + ONE_DAY)
@@ -154,10 +160,8 @@ def plan_for_return(
             "filed_on", filed_on, "the end of the first 6 months", add_months_civil(year.start, 6)
         )
     if filed_on <= due:
-        return LateFeePlan(
-            due, add_months_civil(due + ONE_DAY, 1), due, (), "321-12-1-i: filed by the deadline"
-        )
-    return LateFeePlan(due, add_months_civil(filed_on + ONE_DAY, 1), filed_on, (), "321-12-1-ii: filed late")
+        return LateFeePlan(due, add_months_civil(due + ONE_DAY, 1), due, (), "326-1: filed by the deadline")
+    return LateFeePlan(due, add_months_civil(filed_on + ONE_DAY, 1), filed_on, (), "326-1: filed late")
 
 
 def plan_for_amendment(
@@ -169,12 +173,12 @@ def plan_for_amendment(
     fraud: bool = False,
     extension_months: int = 0,
 ) -> LateFeePlan:
-    """The tax added by a 修正申告 filed on ``amended_on`` (321条の12①三, ②)."""
+    """The tax added by a 修正申告 filed on ``amended_on`` (法326; 72条の45①三, ②)."""
     due = effective(filing_deadline(_checked_kind(amends), year, extension_months=extension_months))
     check_not_before("amended_on", amended_on, "original_filed_on", original_filed_on)
     first_tier_end = add_months_civil(max(amended_on, due) + ONE_DAY, 1)
-    excluded = _one_year_exclusion(max(original_filed_on, due), amended_on, fraud)
-    return LateFeePlan(due, first_tier_end, amended_on, excluded, "321-12-1-iii: 修正申告")
+    excluded = _one_year_exclusion(max(original_filed_on, due), amended_on, fraud, AMENDMENT_EXCLUSION)
+    return LateFeePlan(due, first_tier_end, amended_on, excluded, "326-1: 修正申告")
 
 
 def deficiency_due(notified_on: date) -> date:
@@ -202,15 +206,17 @@ def plan_for_reassessment(
     excluded: tuple[ExcludedPeriod, ...] = ()
     if original_filed_on is not None:
         check_not_before("notified_on", notified_on, "original_filed_on", original_filed_on)
-        excluded = _one_year_exclusion(max(original_filed_on, due), notified_on, fraud)
-    return LateFeePlan(due, add_months_civil(pay_by + ONE_DAY, 1), pay_by, excluded, "321-11/12: 更正・決定")
+        excluded = _one_year_exclusion(
+            max(original_filed_on, due), notified_on, fraud, REASSESSMENT_EXCLUSION
+        )
+    return LateFeePlan(due, add_months_civil(pay_by + ONE_DAY, 1), pay_by, excluded, "321-12: 更正・決定")
 
 
-def _one_year_exclusion(base: date, event: date, fraud: bool) -> tuple[ExcludedPeriod, ...]:
+def _one_year_exclusion(base: date, event: date, fraud: bool, rule: str) -> tuple[ExcludedPeriod, ...]:
     one_year_day = add_months_civil(base + ONE_DAY, 12)
     if fraud or event <= one_year_day:
         return ()
-    return (ExcludedPeriod(one_year_day + ONE_DAY, event, ONE_YEAR_EXCLUSION),)
+    return (ExcludedPeriod(one_year_day + ONE_DAY, event, rule),)
 
 
 def compute_self_assessed_late_fee(
@@ -222,7 +228,7 @@ def compute_self_assessed_late_fee(
     segment_rounding: SegmentRounding = SegmentRounding.PER_SEGMENT,
     rates: RateTable = DEFAULT_RATES,
 ) -> LateFeeResult:
-    """延滞金 (法321条の12) on ``tax`` under ``plan``, paid in full on ``paid_on``."""
+    """延滞金 (法326 / 321条の12) on ``tax`` under ``plan``, paid in full on ``paid_on``."""
     return compute_tiered_late_fee(
         principal_tax=tax,
         effective_due=plan.effective_due,

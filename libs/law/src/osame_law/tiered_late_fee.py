@@ -4,7 +4,7 @@
 month from the day after the 納期限. Two families of articles name the end of the low-rate
 tier differently and remove whole periods from the count; they share this engine:
 
-- 申告納付 (法人の市町村民税, 法321条の12 — see ``self_assessment``): for a return filed late the
+- 申告納付 (法人の市町村民税, 法326 and 321条の12 — see ``self_assessment``): for a return filed late the
   low rate runs to one month after the filing; for a 修正申告 to one month after the 修正申告; a
   修正申告 or 更正 more than a year after the original return removes the days in between.
 - 不足金額 after 更正・決定 of a 特別徴収 納入 (分離課税 法328条の10②, see ``separate_taxation``):
