@@ -10,27 +10,36 @@ import json
 import sys
 from pathlib import Path
 
+from osame_contracts.base import Message
 from osame_contracts.registry import REGISTRY
 
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas"
 
 
+def schema_of(model: type[Message], **extra: object) -> str:
+    """One message's JSON Schema as committed (sorted keys, trailing newline)."""
+    key = model.routing_key
+    schema = model.model_json_schema()
+    schema["$id"] = f"urn:osame:message:{key}"
+    schema["x-routing-key"] = key
+    schema["x-kind"] = str(model.kind)
+    schema.update(extra)
+    return json.dumps(schema, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
 def render_all() -> dict[str, str]:
-    """File name → JSON text for each message (sorted keys, trailing newline)."""
-    out = {}
-    for key, model in sorted(REGISTRY.items()):
-        schema = model.model_json_schema()
-        schema["$id"] = f"urn:osame:message:{key}"
-        schema["x-routing-key"] = key
-        schema["x-kind"] = str(model.kind)
-        out[f"{key}.json"] = json.dumps(schema, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
-    return out
+    """File name → JSON text for each message."""
+    return {f"{key}.json": schema_of(model) for key, model in sorted(REGISTRY.items())}
 
 
 def write_all(directory: Path = SCHEMA_DIR) -> list[Path]:
+    return write_rendered(render_all(), directory)
+
+
+def write_rendered(rendered: dict[str, str], directory: Path) -> list[Path]:
+    """Write the rendered files into ``directory`` and delete the *.json files it no longer has."""
     directory.mkdir(parents=True, exist_ok=True)
     written = []
-    rendered = render_all()
     for stale in directory.glob("*.json"):
         if stale.name not in rendered:
             stale.unlink()
