@@ -56,8 +56,8 @@ class ProjectionRepository:
             )
         )
         groups = {r.addressee_id: r.person_id for r in rows}
-        for addressee in (merged, survivor):
-            groups.setdefault(addressee, await self.person_of(addressee))
+        for addressee, person in ((merged, first), (survivor, second), (first, first), (second, second)):
+            groups.setdefault(addressee, person)
         for addressee, person in join(groups, merged, survivor).items():
             exists = (
                 await self.session.execute(

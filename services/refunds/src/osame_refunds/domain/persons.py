@@ -12,7 +12,8 @@ from collections.abc import Mapping
 
 
 def join(groups: Mapping[str, str], merged: str, survivor: str) -> dict[str, str]:
-    """The new person id of every 宛名番号 whose person changes when `merged` and `survivor` join.
+    """The person id of every 宛名番号 of the joined group (both groups' members, the two named
+    宛名番号 and the ids naming the two groups) after `merged` and `survivor` join.
 
     `groups` maps each 宛名番号 already known to its person id (a 宛名番号 missing from it is its
     own person).
@@ -20,8 +21,5 @@ def join(groups: Mapping[str, str], merged: str, survivor: str) -> dict[str, str
     first = groups.get(merged, merged)
     second = groups.get(survivor, survivor)
     person = min(first, second)
-    changes = {a: person for a, p in groups.items() if p in (first, second) and p != person}
-    for addressee in (merged, survivor):
-        if groups.get(addressee) != person:
-            changes[addressee] = person
-    return changes
+    members = {a for a, p in groups.items() if p in (first, second)} | {merged, survivor, first, second}
+    return dict.fromkeys(sorted(members), person)
