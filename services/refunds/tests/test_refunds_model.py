@@ -352,8 +352,26 @@ class RefundsMachine(RuleBasedStateMachine):
     def a_city_with_debts_and_overpayments(self, dues, owners, amounts):
         for notice, due, owner, amount in zip(NOTICES, dues, owners, amounts, strict=False):
             self.assess(notice, owner, due, amount * 1_000)
-        self.overpaid(owners[0], amounts[1] * 1_000, "erroneous_payment", 1)
-        self.overpaid(owners[1], amounts[2] * 1_000, "reassessment", 30)
+            item = self.ledger[notice]
+            item.owed["late_fee"] += amount * 10
+            item.owed["demand_fee"] += 100
+            item.version += 1
+            self.send(receipts.InstallmentsCharged(items=[item.state()]))
+        self.overpaid(owners[0], amounts[1] * 1_000 + 40_000, "erroneous_payment", 1)
+        self.overpaid(owners[1], amounts[2] * 1_000 + 40_000, "reassessment", 30)
+
+    @rule(data=st.data())
+    def bus_settles(self, data):
+        """Everything in flight is delivered (in a random order) and receipts answers every 充当,
+        until nothing is left: deep histories in few steps."""
+        for _ in range(6):
+            self.harvest_commands()
+            for appropriation_id in sorted(a for a, c in self.commands.items() if c["answer"] is None):
+                self.answer(self.commands[appropriation_id])
+            if not self.pending:
+                break
+            while self.pending:
+                self.deliver_one(data.draw(st.integers(0, len(self.pending) - 1)))
 
     @precondition(lambda self: self.pending)
     @rule(data=st.data(), count=st.integers(1, 8))
@@ -396,12 +414,12 @@ class RefundsMachine(RuleBasedStateMachine):
         assert self.snapshot() == before, "a replayed message changed refunds' state"
 
     # --- staff and the calendar ----------------------------------------------------------------
-    @rule(data=st.data())
-    def approve(self, data):
-        refunds = [r for r in self.rows(orm.refunds) if r["status"] == "pending_approval"]
-        if not refunds:
-            return
-        refund = data.draw(st.sampled_from(refunds))
+    @rule()
+    def approve(self):
+        for refund in [r for r in self.rows(orm.refunds) if r["status"] == "pending_approval"]:
+            self.approve_one(refund)
+
+    def approve_one(self, refund):
         self.act(lambda uow: refund_actions.prepare(refund["refund_id"], "clerk-1", uow))
         try:
             result = self.act(lambda uow: refund_actions.approve(refund["refund_id"], "chief-2", uow))

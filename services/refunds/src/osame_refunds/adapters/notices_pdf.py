@@ -16,6 +16,7 @@ with the legal basis.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 from pathlib import Path
 
@@ -40,14 +41,16 @@ class NoticeFontMissing(RuntimeError):
     """The notice font is not installed (the message names the path and the package)."""
 
 
-def _register(font: Path) -> None:
-    if FONT_NAME in pdfmetrics.getRegisteredFontNames():
-        return
+def _register(font: Path) -> str:
+    """The reportlab name of `font` (registered once per file); refused when the file is missing."""
     if not font.is_file():
         raise NoticeFontMissing(
             f"notice font {font} not found: install Debian's fonts-ipaexfont-gothic or set OSAME_NOTICE_FONT"
         )
-    pdfmetrics.registerFont(TTFont(FONT_NAME, str(font)))
+    name = f"{FONT_NAME}-{hashlib.sha1(str(font.resolve()).encode()).hexdigest()[:8]}"
+    if name not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont(name, str(font)))
+    return name
 
 
 def _yen(amount: int) -> str:
@@ -63,7 +66,8 @@ def _date(value) -> str:
 class _Page:
     """A4 portrait, one column of text lines (new page when full)."""
 
-    def __init__(self, title: str):
+    def __init__(self, title: str, font: str):
+        self.font = font
         self.buffer = io.BytesIO()
         self.pdf = canvas.Canvas(self.buffer, pagesize=A4, pageCompression=1)
         self.pdf.setTitle(title)
@@ -74,7 +78,7 @@ class _Page:
         if self.y < 20 * mm:
             self.pdf.showPage()
             self.y = A4[1] - 20 * mm
-        self.pdf.setFont(FONT_NAME, size)
+        self.pdf.setFont(self.font, size)
         self.pdf.drawString(20 * mm + indent * mm, self.y, text)
         self.y -= gap * mm * size / 10
 
@@ -137,8 +141,7 @@ def appropriation_notice(
     appropriation: dict, overpayment: dict, *, city: str, issued_on: dt.date, font: Path = DEFAULT_FONT
 ) -> bytes:
     """充当通知書 (法17条の2⑤): what the overpayment (and its 還付加算金) paid, effective on the 充当適状日."""
-    _register(font)
-    page = _Page("充当通知書")
+    page = _Page("充当通知書", _register(font))
     _header(page, "充当通知書", appropriation["addressee_id"], city, issued_on)
     page.line(
         "あなたの過誤納金を、地方税法第17条の2の規定により次のとおり未納の徴収金に充当しましたので通知します。",
@@ -169,8 +172,7 @@ def refund_notice(
     refund: dict, overpayment: dict, *, city: str, issued_on: dt.date, font: Path = DEFAULT_FONT
 ) -> bytes:
     """還付通知書: the refund (支出決定) with its 還付加算金 and the explanation of every part."""
-    _register(font)
-    page = _Page("還付通知書")
+    page = _Page("還付通知書", _register(font))
     _header(page, "還付通知書", refund["addressee_id"], city, issued_on)
     page.line("あなたの過誤納金を、次のとおり還付することに決定しましたので通知します。", size=9)
     page.space()
