@@ -261,3 +261,8 @@ def test_staff_dates_are_checked_against_the_business_date_and_the_record(value,
 )
 def test_payee_names_are_normalised_to_the_zengin_set(name, field):
     assert to_kana_field(name) == field
+
+
+def test_an_open_recovery_claim_balances_a_refund_whose_receipt_bounced():
+    """10,000 refunded, then the cheque behind it bounced: receipts no longer counts it as received."""
+    assert balance("100001", ReceiptsSide(0, 0, 0), RefundsSide(10_000, 0, recovery=10_000)).ok
