@@ -250,12 +250,12 @@ async def test_a_refund_is_approved_paid_out_in_a_zengin_file_and_recorded(e2e):
             "claimed_on": CITY_DAY.isoformat(),
         }
         assert (await api.post("/refund-claims", json=claim)).status_code == 201
-        approved = await api.post(
-            f"/refunds/{refund['refund_id']}/approve", json={"decided_on": CITY_DAY.isoformat()}
-        )
+        clerk = {"Authorization": f"Bearer {e2e.staff_token('refunds-clerk', ['refunds_staff'])}"}
+        assert (await api.post(f"/refunds/{refund['refund_id']}/prepare", headers=clerk)).status_code == 200
+        approved = await api.post(f"/refunds/{refund['refund_id']}/approve", json={})  # 支出決定: today
         assert approved.status_code == 200 and approved.json()["status"] == "approved", approved.text
-        payout = await api.post(
-            "/payouts", json={"transfer_date": "2026-07-10", "approved_on": CITY_DAY.isoformat()}
+        payout = await api.post(  # 振込指定日 today (the business date): a result can be recorded today
+            "/payouts", json={"transfer_date": CITY_DAY.isoformat(), "approved_on": CITY_DAY.isoformat()}
         )
         batch = payout.json()
         assert payout.status_code == 201 and batch["count"] == 1
@@ -264,7 +264,7 @@ async def test_a_refund_is_approved_paid_out_in_a_zengin_file_and_recorded(e2e):
         assert line.amount == refund["amount"] + approved.json()["refund_interest"] == trailer["total"]
         assert line.reference.startswith("KANPU ")
         paid = await api.post(
-            f"/refunds/{refund['refund_id']}/transfer-result", json={"ok": True, "on": "2026-07-10"}
+            f"/refunds/{refund['refund_id']}/transfer-result", json={"ok": True, "on": CITY_DAY.isoformat()}
         )
         assert paid.status_code == 200
         [after] = [r for r in (await api.get("/refunds")).json() if r["refund_id"] == refund["refund_id"]]
