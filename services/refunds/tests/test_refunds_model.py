@@ -32,7 +32,7 @@ import tempfile
 from collections import defaultdict
 from pathlib import Path
 
-from hypothesis import HealthCheck, event, settings
+from hypothesis import HealthCheck, Phase, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 from osame_chassis.errors import PermanentError
@@ -580,5 +580,7 @@ RefundsMachine.TestCase.settings = settings(
     stateful_step_count=STEPS,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+    # OSAME_MODEL_NO_SHRINK=1: report the first failing history as found (for fix-revert runs).
+    phases=[p for p in Phase if p is not Phase.shrink or not os.environ.get("OSAME_MODEL_NO_SHRINK")],
 )
 TestRefundsModel = RefundsMachine.TestCase
