@@ -156,6 +156,10 @@ class RefundsRepository(ProjectionRepository):
     async def add_batch(self, **values) -> None:
         await self.session.execute(insert(orm.payout_batches).values(**values))
 
+    async def batch(self, batch_id: str):
+        query = select(orm.payout_batches).where(orm.payout_batches.c.batch_id == batch_id)
+        return (await self.session.execute(query)).mappings().first()
+
     async def batch_file(self, batch_id: str) -> bytes | None:
         query = select(orm.payout_batches.c.file).where(orm.payout_batches.c.batch_id == batch_id)
         return (await self.session.execute(query)).scalar_one_or_none()

@@ -134,15 +134,8 @@ async def record_transfer(
     refund = await get_refund(repo, refund_id, lock=True)
     if refund["status"] != RefundStatus.IN_PAYOUT:
         raise RefundActionError(f"refund {refund_id} is {refund['status']}, not in a payout")
-    batch = (
-        (
-            await repo.session.execute(
-                orm.payout_batches.select().where(orm.payout_batches.c.batch_id == refund["payout_batch_id"])
-            )
-        )
-        .mappings()
-        .first()
-    )
+    batch = await repo.batch(refund["payout_batch_id"])
+
     check_date("on", on, today, ("the payout's transfer_date", batch["transfer_date"]))
     await repo.add_transfer_result(
         result_id=new_id(),

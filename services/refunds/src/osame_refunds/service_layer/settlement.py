@@ -70,8 +70,11 @@ async def resettle_person(addressee_id: str, uow: UnitOfWork, today: dt.date) ->
     """After the person's debts changed: withdraw refunds that may no longer go out, and settle
     every overpayment of the person that still holds money or unpaid interest."""
     repo = RefundsRepository(uow.session)
+    overpayments = await repo.overpayments_of(await repo.addressees_of(addressee_id))
+    if not overpayments:
+        return  # most ledger events: a person with no overpayment at all
     await recheck_refunds(addressee_id, uow, today)
-    for overpayment in await repo.overpayments_of(await repo.addressees_of(addressee_id)):
+    for overpayment in await repo.overpayments_of(await repo.addressees_of(addressee_id)):  # fresh rows
         if held(overpayment) > 0 or await repo.interest_parts(overpayment["overpayment_id"], *OWED_INTEREST):
             if await repo.refund_for(overpayment["overpayment_id"]) is None:
                 await settle(overpayment["overpayment_id"], uow, today)
