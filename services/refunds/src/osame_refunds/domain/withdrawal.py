@@ -22,7 +22,7 @@ GONE = ("in_payout", "paid")
 
 
 class WithdrawalError(ValueError):
-    """The withdrawal cannot be applied (message carries amounts and ids only)."""
+    """The withdrawal cannot be applied (message carries no amounts: it reaches the DLQ log)."""
 
 
 @dataclass(frozen=True)
@@ -44,8 +44,8 @@ def plan_withdrawal(amount: int, held: int, refund_status: str | None, refund_am
     elif rest and refund_status in GONE:
         recovery = min(rest, refund_amount)
     if from_held + from_refund + recovery != amount:
+        # No amounts in the message: it reaches the DLQ log, and yen tied to a person are personal data.
         raise WithdrawalError(
-            f"withdrawal of {amount} exceeds what the overpayment still has "
-            f"(held {held}, refund {refund_amount} {refund_status or 'none'})"
+            f"withdrawal exceeds what the overpayment still has (held money and its refund, {refund_status or 'none'})"
         )
     return WithdrawalPlan(from_held, from_refund, recovery)
