@@ -260,12 +260,14 @@ async def test_a_reversed_appropriation_returns_its_yen_and_voids_its_interest(s
     assert [p["status"] for p in await service.rows(orm.refund_interest_parts)] == ["cancelled"]
 
 
-async def test_a_withdrawal_larger_than_the_overpayment_goes_to_the_dlq(service, bus):
+async def test_a_withdrawal_larger_than_the_overpayment_goes_to_the_dlq(service, bus, caplog):
     await service.deliver(bus, detected(10_000))
     [refund] = await service.rows(orm.refunds)
     await decide(service, refund["refund_id"], D(2026, 11, 28))
     await service.deliver(bus, withdrawn(12_000))
     assert service.rejected() == 1
+    [reason] = [r.getMessage() for r in caplog.records if "rejected to DLQ" in r.getMessage()]
+    assert "exceeds" in reason and not any(y in reason for y in ("12000", "12,000", "10000", "10,000"))
     assert (await service.one(orm.overpayments))["withdrawn"] == 0
 
 
