@@ -430,6 +430,33 @@ class RefundsMachine(RuleBasedStateMachine):
         if result["status"] == "approved":
             self.assert_nothing_payable_uncovered(refund["addressee_id"])
 
+    @rule(ahead=st.integers(1, 400), back=st.booleans())
+    def staff_types_an_implausible_date(self, ahead, back):
+        """A 支出決定日 after the business date, or before the overpayment arose, is refused and
+        changes nothing."""
+        refunds = [r for r in self.rows(orm.refunds) if r["status"] == "pending_approval"]
+        if not refunds:
+            return
+        refund = refunds[0]
+        self.act(lambda uow: refund_actions.prepare(refund["refund_id"], "clerk-1", uow))
+        [overpayment] = [
+            o for o in self.rows(orm.overpayments) if o["overpayment_id"] == refund["overpayment_id"]
+        ]
+        wrong = (
+            overpayment["arose_on"] - dt.timedelta(days=ahead)
+            if back
+            else self.today + dt.timedelta(days=ahead)
+        )
+        before = self.snapshot()
+        try:
+            self.act(
+                lambda uow: refund_actions.approve(refund["refund_id"], "chief-2", uow, decided_on=wrong)
+            )
+        except refund_actions.DateRefused:
+            assert self.snapshot() == before
+            return
+        raise AssertionError(f"decided_on {wrong} was accepted (business date {self.today})")
+
     @precondition(lambda self: is_business_day(self.today))
     @rule(ok=st.booleans())
     def pay_out(self, ok):
