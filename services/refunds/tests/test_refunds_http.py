@@ -4,27 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 from osame_chassis.audit import AuditLog
-from osame_chassis.auth import Authenticator, AuthSettings, DevIssuer
 from osame_contracts.messages import receipts
 from osame_refunds.adapters import orm
-from osame_refunds.entrypoints.http import routes
 from osame_refunds.service_layer import handlers
-from starlette.applications import Starlette
-from starlette.testclient import TestClient
-
-
-@pytest.fixture
-def api(service, tmp_path):
-    issuer = DevIssuer(tmp_path / "issuer")
-    auth = Authenticator(
-        AuthSettings(jwks_file=str(issuer.write_jwks())),
-        audit=AuditLog(orm.audit_log).hook(service.runtime.sessions),
-    )
-    app = Starlette(routes=routes(service.runtime, auth=auth))
-    with TestClient(app) as client:
-        yield client, issuer
 
 
 def bearer(issuer, user, roles):

@@ -147,20 +147,27 @@ async def test_payout_leaves_out_a_refund_whose_person_owes_something_payable_no
 # --- 2. 還付加算金 whatever the overpayment's fate --------------------------------------------------
 
 
-async def test_interest_on_a_wholly_appropriated_overpayment_is_computed_and_refunded(service):
-    """Seen: 3,300 yen never computed. 600,000 過納 (paid 2025-04-30) appropriated in full to a
-    debt due 2026-03-31: interest 2025-05-01 … 2026-03-31 (0.9 % in 2025, 1.3 % in 2026)."""
+async def appropriate_600_000_paid_in_2025(service, debt: int) -> dict:
+    """600,000 過納 (paid 2025-04-30) meets a debt of `debt` due 2026-03-31, on 2026-04-10; receipts
+    applies the 充当. Returns the 充当 command."""
     set_today(service, D(2026, 4, 10))
     await service.handle(
         handlers.project_installment_states,
-        receipts.InstallmentsPartlyPaid(items=[state(A, "K9", principal=600_000, due=D(2026, 3, 31))]),
+        receipts.InstallmentsPartlyPaid(items=[state(A, "K9", principal=debt, due=D(2026, 3, 31))]),
     )
     await service.handle(
         handlers.register_overpayment, detected(600_000, cause="reassessment", paid_on=D(2025, 4, 30))
     )
     [command] = await commands(service)
-    assert command["appropriable_on"] == "2026-03-31"
     await service.handle(handlers.appropriation_applied, applied_event(command))
+    return command
+
+
+async def test_interest_on_a_wholly_appropriated_overpayment_is_computed_and_refunded(service):
+    """Seen: 3,300 yen never computed. 600,000 過納 (paid 2025-04-30) appropriated in full to a
+    debt due 2026-03-31: interest 2025-05-01 … 2026-03-31 (0.9 % in 2025, 1.3 % in 2026)."""
+    command = await appropriate_600_000_paid_in_2025(service, 600_000)
+    assert command["appropriable_on"] == "2026-03-31"
     [part] = await service.rows(orm.refund_interest_parts)
     # 2025: 245 days × 600,000 × 0.9 % / 365 = 3,624; 2026: 90 days × 1.3 % = 1,923 → 5,547 → 5,500
     assert (part["kind"], part["start"], part["end"], part["interest"]) == (
@@ -182,16 +189,7 @@ async def test_interest_on_a_wholly_appropriated_overpayment_is_computed_and_ref
 
 async def test_interest_waits_while_the_person_still_owes(service):
     """The interest of an appropriated part may not be refunded while debts are payable (17条の2①)."""
-    set_today(service, D(2026, 4, 10))
-    await service.handle(
-        handlers.project_installment_states,
-        receipts.InstallmentsPartlyPaid(items=[state(A, "K9", principal=900_000, due=D(2026, 3, 31))]),
-    )
-    await service.handle(
-        handlers.register_overpayment, detected(600_000, cause="reassessment", paid_on=D(2025, 4, 30))
-    )
-    [command] = await commands(service)
-    await service.handle(handlers.appropriation_applied, applied_event(command))
+    await appropriate_600_000_paid_in_2025(service, 900_000)
     assert [p["status"] for p in await service.rows(orm.refund_interest_parts)] == ["owed"]
     assert await service.rows(orm.refunds) == []
 

@@ -7,52 +7,27 @@ import datetime as dt
 import io
 
 import pytest
-from osame_chassis.audit import AuditLog
-from osame_chassis.auth import Authenticator, AuthSettings, DevIssuer
-from osame_contracts.messages import receipts
 from osame_refunds.adapters import orm
-from osame_refunds.entrypoints.http import routes
-from osame_refunds.service_layer import handlers
 from pypdf import PdfReader
-from starlette.applications import Starlette
-from starlette.testclient import TestClient
 
-from .test_refunds_flow import commands, set_today
-from .test_refunds_issue11 import A, applied_event, detected, state
+from .test_refunds_issue11 import A, appropriate_600_000_paid_in_2025
 
 D = dt.date
 
 
 @pytest.fixture
-def api(service, tmp_path):
-    issuer = DevIssuer(tmp_path / "issuer")
-    auth = Authenticator(
-        AuthSettings(jwks_file=str(issuer.write_jwks())),
-        audit=AuditLog(orm.audit_log).hook(service.runtime.sessions),
-    )
-    with TestClient(Starlette(routes=routes(service.runtime, auth=auth))) as client:
-        yield (
-            client,
-            {
-                user: {"Authorization": f"Bearer {issuer.token(user, ['refunds_staff'])}"}
-                for user in ("clerk-1", "chief-2")
-            },
-        )
+def staff_api(api):
+    """The API with two refunds officers: clerk-1 prepares, chief-2 approves."""
+    client, issuer = api
+    return client, {
+        user: {"Authorization": f"Bearer {issuer.token(user, ['refunds_staff'])}"}
+        for user in ("clerk-1", "chief-2")
+    }
 
 
 async def appropriated_then_partly_refunded(service):
     """600,000 過納 paid 2025-04-30: 400,000 appropriated to a debt due 2026-03-31, the rest refunded."""
-    set_today(service, D(2026, 4, 10))
-    await service.handle(
-        handlers.project_installment_states,
-        receipts.InstallmentsPartlyPaid(items=[state(A, "K9", principal=400_000, due=D(2026, 3, 31))]),
-    )
-    await service.handle(
-        handlers.register_overpayment, detected(600_000, cause="reassessment", paid_on=D(2025, 4, 30))
-    )
-    [command] = await commands(service)
-    await service.handle(handlers.appropriation_applied, applied_event(command))
-    return command["appropriation_id"]
+    return (await appropriate_600_000_paid_in_2025(service, 400_000))["appropriation_id"]
 
 
 def text_of(pdf: bytes) -> str:
@@ -76,8 +51,8 @@ def embedded_fonts(pdf: bytes) -> list[str]:
     return found
 
 
-async def test_read_apis_show_each_amount_with_its_explanation(service, api):
-    client, staff = api
+async def test_read_apis_show_each_amount_with_its_explanation(service, staff_api):
+    client, staff = staff_api
     appropriation_id = await appropriated_then_partly_refunded(service)
     [overpayment] = client.get("/overpayments", params={"addressee_id": A}, headers=staff["clerk-1"]).json()
     assert (
@@ -130,8 +105,8 @@ async def test_read_apis_show_each_amount_with_its_explanation(service, api):
     assert client.get("/payouts", headers=staff["clerk-1"]).json() == []
 
 
-async def test_notices_are_pdfs_with_an_embedded_japanese_font_and_their_explanations(service, api):
-    client, staff = api
+async def test_notices_are_pdfs_with_an_embedded_japanese_font_and_their_explanations(service, staff_api):
+    client, staff = staff_api
     appropriation_id = await appropriated_then_partly_refunded(service)
     pdf = client.get(f"/appropriations/{appropriation_id}/notice.pdf", headers=staff["clerk-1"])
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
@@ -170,8 +145,8 @@ async def test_notices_are_pdfs_with_an_embedded_japanese_font_and_their_explana
         assert expected in text, (expected, text)
 
 
-async def test_a_missing_font_is_a_clear_error_never_a_substitute(service, api, tmp_path):
-    client, staff = api
+async def test_a_missing_font_is_a_clear_error_never_a_substitute(service, staff_api, tmp_path):
+    client, staff = staff_api
     appropriation_id = await appropriated_then_partly_refunded(service)
     service.spec.settings.notice_font = tmp_path / "nofont.ttf"
     response = client.get(f"/appropriations/{appropriation_id}/notice.pdf", headers=staff["clerk-1"])
