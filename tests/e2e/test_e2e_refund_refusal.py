@@ -29,7 +29,7 @@ from osame_cli.bus import connect
 from osame_cli.settle import dlq_depths, wait_settled
 from osame_contracts.messages import address_sync, receipts, taxation
 
-from .test_e2e_flow import query
+from .test_e2e_flow import query, refunds_on
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 
@@ -69,15 +69,6 @@ def payment_of_a(channel: receipts.Channel, key: str) -> receipts.RecordReceipt:
         paid_on=dt.date(2026, 6, 30),
         booked_on=dt.date(2026, 7, 1),
     )
-
-
-async def refunds_on(e2e, day: dt.date) -> None:
-    """Restart refunds with a new business date (OSAME_BUSINESS_DATE): "today" is the server's."""
-    process = e2e.services["refunds"]
-    assert await asyncio.to_thread(process.stop) == 0
-    process.env["OSAME_BUSINESS_DATE"] = day.isoformat()
-    process.start()
-    await asyncio.to_thread(e2e.wait_ready, 120, ["refunds"])
 
 
 def clerk(e2e) -> dict:
