@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from osame_contracts.messages import address_sync, receipts
 from osame_refunds.adapters import orm, zengin_transfer
+from osame_refunds.domain.interest import CauseDates
 from osame_refunds.service_layer import handlers, payout, refund_actions
 
 from .test_refunds_flow import act, commands, decide, set_today
@@ -353,3 +354,30 @@ async def test_a_transfer_result_before_the_transfer_date_is_refused(service):
         await act(
             service, lambda uow: payout.record_transfer(refund["refund_id"], True, D(2026, 11, 30), "", uow)
         )
+
+
+async def test_a_cause_correction_recomputes_the_interest_earned_and_needs_its_dates(service):
+    """更正の請求 (17条の4①二) needs its dates: without them the appropriated part's interest cannot be
+    computed, and the refund is not approved without it."""
+    command = await appropriate_600_000_paid_in_2025(service, 400_000)
+    [refund] = await service.rows(orm.refunds)
+    no_dates = CauseDates()
+    await act(
+        service,
+        lambda uow: refund_actions.correct_cause(refund["refund_id"], "correction_request", no_dates, uow),
+    )
+    [part] = await service.rows(orm.refund_interest_parts)
+    assert (part["reference"], part["status"]) == (command["appropriation_id"], "uncomputed")
+    assert "requested_on" in part["error"]
+    with pytest.raises(refund_actions.RefundActionError, match="not computed yet"):
+        await decide(service, refund["refund_id"], D(2026, 4, 10))
+    dates = CauseDates(requested_on=D(2025, 6, 2), corrected_on=D(2025, 7, 1))
+    await act(
+        service,
+        lambda uow: refund_actions.correct_cause(refund["refund_id"], "correction_request", dates, uow),
+    )
+    [part] = await service.rows(orm.refund_interest_parts)
+    # 二号: the earlier of request + 3 months (09-02) and correction + 1 month (08-01) → from 08-02
+    assert (part["status"], part["start"]) == ("in_refund", D(2025, 8, 2))
+    result = await decide(service, refund["refund_id"], D(2026, 4, 10))
+    assert result["status"] == "approved" and result["refund_interest"] > part["interest"]

@@ -133,7 +133,7 @@ async def recompute(repo: RefundsRepository, overpayment_id: str) -> int:
             await repo.update_interest_parts([part["part_id"]], **_uncomputed(appropriation, str(exc)))
             left += 1
             continue
-        status = "in_refund" if part["status"] == "in_refund" else "owed"
+        status = "in_refund" if part["refund_id"] else "owed"  # still carried by its refund
         await repo.update_interest_parts(
             [part["part_id"]], **_values(line), status=status, cause=overpayment["cause"]
         )

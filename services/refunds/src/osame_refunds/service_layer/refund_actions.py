@@ -153,6 +153,11 @@ async def approve(
     check_date("claimed_on", claim.claimed_on, decided_on, ("claim_notice_on", claim.claim_notice_on))
     if await recheck_refunds(refund["addressee_id"], uow, today, only=refund_id):
         return {"refund_id": refund_id, "status": "cancelled", "reason": "debts_outstanding_appropriated"}
+    if await repo.interest_parts(refund["overpayment_id"], "uncomputed"):
+        raise RefundActionError(
+            f"refund {refund_id}: the 還付加算金 of an appropriated part is not computed yet "
+            "(see GET /overpayments/{id}); release the overpayment once it can be"
+        )
     carried = [p for p in await repo.interest_parts_of(refund_id) if p["status"] == "in_refund"]
     try:
         own = await interest.fix_refunded_part(repo, overpayment, refund, decided_on, claim, today)

@@ -144,6 +144,10 @@ async def release_interest(repo: RefundsRepository, refund_id: str) -> None:
         refund_id=None,
     )
     await repo.update_interest_parts(
+        [p["part_id"] for p in parts if p["kind"] == "appropriated" and p["status"] == "uncomputed"],
+        refund_id=None,
+    )
+    await repo.update_interest_parts(
         [p["part_id"] for p in parts if p["kind"] == "refunded" and p["status"] != "cancelled"],
         status="cancelled",
     )
