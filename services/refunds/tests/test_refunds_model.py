@@ -465,6 +465,8 @@ class RefundsMachine(RuleBasedStateMachine):
         for decided_on in sorted({r["decided_on"] for r in approved}):
             self.act(lambda uow, d=decided_on: payout.build_payout(self.today, d, remitter, uow))
         for refund in [r for r in self.rows(orm.refunds) if r["status"] == "in_payout"]:
+            self.assert_nothing_payable_uncovered(refund["addressee_id"])  # 法17条の2①, at the payout too
+        for refund in [r for r in self.rows(orm.refunds) if r["status"] == "in_payout"]:
             self.act(
                 lambda uow, r=refund: payout.record_transfer(r["refund_id"], ok, self.today, "closed", uow)
             )
