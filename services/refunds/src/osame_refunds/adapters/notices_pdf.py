@@ -75,12 +75,25 @@ class _Page:
         self.y = A4[1] - 20 * mm
 
     def line(self, text: str, size: float = 10, indent: float = 0, gap: float = 5.5) -> None:
-        if self.y < 20 * mm:
-            self.pdf.showPage()
-            self.y = A4[1] - 20 * mm
-        self.pdf.setFont(self.font, size)
-        self.pdf.drawString(20 * mm + indent * mm, self.y, text)
-        self.y -= gap * mm * size / 10
+        """One line of text, wrapped at the right margin (legal bases are long)."""
+        left = 20 * mm + indent * mm
+        width = A4[0] - 20 * mm - left
+        for part in self._wrap(text, size, width):
+            if self.y < 20 * mm:
+                self.pdf.showPage()
+                self.y = A4[1] - 20 * mm
+            self.pdf.setFont(self.font, size)
+            self.pdf.drawString(left, self.y, part)
+            self.y -= gap * mm * size / 10
+
+    def _wrap(self, text: str, size: float, width: float) -> list[str]:
+        parts, current = [], ""
+        for char in text:
+            if current and pdfmetrics.stringWidth(current + char, self.font, size) > width:
+                parts.append(current)
+                current = ""
+            current += char
+        return [*parts, current]
 
     def space(self, lines: float = 1) -> None:
         self.y -= 5 * mm * lines
