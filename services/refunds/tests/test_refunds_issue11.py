@@ -381,3 +381,19 @@ async def test_a_cause_correction_recomputes_the_interest_earned_and_needs_its_d
     assert (part["status"], part["start"]) == ("in_refund", D(2025, 8, 2))
     result = await decide(service, refund["refund_id"], D(2026, 4, 10))
     assert result["status"] == "approved" and result["refund_interest"] > part["interest"]
+
+
+async def test_a_wholly_appropriated_overpayment_whose_interest_rounds_to_zero_owes_nothing(service):
+    """Found by the model test: a 0-yen interest credit became a 0-yen refund, and its 0-yen record
+    made the whole 総合振込 file fail. Under 2,000 yen there is no 還付加算金 (法20条の4の2②)."""
+    set_today(service, D(2026, 4, 10))
+    await service.handle(
+        handlers.project_installment_states,
+        receipts.InstallmentsPartlyPaid(items=[state(A, "K9", principal=1_500, due=D(2026, 3, 31))]),
+    )
+    await service.handle(handlers.register_overpayment, detected(1_500, paid_on=D(2025, 4, 30)))
+    [command] = await commands(service)
+    await service.handle(handlers.appropriation_applied, applied_event(command))
+    assert [p["interest"] for p in await service.rows(orm.refund_interest_parts)] == [0]
+    assert await service.rows(orm.refunds) == []
+    assert (await service.one(orm.overpayments))["status"] == "appropriated"

@@ -53,8 +53,8 @@ NOTICES = ["N1", "N2", "N3", "N4", "N5"]
 COMPONENTS = ("principal_tax", "demand_fee", "late_fee")
 START = D(2025, 6, 2)
 LAST_DAY = D(2026, 12, 18)  # rates are tabled to 2026
-EXAMPLES = int(os.environ.get("OSAME_MODEL_EXAMPLES", "15"))
-STEPS = int(os.environ.get("OSAME_MODEL_STEPS", "30"))
+EXAMPLES = int(os.environ.get("OSAME_MODEL_EXAMPLES", "10"))
+STEPS = int(os.environ.get("OSAME_MODEL_STEPS", "25"))
 
 
 class Installment:

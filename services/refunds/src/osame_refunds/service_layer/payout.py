@@ -96,6 +96,8 @@ async def build_payout(
 async def _transfer_for(
     repo: RefundsRepository, refund
 ) -> tuple[str | None, zengin_transfer.Transfer | None]:
+    if refund["amount"] + (refund["refund_interest"] or 0) <= 0:
+        return "nothing_to_pay", None  # never a 0-yen record: the bank refuses the whole file
     payee = await repo.payee(refund["addressee_id"])
     if payee is None:
         return "no_payee_account", None

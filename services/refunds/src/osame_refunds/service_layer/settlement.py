@@ -47,7 +47,12 @@ async def settle(overpayment_id: str, uow: UnitOfWork, today: dt.date) -> None:
     if overpayment is None or overpayment["hold_reason"] or await repo.pending_appropriations(overpayment_id):
         return
     remaining = held(overpayment)
-    parts = await repo.interest_parts(overpayment_id, "owed", "uncomputed")
+    # Interest still owed to the taxpayer (a part whose interest rounds to 0 yen owes nothing).
+    parts = [
+        p
+        for p in await repo.interest_parts(overpayment_id, "owed", "uncomputed")
+        if p["status"] == "uncomputed" or p["interest"] > 0
+    ]
     if remaining <= 0 and not parts:
         await repo.update_overpayment(overpayment_id, status=_closed_status(overpayment))
         return
@@ -75,7 +80,12 @@ async def resettle_person(addressee_id: str, uow: UnitOfWork, today: dt.date) ->
         return  # most ledger events: a person with no overpayment at all
     await recheck_refunds(addressee_id, uow, today)
     for overpayment in await repo.overpayments_of(await repo.addressees_of(addressee_id)):  # fresh rows
-        if held(overpayment) > 0 or await repo.interest_parts(overpayment["overpayment_id"], *OWED_INTEREST):
+        owed = [
+            p
+            for p in await repo.interest_parts(overpayment["overpayment_id"], *OWED_INTEREST)
+            if p["interest"]
+        ]
+        if held(overpayment) > 0 or owed:
             if await repo.refund_for(overpayment["overpayment_id"]) is None:
                 await settle(overpayment["overpayment_id"], uow, today)
 
