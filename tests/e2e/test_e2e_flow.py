@@ -24,6 +24,15 @@ from .conftest import CITY_DAY
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 
 
+async def refunds_on(stack, day: dt.date) -> None:
+    """Restart refunds with a new business date (OSAME_BUSINESS_DATE): "today" is the server's."""
+    process = stack.services["refunds"]
+    assert await asyncio.to_thread(process.stop) == 0
+    process.env["OSAME_BUSINESS_DATE"] = day.isoformat()
+    process.start()
+    await asyncio.to_thread(stack.wait_ready, 120, ["refunds"])
+
+
 async def query(stack, service: str, sql: str):
     engine = create_engine(stack.database_url[service])
     try:
@@ -236,6 +245,10 @@ async def test_a_refund_is_approved_paid_out_in_a_zengin_file_and_recorded(e2e):
     from osame_refunds.adapters import zengin_transfer
 
     staff = {"Authorization": f"Bearer {e2e.staff_token('refunds-officer', ['refunds_staff'])}"}
+    # The day's money reached the city's account on the next day (収入日 07-01), when the
+    # overpayments arose: the 支出決定 is made on a business date not before that.
+    decided = CITY_DAY + dt.timedelta(days=1)
+    await refunds_on(e2e, decided)
     async with httpx.AsyncClient(base_url=e2e.services["refunds"].url, headers=staff, timeout=30) as api:
         pending = [r for r in (await api.get("/refunds")).json() if r["status"] == "pending_approval"]
         assert pending, "the day left at least one overpayment to refund"
@@ -250,12 +263,12 @@ async def test_a_refund_is_approved_paid_out_in_a_zengin_file_and_recorded(e2e):
             "claimed_on": CITY_DAY.isoformat(),
         }
         assert (await api.post("/refund-claims", json=claim)).status_code == 201
-        approved = await api.post(
-            f"/refunds/{refund['refund_id']}/approve", json={"decided_on": CITY_DAY.isoformat()}
-        )
+        clerk = {"Authorization": f"Bearer {e2e.staff_token('refunds-clerk', ['refunds_staff'])}"}
+        assert (await api.post(f"/refunds/{refund['refund_id']}/prepare", headers=clerk)).status_code == 200
+        approved = await api.post(f"/refunds/{refund['refund_id']}/approve", json={})  # 支出決定: today
         assert approved.status_code == 200 and approved.json()["status"] == "approved", approved.text
-        payout = await api.post(
-            "/payouts", json={"transfer_date": "2026-07-10", "approved_on": CITY_DAY.isoformat()}
+        payout = await api.post(  # 振込指定日 today (the business date): a result can be recorded today
+            "/payouts", json={"transfer_date": decided.isoformat(), "approved_on": decided.isoformat()}
         )
         batch = payout.json()
         assert payout.status_code == 201 and batch["count"] == 1
@@ -264,7 +277,7 @@ async def test_a_refund_is_approved_paid_out_in_a_zengin_file_and_recorded(e2e):
         assert line.amount == refund["amount"] + approved.json()["refund_interest"] == trailer["total"]
         assert line.reference.startswith("KANPU ")
         paid = await api.post(
-            f"/refunds/{refund['refund_id']}/transfer-result", json={"ok": True, "on": "2026-07-10"}
+            f"/refunds/{refund['refund_id']}/transfer-result", json={"ok": True, "on": decided.isoformat()}
         )
         assert paid.status_code == 200
         [after] = [r for r in (await api.get("/refunds")).json() if r["refund_id"] == refund["refund_id"]]

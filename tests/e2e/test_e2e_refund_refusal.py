@@ -29,7 +29,7 @@ from osame_cli.bus import connect
 from osame_cli.settle import dlq_depths, wait_settled
 from osame_contracts.messages import address_sync, receipts, taxation
 
-from .test_e2e_flow import query
+from .test_e2e_flow import query, refunds_on
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 
@@ -69,6 +69,11 @@ def payment_of_a(channel: receipts.Channel, key: str) -> receipts.RecordReceipt:
         paid_on=dt.date(2026, 6, 30),
         booked_on=dt.date(2026, 7, 1),
     )
+
+
+def clerk(e2e) -> dict:
+    """The preparer (起案); the officer who approves must be someone else."""
+    return {"Authorization": f"Bearer {e2e.staff_token('refunds-clerk', ['refunds_staff'])}"}
 
 
 async def poll(check, what: str, timeout: float = 90):
@@ -125,9 +130,10 @@ async def test_a_refused_appropriation_is_replanned_refunded_paid_out_and_money_
         #    and a 充当 of 1,200,000 onto B (充当適状日 = B's 納期限 07-31) is sent to receipts.
         receipts_process = e2e.services["receipts"]
         assert await asyncio.to_thread(receipts_process.stop) == 0
-        approved = await api.post(
-            f"/refunds/{first['refund_id']}/approve", json={"decided_on": DECIDED.isoformat()}
-        )
+        await refunds_on(e2e, DECIDED)
+        prepared = await api.post(f"/refunds/{first['refund_id']}/prepare", headers=clerk(e2e))
+        assert prepared.status_code == 200, prepared.text
+        approved = await api.post(f"/refunds/{first['refund_id']}/approve", json={})
         assert approved.status_code == 200, approved.text
         assert approved.json() == {
             "refund_id": first["refund_id"],
@@ -212,9 +218,9 @@ async def test_a_refused_appropriation_is_replanned_refunded_paid_out_and_money_
         assert second["amount"] == TAX
 
         # 5. Approval (支出決定) on 11-30: nothing is owed now, 還付加算金 fixed.
-        approved = await api.post(
-            f"/refunds/{second['refund_id']}/approve", json={"decided_on": DECIDED.isoformat()}
-        )
+        prepared = await api.post(f"/refunds/{second['refund_id']}/prepare", headers=clerk(e2e))
+        assert prepared.status_code == 200, prepared.text
+        approved = await api.post(f"/refunds/{second['refund_id']}/approve", json={})
         assert approved.status_code == 200, approved.text
         decision = approved.json()
         assert (
@@ -240,6 +246,7 @@ async def test_a_refused_appropriation_is_replanned_refunded_paid_out_and_money_
             "claimed_on": "2026-11-20",
         }
         assert (await api.post("/refund-claims", json=claim)).status_code == 201
+        await refunds_on(e2e, dt.date(2026, 12, 4))
         content = await _payout(api, "2026-12-04")
         records = content.split(b"\r\n")
         assert records[-1] == b"" and [len(r) for r in records[:-1]] == [120, 120, 120, 120]
@@ -264,6 +271,7 @@ async def test_a_refused_appropriation_is_replanned_refunded_paid_out_and_money_
         assert (
             await api.post("/refund-claims", json={**claim, "account_number": "1112223"})
         ).status_code == 201
+        await refunds_on(e2e, dt.date(2026, 12, 11))
         content = await _payout(api, "2026-12-11")
         assert content.split(b"\r\n")[1][43:50] == b"1112223"
         paid = await api.post(

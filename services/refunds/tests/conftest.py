@@ -11,9 +11,14 @@ import datetime
 
 import pytest
 from faststream.rabbit import TestRabbitBroker
+from osame_chassis.audit import AuditLog
+from osame_chassis.auth import Authenticator, AuthSettings, DevIssuer
 from osame_chassis.testing import ServiceHarness
 from osame_refunds.adapters import orm
 from osame_refunds.bootstrap import RefundsSettings, build_spec
+from osame_refunds.entrypoints.http import routes
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
 
 BUSINESS_DATE = datetime.date(2026, 11, 28)  # tests decide as of a fixed day
 
@@ -60,3 +65,15 @@ async def bus(service):
     service.spec.register(service.runtime)
     async with TestRabbitBroker(service.runtime.broker) as broker:
         yield broker
+
+
+@pytest.fixture
+def api(service, tmp_path):
+    """The staff HTTP API on the service, with a development token issuer: (client, issuer)."""
+    issuer = DevIssuer(tmp_path / "issuer")
+    auth = Authenticator(
+        AuthSettings(jwks_file=str(issuer.write_jwks())),
+        audit=AuditLog(orm.audit_log).hook(service.runtime.sessions),
+    )
+    with TestClient(Starlette(routes=routes(service.runtime, auth=auth))) as client:
+        yield client, issuer

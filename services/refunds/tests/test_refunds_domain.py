@@ -161,3 +161,108 @@ def test_cause_is_required_and_typed():
 )
 def test_money_conservation(receipts, refunds, ok):
     assert balance("100001", receipts, refunds).ok is ok
+
+
+# --- issue 11 rules -------------------------------------------------------------------------------
+from itertools import permutations  # noqa: E402
+
+from osame_law.errors import ImplausibleDateError  # noqa: E402
+from osame_refunds.adapters.zengin_transfer import to_kana_field  # noqa: E402
+from osame_refunds.domain.approval import DutyError, check_approver, check_staff_date  # noqa: E402
+from osame_refunds.domain.lapse import lapses_on  # noqa: E402
+from osame_refunds.domain.persons import join  # noqa: E402
+from osame_refunds.domain.withdrawal import WithdrawalError, WithdrawalPlan, plan_withdrawal  # noqa: E402
+
+
+def people(pairs):
+    groups: dict[str, str] = {}
+    for merged, survivor in pairs:
+        groups.update(join(groups, merged, survivor))
+    return groups
+
+
+@pytest.mark.parametrize("order", list(permutations([("A", "B"), ("B", "C"), ("D", "C")])))
+def test_a_person_is_the_same_whatever_order_the_merges_arrive_in(order):
+    assert people(order) == dict.fromkeys("ABCD", "A")
+
+
+def test_a_repeated_merge_changes_nothing():
+    once = people([("B", "A")])
+    assert people([("B", "A"), ("B", "A"), ("A", "B")]) == once == {"A": "A", "B": "A"}
+
+
+@pytest.mark.parametrize(
+    ("amount", "held", "status", "refund", "expected"),
+    [
+        pytest.param(4_000, 10_000, None, 0, WithdrawalPlan(4_000, 0, 0), id="from-held"),
+        pytest.param(
+            10_000, 0, "pending_approval", 10_000, WithdrawalPlan(0, 10_000, 0), id="pending-refund"
+        ),
+        pytest.param(
+            10_000, 3_000, "approved", 7_000, WithdrawalPlan(3_000, 7_000, 0), id="held-then-approved"
+        ),
+        pytest.param(10_000, 0, "in_payout", 10_000, WithdrawalPlan(0, 0, 10_000), id="in-file-recovery"),
+        pytest.param(6_000, 1_000, "paid", 10_000, WithdrawalPlan(1_000, 0, 5_000), id="paid-recovery"),
+    ],
+)
+def test_withdrawal_takes_held_then_unsent_refund_then_claims_back(amount, held, status, refund, expected):
+    assert plan_withdrawal(amount, held, status, refund) == expected
+
+
+def test_a_withdrawal_beyond_the_overpayment_is_refused():
+    with pytest.raises(WithdrawalError, match="exceeds"):
+        plan_withdrawal(12_000, 0, "approved", 10_000)
+
+
+@pytest.mark.parametrize(
+    ("arose_on", "acknowledged", "lapses"),
+    [
+        pytest.param(D(2020, 6, 2), [], D(2025, 6, 3), id="18-3-five-years-from-the-day-after"),
+        pytest.param(D(2020, 2, 28), [], D(2025, 3, 1), id="month-end-civil-143"),
+        pytest.param(D(2020, 6, 2), [D(2024, 1, 10)], D(2029, 1, 11), id="notice-acknowledges-and-restarts"),
+    ],
+)
+def test_refund_claim_lapse(arose_on, acknowledged, lapses):
+    assert lapses_on(arose_on, acknowledged) == lapses
+
+
+def test_the_preparer_may_not_approve():
+    check_approver("clerk-1", "chief-2")
+    with pytest.raises(DutyError, match="different staff member"):
+        check_approver("clerk-1", "clerk-1")
+    with pytest.raises(DutyError, match="not been prepared"):
+        check_approver(None, "chief-2")
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        pytest.param(D(2026, 12, 1), "after the business date", id="future"),
+        pytest.param(D(1926, 11, 1), "outside the plausible window", id="mistyped-era"),
+        pytest.param(D(2026, 5, 31), "before prepared_on", id="before-the-record"),
+    ],
+)
+def test_staff_dates_are_checked_against_the_business_date_and_the_record(value, message):
+    with pytest.raises(ImplausibleDateError, match=message):
+        check_staff_date("decided_on", value, D(2026, 11, 28), [("prepared_on", D(2026, 6, 1))])
+
+
+@pytest.mark.parametrize(
+    ("name", "field"),
+    [
+        pytest.param("キュウジョウ", "ｷﾕｳｼﾞﾖｳ", id="small-kana-full-size"),
+        pytest.param("きゅうじょう", "ｷﾕｳｼﾞﾖｳ", id="hiragana"),
+        pytest.param("ヴィヴァルディ", "ｳﾞｲｳﾞｱﾙﾃﾞｲ", id="voiced-marks-separate"),
+        pytest.param("ヤマダ・タロウ", "ﾔﾏﾀﾞ.ﾀﾛｳ", id="nakaguro-as-dot"),
+        pytest.param("ｶ)ﾃｽﾄｼｮｳｼﾞ", "ｶ)ﾃｽﾄｼﾖｳｼﾞ", id="half-width-small-kana"),
+        pytest.param("abc　ｹｰｷ", "ABC ｹ-ｷ", id="upper-case-and-long-vowel"),
+        pytest.param("ヵヶヮ", "ｶｹﾜ", id="full-width-only-small-kana"),
+    ],
+)
+def test_payee_names_are_normalised_to_the_zengin_set(name, field):
+    assert to_kana_field(name) == field
+
+
+def test_an_open_recovery_claim_balances_a_refund_whose_receipt_bounced():
+    """10,000 refunded, then the cheque behind it bounced: receipts no longer counts it as received."""
+    assert balance("100001", ReceiptsSide(0, 0, 0), RefundsSide(10_000, 0, recovery=10_000)).ok

@@ -10,7 +10,7 @@ from osame_contracts.messages import receipts
 from osame_refunds.adapters import orm, zengin_transfer
 from osame_refunds.adapters.repository import RefundsRepository
 from osame_refunds.domain.interest import CauseDates
-from osame_refunds.service_layer import handlers, refund_actions
+from osame_refunds.service_layer import handlers, payout, refund_actions
 
 D = dt.date
 ADDRESSEE = "100009"
@@ -62,6 +62,18 @@ def applied(appropriation_id, total, unappropriated=0):
             )
         ],
     )
+
+
+def set_today(service, day):
+    """The server's business date (OSAME_BUSINESS_DATE) for the next actions."""
+    service.spec.settings.business_date = day
+
+
+async def decide(service, refund_id, on, *, preparer="clerk-1", approver="chief-2", **kwargs):
+    """起案 by one staff member, 決裁 (支出決定) by another, on business date `on`."""
+    set_today(service, on)
+    await act(service, lambda uow: refund_actions.prepare(refund_id, preparer, uow))
+    return await act(service, lambda uow: refund_actions.approve(refund_id, approver, uow, **kwargs))
 
 
 async def commands(service):
@@ -138,9 +150,9 @@ async def test_approval_fixes_interest_and_payout_file_and_results(service):
         handlers.register_overpayment, overpaid(600_000, cause=receipts.OverpaymentCause.REASSESSMENT)
     )
     [refund] = await service.rows(orm.refunds)
-    with pytest.raises(refund_actions.RefundActionError, match="outside the plausible window"):
-        await act(service, lambda uow: refund_actions.approve(refund["refund_id"], D(2027, 3, 31), uow))
-    result = await act(service, lambda uow: refund_actions.approve(refund["refund_id"], D(2026, 12, 25), uow))
+    with pytest.raises(refund_actions.RefundActionError, match="after the business date"):
+        await decide(service, refund["refund_id"], D(2026, 12, 25), decided_on=D(2027, 3, 31))
+    result = await decide(service, refund["refund_id"], D(2026, 12, 25))
     assert result["status"] == "approved" and result["interest_start"] == D(2026, 6, 2)
     assert result["refund_interest"] > 0
     await act(
@@ -151,17 +163,14 @@ async def test_approval_fixes_interest_and_payout_file_and_results(service):
         ),
     )
     remitter = service.spec.settings.remitter()
-    payout = await act(
-        service, lambda uow: refund_actions.build_payout(D(2027, 1, 8), D(2026, 12, 25), remitter, uow)
-    )
-    assert (payout.count, payout.total) == (1, 600_000 + result["refund_interest"])
-    _, [line], _trailer = zengin_transfer.parse(payout.file)
-    assert line.amount == payout.total and line.account_number == "0012345"
+    batch = await act(service, lambda uow: payout.build_payout(D(2027, 1, 8), D(2026, 12, 25), remitter, uow))
+    assert (batch.count, batch.total) == (1, 600_000 + result["refund_interest"])
+    _, [line], _trailer = zengin_transfer.parse(batch.file)
+    assert line.amount == batch.total and line.account_number == "0012345"
+    set_today(service, D(2027, 1, 8))
     await act(
         service,
-        lambda uow: refund_actions.record_transfer(
-            refund["refund_id"], False, D(2027, 1, 8), "account_closed", uow
-        ),
+        lambda uow: payout.record_transfer(refund["refund_id"], False, D(2027, 1, 8), "account_closed", uow),
     )
     [reopened] = await service.rows(orm.refunds)
     assert reopened["status"] == "approved"
@@ -183,22 +192,21 @@ async def test_refund_events_are_staged_with_each_state_change(service):
     refund_id = refund["refund_id"]
     assert refund_events(await service.events()) == []  # pending approval: nothing decided yet
     with pytest.raises(refund_actions.RefundActionError):
-        await act(service, lambda uow: refund_actions.approve(refund_id, D(2027, 3, 31), uow))
+        await decide(service, refund_id, D(2026, 12, 25), decided_on=D(2027, 3, 31))
     assert refund_events(await service.events()) == []  # a refused approval stages nothing
-    result = await act(service, lambda uow: refund_actions.approve(refund_id, D(2026, 12, 25), uow))
+    result = await decide(service, refund_id, D(2026, 12, 25))
     account = refund_actions.PayeeAccount(ADDRESSEE, "0001", "001", "1", "12345", "ﾃｽﾄ ﾀﾛｳ", D(2026, 12, 1))
     remitter = service.spec.settings.remitter()
     await act(service, lambda uow: refund_actions.record_claim(account, uow))
-    await act(service, lambda uow: refund_actions.build_payout(D(2027, 1, 8), D(2026, 12, 25), remitter, uow))
+    await act(service, lambda uow: payout.build_payout(D(2027, 1, 8), D(2026, 12, 25), remitter, uow))
+    set_today(service, D(2027, 1, 8))
     await act(
-        service,
-        lambda uow: refund_actions.record_transfer(refund_id, False, D(2027, 1, 8), "account_closed", uow),
+        service, lambda uow: payout.record_transfer(refund_id, False, D(2027, 1, 8), "account_closed", uow)
     )
     await act(service, lambda uow: refund_actions.record_claim(account, uow))
-    await act(
-        service, lambda uow: refund_actions.build_payout(D(2027, 1, 15), D(2026, 12, 25), remitter, uow)
-    )
-    await act(service, lambda uow: refund_actions.record_transfer(refund_id, True, D(2027, 1, 15), "", uow))
+    await act(service, lambda uow: payout.build_payout(D(2027, 1, 15), D(2026, 12, 25), remitter, uow))
+    set_today(service, D(2027, 1, 15))
+    await act(service, lambda uow: payout.record_transfer(refund_id, True, D(2027, 1, 15), "", uow))
     interest = result["refund_interest"]
     assert interest > 0
     assert refund_events(await service.events()) == [
@@ -238,8 +246,12 @@ async def test_refund_events_are_staged_with_each_state_change(service):
 async def test_approval_with_new_debts_cancels_the_refund_and_appropriates(service):
     await service.handle(handlers.register_overpayment, overpaid(10_000))
     [refund] = await service.rows(orm.refunds)
-    await service.handle(handlers.project_assessment, assessed("K3", 4_000, 0, D(2026, 9, 30)))
-    result = await act(service, lambda uow: refund_actions.approve(refund["refund_id"], D(2026, 10, 15), uow))
+    set_today(service, D(2026, 10, 15))
+    await act(service, lambda uow: refund_actions.prepare(refund["refund_id"], "clerk-1", uow))
+    # A debt not yet payable when it arrives (due 11-30): the decision stands until approval.
+    await service.handle(handlers.project_assessment, assessed("K3", 4_000, 0, D(2026, 11, 30)))
+    set_today(service, D(2026, 12, 1))
+    result = await act(service, lambda uow: refund_actions.approve(refund["refund_id"], "chief-2", uow))
     assert result["status"] == "cancelled"
     [command] = await commands(service)
     assert [i["amount"] for i in command["items"]] == [4_000]
@@ -248,12 +260,10 @@ async def test_approval_with_new_debts_cancels_the_refund_and_appropriates(servi
 async def test_payout_skips_refunds_without_a_valid_account(service):
     await service.handle(handlers.register_overpayment, overpaid(5_000))
     [refund] = await service.rows(orm.refunds)
-    await act(service, lambda uow: refund_actions.approve(refund["refund_id"], D(2026, 7, 1), uow))
+    await decide(service, refund["refund_id"], D(2026, 7, 1))
     remitter = service.spec.settings.remitter()
-    payout = await act(
-        service, lambda uow: refund_actions.build_payout(D(2026, 7, 10), D(2026, 7, 1), remitter, uow)
-    )
-    assert payout.batch_id is None and payout.skipped == [
+    batch = await act(service, lambda uow: payout.build_payout(D(2026, 7, 10), D(2026, 7, 1), remitter, uow))
+    assert batch.batch_id is None and batch.skipped == [
         {"refund_id": refund["refund_id"], "reason": "no_payee_account"}
     ]
     with pytest.raises(refund_actions.RefundActionError, match="unknown branch"):
@@ -274,22 +284,45 @@ async def test_cause_can_be_corrected_before_approval_only(service):
         lambda uow: refund_actions.correct_cause(refund["refund_id"], "national_tax_change", dates, uow),
     )
     assert (await service.one(orm.overpayments))["notified_on"] == D(2026, 8, 1)
-    await act(service, lambda uow: refund_actions.approve(refund["refund_id"], D(2026, 9, 1), uow))
+    await decide(service, refund["refund_id"], D(2026, 9, 1))
     with pytest.raises(refund_actions.RefundActionError, match="fixed at approval"):
         await act(
             service, lambda uow: refund_actions.correct_cause(refund["refund_id"], "reassessment", dates, uow)
         )
 
 
-async def test_unclaimed_refunds_expire_after_five_years(service):
-    await service.handle(handlers.register_overpayment, overpaid(5_000))
-    async with service.runtime.sessions() as s, s.begin():
-        await s.execute(orm.refunds.update().values(created_on=D(2021, 6, 1)))
-    assert await act(service, lambda uow: refund_actions.expire_unclaimed(D(2026, 6, 1), uow)) == 0
-    assert await act(service, lambda uow: refund_actions.expire_unclaimed(D(2026, 6, 2), uow)) == 1
+async def test_unclaimed_refunds_lapse_five_years_after_the_overpayment_arose(service):
+    """法18条の3: the 5 years run from when the refund could first be claimed (the overpayment arose
+    2020-06-02), not from the day the refund row was written (2024-01-10) — issue 11 item 12."""
+    set_today(service, D(2024, 1, 10))
+    await service.handle(
+        handlers.register_overpayment,
+        overpaid(5_000).model_copy(update={"arose_on": D(2020, 6, 2), "paid_on": D(2020, 6, 1)}),
+    )
+    [refund] = await service.rows(orm.refunds)
+    assert refund["created_on"] == D(2024, 1, 10)
+    set_today(service, D(2025, 6, 2))  # the last day of the period that starts 2020-06-03
+    assert await act(service, refund_actions.expire_unclaimed) == 0
+    set_today(service, D(2025, 6, 3))
+    assert await act(service, refund_actions.expire_unclaimed) == 1
     async with service.runtime.sessions() as session:
         money = await RefundsRepository(session).money(ADDRESSEE)
     assert (money["refunded"], money["forfeited"], money["held"]) == (0, 5_000, 0)
+
+
+async def test_a_refund_notice_restarts_the_lapse_period(service):
+    """A 還付通知書 acknowledges the debt (承認): the 5 years restart the day after it."""
+    set_today(service, D(2024, 1, 10))
+    await service.handle(
+        handlers.register_overpayment,
+        overpaid(5_000).model_copy(update={"arose_on": D(2020, 6, 2), "paid_on": D(2020, 6, 1)}),
+    )
+    [refund] = await service.rows(orm.refunds)
+    await decide(service, refund["refund_id"], D(2024, 1, 10))
+    set_today(service, D(2029, 1, 10))
+    assert await act(service, refund_actions.expire_unclaimed) == 0
+    set_today(service, D(2029, 1, 11))
+    assert await act(service, refund_actions.expire_unclaimed) == 1
 
 
 async def test_installments_not_yet_due_are_not_appropriated(service):

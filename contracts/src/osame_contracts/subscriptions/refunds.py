@@ -1,6 +1,6 @@
 """Messages the refunds service consumes (each gets its own quorum queue and DLQ)."""
 
-from osame_contracts.messages import collection, receipts
+from osame_contracts.messages import address_sync, collection, receipts
 
 CONSUMES = (
     receipts.OverpaymentDetected,
@@ -12,4 +12,5 @@ CONSUMES = (
     collection.DemandNoticesIssued,
     receipts.InstallmentsCharged,
     receipts.OverpaymentWithdrawn,
+    address_sync.AddresseesMerged,
 )

@@ -86,12 +86,20 @@ DEFAULT_ROLE_PERMISSIONS: dict[str, list[str]] = {
     "auditor": ["*:audit.read", "intermediate-server-gw:provision-records.read"],
     # 宛名管理担当
     "addressee_staff": ["address-sync:*"],
-    # 還付・充当担当: refund claims, approval (支出決定), payouts.
+    # 還付・充当担当: refund claims, preparation (起案), approval (決裁・支出決定), payouts. The
+    # refunds service refuses an approval by the member who prepared the same refund.
     "refunds_staff": ["refunds:*"],
     # The gateway's service identity: may obtain a 個人番号 to get a 符号 (and nothing else).
     "linkage_gateway": ["address-sync:individual-number.read"],
-    # 収納担当
-    "receipts_staff": ["receipts:*", "refunds:*"],
+    # 収納担当: records receipts; may read the refund queue and money figures, never act on refunds
+    # (separation of duties: the role that records money cannot approve paying it out).
+    "receipts_staff": [
+        "receipts:*",
+        "refunds:money.read",
+        "refunds:overpayment.read",
+        "refunds:appropriation.read",
+        "refunds:refund.read",
+    ],
 }
 
 

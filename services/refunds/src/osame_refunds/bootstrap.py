@@ -7,6 +7,7 @@ from pathlib import Path
 from osame_chassis.runtime import ServiceSpec
 from osame_chassis.settings import ServiceSettings
 
+from osame_refunds.adapters.notices_pdf import DEFAULT_FONT
 from osame_refunds.adapters.repository import stats
 from osame_refunds.adapters.zengin_transfer import Remitter
 from osame_refunds.entrypoints.consumers import register
@@ -25,6 +26,9 @@ class RefundsSettings(ServiceSettings):
     remitter_branch_name_kana: str = "ﾄｳｷﾖｳｴｲｷﾞﾖｳﾌﾞ"
     remitter_account_type: str = "1"
     remitter_account_number: str = "0000001"
+    # 充当通知書 / 還付通知書: the issuing office and the TrueType font embedded in the PDF.
+    notice_city: str = "高岡市 税務部 収納課"
+    notice_font: Path = DEFAULT_FONT
 
     def remitter(self) -> Remitter:
         return Remitter(

@@ -193,7 +193,7 @@ def _money(stack: Stack):
     return balance(
         "*",
         ReceiptsSide(received=r["received"], applied=r["applied"], unmatched=r["unmatched"]),
-        RefundsSide(refunded=f["refunded"] + f["forfeited"], held=f["held"]),
+        RefundsSide(refunded=f["refunded"] + f["forfeited"], held=f["held"], recovery=f["recovery_claims"]),
     )
 
 

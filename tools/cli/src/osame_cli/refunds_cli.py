@@ -41,28 +41,66 @@ def _call(response: httpx.Response) -> dict:
 
 
 @refunds_app.command("list")
-def list_refunds(addressee_id: str = typer.Option(None), url: str = REFUNDS, token: str = TOKEN) -> None:
-    """Refund decisions (optionally of one 宛名番号) as JSON."""
+def list_refunds(
+    addressee_id: str = typer.Option(None),
+    stage: str = typer.Option(None, help="to_prepare | to_approve | to_pay"),
+    url: str = REFUNDS,
+    token: str = TOKEN,
+) -> None:
+    """Refund decisions (optionally of one person, or one stage) with their 還付加算金 explanation, as JSON."""
     with _client(url, token) as client:
-        params = {"addressee_id": addressee_id} if addressee_id else {}
+        params = {k: v for k, v in {"addressee_id": addressee_id, "stage": stage}.items() if v}
         print(json.dumps(_call(client.get("/refunds", params=params)), ensure_ascii=False, indent=2))
+
+
+@refunds_app.command("prepare")
+def prepare(refund_id: str, url: str = REFUNDS, token: str = TOKEN) -> None:
+    """起案: prepare REFUND_ID for approval by another staff member (you are the token's user)."""
+    with _client(url, token) as client:
+        print(json.dumps(_call(client.post(f"/refunds/{refund_id}/prepare")), ensure_ascii=False, indent=2))
 
 
 @refunds_app.command("approve")
 def approve(
     refund_id: str,
-    decided_on: dt.datetime = typer.Option(..., formats=["%Y-%m-%d"]),
+    decided_on: dt.datetime = typer.Option(
+        None, formats=["%Y-%m-%d"], help="支出決定日 (default: the service's business date; never later)"
+    ),
     url: str = REFUNDS,
     token: str = TOKEN,
 ) -> None:
-    """支出決定: fix the 還付加算金 to DECIDED_ON (a refund with debts outstanding is appropriated instead)."""
+    """決裁・支出決定 by someone other than the preparer: fix the 還付加算金 (a refund whose person owes
+    something payable is appropriated instead)."""
     with _client(url, token) as client:
-        body = {"decided_on": decided_on.date().isoformat()}
+        body = {"decided_on": decided_on.date().isoformat()} if decided_on else {}
         print(
             json.dumps(
                 _call(client.post(f"/refunds/{refund_id}/approve", json=body)), ensure_ascii=False, indent=2
             )
         )
+
+
+@refunds_app.command("notice")
+def notice(
+    output: Path = typer.Option(..., "-o", help="Where to write the PDF"),
+    refund_id: str = typer.Option(None, help="還付通知書 of this approved refund"),
+    appropriation_id: str = typer.Option(None, help="充当通知書 of this applied 充当"),
+    url: str = REFUNDS,
+    token: str = TOKEN,
+) -> None:
+    """Download a 還付通知書 or 充当通知書 (PDF)."""
+    if bool(refund_id) == bool(appropriation_id):
+        typer.echo("give exactly one of --refund-id and --appropriation-id", err=True)
+        raise typer.Exit(2)
+    path = (
+        f"/refunds/{refund_id}/notice.pdf" if refund_id else f"/appropriations/{appropriation_id}/notice.pdf"
+    )
+    with _client(url, token) as client:
+        response = client.get(path)
+        if response.status_code >= 400:
+            _call(response)
+        output.write_bytes(response.content)
+    print(json.dumps({"file": str(output), "bytes": len(response.content)}))
 
 
 @refunds_app.command("payout")
@@ -124,7 +162,9 @@ def money_check(
     result = balance(
         addressee_id or "*",
         ReceiptsSide(received=r["received"], applied=r["applied"], unmatched=r["unmatched"]),
-        RefundsSide(refunded=f["refunded"] + f["forfeited"], held=f["held"]),
+        RefundsSide(
+            refunded=f["refunded"] + f["forfeited"], held=f["held"], recovery=f.get("recovery_claims", 0)
+        ),
     )
     print(
         json.dumps(

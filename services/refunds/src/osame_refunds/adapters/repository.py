@@ -9,15 +9,11 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from osame_refunds.adapters import orm
-from osame_refunds.domain.appropriation_plan import Debt
+from osame_refunds.adapters.projection import ProjectionRepository
+from osame_refunds.domain.overpayment import LIVE_REFUND
 
-ACTIVE_APPROPRIATION = ("requested", "applied")
 
-
-class RefundsRepository:
-    def __init__(self, session: AsyncSession):
-        self.session = session
-
+class RefundsRepository(ProjectionRepository):
     # --- overpayments -------------------------------------------------------------------
     async def overpayment(self, overpayment_id: str, *, lock: bool = False):
         query = select(orm.overpayments).where(orm.overpayments.c.overpayment_id == overpayment_id)
@@ -38,127 +34,13 @@ class RefundsRepository:
             .values(**values)
         )
 
-    # --- projection of unpaid 徴収金 --------------------------------------------------------
-    async def project(
-        self,
-        *,
-        notice_number,
-        installment_no,
-        component,
-        addressee_id,
-        amount,
-        basis_date,
-        version,
-        keep_basis=False,
-    ):
-        """Apply an absolute, versioned view of one debt; older versions are ignored.
-        With `keep_basis`, a basis date already known (from a better source) is not replaced."""
-        key = self._key(notice_number, installment_no, component)
-        held = (
-            await self.session.execute(select(orm.unpaid_items.c.version).where(key))
-        ).scalar_one_or_none()
-        values = {
-            "addressee_id": addressee_id,
-            "amount": amount,
-            "basis_date": basis_date,
-            "version": version,
-        }
-        if held is None:
-            await self.session.execute(
-                insert(orm.unpaid_items).values(
-                    notice_number=notice_number, installment_no=installment_no, component=component, **values
-                )
-            )
-        elif version > held:
-            if keep_basis:
-                values.pop("basis_date")
-            await self.session.execute(update(orm.unpaid_items).where(key).values(**values))
-
-    async def set_basis(
-        self, notice_number, installment_no, component, addressee_id, basis_date, amount
-    ) -> None:
-        """Record a debt's 充当適状 basis date; create the debt (version 0) if the ledger has not shown it yet."""
-        key = self._key(notice_number, installment_no, component)
-        held = (
-            await self.session.execute(select(orm.unpaid_items.c.version).where(key))
-        ).scalar_one_or_none()
-        if held is None:
-            await self.session.execute(
-                insert(orm.unpaid_items).values(
-                    notice_number=notice_number,
-                    installment_no=installment_no,
-                    component=component,
-                    addressee_id=addressee_id,
-                    amount=amount,
-                    basis_date=basis_date,
-                    version=0,
-                )
-            )
-        else:
-            await self.session.execute(update(orm.unpaid_items).where(key).values(basis_date=basis_date))
-
-    @staticmethod
-    def _key(notice_number, installment_no, component):
-        return (
-            (orm.unpaid_items.c.notice_number == notice_number)
-            & (orm.unpaid_items.c.installment_no == installment_no)
-            & (orm.unpaid_items.c.component == component)
+    async def overpayments_of(self, addressees: list[str]) -> list[dict]:
+        query = (
+            select(orm.overpayments)
+            .where(orm.overpayments.c.addressee_id.in_(addressees))
+            .order_by(orm.overpayments.c.arose_on, orm.overpayments.c.overpayment_id)
         )
-
-    async def set_debt(self, notice_number: str, installment_no: int, component: str, amount: int) -> None:
-        """Receipts said what the item still owes: plan with that until the ledger says otherwise."""
-        await self.session.execute(
-            update(orm.unpaid_items)
-            .where(orm.unpaid_items.c.notice_number == notice_number)
-            .where(orm.unpaid_items.c.installment_no == installment_no)
-            .where(orm.unpaid_items.c.component == component)
-            .values(amount=amount)
-        )
-
-    async def debts(self, addressee_id: str) -> list[Debt]:
-        """What the taxpayer owes now, less what active 充当 already cover and the ledger has not yet shown.
-
-        An appropriation item remembers the projection version it was planned against; once a newer
-        ledger view arrives, that view already includes (or excludes) it, so it stops being subtracted.
-        """
-        rows = (
-            await self.session.execute(
-                select(orm.unpaid_items).where(orm.unpaid_items.c.addressee_id == addressee_id)
-            )
-        ).mappings()
-        owed = {(r["notice_number"], r["installment_no"], r["component"]): dict(r) for r in rows}
-        reserved = await self.session.execute(
-            select(
-                orm.appropriation_items.c.notice_number,
-                orm.appropriation_items.c.installment_no,
-                orm.appropriation_items.c.component,
-                orm.appropriation_items.c.amount,
-                orm.appropriation_items.c.seen_version,
-            )
-            .join(orm.appropriations)
-            .where(orm.appropriations.c.addressee_id == addressee_id)
-            .where(orm.appropriations.c.status.in_(ACTIVE_APPROPRIATION))
-        )
-        for r in reserved:
-            row = owed.get((r.notice_number, r.installment_no, r.component))
-            if row is not None and row["version"] == r.seen_version:
-                row["amount"] -= r.amount
-        return [
-            Debt(n, i, c, max(row["amount"], 0), row["basis_date"])
-            for (n, i, c), row in sorted(owed.items())
-            if row["amount"] > 0
-        ]
-
-    async def debt_versions(self, addressee_id: str) -> dict[tuple[str, int, str], int]:
-        rows = await self.session.execute(
-            select(
-                orm.unpaid_items.c.notice_number,
-                orm.unpaid_items.c.installment_no,
-                orm.unpaid_items.c.component,
-                orm.unpaid_items.c.version,
-            ).where(orm.unpaid_items.c.addressee_id == addressee_id)
-        )
-        return {(r.notice_number, r.installment_no, r.component): r.version for r in rows}
+        return [dict(r) for r in (await self.session.execute(query)).mappings()]
 
     # --- 充当 -----------------------------------------------------------------------------
     async def add_appropriation(self, values: dict, items: list[dict]) -> None:
@@ -197,11 +79,28 @@ class RefundsRepository:
         )
         return (await self.session.execute(query)).scalar_one()
 
-    async def applied_parts(self, overpayment_id: str) -> list[tuple[int, dt.date]]:
-        query = select(orm.appropriations.c.total, orm.appropriations.c.appropriable_on).where(
-            orm.appropriations.c.overpayment_id == overpayment_id, orm.appropriations.c.status == "applied"
-        )
-        return [(r.total, r.appropriable_on) for r in await self.session.execute(query)]
+    # --- 還付加算金 of each part --------------------------------------------------------------
+    async def add_interest_part(self, **values) -> None:
+        await self.session.execute(insert(orm.refund_interest_parts).values(**values))
+
+    async def interest_parts(self, overpayment_id: str, *statuses: str) -> list[dict]:
+        t = orm.refund_interest_parts
+        query = select(t).where(t.c.overpayment_id == overpayment_id).order_by(t.c.start, t.c.part_id)
+        if statuses:
+            query = query.where(t.c.status.in_(statuses))
+        return [dict(r) for r in (await self.session.execute(query)).mappings()]
+
+    async def interest_parts_of(self, reference: str) -> list[dict]:
+        t = orm.refund_interest_parts
+        query = select(t).where((t.c.reference == reference) | (t.c.refund_id == reference))
+        return [
+            dict(r) for r in (await self.session.execute(query.order_by(t.c.start, t.c.part_id))).mappings()
+        ]
+
+    async def update_interest_parts(self, part_ids: list[str], **values) -> None:
+        if part_ids:
+            t = orm.refund_interest_parts
+            await self.session.execute(update(t).where(t.c.part_id.in_(part_ids)).values(**values))
 
     # --- 還付 -----------------------------------------------------------------------------
     async def add_refund(self, **values) -> None:
@@ -216,7 +115,7 @@ class RefundsRepository:
     async def refund_for(self, overpayment_id: str):
         """The live (not cancelled) refund decision of an overpayment, if any."""
         query = select(orm.refunds).where(
-            orm.refunds.c.overpayment_id == overpayment_id, orm.refunds.c.status != "cancelled"
+            orm.refunds.c.overpayment_id == overpayment_id, orm.refunds.c.status.in_(LIVE_REFUND)
         )
         return (await self.session.execute(query)).mappings().first()
 
@@ -228,6 +127,11 @@ class RefundsRepository:
     async def refunds_where(self, *conditions) -> list[dict]:
         query = select(orm.refunds).where(*conditions).order_by(orm.refunds.c.refund_id)
         return [dict(r) for r in (await self.session.execute(query)).mappings()]
+
+    async def refunds_of(self, addressees: list[str], statuses) -> list[dict]:
+        return await self.refunds_where(
+            orm.refunds.c.addressee_id.in_(addressees), orm.refunds.c.status.in_(list(statuses))
+        )
 
     async def payee(self, addressee_id: str):
         query = select(orm.payee_accounts).where(orm.payee_accounts.c.addressee_id == addressee_id)
@@ -252,33 +156,84 @@ class RefundsRepository:
     async def add_batch(self, **values) -> None:
         await self.session.execute(insert(orm.payout_batches).values(**values))
 
+    async def batch(self, batch_id: str):
+        query = select(orm.payout_batches).where(orm.payout_batches.c.batch_id == batch_id)
+        return (await self.session.execute(query)).mappings().first()
+
     async def batch_file(self, batch_id: str) -> bytes | None:
         query = select(orm.payout_batches.c.file).where(orm.payout_batches.c.batch_id == batch_id)
         return (await self.session.execute(query)).scalar_one_or_none()
 
+    async def add_transfer_result(self, **values) -> None:
+        await self.session.execute(insert(orm.transfer_results).values(**values))
+
     async def add_notice(self, **values) -> None:
         await self.session.execute(insert(orm.taxpayer_notices).values(**values))
 
+    async def acknowledgements(self, overpayment_id: str) -> list[dt.date]:
+        """Days the city told the taxpayer of this money (還付通知書, 充当通知書): 承認 for 法18条の3."""
+        t = orm.taxpayer_notices
+        query = select(t.c.issued_on).where(
+            t.c.overpayment_id == overpayment_id,
+            t.c.kind.in_(("appropriation", "refund_decided")),
+            t.c.issued_on.is_not(None),
+        )
+        return list((await self.session.execute(query)).scalars())
+
+    # --- withdrawals and recovery claims ---------------------------------------------------
+    async def add_withdrawal(self, **values) -> None:
+        await self.session.execute(insert(orm.withdrawals).values(**values))
+
+    async def unapplied_withdrawals(self, overpayment_id: str) -> list[dict]:
+        t = orm.withdrawals
+        query = (
+            select(t)
+            .where(t.c.overpayment_id == overpayment_id, t.c.applied.is_(False))
+            .order_by(t.c.received_at, t.c.withdrawal_id)
+        )
+        return [dict(r) for r in (await self.session.execute(query)).mappings()]
+
+    async def mark_withdrawal_applied(self, withdrawal_id: str) -> None:
+        await self.session.execute(
+            update(orm.withdrawals)
+            .where(orm.withdrawals.c.withdrawal_id == withdrawal_id)
+            .values(applied=True)
+        )
+
+    async def add_recovery_claim(self, **values) -> None:
+        await self.session.execute(insert(orm.recovery_claims).values(**values))
+
+    async def open_claims(self, refund_id: str) -> list[dict]:
+        t = orm.recovery_claims
+        query = select(t).where(t.c.refund_id == refund_id, t.c.status == "open")
+        return [dict(r) for r in (await self.session.execute(query)).mappings()]
+
+    async def close_claim(self, claim_id: str, status: str, on: dt.date) -> None:
+        t = orm.recovery_claims
+        await self.session.execute(
+            update(t).where(t.c.claim_id == claim_id).values(status=status, closed_on=on)
+        )
+
     # --- money ----------------------------------------------------------------------------
     async def money(self, addressee_id: str | None) -> dict[str, int]:
-        """Σ refunded, Σ forfeited (expired) and Σ held, for one taxpayer or all."""
-        o, r = orm.overpayments, orm.refunds
+        """Σ refunded, forfeited (expired), held, appropriated, withdrawn and open recovery claims."""
+        o, r, c = orm.overpayments, orm.refunds, orm.recovery_claims
         op_filter = [o.c.addressee_id == addressee_id] if addressee_id else []
         rf_filter = [r.c.addressee_id == addressee_id] if addressee_id else []
-        held = select(func.coalesce(func.sum(o.c.amount - o.c.appropriated - o.c.refunded), 0)).where(
-            *op_filter
-        )
-        refunded = select(func.coalesce(func.sum(r.c.amount), 0)).where(
-            r.c.status.not_in(["expired", "cancelled"]), *rf_filter
-        )
-        forfeited = select(func.coalesce(func.sum(r.c.amount), 0)).where(r.c.status == "expired", *rf_filter)
-        appropriated = select(func.coalesce(func.sum(o.c.appropriated), 0)).where(*op_filter)
-        return {
-            "held": (await self.session.execute(held)).scalar_one(),
-            "refunded": (await self.session.execute(refunded)).scalar_one(),
-            "forfeited": (await self.session.execute(forfeited)).scalar_one(),
-            "appropriated": (await self.session.execute(appropriated)).scalar_one(),
+        cl_filter = [c.c.addressee_id == addressee_id] if addressee_id else []
+
+        def total(expression, *where):
+            return select(func.coalesce(func.sum(expression), 0)).where(*where)
+
+        queries = {
+            "held": total(o.c.amount - o.c.appropriated - o.c.refunded - o.c.withdrawn, *op_filter),
+            "refunded": total(r.c.amount, r.c.status.not_in(["expired", "cancelled"]), *rf_filter),
+            "forfeited": total(r.c.amount, r.c.status == "expired", *rf_filter),
+            "appropriated": total(o.c.appropriated, *op_filter),
+            "withdrawn": total(o.c.withdrawn, *op_filter),
+            "recovery_claims": total(c.c.amount, c.c.status == "open", *cl_filter),
         }
+        return {name: (await self.session.execute(q)).scalar_one() for name, q in queries.items()}
 
 
 async def stats(session: AsyncSession) -> dict[str, int]:
@@ -290,6 +245,7 @@ async def stats(session: AsyncSession) -> dict[str, int]:
             "refunds": orm.refunds,
             "payout_batches": orm.payout_batches,
             "unpaid_items": orm.unpaid_items,
+            "recovery_claims": orm.recovery_claims,
         },
     )
     money = await RefundsRepository(session).money(None)

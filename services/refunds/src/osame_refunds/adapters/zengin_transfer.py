@@ -17,7 +17,10 @@ from dataclasses import dataclass
 import jaconv
 
 RECORD = 120
-_ALLOWED = re.compile(r"^[0-9A-Z ｦ-ﾟ\\,.()\-/]*$")
+PAYEE_WIDTH = 30  # 受取人名, positions 51–80
+# C-field characters (interfaces.md §1.1): half-width ｱ–ﾝ with ﾞ ﾟ, A–Z, 0–9, ( ) - . / and space.
+# `,`, `\\`, `ｰ` and `ｦ` are refused by at least one bank product, so they are normalised away or refused.
+_ALLOWED = re.compile(r"^[0-9A-Z ｱ-ﾟ().\-/]*$")
 
 
 class TransferFileError(ValueError):
@@ -31,10 +34,27 @@ def _n(value: int | str, width: int, field: str) -> str:
     return text.rjust(width, "0")
 
 
+# Full-width kana with no half-width form, and small kana, as the full-size kana 全銀 names use
+# (interfaces.md §1.1: ｷﾕｳﾖ, not ｷｭｳﾖ).
+_FULL_WIDTH_ONLY = str.maketrans("ヮヵヶヰヱ", "ワカケイエ")
+_SMALL_TO_FULL = str.maketrans("ｧｨｩｪｫｬｭｮｯｦ", "ｱｲｳｴｵﾔﾕﾖﾂｵ")
+
+
 def to_kana_field(text: str) -> str:
-    """Full-width kana/ASCII → the half-width C-field alphabet (jaconv), upper-case."""
-    half = jaconv.z2h(jaconv.hira2kata(text), kana=True, digit=True, ascii=True).upper()
-    return half.replace("ｰ", "-").replace("　", " ")
+    """A name as a 全銀 C field wants it (interfaces.md §1.1): katakana (from hiragana too) made
+    half-width by jaconv, voiced marks as separate bytes (ｶﾞ), small kana full-size (ｷｭｳ → ｷﾕｳ),
+    ASCII upper-case, the long-vowel mark as `-`, the 中黒 as `.`, full-width spaces as spaces."""
+    kata = jaconv.hira2kata(text).translate(_FULL_WIDTH_ONLY)
+    half = jaconv.z2h(kata, kana=True, digit=True, ascii=True).upper()
+    return half.translate(_SMALL_TO_FULL).replace("ｰ", "-").replace("･", ".").replace("\u3000", " ")
+
+
+def field_bytes(text: str, field: str) -> bytes:
+    """`text` normalised and encoded (cp932; every allowed character is one byte)."""
+    value = to_kana_field(text)
+    if not _ALLOWED.match(value):
+        raise TransferFileError(f"{field}: characters outside the 全銀 C-field set")
+    return value.encode("cp932")
 
 
 def _code(value: str, width: int, field: str) -> str:
@@ -44,14 +64,29 @@ def _code(value: str, width: int, field: str) -> str:
     return value
 
 
-def _c(text: str, width: int, field: str) -> str:
-    value = to_kana_field(text)
-    if not _ALLOWED.match(value):
-        raise TransferFileError(f"{field}: characters outside the 全銀 C-field set")
-    encoded = value.encode("cp932")
+def _c(text: str, width: int, field: str, *, cut: bool = False) -> str:
+    """A C field. A value longer than the field is refused with its length, never cut — except
+    where `cut` says the field is informative only (bank/branch names: banks route by code)."""
+    encoded = field_bytes(text, field)
     if len(encoded) > width:
+        if not cut:
+            raise PayeeNameTooLong(field, len(encoded), width)
         encoded = encoded[:width]
     return encoded.decode("cp932").ljust(width, " ")
+
+
+class PayeeNameTooLong(TransferFileError):
+    """A name longer than its field after normalisation: reported with its length, never cut."""
+
+    def __init__(self, field: str, length: int, width: int):
+        super().__init__(f"{field}: {length} bytes after 全銀 normalisation; the field holds {width}")
+        self.length = length
+        self.width = width
+
+
+def check_payee_name(text: str) -> str:
+    """The normalised 受取人名 (30 bytes at most), or TransferFileError naming the problem."""
+    return _c(text, PAYEE_WIDTH, "payee name").rstrip()
 
 
 @dataclass(frozen=True)
@@ -101,9 +136,9 @@ def build(
         + _c(remitter.name_kana, 40, "remitter name")
         + transfer_date.strftime("%m%d")
         + _code(remitter.bank_code, 4, "remitter bank")
-        + _c(remitter.bank_name_kana, 15, "remitter bank name")
+        + _c(remitter.bank_name_kana, 15, "remitter bank name", cut=True)
         + _code(remitter.branch_code, 3, "remitter branch")
-        + _c(remitter.branch_name_kana, 15, "remitter branch name")
+        + _c(remitter.branch_name_kana, 15, "remitter branch name", cut=True)
         + _n(remitter.account_type, 1, "account type")
         + _n(remitter.account_number, 7, "remitter account")
         + " " * 17
@@ -116,13 +151,13 @@ def build(
         data = (
             "2"
             + _code(t.bank_code, 4, f"record {index} bank")
-            + _c(t.bank_name_kana, 15, f"record {index} bank name")
+            + _c(t.bank_name_kana, 15, f"record {index} bank name", cut=True)
             + _code(t.branch_code, 3, f"record {index} branch")
-            + _c(t.branch_name_kana, 15, f"record {index} branch name")
+            + _c(t.branch_name_kana, 15, f"record {index} branch name", cut=True)
             + "0000"
             + _n(t.account_type, 1, f"record {index} account type")
             + _n(t.account_number, 7, f"record {index} account")
-            + _c(t.payee_kana, 30, f"record {index} payee")
+            + _c(t.payee_kana, PAYEE_WIDTH, f"record {index} payee")
             + _n(t.amount, 10, f"record {index} amount")
             + "0"
             + reference

@@ -28,6 +28,7 @@ class Debt:
     component: str  # principal_tax | demand_fee | late_fee
     amount: int
     basis_date: dt.date  # 令6条の14: 納期限 (本税/延滞金) or notice date (督促手数料)
+    addressee_id: str = ""  # the debt's own 宛名番号 (another one of the same person after 名寄せ)
 
     @property
     def item_id(self) -> str:
@@ -40,6 +41,8 @@ class PlannedItem:
     installment_no: int
     component: str
     amount: int
+    basis_date: dt.date
+    addressee_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -78,7 +81,21 @@ def plan(
     for allocation in result.allocations:
         debt = by_id[allocation.item_id]
         grouped[allocation.appropriable_on].append(
-            PlannedItem(debt.notice_number, debt.installment_no, debt.component, allocation.amount)
+            PlannedItem(
+                debt.notice_number,
+                debt.installment_no,
+                debt.component,
+                allocation.amount,
+                debt.basis_date,
+                debt.addressee_id,
+            )
         )
     requests = tuple(PlannedRequest(day, tuple(grouped[day])) for day in sorted(grouped))
     return Plan(requests, result.remainder, policy.rule)
+
+
+def payable(debts: list[Debt], on: dt.date) -> list[Debt]:
+    """The debts 充当適状 on `on` (法17条の2①, 令6条の14): owed, and their date has come (納期限 for
+    本税/延滞金, the 督促状 issue for 督促手数料). Installments not yet due are left to the taxpayer
+    (予納/充当申出, not built)."""
+    return [d for d in debts if d.amount > 0 and d.basis_date <= on]

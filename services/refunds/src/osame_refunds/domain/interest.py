@@ -1,10 +1,15 @@
-"""還付加算金 for a refund decision (法17条の4), through the law library.
+"""還付加算金 (法17条の4) of each part of an overpayment, through the law library, with its explanation.
 
-The refunded part runs from the cause's start day to the 支出決定日 (decided_on); each
-appropriated part runs to its 充当適状日 and its interest is paid with the refund. Each part is
-computed and rounded on its own (法20条の4の2: base floored to 1,000 yen, nothing under 2,000;
-total floored to 100 yen, nothing under 1,000) — the reading that each 還付 or 充当 is its own
-還付金; practice also computes per 徴収金 (domain-rules §2.3, L).
+Interest is owed on every 過誤納金 whatever its fate (法17条の4①: 還付し、又は充当する場合には
+還付加算金を加算する): the part appropriated runs from the cause's start day to its 充当適状日
+(17条の2④, 17条の4①); the part refunded to the 支出決定日 (decided_on). Each part is computed and
+rounded on its own (法20条の4の2: base floored to 1,000 yen, nothing under 2,000; total floored to 100
+yen, nothing under 1,000) — the reading that each 還付 or 充当 is its own 還付金; practice also
+computes per 徴収金 (domain-rules §2.3, L). The interest of a part is itself money owed to the
+taxpayer: appropriated to what they owe, or refunded.
+
+Every part keeps its explanation: the segments the law library priced (from, to, days, rate,
+base, yen, relief) and the legal basis, so the read API and the notices can show how it was found.
 """
 
 from __future__ import annotations
@@ -13,6 +18,19 @@ import datetime as dt
 from dataclasses import dataclass
 
 from osame_law.refund_interest import RefundCause, compute_refund_interest
+
+# The 号 of 法17条の4① each cause falls under (its start day; see osame_law.refund_interest).
+CAUSE_CLAUSE = {
+    RefundCause.REASSESSMENT: "17条の4①一 (更正・決定: 納付の日の翌日から)",
+    RefundCause.CORRECTION_REQUEST: "17条の4①二 (更正の請求: 請求の翌日から3月又は更正の翌日から1月を経過する日の翌日から)",
+    RefundCause.NATIONAL_TAX_CHANGE: "17条の4①三 (所得税の更正等: 通知の翌日から1月を経過する日の翌日から)",
+    RefundCause.ERRONEOUS_PAYMENT: "17条の4①四 (誤納: 納付の翌日から1月を経過する日の翌日から)",
+}
+END_RULE = {
+    "appropriated": "充当適状日まで (17条の4①, 17条の2④)",
+    "refunded": "支出決定日まで (17条の4①)",
+}
+COMMON_BASIS = "割合: 附則3条の2 (還付加算金特例基準割合); 端数: 20条の4の2 (1,000円未満・100円未満切捨て)"
 
 
 @dataclass(frozen=True)
@@ -28,15 +46,27 @@ class CauseDates:
 
 @dataclass(frozen=True)
 class InterestLine:
-    amount: int
+    """還付加算金 of one part, with its explanation."""
+
+    kind: str  # appropriated | refunded
+    amount: int  # yen of the overpayment in this part (the 還付金 the interest is on)
+    start: dt.date
     end: dt.date
     interest: int
-    start: dt.date
+    unrounded: int
+    excluded_days: int
+    segments: tuple[dict, ...]
+    legal_basis: str
+
+
+def legal_basis(cause: RefundCause, kind: str) -> str:
+    return f"地方税法{CAUSE_CLAUSE[cause]}; {END_RULE[kind]}; {COMMON_BASIS}"
 
 
 def interest_for(
     amount: int, cause: RefundCause, paid_on: dt.date, end: dt.date, dates: CauseDates, *, appropriated: bool
 ) -> InterestLine:
+    """還付加算金 of `amount` yen appropriated on (or refunded with a 支出決定 on) `end`."""
     result = compute_refund_interest(
         amount=amount,
         cause=cause,
@@ -49,7 +79,30 @@ def interest_for(
         claim_notice_on=None if appropriated else dates.claim_notice_on,
         claimed_on=None if appropriated else dates.claimed_on,
     )
-    return InterestLine(amount, end, result.refund_interest, result.start)
+    kind = "appropriated" if appropriated else "refunded"
+    segments = tuple(
+        {
+            "from": s.start.isoformat(),
+            "to": s.end.isoformat(),
+            "days": s.days,
+            "rate_percent": str(s.rate),
+            "base": s.base,
+            "yen": s.yen,
+            "relief": s.relief,
+        }
+        for s in result.segments
+    )
+    return InterestLine(
+        kind,
+        amount,
+        result.start,
+        result.end,
+        result.refund_interest,
+        result.unrounded_total,
+        result.excluded_days,
+        segments,
+        legal_basis(cause, kind),
+    )
 
 
 def total_interest(
@@ -60,7 +113,7 @@ def total_interest(
     paid_on: dt.date,
     dates: CauseDates,
 ) -> tuple[int, list[InterestLine]]:
-    """Σ 還付加算金 over the refunded part and each appropriated part."""
+    """Σ 還付加算金 over each appropriated part (to its 充当適状日) and the refunded part."""
     lines = [
         interest_for(a, cause, paid_on, end, dates, appropriated=True) for a, end in appropriated if a > 0
     ]

@@ -12,6 +12,7 @@ class OverpaymentStatus(StrEnum):
     APPROPRIATED = "appropriated"  # 充当済 in full
     REFUND_DECIDED = "refund_decided"  # the rest became a 還付 decision
     CLOSED = "closed"  # nothing left (appropriated and/or refunded)
+    WITHDRAWN = "withdrawn"  # receipts took it all back (不渡, 収納訂正): nothing to refund or appropriate
 
 
 class RefundStatus(StrEnum):
@@ -21,6 +22,17 @@ class RefundStatus(StrEnum):
     PAID = "paid"
     FAILED = "failed"  # transfer returned (組戻し/不能): reopened, taxpayer contacted
     EXPIRED = "expired"  # unclaimed 5 years (法18条の3)
+    CANCELLED = "cancelled"  # withdrawn decision (debts appeared: appropriated instead; money withdrawn)
+
+
+# A refund decision whose money is (or will be) refunded: counts as refunded in the overpayment.
+LIVE_REFUND = (
+    RefundStatus.PENDING_APPROVAL,
+    RefundStatus.APPROVED,
+    RefundStatus.IN_PAYOUT,
+    RefundStatus.PAID,
+    RefundStatus.EXPIRED,
+)
 
 
 def refund_cause(cause: str) -> RefundCause:

@@ -16,6 +16,9 @@ HANDLERS = {
     "receipts.appropriation.applied.v1": handlers.appropriation_applied,
     "receipts.appropriation.refused.v1": handlers.appropriation_refused,
     "collection.demand-notice.issued.v1": handlers.note_demand_notices,
+    "receipts.installment.charged.v1": handlers.project_installment_states,
+    "receipts.overpayment.withdrawn.v1": handlers.overpayment_withdrawn,
+    "address-sync.addressee.merged.v1": handlers.record_merge,
 }
 
 

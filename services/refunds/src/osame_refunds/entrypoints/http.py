@@ -1,9 +1,14 @@
 """Staff HTTP API of refunds. Bodies are validated with pydantic (errors never echo input);
-paths carry ids only (宛名番号, refund and batch ids), never personal data."""
+paths carry ids only (宛名番号, overpayment, refund, 充当 and batch ids), never personal data.
+
+The staff member is the verified token's subject (`request.state.principal.user`), never a body
+field; "today" is the server's business date. Every call is audited by the authenticator.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from osame_chassis.audit import AuditLog
 from osame_chassis.auth import Authenticator, AuthSettings
@@ -13,11 +18,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from osame_refunds.adapters import orm
+from osame_refunds.adapters import notices_pdf, orm
+from osame_refunds.adapters.queries import RefundsQueries
 from osame_refunds.adapters.repository import RefundsRepository
 from osame_refunds.adapters.zengin_transfer import TransferFileError
 from osame_refunds.domain.interest import CauseDates
-from osame_refunds.service_layer import refund_actions
+from osame_refunds.service_layer import payout, refund_actions
+
+ID = r"^[0-9A-Za-z-]{1,36}$"
+ADDRESSEE = r"^[0-9]{1,15}$"
 
 
 class _Body(BaseModel):
@@ -25,12 +34,12 @@ class _Body(BaseModel):
 
 
 class ClaimBody(_Body):
-    addressee_id: str = Field(pattern=r"^[0-9]{1,15}$")
+    addressee_id: str = Field(pattern=ADDRESSEE)
     bank_code: str = Field(pattern=r"^[0-9]{4}$")
     branch_code: str = Field(pattern=r"^[0-9]{3}$")
     account_type: str = Field(pattern=r"^[1249]$")
     account_number: str = Field(pattern=r"^[0-9]{1,7}$")
-    holder_kana: str = Field(min_length=1, max_length=30)
+    holder_kana: str = Field(min_length=1, max_length=60)
     claimed_on: dt.date
 
 
@@ -42,7 +51,7 @@ class CauseBody(_Body):
 
 
 class ApproveBody(_Body):
-    decided_on: dt.date
+    decided_on: dt.date | None = Field(default=None, description="支出決定日; default: the business date")
     claim_notice_on: dt.date | None = None
     claimed_on: dt.date | None = None
 
@@ -58,24 +67,40 @@ class TransferBody(_Body):
     reason: str = Field(default="", max_length=60, pattern=r"^[a-z_]*$")
 
 
-class ExpireBody(_Body):
-    today: dt.date
+class EmptyBody(_Body):
+    pass
 
 
-def _error(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status)
+class _BadRequest(Exception):
+    pass
+
+
+class _Conflict(Exception):
+    pass
+
+
+class _Forbidden(Exception):
+    pass
+
+
+class _NotFound(Exception):
+    pass
 
 
 async def _parse(request: Request, model: type[_Body]):
+    raw = await request.body()
     try:
-        return model.model_validate_json(await request.body())
+        return model.model_validate_json(raw or b"{}")
     except ValidationError as err:
         fields = [".".join(str(p) for p in e["loc"]) or "<body>" for e in err.errors()]
         raise _BadRequest("invalid fields: " + ", ".join(fields)) from None
 
 
-class _BadRequest(Exception):
-    pass
+def _param(request: Request, name: str, pattern: str = ID) -> str | None:
+    value = request.query_params.get(name)
+    if value is not None and not re.match(pattern, value):
+        raise _BadRequest(f"invalid query parameter: {name}")
+    return value
 
 
 def routes(runtime: ServiceRuntime, auth: Authenticator | None = None) -> list[Route]:
@@ -88,8 +113,16 @@ def routes(runtime: ServiceRuntime, auth: Authenticator | None = None) -> list[R
                 result = await action(uow)
                 await uow.commit()
             return result
+        except refund_actions.SeparationOfDutiesError as exc:
+            raise _Forbidden(str(exc)) from None
+        except refund_actions.DateRefused as exc:
+            raise _BadRequest(str(exc)) from None
         except refund_actions.RefundActionError as exc:
             raise _Conflict(str(exc)) from None
+
+    async def read(query):
+        async with runtime.sessions() as session:
+            return await query(RefundsQueries(session))
 
     def endpoint(handler, permission: str):
         @auth.require(f"refunds:{permission}")
@@ -98,15 +131,29 @@ def routes(runtime: ServiceRuntime, auth: Authenticator | None = None) -> list[R
                 return await handler(request)
             except _BadRequest as exc:
                 return _error(422, str(exc))
+            except _Forbidden as exc:
+                return _error(403, str(exc))
             except _Conflict as exc:
                 return _error(409, str(exc))
+            except _NotFound as exc:
+                return _error(404, str(exc))
             except TransferFileError as exc:
                 return _error(422, str(exc))
+            except notices_pdf.NoticeFontMissing as exc:
+                return _error(503, str(exc))
 
         return wrapped
 
+    def user(request: Request) -> str:
+        return request.state.principal.user
+
+    def audit_addressee(request: Request, addressee_id: str | None) -> None:
+        request.state.audit_addressee_id = addressee_id
+
+    # --- staff actions ---------------------------------------------------------------------
     async def claim(request: Request) -> Response:
         body = await _parse(request, ClaimBody)
+        audit_addressee(request, body.addressee_id)
         await run(
             lambda uow: refund_actions.record_claim(refund_actions.PayeeAccount(**body.model_dump()), uow)
         )
@@ -119,20 +166,36 @@ def routes(runtime: ServiceRuntime, auth: Authenticator | None = None) -> list[R
         await run(lambda uow: refund_actions.correct_cause(refund_id, body.cause, dates, uow))
         return JSONResponse({"refund_id": refund_id, "cause": body.cause})
 
+    async def prepare(request: Request) -> Response:
+        await _parse(request, EmptyBody)
+        refund_id = request.path_params["refund_id"]
+        result = await run(lambda uow: refund_actions.prepare(refund_id, user(request), uow))
+        return JSONResponse(_json_safe(result))
+
     async def approve(request: Request) -> Response:
         body = await _parse(request, ApproveBody)
         claim_dates = CauseDates(claim_notice_on=body.claim_notice_on, claimed_on=body.claimed_on)
         refund_id = request.path_params["refund_id"]
         result = await run(
-            lambda uow: refund_actions.approve(refund_id, body.decided_on, uow, claim=claim_dates)
+            lambda uow: refund_actions.approve(
+                refund_id, user(request), uow, decided_on=body.decided_on, claim=claim_dates
+            )
         )
         return JSONResponse(_json_safe(result), status_code=200)
 
-    async def payout(request: Request) -> Response:
+    async def release(request: Request) -> Response:
+        await _parse(request, EmptyBody)
+        overpayment_id = request.path_params["overpayment_id"]
+        result = await run(lambda uow: refund_actions.release_hold(overpayment_id, uow))
+        return JSONResponse(_json_safe(result))
+
+    async def build_payout(request: Request) -> Response:
         body = await _parse(request, PayoutBody)
         remitter = settings.remitter()
         result = await run(
-            lambda uow: refund_actions.build_payout(body.transfer_date, body.approved_on, remitter, uow)
+            lambda uow: payout.build_payout(
+                body.transfer_date, body.approved_on, remitter, uow, user=user(request)
+            )
         )
         return JSONResponse(
             {
@@ -154,41 +217,145 @@ def routes(runtime: ServiceRuntime, auth: Authenticator | None = None) -> list[R
     async def transfer(request: Request) -> Response:
         body = await _parse(request, TransferBody)
         refund_id = request.path_params["refund_id"]
-        await run(lambda uow: refund_actions.record_transfer(refund_id, body.ok, body.on, body.reason, uow))
+        await run(
+            lambda uow: payout.record_transfer(
+                refund_id, body.ok, body.on, body.reason, uow, user=user(request)
+            )
+        )
         return JSONResponse({"refund_id": refund_id, "paid": body.ok})
 
     async def expire(request: Request) -> Response:
-        body = await _parse(request, ExpireBody)
-        count = await run(lambda uow: refund_actions.expire_unclaimed(body.today, uow))
+        await _parse(request, EmptyBody)  # the business date is the server's: no "today" in the body
+        count = await run(refund_actions.expire_unclaimed)
         return JSONResponse({"expired": count})
 
+    # --- reads -----------------------------------------------------------------------------
+    async def overpayments(request: Request) -> Response:
+        addressee_id = _param(request, "addressee_id", ADDRESSEE)
+        audit_addressee(request, addressee_id)
+        status = _param(request, "status", r"^[a-z_]{1,20}$")
+        return JSONResponse(_json_safe(await read(lambda q: q.overpayments(addressee_id, status))))
+
+    async def overpayment(request: Request) -> Response:
+        found = await read(lambda q: q.overpayment(request.path_params["overpayment_id"]))
+        if found is None:
+            raise _NotFound("unknown overpayment")
+        audit_addressee(request, found["addressee_id"])
+        return JSONResponse(_json_safe(found))
+
+    async def appropriations(request: Request) -> Response:
+        addressee_id = _param(request, "addressee_id", ADDRESSEE)
+        audit_addressee(request, addressee_id)
+        status = _param(request, "status", r"^[a-z_]{1,20}$")
+        found = await read(lambda q: q.appropriations(addressee_id=addressee_id, status=status))
+        return JSONResponse(_json_safe(found))
+
     async def refunds_of(request: Request) -> Response:
-        addressee_id = request.query_params.get("addressee_id")
-        async with runtime.sessions() as session:
-            conditions = [orm.refunds.c.addressee_id == addressee_id] if addressee_id else []
-            rows = await RefundsRepository(session).refunds_where(*conditions)
-        return JSONResponse(_jsonable(rows))
+        addressee_id = _param(request, "addressee_id", ADDRESSEE)
+        audit_addressee(request, addressee_id)
+        status = _param(request, "status", r"^[a-z_]{1,20}$")
+        stage = _param(request, "stage", r"^(to_prepare|to_approve|to_pay)$")
+        found = await read(lambda q: q.refunds(addressee_id=addressee_id, status=status, stage=stage))
+        return JSONResponse(_json_safe(found))
+
+    async def refund(request: Request) -> Response:
+        found = await read(lambda q: q.refund(request.path_params["refund_id"]))
+        if found is None:
+            raise _NotFound("unknown refund")
+        audit_addressee(request, found["addressee_id"])
+        return JSONResponse(_json_safe(found))
+
+    async def batches(request: Request) -> Response:
+        return JSONResponse(_json_safe(await read(lambda q: q.payout_batches())))
+
+    async def returned(request: Request) -> Response:
+        addressee_id = _param(request, "addressee_id", ADDRESSEE)
+        audit_addressee(request, addressee_id)
+        return JSONResponse(_json_safe(await read(lambda q: q.returned_transfers(addressee_id))))
+
+    async def claims(request: Request) -> Response:
+        addressee_id = _param(request, "addressee_id", ADDRESSEE)
+        audit_addressee(request, addressee_id)
+        status = _param(request, "status", r"^[a-z_]{1,20}$")
+        return JSONResponse(_json_safe(await read(lambda q: q.recovery_claims(addressee_id, status))))
 
     async def money(request: Request) -> Response:
-        addressee_id = request.query_params.get("addressee_id")
+        addressee_id = _param(request, "addressee_id", ADDRESSEE)
+        audit_addressee(request, addressee_id)
         async with runtime.sessions() as session:
             return JSONResponse(await RefundsRepository(session).money(addressee_id))
 
+    # --- notices (PDF) ---------------------------------------------------------------------
+    async def _notice(request: Request, find, printable, make, what: str) -> Response:
+        async def load(q: RefundsQueries):
+            found = await find(q)
+            return found, found and await q.overpayment(found["overpayment_id"])
+
+        found, overpayment_row = await read(load)
+        if found is None or not printable(found):
+            raise _NotFound(f"no {what} with this id")
+        audit_addressee(request, found["addressee_id"])
+        pdf = make(
+            found,
+            overpayment_row,
+            city=settings.notice_city,
+            issued_on=settings.today(),
+            font=settings.notice_font,
+        )
+        return Response(pdf, media_type="application/pdf")
+
+    async def appropriation_pdf(request: Request) -> Response:
+        return await _notice(
+            request,
+            lambda q: q.appropriation(request.path_params["appropriation_id"]),
+            lambda a: a["status"] == "applied",
+            notices_pdf.appropriation_notice,
+            "applied 充当",
+        )
+
+    async def refund_pdf(request: Request) -> Response:
+        return await _notice(
+            request,
+            lambda q: q.refund(request.path_params["refund_id"]),
+            lambda r: r["decided_on"] is not None and r["status"] != "cancelled",
+            notices_pdf.refund_notice,
+            "approved refund",
+        )
+
     return [
         Route("/refund-claims", endpoint(claim, "claim.record"), methods=["POST"]),
+        Route("/overpayments", endpoint(overpayments, "overpayment.read"), methods=["GET"]),
+        Route("/overpayments/{overpayment_id}", endpoint(overpayment, "overpayment.read"), methods=["GET"]),
+        Route(
+            "/overpayments/{overpayment_id}/release",
+            endpoint(release, "overpayment.release"),
+            methods=["POST"],
+        ),
+        Route("/appropriations", endpoint(appropriations, "appropriation.read"), methods=["GET"]),
+        Route(
+            "/appropriations/{appropriation_id}/notice.pdf",
+            endpoint(appropriation_pdf, "notice.read"),
+            methods=["GET"],
+        ),
         Route("/refunds", endpoint(refunds_of, "refund.read"), methods=["GET"]),
+        Route("/refunds/{refund_id}", endpoint(refund, "refund.read"), methods=["GET"]),
+        Route("/refunds/{refund_id}/notice.pdf", endpoint(refund_pdf, "notice.read"), methods=["GET"]),
         Route("/refunds/{refund_id}/cause", endpoint(cause, "refund.correct"), methods=["POST"]),
+        Route("/refunds/{refund_id}/prepare", endpoint(prepare, "refund.prepare"), methods=["POST"]),
         Route("/refunds/{refund_id}/approve", endpoint(approve, "refund.approve"), methods=["POST"]),
         Route("/refunds/{refund_id}/transfer-result", endpoint(transfer, "payout.result"), methods=["POST"]),
-        Route("/payouts", endpoint(payout, "payout.build"), methods=["POST"]),
+        Route("/payouts", endpoint(build_payout, "payout.build"), methods=["POST"]),
+        Route("/payouts", endpoint(batches, "payout.read"), methods=["GET"]),
         Route("/payouts/{batch_id}/file", endpoint(payout_file, "payout.read"), methods=["GET"]),
+        Route("/transfers/returned", endpoint(returned, "payout.read"), methods=["GET"]),
+        Route("/recovery-claims", endpoint(claims, "recovery.read"), methods=["GET"]),
         Route("/jobs/expire-unclaimed", endpoint(expire, "refund.expire"), methods=["POST"]),
         Route("/money", endpoint(money, "money.read"), methods=["GET"]),
     ]
 
 
-class _Conflict(Exception):
-    pass
+def _error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status)
 
 
 def _json_safe(value):
@@ -200,7 +367,3 @@ def _json_safe(value):
     if isinstance(value, (list, tuple)):
         return [_json_safe(v) for v in value]
     return value
-
-
-def _jsonable(rows: list[dict]) -> list[dict]:
-    return _json_safe(rows)

@@ -1,7 +1,10 @@
-"""Staff actions on refunds: 還付請求 (payee account), cause correction, approval (支出決定) with
-還付加算金, payout files (全銀 総合振込), transfer results, and the 5-year expiry (法18条の3).
+"""Staff actions on refunds: 還付請求 (payee account), cause correction, preparation (起案) and
+approval (決裁・支出決定) with 還付加算金 by two different people, the 5-year lapse (法18条の3), and
+releasing money held for a person. Payout files and bank results: `payout.py`.
 
-Each is a use case over a unit of work; HTTP routes and the CLI only call these.
+Each is a use case over a unit of work; HTTP routes and the CLI only call these. `user` is the
+staff id from the verified token; "today" is always the server's business date (`uow.today()`);
+every date a person gives is checked against it and the record's own dates.
 """
 
 from __future__ import annotations
@@ -14,20 +17,28 @@ from osame_chassis.errors import PermanentError
 from osame_chassis.ids import new_id
 from osame_chassis.uow import UnitOfWork
 from osame_contracts.messages import refunds as refunds_msgs
-from osame_law.calendar import add_months_civil, day_after
 from osame_law.errors import LawError
 
 from osame_refunds.adapters import bank_master, orm, zengin_transfer
 from osame_refunds.adapters.repository import RefundsRepository
-from osame_refunds.domain.interest import CauseDates, total_interest
+from osame_refunds.domain.approval import DutyError, check_approver, check_staff_date
+from osame_refunds.domain.interest import CauseDates
+from osame_refunds.domain.lapse import has_lapsed
 from osame_refunds.domain.overpayment import RefundStatus, refund_cause
-from osame_refunds.service_layer.settlement import settle
-
-UNCLAIMED_YEARS = 5  # 法18条の3: the right to a refund lapses after 5 years
+from osame_refunds.service_layer import interest
+from osame_refunds.service_layer.settlement import recheck_refunds, settle
 
 
 class RefundActionError(PermanentError):
-    """A staff action that cannot be done (reason carries ids and codes only)."""
+    """A staff action that cannot be done (reason carries ids, codes and dates only)."""
+
+
+class SeparationOfDutiesError(RefundActionError):
+    """The staff member may not take this step (the same person prepared it)."""
+
+
+class DateRefused(RefundActionError):
+    """A date a person gave contradicts the business date or the record's own dates."""
 
 
 @dataclass(frozen=True)
@@ -41,28 +52,50 @@ class PayeeAccount:
     claimed_on: dt.date
 
 
+def check_date(field: str, value: dt.date | None, today: dt.date, *not_before) -> None:
+    if value is None:
+        return
+    try:
+        check_staff_date(field, value, today, not_before)
+    except LawError as exc:
+        raise DateRefused(str(exc)) from None
+
+
 async def record_claim(account: PayeeAccount, uow: UnitOfWork) -> None:
-    """還付請求: the taxpayer's account for transfers, checked against the bank master."""
+    """還付請求: the taxpayer's account for transfers, checked against the bank master; the name is
+    stored as the 全銀 file will carry it (refused, with its length, when over 30 bytes)."""
+    check_date("claimed_on", account.claimed_on, uow.today())
     try:
         bank_master.check(account.bank_code, account.branch_code)
     except bank_master.UnknownBankCode as exc:
         raise RefundActionError(str(exc)) from None
     if account.account_type not in {"1", "2", "4", "9"} or not account.account_number.isdigit():
         raise RefundActionError("account type must be 1, 2, 4 or 9 and the account number digits")
-    zengin_transfer.to_kana_field(account.holder_kana)
+    try:
+        name = zengin_transfer.check_payee_name(account.holder_kana)
+    except zengin_transfer.TransferFileError as exc:
+        raise RefundActionError(f"holder_kana: {exc}; enter the name as the bank registers it") from None
     await RefundsRepository(uow.session).save_payee(
-        {**account.__dict__, "account_number": account.account_number.rjust(7, "0")}
+        {**account.__dict__, "holder_kana": name, "account_number": account.account_number.rjust(7, "0")}
     )
 
 
 async def correct_cause(refund_id: str, cause: str, dates: CauseDates, uow: UnitOfWork) -> None:
-    """Set the typed 法17条の4① cause (and its dates) before approval."""
+    """Set the typed 法17条の4① cause (and its dates) before approval; the interest already earned by
+    appropriated parts is recomputed, and the refund must be prepared again."""
     repo = RefundsRepository(uow.session)
-    refund = await _refund(repo, refund_id)
+    refund = await get_refund(repo, refund_id)
     if refund["status"] != RefundStatus.PENDING_APPROVAL:
         raise RefundActionError(f"refund {refund_id} is {refund['status']}; the cause is fixed at approval")
-    refund_cause(cause)
-    await repo.update_refund(refund_id, cause=cause)
+    try:
+        refund_cause(cause)
+    except ValueError as exc:
+        raise RefundActionError(str(exc)) from None
+    today = uow.today()
+    check_date("requested_on", dates.requested_on, today)
+    check_date("corrected_on", dates.corrected_on, today, ("requested_on", dates.requested_on))
+    check_date("notified_on", dates.notified_on, today)
+    await repo.update_refund(refund_id, cause=cause, prepared_by=None, prepared_on=None)
     await repo.update_overpayment(
         refund["overpayment_id"],
         cause=cause,
@@ -70,46 +103,75 @@ async def correct_cause(refund_id: str, cause: str, dates: CauseDates, uow: Unit
         corrected_on=dates.corrected_on,
         notified_on=dates.notified_on,
     )
+    await interest.recompute(repo, refund["overpayment_id"])
+
+
+async def prepare(refund_id: str, user: str, uow: UnitOfWork) -> dict:
+    """起案: a staff member prepares the refund for approval by someone else."""
+    repo = RefundsRepository(uow.session)
+    refund = await get_refund(repo, refund_id, lock=True)
+    if refund["status"] != RefundStatus.PENDING_APPROVAL:
+        raise RefundActionError(f"refund {refund_id} is {refund['status']}, not pending approval")
+    await repo.update_refund(refund_id, prepared_by=user, prepared_on=uow.today())
+    return {"refund_id": refund_id, "status": "prepared", "prepared_by": user, "prepared_on": uow.today()}
 
 
 async def approve(
-    refund_id: str, decided_on: dt.date, uow: UnitOfWork, *, claim: CauseDates | None = None
+    refund_id: str,
+    user: str,
+    uow: UnitOfWork,
+    *,
+    decided_on: dt.date | None = None,
+    claim: CauseDates | None = None,
 ) -> dict:
-    """支出決定: fix the 還付加算金 to `decided_on`. If the taxpayer owes something now, the refund is
-    cancelled and the money appropriated instead (充当 is mandatory before any refund)."""
+    """決裁・支出決定 by someone other than the preparer: fix the 還付加算金 to the 支出決定日 (the
+    business date unless an earlier one, not before the preparation, is given). If the person owes
+    anything payable now, the refund is cancelled and the money appropriated instead (充当 is
+    mandatory before any refund, 法17条の2①)."""
     repo = RefundsRepository(uow.session)
-    refund = await _refund(repo, refund_id, lock=True)
+    today = uow.today()
+    refund = await get_refund(repo, refund_id, lock=True)
     if refund["status"] != RefundStatus.PENDING_APPROVAL:
         raise RefundActionError(f"refund {refund_id} is {refund['status']}, not pending approval")
-    overpayment = await repo.overpayment(refund["overpayment_id"], lock=True)
-    if [d for d in await repo.debts(refund["addressee_id"]) if d.basis_date <= decided_on]:
-        await _cancel(repo, refund, overpayment)
-        await settle(overpayment["overpayment_id"], uow, decided_on)
-        return {"refund_id": refund_id, "status": "cancelled", "reason": "debts_outstanding_appropriated"}
-    dates = CauseDates(
-        requested_on=overpayment["requested_on"],
-        corrected_on=overpayment["corrected_on"],
-        notified_on=overpayment["notified_on"],
-        claim_notice_on=claim.claim_notice_on if claim else None,
-        claimed_on=claim.claimed_on if claim else None,
-    )
+    if not refund["prepared_by"]:
+        raise RefundActionError(f"refund {refund_id} has not been prepared (起案) yet; prepare it first")
     try:
-        interest, lines = total_interest(
-            refund["amount"],
-            decided_on,
-            await repo.applied_parts(overpayment["overpayment_id"]),
-            refund_cause(refund["cause"]),
-            overpayment["paid_on"],
-            dates,
+        check_approver(refund["prepared_by"], user)
+    except DutyError as exc:
+        raise SeparationOfDutiesError(str(exc)) from None
+    overpayment = await repo.overpayment(refund["overpayment_id"], lock=True)
+    decided_on = decided_on or today
+    check_date(
+        "decided_on",
+        decided_on,
+        today,
+        ("prepared_on", refund["prepared_on"]),
+        ("the overpayment's arose_on", overpayment["arose_on"]),
+    )
+    claim = claim or CauseDates()
+    check_date("claim_notice_on", claim.claim_notice_on, decided_on)
+    check_date("claimed_on", claim.claimed_on, decided_on, ("claim_notice_on", claim.claim_notice_on))
+    if await recheck_refunds(refund["addressee_id"], uow, today, only=refund_id):
+        return {"refund_id": refund_id, "status": "cancelled", "reason": "debts_outstanding_appropriated"}
+    if await repo.interest_parts(refund["overpayment_id"], "uncomputed"):
+        raise RefundActionError(
+            f"refund {refund_id}: the 還付加算金 of an appropriated part is not computed yet "
+            "(see GET /overpayments/{id}); release the overpayment once it can be"
         )
+    carried = [p for p in await repo.interest_parts_of(refund_id) if p["status"] == "in_refund"]
+    try:
+        own = await interest.fix_refunded_part(repo, overpayment, refund, decided_on, claim, today)
     except LawError as exc:  # e.g. no rate yet for the year, a missing date the cause needs
         raise RefundActionError(f"refund {refund_id}: {exc}") from None
-    start = min((line.start for line in lines), default=None)
+    lines = [*carried, *([_part(own)] if own else [])]
+    total = sum(p["interest"] for p in lines)
+    start = min((p["start"] for p in lines), default=None)
     await repo.update_refund(
         refund_id,
         status=RefundStatus.APPROVED,
+        approved_by=user,
         decided_on=decided_on,
-        refund_interest=interest,
+        refund_interest=total,
         interest_start=start,
     )
     await repo.add_notice(
@@ -117,7 +179,9 @@ async def approve(
         addressee_id=refund["addressee_id"],
         kind="refund_decided",
         reference=refund_id,
-        amount=refund["amount"] + interest,
+        overpayment_id=refund["overpayment_id"],
+        amount=refund["amount"] + total,
+        issued_on=today,
         created_at=datetime.now(UTC),
     )
     await uow.publish(
@@ -126,7 +190,7 @@ async def approve(
             overpayment_id=refund["overpayment_id"],
             addressee_id=refund["addressee_id"],
             amount=refund["amount"],
-            refund_interest=interest,
+            refund_interest=total,
             decided_on=decided_on,
         ),
     )
@@ -134,149 +198,75 @@ async def approve(
         "refund_id": refund_id,
         "status": "approved",
         "amount": refund["amount"],
-        "refund_interest": interest,
+        "refund_interest": total,
         "interest_start": start,
-        "lines": [line.__dict__ for line in lines],
+        "decided_on": decided_on,
+        "prepared_by": refund["prepared_by"],
+        "approved_by": user,
+        "lines": [_line_json(p) for p in lines],
     }
 
 
-async def _cancel(repo, refund, overpayment) -> None:
-    """The refund decision is withdrawn (kept for the record); the money is held again."""
-    await repo.update_refund(refund["refund_id"], status="cancelled")
-    await repo.update_overpayment(
-        overpayment["overpayment_id"], refunded=overpayment["refunded"] - refund["amount"], status="held"
-    )
+def _part(line) -> dict:
+    return {
+        "kind": line.kind,
+        "base_amount": line.amount,
+        "start": line.start,
+        "end": line.end,
+        "interest": line.interest,
+        "segments": list(line.segments),
+        "legal_basis": line.legal_basis,
+    }
 
 
-@dataclass(frozen=True)
-class PayoutResult:
-    batch_id: str | None
-    count: int
-    total: int
-    skipped: list[dict]
-    file: bytes | None
+def _line_json(part: dict) -> dict:
+    keys = ("kind", "base_amount", "start", "end", "interest", "segments", "legal_basis")
+    return {k: part[k] for k in keys}
 
 
-async def build_payout(
-    transfer_date: dt.date, approved_on: dt.date, remitter: zengin_transfer.Remitter, uow: UnitOfWork
-) -> PayoutResult:
-    """The 総合振込 file for refunds approved on `approved_on`, paid on `transfer_date`.
-
-    Refunds with no payee account or an unknown bank/branch code are left out and listed.
-    """
+async def expire_unclaimed(uow: UnitOfWork) -> int:
+    """法18条の3: a refund not paid within 5 years of when it could first be claimed (the day the
+    overpayment arose, restarted by each 還付通知書/充当通知書) lapses; recorded with a notice."""
     repo = RefundsRepository(uow.session)
+    today = uow.today()
     candidates = await repo.refunds_where(
-        orm.refunds.c.status == RefundStatus.APPROVED, orm.refunds.c.decided_on == approved_on
-    )
-    transfers, included, skipped = [], [], []
-    for refund in candidates:
-        payee = await repo.payee(refund["addressee_id"])
-        if payee is None:
-            skipped.append({"refund_id": refund["refund_id"], "reason": "no_payee_account"})
-            continue
-        try:
-            bank_kana = bank_master.bank_kana(payee["bank_code"])
-            branch_kana = bank_master.branch_kana(payee["bank_code"], payee["branch_code"])
-        except bank_master.UnknownBankCode:
-            skipped.append({"refund_id": refund["refund_id"], "reason": "unknown_bank_or_branch"})
-            continue
-        transfers.append(
-            zengin_transfer.Transfer(
-                payee["bank_code"],
-                bank_kana,
-                payee["branch_code"],
-                branch_kana,
-                payee["account_type"],
-                payee["account_number"],
-                payee["holder_kana"],
-                refund["amount"] + (refund["refund_interest"] or 0),
-                "KANPU " + refund["refund_id"][-12:].upper(),
-            )
-        )
-        included.append(refund)
-    if not transfers:
-        return PayoutResult(None, 0, 0, skipped, None)
-    content = zengin_transfer.build(remitter, transfer_date, transfers)
-    batch_id = new_id()
-    total = sum(t.amount for t in transfers)
-    await repo.add_batch(
-        batch_id=batch_id,
-        transfer_date=transfer_date,
-        approved_on=approved_on,
-        count=len(transfers),
-        total=total,
-        file=content,
-        created_at=datetime.now(UTC),
-    )
-    for refund in included:
-        await repo.update_refund(refund["refund_id"], status=RefundStatus.IN_PAYOUT, payout_batch_id=batch_id)
-    return PayoutResult(batch_id, len(transfers), total, skipped, content)
-
-
-async def record_transfer(refund_id: str, ok: bool, on: dt.date, reason: str, uow: UnitOfWork) -> None:
-    """The bank's result: paid, or returned (口座相違・解約…) → reopened, account dropped, taxpayer contacted."""
-    repo = RefundsRepository(uow.session)
-    refund = await _refund(repo, refund_id, lock=True)
-    if refund["status"] != RefundStatus.IN_PAYOUT:
-        raise RefundActionError(f"refund {refund_id} is {refund['status']}, not in a payout")
-    interest = refund["refund_interest"] or 0
-    if ok:
-        await repo.update_refund(refund_id, status=RefundStatus.PAID, closed_on=on)
-        await uow.publish(
-            refunds_msgs.RefundPaid(
-                refund_id=refund_id,
-                addressee_id=refund["addressee_id"],
-                amount=refund["amount"],
-                refund_interest=interest,
-                paid_on=on,
-            ),
-        )
-        return
-    await repo.update_refund(refund_id, status=RefundStatus.APPROVED, payout_batch_id=None)
-    await repo.drop_payee(refund["addressee_id"])
-    await repo.add_notice(
-        notice_id=new_id(),
-        addressee_id=refund["addressee_id"],
-        kind="transfer_failed",
-        reference=refund_id,
-        amount=refund["amount"] + interest,
-        created_at=datetime.now(UTC),
-    )
-    await uow.publish(
-        refunds_msgs.RefundFailed(
-            refund_id=refund_id,
-            addressee_id=refund["addressee_id"],
-            reason=reason[:60],
-            failed_on=on,
-        ),
-    )
-
-
-async def expire_unclaimed(today: dt.date, uow: UnitOfWork) -> int:
-    """法18条の3: a refund not paid within 5 years of when it could be claimed lapses; recorded."""
-    repo = RefundsRepository(uow.session)
-    cutoff_candidates = await repo.refunds_where(
         orm.refunds.c.status.in_([RefundStatus.PENDING_APPROVAL, RefundStatus.APPROVED])
     )
     expired = 0
-    for refund in cutoff_candidates:
-        # 初日不算入: the 5 years run from the day after the refund could first be claimed.
-        last_day = add_months_civil(day_after(refund["created_on"]), 12 * UNCLAIMED_YEARS)
-        if today > last_day:
-            await repo.update_refund(refund["refund_id"], status=RefundStatus.EXPIRED, closed_on=today)
-            await repo.add_notice(
-                notice_id=new_id(),
-                addressee_id=refund["addressee_id"],
-                kind="expired",
-                reference=refund["refund_id"],
-                amount=refund["amount"],
-                created_at=datetime.now(UTC),
-            )
-            expired += 1
+    for refund in candidates:
+        overpayment = await repo.overpayment(refund["overpayment_id"])
+        if not has_lapsed(
+            today, overpayment["arose_on"], await repo.acknowledgements(refund["overpayment_id"])
+        ):
+            continue
+        await repo.update_refund(refund["refund_id"], status=RefundStatus.EXPIRED, closed_on=today)
+        await repo.add_notice(
+            notice_id=new_id(),
+            addressee_id=refund["addressee_id"],
+            kind="expired",
+            reference=refund["refund_id"],
+            overpayment_id=refund["overpayment_id"],
+            amount=refund["amount"],
+            issued_on=today,
+            created_at=datetime.now(UTC),
+        )
+        expired += 1
     return expired
 
 
-async def _refund(repo, refund_id: str, *, lock: bool = False):
+async def release_hold(overpayment_id: str, uow: UnitOfWork) -> dict:
+    """A person looked at money held after a 充当 refusal (or recomputed its interest): settle it again."""
+    repo = RefundsRepository(uow.session)
+    overpayment = await repo.overpayment(overpayment_id, lock=True)
+    if overpayment is None:
+        raise RefundActionError(f"unknown overpayment {overpayment_id}")
+    await repo.update_overpayment(overpayment_id, hold_reason=None)
+    left = await interest.recompute(repo, overpayment_id)
+    await settle(overpayment_id, uow, uow.today())
+    return {"overpayment_id": overpayment_id, "released": True, "interest_uncomputed": left}
+
+
+async def get_refund(repo, refund_id: str, *, lock: bool = False):
     refund = await repo.refund(refund_id, lock=lock)
     if refund is None:
         raise RefundActionError(f"unknown refund {refund_id}")
