@@ -1,7 +1,9 @@
 """Fixtures: an in-process service built on the chassis, for reliability tests against the real broker and database.
 
 It consumes `AddresseeChanged` and counts applications per addressee in a table of its own,
-so 'applied once' is checked in the database, not in memory.
+so 'applied once' is checked in the database, not in memory. A consuming harness connects as
+the broker administrator (its queue is no service's); a producing one (`as_principal=
+"address-sync"`) connects as address-sync's own user, the one publisher consumers accept.
 """
 
 from __future__ import annotations
@@ -140,19 +142,20 @@ async def eventually(predicate, timeout: float = 20.0, interval: float = 0.1):
 
 
 @pytest.fixture
-async def make_harness(amqp_url, broker_prefix, pg_databases, extra_queues):
+async def make_harness(amqp_url, broker_prefix, broker_accounts, pg_databases, extra_queues):
     """Factory for started harnesses sharing this test's broker prefix; all are stopped afterwards
     (and their queue, which no service's CONSUMES lists, is deleted with the prefix)."""
     from osame_contracts.topology import queue_name
 
     started: list[Harness] = []
 
-    async def make(name: str = "chassis-test", **kwargs) -> Harness:
+    async def make(name: str = "chassis-test", as_principal: str | None = None, **kwargs) -> Harness:
         queue = queue_name(name, address_sync.AddresseeChanged)
         if queue not in extra_queues:
             extra_queues.append(queue)
         (url,) = await asyncio.to_thread(pg_databases, 1)
-        harness = Harness(name, url, amqp_url, broker_prefix, **kwargs)
+        broker_url = broker_accounts.url(as_principal) if as_principal else amqp_url
+        harness = Harness(name, url, broker_url, broker_prefix, **kwargs)
         await harness.start()
         started.append(harness)
         return harness

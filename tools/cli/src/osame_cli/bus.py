@@ -24,6 +24,8 @@ from osame_chassis.messaging.topology import Names
 from osame_contracts.base import Message
 from osame_contracts.publishers import allowed_publishers
 
+OWN_USER = "<own user>"  # send_raw: the publishing connection's user
+
 
 def user_of(amqp_url: str) -> str:
     return unquote(urlsplit(amqp_url).username or "guest")
@@ -105,10 +107,10 @@ class Bus:
         message_id: str,
         message_type: str,
         headers: dict | None = None,
-        user_id: str | None = None,
+        user_id: str | None = OWN_USER,
         as_principal: str | None = None,
     ) -> None:
-        """Publish bytes as they are; `user_id` defaults to the publishing connection's user."""
+        """Publish bytes as they are; `user_id` defaults to the publishing connection's user (None: none)."""
         broker, user = await self._broker_as(as_principal)
         await publish(
             broker,
@@ -117,7 +119,7 @@ class Bus:
             body=body,
             message_id=message_id,
             message_type=message_type,
-            user_id=user if user_id is None else user_id,
+            user_id=user if user_id == OWN_USER else user_id,
             headers=headers,
         )
 
