@@ -65,6 +65,21 @@ class ServiceHarness:
     async def migrate(self) -> None:
         await upgrade(self.runtime.engine, self.spec.migrations)
 
+    async def start(self) -> None:
+        """Migrate, subscribe and run against the real broker (consumers and outbox relay, no HTTP),
+        as its own broker user when `settings.amqp_url` names one."""
+        from osame_chassis import runner
+
+        if not self.runtime.settings.migrate_on_start:
+            await self.migrate()
+        self.spec.register(self.runtime)
+        await runner.start(self.runtime)
+
+    async def stop(self) -> None:
+        from osame_chassis import runner
+
+        await runner.stop(self.runtime)
+
     async def handle(self, handler, message):
         """Run a service-layer handler in one unit of work and commit it."""
         async with self.runtime.unit_of_work() as uow:

@@ -190,6 +190,18 @@ class Stack:
         """Create the namespace's exchanges and every principal's broker user (idempotent)."""
         provision_namespace(self.amqp_url, self.prefix, self.accounts.passwords)
 
+    def remove_namespace(self) -> None:
+        """Delete the namespace's queues, exchanges and broker users (what `start()` created)."""
+        import asyncio
+        import threading
+
+        from osame_cli.bus import delete_namespace
+
+        # A thread of its own: the caller may be inside an event loop.
+        worker = threading.Thread(target=asyncio.run, args=(delete_namespace(self.amqp_url, self.prefix),))
+        worker.start()
+        worker.join(60)
+
     def bus(self, middlewares=()):
         """`async with stack.bus() as bus:` — publishes as the principals the contracts allow."""
         from osame_cli.bus import connect
@@ -221,6 +233,7 @@ class Stack:
             self.wait_ready(timeout)
         except BaseException:
             self.stop()
+            self.remove_namespace()  # the caller's clean-up never runs when start fails
             raise
 
     def wait_ready(self, timeout: float = 60, names: list[str] | None = None) -> None:
