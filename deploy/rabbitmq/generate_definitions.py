@@ -129,7 +129,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.access:
         sys.stdout.write(render(build_access(args.prefix)))
         return 0
-    definitions = build_definitions(args.delivery_limit, args.prefix, args.dlq_ttl_seconds, args.dlq_max_length)
+    definitions = build_definitions(
+        args.delivery_limit, args.prefix, args.dlq_ttl_seconds, args.dlq_max_length
+    )
     sys.stdout.write(render(definitions))
     return 0
 
