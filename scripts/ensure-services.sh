@@ -27,6 +27,9 @@ fi
 if [ "$need_rabbit" = 1 ] && ! port_open 5672; then
   if command -v rabbitmq-server >/dev/null 2>&1; then
     echo "ensure-services: starting RabbitMQ"
+    # Quorum queues reserve file handles: with the default 1024 a broker serving several test runs
+    # at once stops accepting connections (its file handle cache is full). Raise the limit first.
+    ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
     rabbitmq-server -detached || true
   fi
   wait_port RabbitMQ 5672 120 || exit 1
