@@ -1,9 +1,10 @@
 """Base classes shared by every message in the Osame bus.
 
 Every message body is a versioned pydantic model. The routing key is
-`<service>.<entity>.<verb>.v<N>`; events go to the topic exchange, commands to the
-direct exchange of their one owner. The routing key doubles as the AMQP
-`message_type`. No personal data may appear in routing keys, ids or headers.
+`<service>.<entity>.<verb>.v<N>`; events go to `osame.events`, commands to `osame.commands`
+(both topic exchanges, so topic permissions apply), addressed to their one owner. The routing
+key doubles as the AMQP `message_type`. `osame_contracts.publishers` declares who may publish
+each key. No personal data may appear in routing keys, ids or headers.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Inbound commands come from the 住民記録システム (住基 異動), the 宛名管理 screens and the
 tax systems (住登外者, 法人, 送付先, 支援措置, 名寄せ). The 個人番号 appears only in the
-inbound commands addressed to address-sync (direct exchange, one queue); nothing
+inbound commands addressed to address-sync (only its broker user may bind them); nothing
 address-sync publishes ever carries it. Events carry only what consumers need to
 address a letter.
 """
