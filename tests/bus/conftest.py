@@ -4,13 +4,11 @@ any AMQP property (the attacker's tools)."""
 
 from __future__ import annotations
 
-import asyncio
 import base64
-import time
 
 import aio_pika
 import pytest
-from osame_chassis.testing import ServiceHarness
+from osame_chassis.testing import ServiceHarness, eventually  # noqa: F401  (the tests import it from here)
 
 
 def _specs():
@@ -96,16 +94,3 @@ async def dlq_depth(admin_url: str, queue: str) -> int:
         return declared.declaration_result.message_count
     finally:
         await connection.close()
-
-
-async def eventually(predicate, timeout: float = 20.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        result = predicate()
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s")
-        await asyncio.sleep(0.1)

@@ -167,26 +167,7 @@ async def test_a_full_dlq_holds_dead_letters_back_instead_of_dropping_the_oldest
     broker_accounts, broker_prefix, amqp_url
 ):
     queue = await _declare(amqp_url, broker_prefix, DeadLetterRetention(ttl_seconds=3600, max_length=1))
-    names = broker_accounts.names
-    ids = ("first", "second", "third")
-    async with connect(broker_accounts.url("atena"), broker_prefix) as bus:
-        for message_id in ids:
-            await bus.send_raw(
-                upsert("400009"),
-                exchange=names.commands(),
-                routing_key=MODEL.routing_key,
-                message_id=message_id,
-                message_type=MODEL.routing_key,
-            )
-    connection = await aio_pika.connect(amqp_url)
-    try:
-        channel = await connection.channel()
-        work = await channel.declare_queue(queue, passive=True)
-        for _ in ids:
-            message = await eventually(lambda: work.get(fail=False))
-            await message.reject(requeue=False)
-    finally:
-        await connection.close()
+    await _dead_letters(broker_accounts, amqp_url, 3, wait=False)
     # A quorum queue refuses once it is over its limit: two get in, the oldest is not dropped ...
     await eventually(lambda: _depth(amqp_url, queue + ".dlq", 2))
     # ... and the third waits in its work queue (at-least-once dead-lettering) until there is room.

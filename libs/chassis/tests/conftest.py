@@ -9,7 +9,6 @@ the broker administrator (its queue is no service's); a producing one (`as_princ
 from __future__ import annotations
 
 import asyncio
-import time
 from pathlib import Path
 
 import pytest
@@ -18,6 +17,7 @@ from osame_chassis.messaging.consumer import subscribe
 from osame_chassis.messaging.tables import inbox, outbox, plumbing_metadata
 from osame_chassis.runtime import ServiceRuntime, ServiceSpec
 from osame_chassis.settings import ServiceSettings
+from osame_chassis.testing import eventually  # noqa: F401  (the tests import it from here)
 from osame_contracts.messages import address_sync
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, select, update
 from sqlalchemy.dialects import postgresql
@@ -126,19 +126,6 @@ class Harness:
     async def reset_outbox(self) -> None:
         async with self.runtime.sessions() as s, s.begin():
             await s.execute(update(outbox).values(published_at=None))
-
-
-async def eventually(predicate, timeout: float = 20.0, interval: float = 0.1):
-    deadline = time.monotonic() + timeout
-    while True:
-        result = predicate()
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s")
-        await asyncio.sleep(interval)
 
 
 @pytest.fixture

@@ -171,5 +171,22 @@ class ServiceHarness:
         await self.runtime.engine.dispose()
 
 
+async def eventually(predicate, timeout: float = 20.0, interval: float = 0.1):
+    """The first truthy result of `predicate()` (sync or async), polled until `timeout` seconds."""
+    import asyncio
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        result = predicate()
+        if asyncio.iscoroutine(result):
+            result = await result
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s")
+        await asyncio.sleep(interval)
+
+
 def _total(counter) -> float:
     return sum(s.value for m in counter.collect() for s in m.samples if s.name.endswith("_total"))

@@ -11,6 +11,7 @@ directly, as the user of the URL given to `connect` (an administrator, or the `o
 
 from __future__ import annotations
 
+import asyncio
 from contextlib import asynccontextmanager
 from urllib.parse import unquote, urlsplit
 
@@ -60,6 +61,7 @@ class Bus:
         self.signers = signers or {}
         self._middlewares = middlewares
         self._as: dict[str, RabbitBroker] = {}
+        self._opening = asyncio.Lock()  # concurrent sends must not open a principal's connection twice
 
     def publisher_for(self, message: Message) -> str | None:
         """The principal that publishes `message` here: the first allowed one with an account."""
@@ -73,10 +75,11 @@ class Bus:
     async def _broker_as(self, principal: str | None) -> tuple[RabbitBroker, str]:
         if principal is None:
             return self.broker, self.user
-        if principal not in self._as:
-            broker = _broker(self.accounts.url(principal), self._middlewares)
-            await broker.connect()
-            self._as[principal] = broker
+        async with self._opening:
+            if principal not in self._as:
+                broker = _broker(self.accounts.url(principal), self._middlewares)
+                await broker.connect()
+                self._as[principal] = broker
         return self._as[principal], self.accounts.user(principal)
 
     async def send(
@@ -184,8 +187,6 @@ async def delete_namespace(amqp_url: str, prefix: str, extra_queues: tuple[str, 
     """Delete every queue (with its DLQ), exchange and broker user of the namespace `prefix` — a
     demo's, a benchmark's or a test's — so runs leave nothing behind on a shared broker.
     `amqp_url` must be an administrator's."""
-    import asyncio
-
     from osame_contracts.topology import COMMANDS_EXCHANGE, DEAD_LETTER_EXCHANGE, EVENTS_EXCHANGE, all_queues
 
     async with connect(amqp_url, prefix) as bus:

@@ -69,7 +69,7 @@ def subscribe(runtime: ServiceRuntime, model: type[Message], handler: Handler) -
         description=(model.__doc__ or "").strip(),
     )
     async def _consume(msg: RabbitMessage) -> None:
-        message_id = msg.raw_message.message_id
+        message_id = (msg.raw_message.message_id or "")[:64]  # any sender sets it: bounded in logs
         if not message_id:
             await _reject("<none>", "missing message_id (publish through the outbox helper)")
         user_id = msg.raw_message.user_id
