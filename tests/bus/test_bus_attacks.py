@@ -318,3 +318,81 @@ async def test_services_may_not_reach_queues_by_name_or_reconfigure_exchanges(br
             await channel.exchange_delete(names.events().name)
     finally:
         await connection.close()
+
+
+async def test_a_merge_with_a_forged_staff_name_is_refused_and_a_signed_one_is_recorded(
+    live, broker_accounts, broker_prefix, amqp_url, caplog
+):
+    from osame_address_sync.adapters import orm
+    from osame_cli.bus import connect
+
+    caplog.set_level(logging.ERROR, logger="osame.consumer")
+    service = await live("address-sync")
+    names = broker_accounts.names
+    key = address_sync.MergeAddressees.routing_key
+    as_atena = names.user("atena")
+    signer = signer_for_tests("atena")
+    async with connect(amqp_url, broker_prefix, accounts=broker_accounts, signers={"atena": signer}) as bus:
+        for addressee_id in ("300011", "300012"):
+            await bus.send(
+                address_sync.UpsertAddressee(
+                    addressee_id=addressee_id,
+                    version=1,
+                    name="名寄 試験",
+                    name_kana="ナヨセ シケン",
+                    postal_code="933-0000",
+                    address="富山県高岡市試験町1番1号",
+                )
+            )
+    await eventually(lambda: _count(service, orm.addressees, 2))
+
+    def merge(decided_by: str = "staff-02") -> address_sync.MergeAddressees:
+        return address_sync.MergeAddressees(
+            surviving_addressee_id="300011",
+            merged_addressee_id="300012",
+            decided_by=decided_by,
+            decided_on=dt.date(2026, 7, 1),
+        )
+
+    signed = signer.sign(merge())
+    # 住基's user may not send a 名寄せ at all.
+    with pytest.raises(Refused, match="ACCESS_REFUSED"):
+        await publish_as(
+            broker_accounts.url("jumin"),
+            names.commands().name,
+            key,
+            signed.model_dump_json().encode(),
+            **props(key, "m-0", names.user("jumin")),
+        )
+    # 宛名管理's own user with a free-text name (no proof), or a proven merge renamed.
+    for message_id, forged in {
+        "m-1": merge("nobody"),
+        "m-2": signed.model_copy(update={"decided_by": "nobody"}),
+    }.items():
+        await publish_as(
+            broker_accounts.url("atena"),
+            names.commands().name,
+            key,
+            forged.model_dump_json().encode(),
+            **props(key, message_id, as_atena),
+        )
+    queue = names.queue("address-sync", address_sync.MergeAddressees)
+    await eventually(lambda: _depth_is(amqp_url, queue, 2), timeout=30)
+    assert await _rows(service, orm.merges) == []
+    assert {"staff proof refused: missing", "staff proof refused: digest_mismatch"} <= set(
+        _rejections(caplog)
+    )
+
+    await publish_as(
+        broker_accounts.url("atena"),
+        names.commands().name,
+        key,
+        signed.model_dump_json().encode(),
+        **props(key, "m-ok", as_atena),
+    )
+    [row] = await eventually(lambda: _rows(service, orm.merges))
+    assert (row["merged_addressee_id"], row["decided_by"]) == ("300012", "staff-02")
+
+
+async def _count(harness, table, expected: int) -> bool:
+    return len(await _rows(harness, table)) == expected
