@@ -31,12 +31,13 @@ bus_app = typer.Typer(
 console = Console()
 
 ADMIN = typer.Option(
-    os.environ.get("OSAME_BROKER_ADMIN_URL", ""),
+    "",
     "--admin-url",
+    envvar="OSAME_BROKER_ADMIN_URL",
     help="AMQP URL of a broker administrator (env OSAME_BROKER_ADMIN_URL); never a service's",
 )
 PREFIX = typer.Option(
-    os.environ.get("OSAME_AMQP_PREFIX", ""), "--prefix", help="Broker name prefix (env OSAME_AMQP_PREFIX)"
+    "", "--prefix", envvar="OSAME_AMQP_PREFIX", help="Broker name prefix (env OSAME_AMQP_PREFIX)"
 )
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 
 import typer
 from rich.console import Console
@@ -27,12 +26,13 @@ dlq_app = typer.Typer(
 console = Console()
 
 AMQP = typer.Option(
-    os.environ.get("OSAME_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/"),
+    "amqp://guest:guest@127.0.0.1:5672/",
     "--amqp-url",
+    envvar="OSAME_AMQP_URL",
     help="RabbitMQ URL of the operator broker user (env OSAME_AMQP_URL)",
 )
 PREFIX = typer.Option(
-    os.environ.get("OSAME_AMQP_PREFIX", ""), "--prefix", help="Broker name prefix (env OSAME_AMQP_PREFIX)"
+    "", "--prefix", envvar="OSAME_AMQP_PREFIX", help="Broker name prefix (env OSAME_AMQP_PREFIX)"
 )
 QUEUE = typer.Argument(..., help="Work queue name, e.g. receipts.receipts.receipt.record.v1")
 

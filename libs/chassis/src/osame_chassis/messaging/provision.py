@@ -161,8 +161,14 @@ def provision(
 
 def deprovision(admin_amqp_url: str, prefix: str, *, management: str | None = None) -> None:
     """Delete every user of the namespace (their permissions go with them); missing users are fine."""
-    users = [g.user for g in all_grants(prefix)]
+    wanted = {g.user for g in all_grants(prefix)}
     with _client(admin_amqp_url, management) as client:
+        listed = client.get("/users")
+        if listed.status_code != 200:
+            raise ProvisioningFailed(f"user listing refused: HTTP {listed.status_code}")
+        users = sorted(wanted & {u["name"] for u in listed.json()})
+        if not users:
+            return
         response = client.post("/users/bulk-delete", json={"users": users})
         if response.status_code not in (200, 201, 204):
             raise ProvisioningFailed(f"user deletion refused: HTTP {response.status_code}")
