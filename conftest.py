@@ -39,10 +39,13 @@ def _container_url(kind: str):
         if kind == "amqp":
             from testcontainers.community.rabbitmq import RabbitMqContainer
 
-            container = RabbitMqContainer("rabbitmq:3.13-management").start()
-            url = (
-                f"amqp://{container.username}:{container.password}@{container.get_container_host_ip()}:"
-                f"{container.get_exposed_port(container.port)}/"
+            container = RabbitMqContainer("rabbitmq:3.13-management").with_exposed_ports(15672).start()
+            host = container.get_container_host_ip()
+            url = f"amqp://{container.username}:{container.password}@{host}:{container.get_exposed_port(container.port)}/"
+            # Broker users are provisioned through the management API (osame_chassis.messaging.provision).
+            os.environ.setdefault(
+                "OSAME_AMQP_MANAGEMENT_URL",
+                f"http://{container.username}:{container.password}@{host}:{container.get_exposed_port(15672)}",
             )
         else:
             from testcontainers.community.postgres import PostgresContainer
