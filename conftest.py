@@ -3,7 +3,9 @@
 URLs come from OSAME_TEST_AMQP_URL / OSAME_TEST_DATABASE_URL (set by `./osame test` and CI).
 Without them the local defaults are tried, then testcontainers where a Docker engine
 exists; otherwise tests that need the service are skipped with the reason.
-Each run gets its own broker name prefix and its own PostgreSQL databases, dropped at the end.
+Each run gets its own broker namespace — a name prefix with its own exchanges and one broker
+user per principal (`osame_chassis.messaging.provision`, through the management API) — and its
+own PostgreSQL databases; all of it is deleted at the end.
 """
 
 from __future__ import annotations
@@ -37,10 +39,13 @@ def _container_url(kind: str):
         if kind == "amqp":
             from testcontainers.community.rabbitmq import RabbitMqContainer
 
-            container = RabbitMqContainer("rabbitmq:3.13-management").start()
-            url = (
-                f"amqp://{container.username}:{container.password}@{container.get_container_host_ip()}:"
-                f"{container.get_exposed_port(container.port)}/"
+            container = RabbitMqContainer("rabbitmq:3.13-management").with_exposed_ports(15672).start()
+            host = container.get_container_host_ip()
+            url = f"amqp://{container.username}:{container.password}@{host}:{container.get_exposed_port(container.port)}/"
+            # Broker users are provisioned through the management API (osame_chassis.messaging.provision).
+            os.environ.setdefault(
+                "OSAME_AMQP_MANAGEMENT_URL",
+                f"http://{container.username}:{container.password}@{host}:{container.get_exposed_port(15672)}",
             )
         else:
             from testcontainers.community.postgres import PostgresContainer
@@ -84,16 +89,29 @@ def pg_server_url():
 
 @pytest.fixture
 def broker_prefix(amqp_url):
-    """A fresh broker name prefix; every queue and exchange under it is deleted afterwards."""
+    """A fresh broker namespace: a name prefix, its exchanges and its users (`broker_accounts`);
+    every queue, exchange and user under it is deleted afterwards."""
+    from osame_chassis.messaging.provision import provision
     from osame_cli.bus import delete_namespace
 
     prefix = f"t{RUN_ID}-{next(_counter)}."
+    _ACCOUNTS[prefix] = provision(amqp_url, prefix)
     yield prefix
 
     async def cleanup():
         await delete_namespace(amqp_url, prefix, tuple(_EXTRA_QUEUES))
 
+    _ACCOUNTS.pop(prefix, None)
     asyncio.run(cleanup())
+
+
+_ACCOUNTS: dict = {}
+
+
+@pytest.fixture
+def broker_accounts(broker_prefix):
+    """The broker users of this test's namespace: `.url(principal)` is that principal's AMQP URL."""
+    return _ACCOUNTS[broker_prefix]
 
 
 # Queue names (without prefix) used by test-only consumers, removed with the prefix.

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Make sure the local RabbitMQ and PostgreSQL are up (start them if they are installed but down).
+# Make sure the local RabbitMQ and PostgreSQL are up (start them if they are installed but down),
+# with RabbitMQ's management plugin on (tests and the demo create per-run broker users through it).
 # Used by ./osame and .ci/run. Prints what it did; exits non-zero if a service cannot be reached.
 set -uo pipefail
 
@@ -26,8 +27,19 @@ fi
 if [ "$need_rabbit" = 1 ] && ! port_open 5672; then
   if command -v rabbitmq-server >/dev/null 2>&1; then
     echo "ensure-services: starting RabbitMQ"
+    # Quorum queues reserve file handles: with the default 1024 a broker serving several test runs
+    # at once stops accepting connections (its file handle cache is full). Raise the limit first.
+    ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
     rabbitmq-server -detached || true
   fi
   wait_port RabbitMQ 5672 120 || exit 1
+fi
+
+if [ "$need_rabbit" = 1 ] && [ -z "${OSAME_AMQP_MANAGEMENT_URL:-}" ] && ! port_open 15672; then
+  if command -v rabbitmq-plugins >/dev/null 2>&1; then
+    echo "ensure-services: enabling rabbitmq_management (broker users are provisioned through it)"
+    rabbitmq-plugins enable rabbitmq_management >/dev/null || true
+  fi
+  wait_port "RabbitMQ management API" 15672 60 || exit 1
 fi
 exit 0

@@ -1,17 +1,22 @@
-"""Write the RabbitMQ definitions (exchanges, quorum work queues, DLQs, bindings) for Osame.
+"""Write the RabbitMQ definitions for Osame, generated from the contracts.
 
-The services declare this topology themselves at start; the file is for
-operators who pre-create it (management UI "Import definitions", or
-`rabbitmqctl import_definitions deploy/rabbitmq/definitions.json`).
-It is generated from the same code the services use (osame_contracts.topology
-and osame_chassis.messaging.topology), so the queue arguments are identical and
-a redeclare by a service never fails with PRECONDITION_FAILED.
+- `definitions.json`: the topology — the three topic exchanges, every quorum work queue and
+  its DLQ (with the retention limit) and their bindings. Services declare their own queues at
+  start (the same code makes them, so a redeclare never fails with PRECONDITION_FAILED) but
+  only check the exchanges, which provisioning creates. Safe to import again.
+- `access.json` (`--access`): one broker user per principal (each Osame service, each outside
+  system, and `operator`), with least-privilege permissions and topic permissions
+  (osame_chassis.messaging.grants). The users have no password: `osame bus provision` applies
+  the same grants with passwords and is what compose (`broker-setup`) and the Kubernetes Job
+  run. Importing access.json again would reset the passwords (RabbitMQ replaces a user it
+  imports): use it for review and for a first import only.
 
     uv run python deploy/rabbitmq/generate_definitions.py > deploy/rabbitmq/definitions.json
+    uv run python deploy/rabbitmq/generate_definitions.py --access > deploy/rabbitmq/access.json
 
-tests/deploy/test_deploy_compose.py fails when the committed file is stale.
-The delivery limit is the services' default (OSAME_DELIVERY_LIMIT); regenerate
-with --delivery-limit N if production runs another value.
+tests/deploy fails when a committed file is stale. The delivery limit and the DLQ retention
+are the services' defaults (OSAME_DELIVERY_LIMIT, OSAME_DLQ_MESSAGE_TTL_SECONDS,
+OSAME_DLQ_MAX_LENGTH); regenerate with the options if production runs other values.
 """
 
 from __future__ import annotations
@@ -24,8 +29,19 @@ from typing import Any
 VHOST = "/"
 
 
-def build_definitions(delivery_limit: int | None = None, prefix: str = "") -> dict[str, Any]:
-    from osame_chassis.messaging.topology import Names, dead_letter_queue, work_queue
+def build_access(prefix: str = "") -> dict[str, Any]:
+    from osame_chassis.messaging.grants import all_grants, definitions
+
+    return definitions(VHOST, all_grants(prefix))
+
+
+def build_definitions(
+    delivery_limit: int | None = None,
+    prefix: str = "",
+    dlq_ttl_seconds: int | None = None,
+    dlq_max_length: int | None = None,
+) -> dict[str, Any]:
+    from osame_chassis.messaging.topology import DeadLetterRetention, Names, dead_letter_queue, work_queue
     from osame_chassis.settings import ServiceSettings
     from osame_contracts import topology
 
@@ -34,8 +50,13 @@ def build_definitions(delivery_limit: int | None = None, prefix: str = "") -> di
         if delivery_limit is not None
         else ServiceSettings.model_fields["delivery_limit"].default
     )
+    default = DeadLetterRetention.default()
+    retention = DeadLetterRetention(
+        dlq_ttl_seconds if dlq_ttl_seconds is not None else default.ttl_seconds,
+        dlq_max_length if dlq_max_length is not None else default.max_length,
+    )
     names = Names(prefix)
-    exchanges = [names.events(), names.commands(), names.dead_letters()]
+    exchanges = names.exchanges()
     definitions: dict[str, Any] = {
         "vhosts": [{"name": VHOST}],
         "exchanges": [
@@ -59,7 +80,7 @@ def build_definitions(delivery_limit: int | None = None, prefix: str = "") -> di
             queue_name = names.queue(service, model)
             for queue in (
                 work_queue(names, queue_name, model.routing_key, limit),
-                dead_letter_queue(names, queue_name),
+                dead_letter_queue(names, queue_name, retention),
             ):
                 definitions["queues"].append(
                     {
@@ -101,8 +122,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--delivery-limit", type=int, default=None, help="x-delivery-limit of work queues")
     parser.add_argument("--prefix", default="", help="name prefix (OSAME_AMQP_PREFIX)")
+    parser.add_argument("--dlq-ttl-seconds", type=int, default=None, help="x-message-ttl of DLQs, in seconds")
+    parser.add_argument("--dlq-max-length", type=int, default=None, help="x-max-length of DLQs")
+    parser.add_argument("--access", action="store_true", help="write access.json (users and permissions)")
     args = parser.parse_args(argv)
-    sys.stdout.write(render(build_definitions(args.delivery_limit, args.prefix)))
+    if args.access:
+        sys.stdout.write(render(build_access(args.prefix)))
+        return 0
+    definitions = build_definitions(
+        args.delivery_limit, args.prefix, args.dlq_ttl_seconds, args.dlq_max_length
+    )
+    sys.stdout.write(render(definitions))
     return 0
 
 

@@ -233,7 +233,7 @@ def test_env_example_values_interpolate(raw_compose: dict[str, Any]) -> None:
     env = read_env_file(ENV_EXAMPLE)
     rendered = interpolate(raw_compose, env)
     url = env_mapping(rendered["services"]["receipts"])["OSAME_AMQP_URL"]
-    assert env["RABBITMQ_PASSWORD"] in url
+    assert env["BROKER_RECEIPTS_PASSWORD"] in url and env["RABBITMQ_PASSWORD"] not in url
 
 
 def test_images_are_pinned(compose: dict[str, Any]) -> None:
@@ -367,7 +367,9 @@ def test_service_environment(compose: dict[str, Any], name: str) -> None:
 
     amqp = urlsplit(env["OSAME_AMQP_URL"])
     assert amqp.scheme == "amqp" and amqp.hostname == "rabbitmq" and amqp.port == 5672
-    assert amqp.username and amqp.password
+    principal = "intermediate-server-gw" if name == "gateway" else name
+    assert amqp.username == f"osame-{principal}", f"{name} must connect as its own broker user"
+    assert amqp.password
 
     db = urlsplit(env["OSAME_DATABASE_URL"])
     assert db.scheme == "postgresql+asyncpg"
@@ -666,7 +668,8 @@ def test_k8s_collector_config_is_identical() -> None:
 def test_rabbitmq_definitions_declare_the_exchanges() -> None:
     definitions = json.loads(RABBITMQ_DEFINITIONS.read_text(encoding="utf-8"))
     exchanges = {e["name"]: e for e in definitions["exchanges"]}
-    expected = {"osame.events": "topic", "osame.commands": "direct", "osame.dlx": "direct"}
+    # Topic exchanges all three, so topic permissions limit the routing keys on every one.
+    expected = {"osame.events": "topic", "osame.commands": "topic", "osame.dlx": "topic"}
     for name, kind in expected.items():
         assert name in exchanges, f"exchange {name} missing"
         assert exchanges[name]["type"] == kind
@@ -675,6 +678,10 @@ def test_rabbitmq_definitions_declare_the_exchanges() -> None:
     for queue in definitions.get("queues", []):
         args = queue.get("arguments", {})
         if queue["name"].endswith(".dlq"):
+            assert args.get("x-queue-type") == "quorum"
+            assert isinstance(args.get("x-message-ttl"), int) and args["x-message-ttl"] > 0, "DLQ retention"
+            assert isinstance(args.get("x-max-length"), int) and args["x-max-length"] > 0
+            assert args.get("x-overflow") == "reject-publish", "a full DLQ holds dead letters back"
             continue
         assert args.get("x-queue-type") == "quorum"
         assert args.get("x-dead-letter-exchange") == "osame.dlx"

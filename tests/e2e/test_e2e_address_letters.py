@@ -21,7 +21,7 @@ import uuid
 
 import httpx
 import pytest
-from osame_cli.bus import connect, delete_namespace
+from osame_cli.bus import delete_namespace
 from osame_cli.collection_cli import collection_app
 from osame_cli.pgadmin import create_databases, drop_databases
 from osame_cli.settle import wait_settled
@@ -119,7 +119,7 @@ def operator(stack, *args) -> str:
 
 async def test_a_move_an_override_protection_and_a_merge_reach_the_next_demand_letters(letters_stack):
     stack = letters_stack
-    async with connect(stack.amqp_url, stack.prefix) as bus:
+    async with stack.bus() as bus:
         # 住基 / 宛名管理 first: the 名寄せ reaches collection before the merged record's ledger does.
         await bus.send(moved_in(MOVER, "転居 一郎", X, "933-0201"))
         await bus.send(

@@ -20,7 +20,7 @@ import pytest
 from osame_chassis.auth import DevIssuer
 from osame_chassis.otlp_sink import OtlpSink
 from osame_cli import dlq
-from osame_cli.bus import connect, delete_namespace
+from osame_cli.bus import delete_namespace
 from osame_cli.settle import wait_settled
 from osame_cli.stack import Stack, free_port
 from osame_contracts.messages import address_sync as msgs
@@ -88,7 +88,7 @@ def collection_copy(stack) -> dict[str, tuple]:
 
 async def test_a_move_reaches_collection_and_protection_and_death_follow(address_stack):
     stack = address_stack
-    async with connect(stack.amqp_url, stack.prefix) as bus:
+    async with stack.bus() as bus:
         await bus.send(
             msgs.SetProtection(
                 addressee_id="500002", revision=1, protected=True, effective_on=dt.date(2026, 3, 1)
@@ -139,7 +139,7 @@ async def test_a_move_reaches_collection_and_protection_and_death_follow(address
 
 async def test_invalid_my_number_is_dead_lettered_with_a_reason(address_stack):
     stack = address_stack
-    async with connect(stack.amqp_url, stack.prefix) as bus:
+    async with stack.bus() as bus:
         await bus.send(
             moved_in("500009", "誤番 号子", "富山県高岡市誤町9番9号", "933-0199", my_number="123456789010")
         )

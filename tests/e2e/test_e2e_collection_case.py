@@ -15,7 +15,7 @@ import uuid
 import httpx
 import pytest
 from osame_chassis.auth import DevIssuer
-from osame_cli.bus import connect, delete_namespace
+from osame_cli.bus import delete_namespace
 from osame_cli.pgadmin import create_databases, drop_databases
 from osame_cli.settle import wait_settled
 from osame_cli.stack import Stack
@@ -119,7 +119,7 @@ def staff_flow(stack) -> dict:
 
 async def test_assessment_to_write_off_with_audit_trail(collection_stack):
     stack = collection_stack
-    async with connect(stack.amqp_url, stack.prefix) as bus:
+    async with stack.bus() as bus:
         await bus.send(
             address_sync.UpsertAddressee(
                 addressee_id=A,

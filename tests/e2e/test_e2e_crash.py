@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 from osame_chassis.otlp_sink import OtlpSink
-from osame_cli.bus import connect, delete_namespace
+from osame_cli.bus import delete_namespace
 from osame_cli.city import build_city
 from osame_cli.pgadmin import create_databases, drop_databases
 from osame_cli.settle import wait_settled
@@ -57,7 +57,7 @@ async def test_receipts_and_collection_killed_mid_flow_lose_nothing_and_apply_no
     stack = crash_stack
     city = build_city(households=150, seed=11)
     exp = city.expected
-    async with connect(amqp_url, stack.prefix) as bus:
+    async with stack.bus() as bus:
         for message in [*city.addressees, *city.assessments]:
             await bus.send(message)
         await wait_settled(
@@ -126,7 +126,7 @@ async def test_broker_restart_mid_flow_loses_nothing(crash_stack, amqp_url):
     stack = crash_stack
     city = build_city(households=120, seed=12)
     exp = city.expected
-    async with connect(amqp_url, stack.prefix) as bus:
+    async with stack.bus() as bus:
         for message in [*city.addressees, *city.assessments]:
             await bus.send(message)
         await wait_settled(
@@ -138,7 +138,7 @@ async def test_broker_restart_mid_flow_loses_nothing(crash_stack, amqp_url):
                 break
             await asyncio.sleep(0.02)
     await asyncio.to_thread(_restart_broker)
-    async with connect(amqp_url, stack.prefix) as bus:
+    async with stack.bus() as bus:
         await wait_settled(
             stack,
             bus,

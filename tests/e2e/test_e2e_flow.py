@@ -13,10 +13,10 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from osame_chassis.db import create_engine
 from osame_cli import dlq
-from osame_cli.bus import connect
 from osame_cli.city import build_city
 from osame_cli.settle import wait_settled
-from osame_contracts.messages import collection as collection_msgs
+from osame_contracts.messages import taxation
+from osame_contracts.publishers import allowed_publishers
 from sqlalchemy import text
 
 from .conftest import CITY_DAY
@@ -52,11 +52,7 @@ async def test_a_day_of_payments_flows_through_all_services_in_one_trace(e2e, mo
         SimpleSpanProcessor(OTLPSpanExporter(endpoint=e2e.sink.endpoint + "/v1/traces"))
     )
     tracer = provider.get_tracer("e2e")
-    async with connect(
-        e2e.services["receipts"].env["OSAME_AMQP_URL"],
-        e2e.prefix,
-        middlewares=(RabbitTelemetryMiddleware(tracer_provider=provider),),
-    ) as bus:
+    async with e2e.bus(middlewares=(RabbitTelemetryMiddleware(tracer_provider=provider),)) as bus:
         for message in [*city.addressees, *city.assessments]:
             await bus.send(message)
         await wait_settled(
@@ -146,32 +142,61 @@ async def test_a_day_of_payments_flows_through_all_services_in_one_trace(e2e, mo
     assert {"receipts", "collection", "refunds"} <= services, services
 
 
+async def eventually(e2e, service: str, sql: str, timeout: float = 60):
+    """The rows of `sql` once there are any (polls the service's database)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not (rows := await query(e2e, service, sql)):
+        if asyncio.get_running_loop().time() > deadline:
+            raise TimeoutError(sql)
+        await asyncio.sleep(0.3)
+    return rows
+
+
 async def test_income_query_is_refused_recorded_and_reported_back(e2e):
-    query_id = "q-0001"
-    async with connect(e2e.services["receipts"].env["OSAME_AMQP_URL"], e2e.prefix) as bus:
+    """Staff ask through collection's API; collection signs the staff id into the request; the gateway
+    (no permitted-query list loaded here) refuses it; collection records the refusal on its inquiry."""
+    addressee = "190003"
+    async with e2e.bus() as bus:
         await bus.send(
-            collection_msgs.IncomeQueryRequested(
-                query_id=query_id,
-                addressee_id="100003",
-                affair="local_tax_assessment_collection",
-                item=collection_msgs.InformationItem.INCOME,
+            taxation.AssessmentRegistered(
+                addressee_id=addressee,
+                notice_number="E2E-IQ-1",
                 fiscal_year=2026,
-                purpose="財産調査",
-                staff_user="staff-17",
-                requested_on=dt.date(2026, 7, 1),
+                tax_year=2026,
+                tax_item=taxation.TaxItem.RESIDENT_TAX,
+                revision=1,
+                assessed_on=dt.date(2026, 6, 1),
+                installments=[
+                    taxation.AssessedInstallment(
+                        installment_no=1, principal_tax=30_000, due_date=dt.date(2026, 6, 30)
+                    )
+                ],
             )
         )
-        await wait_settled(e2e, bus, lambda s: s["collection"]["asset_inquiries"] >= 1, timeout=60)
+    await eventually(e2e, "collection", f"SELECT 1 FROM installments WHERE addressee_id = '{addressee}'")
+    staff = {"Authorization": f"Bearer {e2e.staff_token('staff-17', ['collection_staff'])}"}
+    async with httpx.AsyncClient(base_url=e2e.services["collection"].url, headers=staff, timeout=30) as http:
+        asked = await http.post(
+            f"/cases/{addressee}/inquiries",
+            json={"kind": "income", "requested_on": "2026-07-01", "fiscal_year": 2025},
+        )
+    assert asked.status_code == 201, asked.text
+    query_id = asked.json()["result"]
+    await eventually(
+        e2e,
+        "collection",
+        f"SELECT 1 FROM asset_inquiries WHERE query_id = '{query_id}' AND status = 'refused'",
+    )
     [(outcome, reason)] = await query(
         e2e,
         "intermediate-server-gw",
         f"SELECT outcome, reason FROM query_records WHERE query_id = '{query_id}'",
     )
     assert (outcome, reason) == ("refused", "not_on_permitted_query_list")
-    [(status,)] = await query(
-        e2e, "collection", f"SELECT status FROM asset_inquiries WHERE query_id = '{query_id}'"
-    )
-    assert status == "refused"
+    # The staff id the gateway recorded is the one collection's staff token proved, carried signed.
+    assert await query(
+        e2e, "intermediate-server-gw", f"SELECT staff_user FROM income_queries WHERE query_id = '{query_id}'"
+    ) == [("staff-17",)]
 
 
 FAKE_MY_NUMBER = "123456789018"  # passes the check digit; invented
@@ -207,7 +232,7 @@ async def test_personal_data_in_an_invalid_message_reaches_neither_spans_nor_log
             },
         ),
     }
-    async with connect(e2e.services["receipts"].env["OSAME_AMQP_URL"], e2e.prefix) as bus:
+    async with e2e.bus() as bus:
         for exchange, routing_key, body in bodies.values():
             exchange_obj = bus.names.commands() if exchange == "osame.commands" else bus.names.events()
             await bus.send_raw(
@@ -216,6 +241,7 @@ async def test_personal_data_in_an_invalid_message_reaches_neither_spans_nor_log
                 routing_key=routing_key,
                 message_id=f"pii-{routing_key}",
                 message_type=routing_key,
+                as_principal=min(allowed_publishers(routing_key)),
             )
         for service, (_, routing_key, _) in bodies.items():
             queue = f"{service}.{routing_key}"

@@ -2,9 +2,9 @@
 
 Processes: the five services (SQLite stores), the simulator (its own process), and a small HTTP
 server in this test playing address-sync's restricted 個人番号 endpoint (issue 5 builds the real
-one). The test publishes IncomeQueryRequested as collection will (issue 4). Until collection
-consumes IncomeQueryAnswered (wiring), the answer is checked at the gateway and in the trace;
-the refusal path is checked all the way into collection's 財産調査 record.
+one). Staff ask through collection's API (財産調査 income inquiry), so the request carries the
+staff id collection proved and signed (issue 13); the answer and a refusal (an addressee with no
+個人番号 to be had) come back to collection's 財産調査 records, in one trace with the gateway's steps.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import threading
 import time
 import uuid
 
+import httpx
 import pytest
 import uvicorn
 from faststream.rabbit.opentelemetry import RabbitTelemetryMiddleware
@@ -27,9 +28,9 @@ from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExport
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from osame_chassis.otlp_sink import OtlpSink
-from osame_cli.bus import connect, delete_namespace
+from osame_cli.bus import delete_namespace
 from osame_cli.stack import Stack, free_port
-from osame_contracts.messages import collection as collection_msgs
+from osame_contracts.messages import taxation
 from starlette.applications import Starlette
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -45,7 +46,7 @@ def address_sync_peer(port: int) -> uvicorn.Server:
         if request.headers.get("authorization") != f"Bearer {TOKEN}":
             return JSONResponse({"error": "missing_token"}, status_code=401)
         body = await request.json()
-        if body["addressee_id"] != "100003":
+        if body["addressee_id"] != "100003":  # 100004: unknown to address-sync → refused
             return JSONResponse({"error": "unknown_addressee"}, status_code=404)
         return JSONResponse({"addressee_id": "100003", "individual_number": MY_NUMBER})
 
@@ -70,6 +71,7 @@ def gw_stack(amqp_url, tmp_path_factory):
         work_dir=tmp_path_factory.mktemp("e2e-gw"),
         otlp_endpoint=sink.endpoint,
         with_simulator=True,
+        dev_wiring=True,  # staff tokens for collection's API (the address-sync peer below stays)
         extra_env={
             "OSAME_ADDRESS_SYNC_URL": f"http://127.0.0.1:{port}",
             "OSAME_ADDRESS_SYNC_TOKEN": TOKEN,
@@ -99,17 +101,34 @@ def rows(stack, service, sql):
         return conn.execute(sql).fetchall()
 
 
-def request(query_id, affair="local_tax_assessment_collection"):
-    return collection_msgs.IncomeQueryRequested(
-        query_id=query_id,
-        addressee_id="100003",
-        affair=affair,
-        item=collection_msgs.InformationItem.INCOME,
-        fiscal_year=2025,
-        purpose="財産調査",
-        staff_user="staff-17",
-        requested_on=dt.date(2026, 7, 1),
+def assessment(addressee_id: str, notice: str) -> taxation.AssessmentRegistered:
+    return taxation.AssessmentRegistered(
+        addressee_id=addressee_id,
+        notice_number=notice,
+        fiscal_year=2026,
+        tax_year=2026,
+        tax_item=taxation.TaxItem.RESIDENT_TAX,
+        revision=1,
+        assessed_on=dt.date(2026, 6, 1),
+        installments=[
+            taxation.AssessedInstallment(
+                installment_no=1, principal_tax=30_000, due_date=dt.date(2026, 6, 30)
+            )
+        ],
     )
+
+
+def ask(stack, addressee_id: str) -> str:
+    """財産調査 income inquiry through collection's staff API; returns its query id."""
+    token = stack.staff_token("staff-17", ["collection_staff"])
+    response = httpx.post(
+        f"{stack.services['collection'].url}/cases/{addressee_id}/inquiries",
+        json={"kind": "income", "requested_on": "2026-07-01", "fiscal_year": 2025},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+    )
+    assert response.status_code == 201, response.text
+    return response.json()["result"]
 
 
 async def wait_for(predicate, timeout=60):
@@ -126,28 +145,32 @@ async def test_income_query_answered_in_one_trace_and_no_individual_number_leaks
     provider.add_span_processor(
         SimpleSpanProcessor(OTLPSpanExporter(endpoint=stack.sink.endpoint + "/v1/traces"))
     )
-    tracer = provider.get_tracer("e2e")
     gateway = stack.services["intermediate-server-gw"]
-    async with connect(
-        gateway.env["OSAME_AMQP_URL"],
-        stack.prefix,
-        middlewares=(RabbitTelemetryMiddleware(tracer_provider=provider),),
-    ) as bus:
-        with tracer.start_as_current_span("e2e.collection.asset-inquiry") as span:
-            trace_id = format(span.get_span_context().trace_id, "032x")
-            await bus.send(request("gw-e2e-1"))
-        await bus.send(request("gw-e2e-2", affair="welfare_benefits"))
-        await wait_for(
-            lambda: (
-                gateway.stats().get("income_queries_answered") == 1
-                and stack.services["collection"].stats()["asset_inquiries"] >= 2
-            )
+    async with stack.bus(middlewares=(RabbitTelemetryMiddleware(tracer_provider=provider),)) as bus:
+        await bus.send(assessment("100003", "E2E-GW-1"))
+        await bus.send(assessment("100004", "E2E-GW-2"))
+    await wait_for(
+        lambda: len(rows(stack, "collection", "SELECT DISTINCT addressee_id FROM installments")) == 2
+    )
+    answered, refused = ask(stack, "100003"), ask(stack, "100004")
+    await wait_for(
+        lambda: (
+            gateway.stats().get("income_queries_answered") == 1
+            and len(rows(stack, "collection", "SELECT 1 FROM asset_inquiries WHERE status != 'requested'"))
+            == 2
         )
+    )
+    [(headers,)] = rows(
+        stack,
+        "intermediate-server-gw",
+        f"SELECT trace_headers FROM income_queries WHERE query_id='{answered}'",
+    )
+    trace_id = json.loads(headers)["traceparent"].split("-")[1]
 
     steps = rows(
         stack,
         "intermediate-server-gw",
-        "SELECT step, outcome FROM query_records WHERE query_id='gw-e2e-1' ORDER BY id",
+        "SELECT step, outcome FROM query_records WHERE query_id='" + answered + "' ORDER BY id",
     )
     assert steps == [
         ("request", "accepted"),
@@ -155,11 +178,13 @@ async def test_income_query_answered_in_one_trace_and_no_individual_number_leaks
         ("certificate", "issued"),
         ("answer", "answered"),
     ]
-    [(status,)] = rows(stack, "collection", "SELECT status FROM asset_inquiries WHERE query_id='gw-e2e-2'")
-    assert status == "refused"
+    [(status, reason)] = rows(
+        stack, "collection", f"SELECT status, reason FROM asset_inquiries WHERE query_id='{refused}'"
+    )
+    assert (status, reason) == ("refused", "unknown_addressee")
     # The answer is stored on collection's 財産調査 record (no 個人番号, no 符号 in it).
     [(status, detail)] = rows(
-        stack, "collection", "SELECT status, detail FROM asset_inquiries WHERE query_id='gw-e2e-1'"
+        stack, "collection", f"SELECT status, detail FROM asset_inquiries WHERE query_id='{answered}'"
     )
     detail = json.loads(detail) if isinstance(detail, str) else detail
     assert status == "answered" and detail["certificate_id"] and "income" in detail

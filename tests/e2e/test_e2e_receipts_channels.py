@@ -14,7 +14,6 @@ import sys
 import httpx
 import pytest
 from osame_chassis.db import create_engine
-from osame_cli.bus import connect
 from osame_cli.settle import wait_settled
 from osame_contracts.messages import receipts, taxation
 from osame_receipts.adapters import cvs, normalized
@@ -79,7 +78,7 @@ async def _collection_row(e2e, key):
 async def test_channels_end_to_end(e2e):
     cashier = {"Authorization": f"Bearer {e2e.staff_token('cashier-1', ['receipts_staff'])}"}
     api = httpx.AsyncClient(base_url=e2e.services["receipts"].url, headers=cashier, timeout=30)
-    async with connect(e2e.services["receipts"].env["OSAME_AMQP_URL"], e2e.prefix) as bus:
+    async with e2e.bus() as bus:
         for k, key in enumerate(NOTICES):
             await bus.send(_assessment(key, f"99000{k}"))
         await wait_settled(

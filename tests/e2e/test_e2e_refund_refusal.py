@@ -25,7 +25,6 @@ import time
 
 import httpx
 import pytest
-from osame_cli.bus import connect
 from osame_cli.settle import dlq_depths, wait_settled
 from osame_contracts.messages import address_sync, receipts, taxation
 
@@ -96,8 +95,7 @@ async def test_a_refused_appropriation_is_replanned_refunded_paid_out_and_money_
         headers={"Authorization": f"Bearer {e2e.staff_token('refunds-officer', ['refunds_staff'])}"},
         timeout=30,
     )
-    amqp_url = e2e.services["receipts"].env["OSAME_AMQP_URL"]
-    async with connect(amqp_url, e2e.prefix) as bus, refunds_api as api:
+    async with e2e.bus() as bus, refunds_api as api:
         # 1. The taxpayer, the notice, then A paid exactly and paid again (duplicate) → 過誤納.
         await bus.send(
             address_sync.UpsertAddressee(
@@ -209,7 +207,7 @@ async def test_a_refused_appropriation_is_replanned_refunded_paid_out_and_money_
 
     staff = {"Authorization": f"Bearer {e2e.staff_token('refunds-officer', ['refunds_staff'])}"}
     async with (
-        connect(amqp_url, e2e.prefix) as bus,
+        e2e.bus() as bus,
         httpx.AsyncClient(base_url=e2e.services["refunds"].url, headers=staff, timeout=30) as api,
     ):
         refunds = (await api.get("/refunds", params={"addressee_id": ADDRESSEE})).json()

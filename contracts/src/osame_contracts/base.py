@@ -1,9 +1,10 @@
 """Base classes shared by every message in the Osame bus.
 
 Every message body is a versioned pydantic model. The routing key is
-`<service>.<entity>.<verb>.v<N>`; events go to the topic exchange, commands to the
-direct exchange of their one owner. The routing key doubles as the AMQP
-`message_type`. No personal data may appear in routing keys, ids or headers.
+`<service>.<entity>.<verb>.v<N>`; events go to `osame.events`, commands to `osame.commands`
+(both topic exchanges, so topic permissions apply), addressed to their one owner. The routing
+key doubles as the AMQP `message_type`. `osame_contracts.publishers` declares who may publish
+each key. No personal data may appear in routing keys, ids or headers.
 """
 
 from __future__ import annotations
@@ -22,6 +23,19 @@ AddresseeId = Annotated[
     str, Field(pattern=r"^[0-9]{1,15}$", description="宛名番号: the city's addressee number (not 個人番号)")
 ]
 NoticeNumber = Annotated[str, Field(pattern=r"^[0-9A-Za-z-]{1,20}$", description="通知書番号")]
+StaffProof = Annotated[
+    str | None,
+    Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$",
+        max_length=2048,
+        description=(
+            "Proof of the staff identity: a JWS (ES256) the publishing principal signs over this message "
+            "(osame_chassis.messaging.staff_proof). Filled by the publisher's outbox; consumers refuse a "
+            "message whose proof is missing or does not verify."
+        ),
+    ),
+]
 
 
 class Kind(StrEnum):
@@ -46,6 +60,8 @@ class Message(BaseModel):
 
     routing_key: ClassVar[str]
     kind: ClassVar[Kind]
+    # A staff action names the field holding the staff id; the message then carries `staff_proof`.
+    staff_field: ClassVar[str | None] = None
 
     @classmethod
     def message_type(cls) -> str:

@@ -1,13 +1,14 @@
 """Fixtures: an in-process service built on the chassis, for reliability tests against the real broker and database.
 
 It consumes `AddresseeChanged` and counts applications per addressee in a table of its own,
-so 'applied once' is checked in the database, not in memory.
+so 'applied once' is checked in the database, not in memory. A consuming harness connects as
+the broker administrator (its queue is no service's); a producing one (`as_principal=
+"address-sync"`) connects as address-sync's own user, the one publisher consumers accept.
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from osame_chassis.messaging.consumer import subscribe
 from osame_chassis.messaging.tables import inbox, outbox, plumbing_metadata
 from osame_chassis.runtime import ServiceRuntime, ServiceSpec
 from osame_chassis.settings import ServiceSettings
+from osame_chassis.testing import eventually  # noqa: F401  (the tests import it from here)
 from osame_contracts.messages import address_sync
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, select, update
 from sqlalchemy.dialects import postgresql
@@ -126,33 +128,21 @@ class Harness:
             await s.execute(update(outbox).values(published_at=None))
 
 
-async def eventually(predicate, timeout: float = 20.0, interval: float = 0.1):
-    deadline = time.monotonic() + timeout
-    while True:
-        result = predicate()
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s")
-        await asyncio.sleep(interval)
-
-
 @pytest.fixture
-async def make_harness(amqp_url, broker_prefix, pg_databases, extra_queues):
+async def make_harness(amqp_url, broker_prefix, broker_accounts, pg_databases, extra_queues):
     """Factory for started harnesses sharing this test's broker prefix; all are stopped afterwards
     (and their queue, which no service's CONSUMES lists, is deleted with the prefix)."""
     from osame_contracts.topology import queue_name
 
     started: list[Harness] = []
 
-    async def make(name: str = "chassis-test", **kwargs) -> Harness:
+    async def make(name: str = "chassis-test", as_principal: str | None = None, **kwargs) -> Harness:
         queue = queue_name(name, address_sync.AddresseeChanged)
         if queue not in extra_queues:
             extra_queues.append(queue)
         (url,) = await asyncio.to_thread(pg_databases, 1)
-        harness = Harness(name, url, amqp_url, broker_prefix, **kwargs)
+        broker_url = broker_accounts.url(as_principal) if as_principal else amqp_url
+        harness = Harness(name, url, broker_url, broker_prefix, **kwargs)
         await harness.start()
         started.append(harness)
         return harness

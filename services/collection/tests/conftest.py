@@ -24,6 +24,24 @@ class Service(ServiceHarness):
             orm.metadata,
         )
 
+    async def made_income_query(self, query_id: str, addressee_id: str) -> None:
+        """The 財産調査 row collection writes when it asks the gateway (`cases.record_inquiry`):
+        the gateway's answers are accepted only for such a query."""
+        import datetime as dt
+
+        async with self.runtime.sessions() as session, session.begin():
+            await session.execute(
+                orm.asset_inquiries.insert().values(
+                    query_id=query_id,
+                    addressee_id=addressee_id,
+                    status="requested",
+                    kind="income",
+                    requested_on=dt.date(2026, 7, 1),
+                    staff_user="staff-01",
+                    updated_at=dt.datetime.now(dt.UTC),
+                )
+            )
+
 
 @pytest.fixture
 async def make_service():

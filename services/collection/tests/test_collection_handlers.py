@@ -228,6 +228,7 @@ async def test_protected_addressee_copy_has_no_address(service):
 
 
 async def test_query_refusal_is_recorded(service):
+    await service.made_income_query("q-1", ADDRESSEE)
     refused = gateway.IncomeQueryRefused(
         query_id="q-1", addressee_id=ADDRESSEE, reason="not_on_permitted_query_list"
     )

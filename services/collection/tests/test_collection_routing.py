@@ -113,6 +113,7 @@ async def test_addressee_changed_is_routed_to_the_copy(service, bus):
 
 
 async def test_income_query_refused_is_routed_to_the_inquiry(service, bus):
+    await service.made_income_query("q-9", ADDRESSEE)
     await service.deliver(bus, refused())
     assert (await service.one(orm.asset_inquiries))["status"] == "refused"
 
@@ -124,6 +125,8 @@ async def test_income_query_refused_is_routed_to_the_inquiry(service, bus):
 )
 async def test_same_message_id_twice_is_applied_once(service, bus, make, table):
     message = make()
+    if make is refused:
+        await service.made_income_query("q-9", ADDRESSEE)
     await service.deliver(bus, message, message_id="dup-1")
     rows = await service.rows(table)
     await service.deliver(bus, message, message_id="dup-1")
@@ -146,3 +149,38 @@ async def test_wrong_message_type_is_rejected_without_effect(service, bus):
     assert service.rejected() == 1
     assert await service.rows(orm.installments) == []
     assert await service.inbox_count() == 0
+
+
+def answered(query_id: str = "q-9", addressee_id: str = ADDRESSEE) -> gateway.IncomeQueryAnswered:
+    return gateway.IncomeQueryAnswered(
+        query_id=query_id,
+        addressee_id=addressee_id,
+        fiscal_year=2025,
+        certificate_id="cert-1",
+        provider="高岡市長",
+        answered_at=dt.datetime(2026, 7, 1, 10, 0, tzinfo=dt.UTC),
+        income=None,
+    )
+
+
+async def test_an_answer_to_a_query_never_made_is_dead_lettered(service, bus):
+    """Issue 13 item 1: collection stored income answers (and refusals) for queries it never made."""
+    await service.deliver(bus, answered("q-never-made"))
+    await service.deliver(bus, refused())
+    assert service.rejected() == 2
+    assert await service.rows(orm.asset_inquiries) == []
+    assert await service.inbox_count() == 0
+
+
+async def test_an_answer_about_another_addressee_than_asked_is_dead_lettered(service, bus):
+    await service.made_income_query("q-9", ADDRESSEE)
+    await service.deliver(bus, answered("q-9", addressee_id="100999"))
+    assert service.rejected() == 1
+    assert (await service.one(orm.asset_inquiries))["status"] == "requested"
+
+
+async def test_an_answer_to_its_own_query_is_recorded(service, bus):
+    await service.made_income_query("q-9", ADDRESSEE)
+    await service.deliver(bus, answered("q-9"))
+    row = await service.one(orm.asset_inquiries)
+    assert (row["status"], row["detail"]["certificate_id"]) == ("answered", "cert-1")

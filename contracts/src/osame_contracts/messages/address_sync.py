@@ -2,7 +2,7 @@
 
 Inbound commands come from the 住民記録システム (住基 異動), the 宛名管理 screens and the
 tax systems (住登外者, 法人, 送付先, 支援措置, 名寄せ). The 個人番号 appears only in the
-inbound commands addressed to address-sync (direct exchange, one queue); nothing
+inbound commands addressed to address-sync (only its broker user may bind them); nothing
 address-sync publishes ever carries it. Events carry only what consumers need to
 address a letter.
 """
@@ -15,7 +15,7 @@ from typing import Annotated
 
 from pydantic import Field, model_validator
 
-from osame_contracts.base import AddresseeId, Command, Event, Part
+from osame_contracts.base import AddresseeId, Command, Event, Part, StaffProof
 from osame_contracts.messages.taxation import TaxItem
 
 MyNumber = Annotated[
@@ -268,14 +268,23 @@ class MergeReason(StrEnum):
 
 
 class MergeAddressees(Command):
-    """名寄せ by staff: `merged_addressee_id` is the same person as `surviving_addressee_id`."""
+    """名寄せ by staff: `merged_addressee_id` is the same person as `surviving_addressee_id`.
 
-    routing_key = "address-sync.merge.record.v1"
+    v2: on the bus `decided_by` is proven by `staff_proof`, which the publisher (宛名管理) signs
+    over this message; address-sync refuses a merge without a valid proof. v1, whose free-text
+    `decided_by` anyone on the bus could set, is retired.
+    """
+
+    routing_key = "address-sync.merge.record.v2"
+    staff_field = "decided_by"
 
     surviving_addressee_id: AddresseeId
     merged_addressee_id: AddresseeId
-    decided_by: str = Field(pattern=r"^[0-9A-Za-z._-]{1,40}$", description="staff user id")
+    decided_by: str = Field(
+        pattern=r"^[0-9A-Za-z._-]{1,40}$", description="staff user id; proven by staff_proof"
+    )
     decided_on: dt.date
+    staff_proof: StaffProof
 
     @model_validator(mode="after")
     def _distinct(self) -> MergeAddressees:

@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from pydantic import Field
 
-from osame_contracts.base import AddresseeId, Event, NoticeNumber, Part, Yen
+from osame_contracts.base import AddresseeId, Event, NoticeNumber, Part, StaffProof, Yen
 
 MAX_ITEMS_PER_MESSAGE = 1000
 
@@ -19,9 +19,15 @@ class InformationItem(StrEnum):
 
 
 class IncomeQueryRequested(Event):
-    """Collection asks the gateway for income data (財産調査 / 執行停止の判断)."""
+    """Collection asks the gateway for income data (財産調査 / 執行停止の判断).
 
-    routing_key = "collection.income-query.requested.v1"
+    v2: `staff_user` is the subject of the verified staff token and `staff_proof` binds it to this
+    message (collection signs it); the gateway refuses a request without a valid proof. v1, whose
+    free-text `staff_user` anyone on the bus could set, is retired.
+    """
+
+    routing_key = "collection.income-query.requested.v2"
+    staff_field = "staff_user"
 
     query_id: str = Field(min_length=1, max_length=36)
     addressee_id: AddresseeId
@@ -31,8 +37,11 @@ class IncomeQueryRequested(Event):
     item: InformationItem
     fiscal_year: int
     purpose: str = Field(max_length=200)
-    staff_user: str = Field(max_length=64)
+    staff_user: str = Field(
+        max_length=64, description="staff id (token subject) of who asked; proven by staff_proof"
+    )
     requested_on: dt.date
+    staff_proof: StaffProof
 
 
 class IssuedDemandNotice(Part):

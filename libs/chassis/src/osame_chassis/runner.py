@@ -18,7 +18,11 @@ from osame_chassis import migrations, telemetry
 from osame_chassis.asyncapi import document
 from osame_chassis.http import build_app
 from osame_chassis.logs import configure_logging
-from osame_chassis.messaging.topology import declare_dead_letter_queues, declare_exchanges
+from osame_chassis.messaging.topology import (
+    DeadLetterRetention,
+    declare_dead_letter_queues,
+    declare_exchanges,
+)
 from osame_chassis.runtime import ServiceRuntime, ServiceSpec
 
 log = logging.getLogger("osame.runner")
@@ -41,7 +45,9 @@ async def start(runtime: ServiceRuntime) -> None:
         await migrations.upgrade(runtime.engine, runtime.spec.migrations)
     await runtime.publisher.connect()
     await declare_exchanges(runtime.publisher, runtime.names)
-    await declare_dead_letter_queues(runtime.publisher, runtime.names, runtime.queues)
+    await declare_dead_letter_queues(
+        runtime.publisher, runtime.names, runtime.queues, DeadLetterRetention.from_settings(runtime.settings)
+    )
     runtime.relay.start()
     await runtime.broker.start()
     runtime.ready = True

@@ -23,6 +23,7 @@ from starlette.routing import BaseRoute
 
 from osame_chassis.db import create_engine, is_sqlite, session_factory
 from osame_chassis.messaging.outbox import OutboxRelay
+from osame_chassis.messaging.staff_proof import signer_from_settings
 from osame_chassis.messaging.topology import Names
 from osame_chassis.metrics import PlumbingMetrics
 from osame_chassis.settings import ServiceSettings
@@ -79,6 +80,7 @@ class ServiceRuntime:
             self.sessions,
             self.publisher,
             self.names,
+            user_id=self.settings.amqp_user,
             batch_size=self.settings.outbox_batch_size,
             concurrency=self.settings.outbox_concurrency,
             poll_interval=self.settings.outbox_poll_interval,
@@ -87,6 +89,13 @@ class ServiceRuntime:
         self.queues: list[str] = []
         self.consumed: dict[str, type] = {}  # queue → contract model
         self.ready = False
+        self.staff_signer = signer_from_settings(self.settings)  # signs staff actions when staged
 
     def unit_of_work(self) -> UnitOfWork:
-        return UnitOfWork(self.sessions, self.names, on_commit=self.relay.wake, today=self.settings.today)
+        return UnitOfWork(
+            self.sessions,
+            self.names,
+            on_commit=self.relay.wake,
+            today=self.settings.today,
+            staff_signer=self.staff_signer,
+        )

@@ -2,7 +2,10 @@
 it and read its tables. Used by each service's test conftest; never imported by service code.
 
 `deliver` publishes to FastStream's in-memory TestRabbitBroker (routing + consumer wrapper +
-handler in process); production code publishes only through `messaging.publish`.
+handler in process) as a publisher the contracts allow (AMQP `user_id`), signing a staff action
+with that publisher's test key; production code publishes only through `messaging.publish`.
+The harness gives the service test staff proof keys (its own signing key, every principal's
+public key) unless its settings name keys.
 """
 
 from __future__ import annotations
@@ -11,15 +14,42 @@ import dataclasses
 import json
 import uuid
 from collections.abc import Callable
+from functools import cache
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from pydantic import SecretStr
 from sqlalchemy import MetaData, func, inspect, select, text
 
+from osame_chassis.messaging.staff_proof import StaffProofSigner, generate_key
 from osame_chassis.messaging.tables import inbox, outbox, plumbing_metadata
 from osame_chassis.migrations import upgrade
 from osame_chassis.runtime import ServiceRuntime, ServiceSpec
 from osame_chassis.settings import ServiceSettings
+
+_OWN_USER = object()
+
+
+@cache
+def staff_key_for_tests(principal: str) -> tuple[str, str]:
+    """A staff proof key pair (private PEM, public PEM) for `principal`, fixed for this test process."""
+    return generate_key()
+
+
+def with_staff_key_for_testss(settings: ServiceSettings) -> ServiceSettings:
+    """`settings` with test staff proof keys where it names none."""
+    from osame_contracts.publishers import PRINCIPALS
+
+    update: dict = {}
+    if settings.staff_proof_signing_key is None and settings.staff_proof_signing_key_file is None:
+        update["staff_proof_signing_key"] = SecretStr(staff_key_for_tests(settings.service_name)[0])
+    if not settings.staff_proof_public_keys and settings.staff_proof_public_keys_file is None:
+        update["staff_proof_public_keys"] = {p: [staff_key_for_tests(p)[1]] for p in PRINCIPALS}
+    return settings.model_copy(update=update) if update else settings
+
+
+def signer_for_tests(principal: str) -> StaffProofSigner:
+    return StaffProofSigner(principal, staff_key_for_tests(principal)[0])
 
 
 class ServiceHarness:
@@ -28,12 +58,27 @@ class ServiceHarness:
     def __init__(
         self, spec_factory: Callable[[], ServiceSpec], settings: ServiceSettings, metadata: MetaData
     ):
-        self.spec = dataclasses.replace(spec_factory(), settings=settings)
+        self.spec = dataclasses.replace(spec_factory(), settings=with_staff_key_for_testss(settings))
         self.runtime = ServiceRuntime(self.spec, provider=None)
         self._metadata = metadata
 
     async def migrate(self) -> None:
         await upgrade(self.runtime.engine, self.spec.migrations)
+
+    async def start(self) -> None:
+        """Migrate, subscribe and run against the real broker (consumers and outbox relay, no HTTP),
+        as its own broker user when `settings.amqp_url` names one."""
+        from osame_chassis import runner
+
+        if not self.runtime.settings.migrate_on_start:
+            await self.migrate()
+        self.spec.register(self.runtime)
+        await runner.start(self.runtime)
+
+    async def stop(self) -> None:
+        from osame_chassis import runner
+
+        await runner.stop(self.runtime)
 
     async def handle(self, handler, message):
         """Run a service-layer handler in one unit of work and commit it."""
@@ -70,8 +115,18 @@ class ServiceHarness:
         message_id: str | None = None,
         message_type: str | None = None,
         body: bytes | None = None,
+        publisher: str | None = None,
+        user_id=_OWN_USER,
     ) -> str:
-        """Publish a contract message the way the outbox relay does (exchange, key, id, type)."""
+        """Publish a contract message the way the outbox relay does (exchange, key, id, type, user_id).
+
+        `publisher` (default: the first principal the contracts allow) publishes it and signs it if
+        it is a staff action; `user_id` overrides the AMQP user_id (None: send none)."""
+        from osame_contracts.publishers import allowed_publishers
+
+        publisher = publisher or min(allowed_publishers(message.routing_key))
+        if body is None and message.staff_field is not None and not message.staff_proof:
+            message = signer_for_tests(publisher).sign(message)
         message_id = message_id or str(uuid.uuid4())
         await broker.publish(
             body if body is not None else message.model_dump_json().encode(),
@@ -79,6 +134,7 @@ class ServiceHarness:
             routing_key=message.routing_key,
             message_id=message_id,
             message_type=message_type or message.message_type(),
+            user_id=self.runtime.names.user(publisher) if user_id is _OWN_USER else user_id,
         )
         return message_id
 
@@ -113,6 +169,23 @@ class ServiceHarness:
 
     async def close(self) -> None:
         await self.runtime.engine.dispose()
+
+
+async def eventually(predicate, timeout: float = 20.0, interval: float = 0.1):
+    """The first truthy result of `predicate()` (sync or async), polled until `timeout` seconds."""
+    import asyncio
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        result = predicate()
+        if asyncio.iscoroutine(result):
+            result = await result
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s")
+        await asyncio.sleep(interval)
 
 
 def _total(counter) -> float:

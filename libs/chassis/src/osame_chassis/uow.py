@@ -10,6 +10,7 @@ from osame_contracts.base import Message
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from osame_chassis.messaging import inbox, outbox
+from osame_chassis.messaging.staff_proof import StaffProofSigner
 from osame_chassis.messaging.topology import Names
 
 
@@ -24,11 +25,13 @@ class UnitOfWork:
         names: Names,
         on_commit: Callable[[], None] | None = None,
         today: Callable[[], dt.date] | None = None,
+        staff_signer: StaffProofSigner | None = None,
     ):
         self._sessions = sessions
         self._names = names
         self._on_commit = on_commit
         self._today = today
+        self._staff_signer = staff_signer
         self._staged = 0
 
     async def __aenter__(self) -> UnitOfWork:
@@ -53,7 +56,7 @@ class UnitOfWork:
     async def publish(self, message: Message) -> str:
         """Stage an event or command in the outbox, in this transaction."""
         self._staged += 1
-        return await outbox.stage(self.session, self._names, message)
+        return await outbox.stage(self.session, self._names, message, self._staff_signer)
 
     async def claim(self, consumer: str, message_id: str) -> bool:
         return await inbox.claim(self.session, consumer, message_id)

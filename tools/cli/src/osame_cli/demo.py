@@ -2,7 +2,9 @@
 
 Stores are SQLite files under the run's work dir unless a PostgreSQL server URL is given,
 in which case each service gets its own database on it. The broker names are prefixed
-with the run id and removed at the end, so runs never collide or leave queues behind.
+with the run id and removed at the end, so runs never collide or leave queues behind. Every
+service connects as its own broker user; the driver publishes the city's 宛名, 調定 and 収納 as
+the outside systems (宛名管理, 税務システム, 収納チャネル) with their own users.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from rich.console import Console
 from rich.table import Table
 
 from osame_cli import pgadmin
-from osame_cli.bus import connect, delete_namespace
+from osame_cli.bus import delete_namespace
 from osame_cli.city import build_city
 from osame_cli.settle import dlq_depths, wait_settled
 from osame_cli.stack import SERVICES, Stack, free_port
@@ -89,7 +91,7 @@ async def run_demo(
         console.print("Starting services: " + ", ".join(SERVICES))
         await asyncio.to_thread(stack.start, 90)
         telemetry = (RabbitTelemetryMiddleware(tracer_provider=provider),)
-        async with connect(amqp_url, prefix, middlewares=telemetry) as bus:
+        async with stack.bus(middlewares=telemetry) as bus:
             console.print(
                 f"Sending {len(city.addressees)} addressees (宛名) and {len(city.assessments)} assessments (調定)"
             )

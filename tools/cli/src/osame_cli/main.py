@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import subprocess
 import sys
@@ -11,14 +10,13 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
-from osame_cli import dlq as dlq_ops
 from osame_cli.address_cli import address_app
 from osame_cli.auth_cli import auth_app
-from osame_cli.bus import connect
+from osame_cli.bus_cli import bus_app
 from osame_cli.calc import calc_app
 from osame_cli.collection_cli import collection_app
+from osame_cli.dlq_cli import dlq_app
 from osame_cli.receipts_cli import cvs_app, receipts_app, zengin_app
 from osame_cli.refunds_cli import money_app, refunds_app
 from osame_cli.stack import SERVICES
@@ -28,9 +26,9 @@ app = typer.Typer(
     rich_markup_mode=None,
     no_args_is_help=True,
 )
-dlq_app = typer.Typer(help="Dead-letter queues: list, inspect, replay.", no_args_is_help=True)
 contracts_app = typer.Typer(help="Message contracts.", no_args_is_help=True)
 app.add_typer(dlq_app, name="dlq")
+app.add_typer(bus_app, name="bus")
 app.add_typer(contracts_app, name="contracts")
 app.add_typer(calc_app, name="calc")
 app.add_typer(auth_app, name="auth")
@@ -80,52 +78,6 @@ def demo(
         )
         raise typer.Exit(2) from exc
     raise typer.Exit(code)
-
-
-@dlq_app.command("list")
-def dlq_list(amqp_url: str = AMQP, prefix: str = PREFIX) -> None:
-    """Depth of every dead-letter queue."""
-
-    async def run():
-        async with connect(amqp_url, prefix) as bus:
-            return await dlq_ops.list_depths(bus)
-
-    table = Table("queue", "dead letters")
-    for queue, depth in asyncio.run(run()):
-        table.add_row(queue + ".dlq", str(depth))
-    console.print(table)
-
-
-@dlq_app.command("inspect")
-def dlq_inspect(
-    queue: str = typer.Argument(..., help="Work queue name, e.g. receipts.receipts.receipt.record.v1"),
-    limit: int = typer.Option(10, min=1, max=1000),
-    amqp_url: str = AMQP,
-    prefix: str = PREFIX,
-) -> None:
-    """Show ids, types and death reasons of dead letters (bodies are never printed)."""
-
-    async def run():
-        async with connect(amqp_url, prefix) as bus:
-            return await dlq_ops.inspect(bus, queue, limit)
-
-    print(json.dumps(asyncio.run(run()), ensure_ascii=False, indent=2, default=str))
-
-
-@dlq_app.command("replay")
-def dlq_replay(
-    queue: str = typer.Argument(..., help="Work queue whose dead letters to replay"),
-    limit: int = typer.Option(None, min=1, help="At most this many (default: all)"),
-    amqp_url: str = AMQP,
-    prefix: str = PREFIX,
-) -> None:
-    """Re-publish dead letters to their work queue with the same message_id (fix the cause first)."""
-
-    async def run():
-        async with connect(amqp_url, prefix) as bus:
-            return await dlq_ops.replay(bus, queue, limit)
-
-    console.print(f"replayed {asyncio.run(run())} message(s) to {queue}")
 
 
 @contracts_app.command("schemas")

@@ -1,11 +1,17 @@
 """Starts the five services as separate processes and stops them cleanly (demo and tests).
 
 Each process gets its own HTTP port, its own store (a SQLite file under a data dir, or a
-PostgreSQL database) and the same broker namespace. Logs go to one file per service.
+PostgreSQL database) and the same broker namespace, where it connects as its own broker user
+(`start()` provisions the namespace's exchanges and users with fresh passwords through the
+management API; `osame_cli.bus.delete_namespace` removes them). Staff actions are signed with
+per-run staff proof keys. `stack.bus()` connects a client that publishes each message as a
+principal the contracts allow (the demo and tests play the outside systems with it).
+Logs go to one file per service.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -16,6 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from osame_chassis.messaging.provision import Accounts, generate_passwords
+from osame_chassis.messaging.provision import provision as provision_namespace
+from osame_chassis.messaging.staff_proof import StaffProofSigner, generate_key
+from osame_contracts.publishers import OUTSIDE_SYSTEMS, PRINCIPALS, published_by
 
 SERVICES: dict[str, str] = {
     "receipts": "osame_receipts",
@@ -112,19 +122,32 @@ class Stack:
     # a 個人番号 key for address-sync, and the gateway's service token for address-sync's endpoint.
     dev_wiring: bool = False
     issuer: object | None = None
+    accounts: Accounts | None = None
+    signers: dict[str, StaffProofSigner] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        from osame_chassis.messaging.grants import OPERATOR
+
+        self.accounts = Accounts(self.amqp_url, self.prefix, generate_passwords((*PRINCIPALS, OPERATOR)))
+        staff_keys = {p: generate_key() for p in PRINCIPALS if any(m.staff_field for m in published_by(p))}
+        public_keys = json.dumps({p: [public] for p, (_, public) in staff_keys.items()})
+        self.signers = {
+            p: StaffProofSigner(p, private) for p, (private, _) in staff_keys.items() if p in OUTSIDE_SYSTEMS
+        }
         for name, module in SERVICES.items():
             env = {k: v for k, v in os.environ.items() if not k.startswith(("OSAME_", "OTEL_"))}
             port = free_port()
             env.update(
-                OSAME_AMQP_URL=self.amqp_url,
+                OSAME_AMQP_URL=self.accounts.url(name),
                 OSAME_AMQP_PREFIX=self.prefix,
+                OSAME_STAFF_PROOF_PUBLIC_KEYS=public_keys,
                 OSAME_DATA_DIR=str(self.work_dir / "data"),
                 OSAME_HTTP_PORT=str(port),
                 OSAME_LOG_LEVEL="INFO",
                 OTEL_SERVICE_NAME=f"osame-{name}",
             )
+            if name in staff_keys:
+                env["OSAME_STAFF_PROOF_SIGNING_KEY"] = staff_keys[name][0]
             if name in self.database_urls:
                 env["OSAME_DATABASE_URL"] = self.database_urls[name]
             if self.otlp_endpoint:
@@ -163,6 +186,30 @@ class Stack:
             self.issuer.token("intermediate-server-gw", ["linkage_gateway"], ttl_seconds=86_400),
         )
 
+    def provision(self) -> None:
+        """Create the namespace's exchanges and every principal's broker user (idempotent)."""
+        provision_namespace(self.amqp_url, self.prefix, self.accounts.passwords)
+
+    def remove_namespace(self) -> None:
+        """Delete the namespace's queues, exchanges and broker users (what `start()` created)."""
+        import asyncio
+        import threading
+
+        from osame_cli.bus import delete_namespace
+
+        # A thread of its own: the caller may be inside an event loop.
+        worker = threading.Thread(target=asyncio.run, args=(delete_namespace(self.amqp_url, self.prefix),))
+        worker.start()
+        worker.join(60)
+
+    def bus(self, middlewares=()):
+        """`async with stack.bus() as bus:` — publishes as the principals the contracts allow."""
+        from osame_cli.bus import connect
+
+        return connect(
+            self.amqp_url, self.prefix, middlewares=middlewares, accounts=self.accounts, signers=self.signers
+        )
+
     def staff_token(self, user: str, roles: list[str]) -> str:
         """A token for staff calls to the services' HTTP APIs (needs `dev_wiring`)."""
         return self.issuer.token(user, roles)
@@ -179,12 +226,14 @@ class Stack:
     def start(self, timeout: float = 60) -> None:
         """Start everything and wait until ready; on failure stop what was started (no leaked processes)."""
         try:
+            self.provision()
             self.start_simulator()
             for service in self.services.values():
                 service.start()
             self.wait_ready(timeout)
         except BaseException:
             self.stop()
+            self.remove_namespace()  # the caller's clean-up never runs when start fails
             raise
 
     def wait_ready(self, timeout: float = 60, names: list[str] | None = None) -> None:

@@ -1,7 +1,10 @@
 """Subscribing a service-layer handler to a contract message, with the reliability rules applied.
 
-The wrapper (not the handler) parses the body with the contract model, so validation
-errors never echo input; opens a unit of work; records the message in the inbox in the
+The wrapper (not the handler) refuses a message with no `message_id`; accepts a routing key
+only from the publishers the contracts allow (`osame_contracts.publishers`), judged by the AMQP
+`user_id` that RabbitMQ validated against the publishing connection's user; parses the body with
+the contract model, so validation errors never echo input; verifies the staff proof of a staff
+action (`staff_proof`), so the staff id it names was authenticated by its publisher; opens a unit of work; records the message in the inbox in the
 same transaction as the effect (duplicates are acknowledged and skipped); retries
 transient failures with tenacity; rejects permanent failures to the DLQ with the reason
 logged; and returns still-failing messages to the queue so the delivery limit applies.
@@ -17,10 +20,12 @@ from faststream import AckPolicy
 from faststream.exceptions import RejectMessage
 from faststream.rabbit.annotations import RabbitMessage
 from osame_contracts.base import Message
+from osame_contracts.publishers import allowed_publishers
 from pydantic import ValidationError
 from tenacity import AsyncRetrying, retry_if_not_exception_type, stop_after_attempt, wait_exponential_jitter
 
 from osame_chassis.errors import PermanentError
+from osame_chassis.messaging.staff_proof import StaffProofError, verifier_from_settings
 from osame_chassis.messaging.topology import work_queue
 
 if TYPE_CHECKING:
@@ -46,6 +51,8 @@ def subscribe(runtime: ServiceRuntime, model: type[Message], handler: Handler) -
     queue = names.queue(settings.service_name, model)
     runtime.queues.append(queue)
     runtime.consumed[queue] = model
+    publishers = allowed_publishers(model.routing_key)
+    staff_proofs = verifier_from_settings(settings) if model.staff_field else None
 
     async def _reject(message_id: str, reason: str) -> None:
         runtime.metrics.rejected.labels(queue=queue).inc()
@@ -62,17 +69,26 @@ def subscribe(runtime: ServiceRuntime, model: type[Message], handler: Handler) -
         description=(model.__doc__ or "").strip(),
     )
     async def _consume(msg: RabbitMessage) -> None:
-        message_id = msg.raw_message.message_id
+        message_id = (msg.raw_message.message_id or "")[:64]  # any sender sets it: bounded in logs
         if not message_id:
             await _reject("<none>", "missing message_id (publish through the outbox helper)")
+        user_id = msg.raw_message.user_id
+        publisher = names.principal_of(user_id)
+        if publisher not in publishers:
+            await _reject(message_id, f"publisher {str(user_id)[:80]!r} may not publish {model.routing_key}")
         if msg.raw_message.type and msg.raw_message.type != model.message_type():
             await _reject(
-                message_id, f"message_type {msg.raw_message.type!r} is not {model.message_type()!r}"
+                message_id, f"message_type {msg.raw_message.type[:80]!r} is not {model.message_type()!r}"
             )
         try:
             body = model.model_validate_json(msg.body)
         except ValidationError as err:
             await _reject(message_id, describe_validation_error(err))
+        if staff_proofs is not None:
+            try:
+                staff_proofs.verify(body, publisher)
+            except StaffProofError as err:
+                await _reject(message_id, f"staff proof refused: {err.code}")
         try:
             async for attempt in AsyncRetrying(
                 stop=stop_after_attempt(settings.handler_retry_attempts),

@@ -5,7 +5,9 @@ spans, and the consumers' spans after them, join the trace that caused the event
 The relay claims rows with `FOR UPDATE SKIP LOCKED` on PostgreSQL, so replicas
 cooperate; SQLite ignores row locks, so run exactly one relay per SQLite file.
 A crash after publishing and before marking re-publishes with the same message_id;
-consumers' inboxes make that a no-op.
+consumers' inboxes make that a no-op. Every row goes out with the relay's broker user as
+`user_id`. A staff action is signed when it is staged (`staff_proof.sign_staged`), so the
+stored payload already carries its proof.
 """
 
 from __future__ import annotations
@@ -15,16 +17,16 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
-from faststream.rabbit import ExchangeType, RabbitBroker, RabbitExchange
+from faststream.rabbit import RabbitBroker
 from opentelemetry import context as otel_context
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from osame_contracts.base import Message
-from osame_contracts.topology import COMMANDS_EXCHANGE
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from osame_chassis.ids import new_id
 from osame_chassis.messaging.publish import PublishFailed, publish
+from osame_chassis.messaging.staff_proof import StaffProofSigner, sign_staged
 from osame_chassis.messaging.tables import outbox
 from osame_chassis.messaging.topology import Names
 
@@ -32,8 +34,14 @@ log = logging.getLogger("osame.outbox")
 _propagator = TraceContextTextMapPropagator()
 
 
-async def stage(session: AsyncSession, names: Names, message: Message) -> str:
-    """Insert an outbox row for `message` in the session's transaction; returns its message_id."""
+async def stage(
+    session: AsyncSession, names: Names, message: Message, signer: StaffProofSigner | None = None
+) -> str:
+    """Insert an outbox row for `message` in the session's transaction; returns its message_id.
+
+    A staff action is signed here with `signer` (this service's staff proof key); without one it
+    cannot be staged (`StaffProofMissingKey`)."""
+    message = sign_staged(message, signer)
     headers: dict[str, str] = {}
     _propagator.inject(headers)
     message_id = new_id()
@@ -66,6 +74,7 @@ class OutboxRelay:
         broker: RabbitBroker,
         names: Names,
         *,
+        user_id: str,
         batch_size: int = 200,
         concurrency: int = 64,
         poll_interval: float = 0.2,
@@ -75,6 +84,7 @@ class OutboxRelay:
         self._sessions = sessions
         self._broker = broker
         self._names = names
+        self._user_id = user_id
         self._batch_size = batch_size
         self._semaphore = asyncio.Semaphore(concurrency)
         self._poll_interval = poll_interval
@@ -88,25 +98,21 @@ class OutboxRelay:
     def wake(self) -> None:
         self._wake.set()
 
-    def _exchange(self, name: str) -> RabbitExchange:
-        base = name.removeprefix(self._names.prefix)
-        kind = ExchangeType.DIRECT if base == COMMANDS_EXCHANGE else ExchangeType.TOPIC
-        return RabbitExchange(name, type=kind)
-
     async def _publish_row(self, row) -> bool:
         async with self._semaphore:
             token = otel_context.attach(_propagator.extract(row.headers or {}))
             try:
                 await publish(
                     self._broker,
-                    exchange=self._exchange(row.exchange),
+                    exchange=self._names.exchange_named(row.exchange),
                     routing_key=row.routing_key,
                     body=row.payload,
                     message_id=row.message_id,
                     message_type=row.message_type,
+                    user_id=self._user_id,
                 )
                 return True
-            except PublishFailed as exc:
+            except (PublishFailed, ValueError) as exc:  # ValueError: an exchange of another namespace
                 log.warning("outbox publish failed: %s", exc, extra={"message_id": row.message_id})
                 return False
             finally:

@@ -9,7 +9,7 @@ from osame_contracts.messages import address_sync, gateway, receipts
 
 from osame_collection.adapters.repository import CollectionRepository, event_id
 from osame_collection.domain.projection import is_newer, status_for
-from osame_collection.service_layer import merges, unmatched
+from osame_collection.service_layer import linkage, merges, unmatched
 from osame_collection.service_layer.ledger_states import project_installment_states
 from osame_collection.service_layer.reminders import send_breach_reminder
 
@@ -155,7 +155,8 @@ async def apply_addressee_change(event: address_sync.AddresseeChanged, uow: Unit
 
 
 async def record_query_refusal(event: gateway.IncomeQueryRefused, uow: UnitOfWork) -> None:
-    """財産調査: the gateway refused an income query; record it on the inquiry."""
+    """財産調査: the gateway refused an income query; record it on the inquiry (only one it made)."""
+    await linkage.require_own_query(uow, event.query_id, event.addressee_id)
     await CollectionRepository(uow.session).upsert_inquiry(
         event.query_id,
         addressee_id=await merges.current(uow, event.addressee_id),

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from osame_chassis.errors import PermanentError
 from osame_chassis.uow import UnitOfWork
 from osame_contracts.messages import gateway, refunds
 from sqlalchemy import select, update
 
 from osame_collection.adapters import orm
+from osame_collection.service_layer import merges
 from osame_collection.service_layer.holds import DemandHold, set_hold
 
 APPROPRIATION_PENDING = "appropriation_pending"
@@ -61,11 +63,26 @@ async def release_after_appropriation(event: refunds.AppropriationSettled, uow: 
         )
 
 
+async def require_own_query(uow: UnitOfWork, query_id: str, addressee_id: str) -> str:
+    """An answer is accepted only for an income query this service made, about the addressee it
+    asked for (or the survivor that addressee was merged into); returns the query's status."""
+    t = orm.asset_inquiries
+    row = (
+        await uow.session.execute(
+            select(t.c.status, t.c.addressee_id, t.c.kind).where(t.c.query_id == query_id)
+        )
+    ).first()
+    if row is None or row.kind != "income":
+        raise PermanentError("answer to an income query this service did not make")
+    filed = await merges.current_all(uow, {addressee_id, row.addressee_id})
+    if filed[addressee_id] != filed[row.addressee_id]:
+        raise PermanentError("answer names another addressee than its income query")
+    return row.status
+
+
 async def record_income_answer(event: gateway.IncomeQueryAnswered, uow: UnitOfWork) -> None:
     """財産調査: store the income figures the gateway obtained on the inquiry (once)."""
-    t = orm.asset_inquiries
-    row = (await uow.session.execute(select(t.c.status).where(t.c.query_id == event.query_id))).first()
-    if row is not None and row.status in {"answered", "refused"}:
+    if await require_own_query(uow, event.query_id, event.addressee_id) in {"answered", "refused"}:
         return
     detail = {
         "fiscal_year": event.fiscal_year,
@@ -75,11 +92,5 @@ async def record_income_answer(event: gateway.IncomeQueryAnswered, uow: UnitOfWo
         "income": event.income.model_dump() if event.income is not None else None,
     }
     values = {"status": "answered", "reason": None, "detail": detail, "updated_at": datetime.now(UTC)}
-    if row is None:
-        await uow.session.execute(
-            t.insert().values(
-                query_id=event.query_id, addressee_id=event.addressee_id, kind="income", **values
-            )
-        )
-    else:
-        await uow.session.execute(update(t).where(t.c.query_id == event.query_id).values(**values))
+    t = orm.asset_inquiries
+    await uow.session.execute(update(t).where(t.c.query_id == event.query_id).values(**values))
