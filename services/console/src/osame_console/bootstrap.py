@@ -14,6 +14,8 @@ import os
 from pathlib import Path
 
 import httpx
+from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+from opentelemetry.sdk.trace import TracerProvider
 from osame_chassis import migrations, telemetry
 from osame_chassis.auth import AuthSettings
 from osame_chassis.db import create_engine, session_factory
@@ -62,18 +64,22 @@ def build_app(
     *,
     auth_settings: AuthSettings | None = None,
     http: httpx.AsyncClient | None = None,
-    tracing: bool | None = None,
+    tracer_provider: TracerProvider | None = None,
 ) -> Starlette:
+    """The console app. Tracing: the process-wide provider (`OTEL_*`) when telemetry is enabled, or
+    `tracer_provider` (tests) for the page-view spans and the calls of `http` only."""
     settings = settings or ConsoleSettings()
     auth_settings = auth_settings or AuthSettings()
-    provider = None
-    if settings.telemetry_enabled if tracing is None else tracing:
-        provider = telemetry.setup_tracing(settings.service_name)
-        telemetry.instrument_httpx(provider)
-    engine = create_engine(settings.effective_database_url)
-    if provider is not None:
-        telemetry.instrument_sqlalchemy(engine, provider)
     http = http or httpx.AsyncClient(timeout=settings.upstream_timeout_seconds)
+    engine = create_engine(settings.effective_database_url)
+    provider = owned = None
+    if tracer_provider is not None:
+        provider = tracer_provider
+        HTTPXClientInstrumentor.instrument_client(http, tracer_provider=provider)
+    elif settings.telemetry_enabled:
+        provider = owned = telemetry.setup_tracing(settings.service_name)
+        telemetry.instrument_httpx(provider)
+        telemetry.instrument_sqlalchemy(engine, provider)
     registry = CollectorRegistry()
     metrics = ConsoleMetrics(registry)
     store = Store(session_factory(engine))
@@ -104,9 +110,9 @@ def build_app(
                 await sweeper
             await http.aclose()
             await engine.dispose()
-            if provider is not None:
-                provider.force_flush()
-                provider.shutdown()
+            if owned is not None:
+                owned.force_flush()
+                owned.shutdown()
 
     app = Starlette(
         routes=[
@@ -119,7 +125,7 @@ def build_app(
         exception_handlers={Exception: ops.internal_error},
     )
     app.add_middleware(SecurityHeaders, form_action_origins=(_origin(settings.oidc_discovery_url),))
-    app.add_middleware(PageViewSpans, metrics=metrics)
+    app.add_middleware(PageViewSpans, metrics=metrics, tracer_provider=provider)
     app.state.web = web
     return app
 

@@ -20,7 +20,7 @@ SERVICES = ("receipts", "refunds", "collection", "address-sync", "intermediate-s
 
 
 class ConsoleSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="OSAME_CONSOLE_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="OSAME_CONSOLE_", extra="ignore", populate_by_name=True)
 
     service_name: str = "console"
     environment: str = Field(

@@ -27,7 +27,7 @@ DEMO_USERS = [
 
 
 class DevIssuerSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="OSAME_DEV_ISSUER_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="OSAME_DEV_ISSUER_", extra="ignore", populate_by_name=True)
 
     environment: str = Field(
         default="production",

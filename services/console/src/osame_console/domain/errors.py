@@ -123,7 +123,7 @@ def field_label(location: str) -> str:
             out.append(f" {int(part) + 1}行目")
         else:
             label = FIELD_LABELS.get(part, part)
-            out.append(("の" if out and not out[-1].endswith("行目") else "") + label)
+            out.append(("の" if out else "") + label)
     return "".join(out).strip() or "入力内容"
 
 

@@ -18,10 +18,10 @@ UNTRACED_PREFIXES = ("/static/", "/healthz", "/readyz", "/metrics")
 
 
 class PageViewSpans:
-    def __init__(self, app, metrics: ConsoleMetrics):
+    def __init__(self, app, metrics: ConsoleMetrics, tracer_provider=None):
         self.app = app
         self.metrics = metrics
-        self.tracer = trace.get_tracer("osame.console")
+        self.tracer = trace.get_tracer("osame.console", tracer_provider=tracer_provider)
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or scope["path"].startswith(UNTRACED_PREFIXES):
