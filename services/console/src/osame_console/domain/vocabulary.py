@@ -56,6 +56,12 @@ VOCABULARY: dict[str, dict[str, str]] = {
         "immediate_extinction": "即時消滅",
     },
     "batch_status": {"running": "実行中", "done": "完了", "failed": "失敗"},
+    "withheld_reason": {
+        "receipt": "入金あり（確認待ち）",
+        "preliminary": "速報の入金あり",
+        "hold": "督促停止中",
+        "debit_in_flight": "口座振替の結果待ち",
+    },
     "addressee_kind": {"person": "個人", "corporation": "法人"},
 }
 

@@ -17,6 +17,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, urlencode
+from zoneinfo import ZoneInfo
 
 from markupsafe import Markup, escape
 from starlette.requests import Request
@@ -40,6 +41,7 @@ SESSION_COOKIE = "osame_console_session"
 SIGN_IN_COOKIE = "osame_console_sign_in"
 TEMPLATES = Path(__file__).parent / "templates"
 ENDED_REASON = {SessionState.IDLE: "idle", SessionState.EXPIRED: "expired"}
+JST = ZoneInfo("Asia/Tokyo")
 
 
 def now() -> dt.datetime:
@@ -72,10 +74,28 @@ def wareki_html(value) -> Markup:
     return Markup('<time datetime="{0}" title="{0}">{1}</time>').format(iso, wareki_or_western(day))
 
 
+def jst_html(value) -> Markup:
+    """A timestamp (UTC in the services) in Japan time, 和暦 date and time; ISO on hover."""
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return escape(value)
+    if not isinstance(value, dt.datetime):
+        return Markup("—")
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    local = value.astimezone(JST)
+    return Markup('<time datetime="{0}" title="{0}">{1} {2}</time>').format(
+        local.isoformat(timespec="seconds"), wareki_or_western(local.date()), local.strftime("%H:%M:%S")
+    )
+
+
 def templates() -> Jinja2Templates:
     env = Jinja2Templates(directory=str(TEMPLATES))
     env.env.filters["yen"] = yen
     env.env.filters["wareki"] = wareki_html
+    env.env.filters["jst"] = jst_html
     env.env.filters["role_label"] = role_label
     env.env.filters["vocab"] = lambda code, kind: label(kind, code)
     env.env.globals["choices"] = choices
