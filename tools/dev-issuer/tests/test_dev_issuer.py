@@ -106,6 +106,18 @@ def test_discovery_names_the_endpoints_and_pkce_s256(issuer):
     assert doc["code_challenge_methods_supported"] == ["S256"]
 
 
+def test_server_to_server_endpoints_may_use_an_internal_address(settings):
+    split = settings.model_copy(update={"internal_url": "http://dev-oidc:8191"})
+    with TestClient(build_app(split), base_url="http://issuer.test") as client:
+        doc = client.get("/.well-known/openid-configuration").json()
+    assert doc["authorization_endpoint"] == "http://issuer.test/authorize"  # the browser's
+    assert doc["end_session_endpoint"] == "http://issuer.test/end-session"
+    assert (doc["token_endpoint"], doc["jwks_uri"]) == (
+        "http://dev-oidc:8191/token",
+        "http://dev-oidc:8191/jwks",
+    )
+
+
 def test_the_login_page_lists_the_demo_staff_and_their_roles(issuer):
     page = issuer.get("/authorize?" + urlencode(authorize_query())).text
     for user, role in (("tainou01", "collection_staff"), ("shuno01", "receipts_staff"), ("kanri01", "admin")):

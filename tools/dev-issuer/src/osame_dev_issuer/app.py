@@ -103,6 +103,7 @@ def build_app(settings: DevIssuerSettings | None = None) -> Starlette:
     grants = Grants(settings.code_ttl_seconds)
     users = {u.user: u for u in settings.users}
     base = settings.public_url.rstrip("/")
+    internal = (settings.internal_url or settings.public_url).rstrip("/")
 
     def refuse_page(request: Request, message: str, status: int = 400) -> Response:
         """An error the client cannot be told about (unknown client or redirect URI): never redirect."""
@@ -127,8 +128,8 @@ def build_app(settings: DevIssuerSettings | None = None) -> Starlette:
             {
                 "issuer": settings.issuer,
                 "authorization_endpoint": f"{base}/authorize",
-                "token_endpoint": f"{base}/token",
-                "jwks_uri": f"{base}/jwks",
+                "token_endpoint": f"{internal}/token",
+                "jwks_uri": f"{internal}/jwks",
                 "end_session_endpoint": f"{base}/end-session",
                 "response_types_supported": ["code"],
                 "grant_types_supported": ["authorization_code"],

@@ -39,7 +39,12 @@ class DevIssuerSettings(BaseSettings):
     audience: str = "osame"
     host: str = "127.0.0.1"
     port: int = 8191
-    public_url: str = "http://127.0.0.1:8191"
+    public_url: str = Field(default="http://127.0.0.1:8191", description="how browsers reach the issuer")
+    internal_url: str | None = Field(
+        default=None,
+        description="how the console's server reaches the token endpoint and JWKS when that differs "
+        "from the browsers' address (e.g. compose: http://dev-oidc:8191); default: public_url",
+    )
     clients: dict[str, list[str]] = Field(
         default_factory=lambda: {"osame-console": ["http://127.0.0.1:8106/auth/callback"]},
         description="client_id → its exact redirect URIs (JSON)",
