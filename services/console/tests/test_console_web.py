@@ -323,3 +323,16 @@ def test_a_search_sends_the_name_in_the_body_never_in_the_url(make_harness):
     [call] = h.upstream.calls
     assert call["path"] == "/addressees/search" and call["query"] == ""
     assert json.loads(call["body"]) == {"name_kana": "やまだ"}
+
+
+def test_over_https_the_cookies_are_secure_and_prefixed(make_harness):
+    from starlette.responses import Response
+
+    h = make_harness(public_url="https://console.example")
+    web = h.app.state.web
+    response = Response()
+    web.session_cookie(response, "sid")
+    cookie = response.headers["set-cookie"]
+    assert cookie.startswith("__Host-osame_console_session=") and "Secure" in cookie and "Path=/" in cookie
+    assert "Domain" not in cookie and "SameSite=strict" in cookie and "HttpOnly" in cookie
+    assert web.sign_in_cookie_name == "__Secure-osame_console_sign_in"

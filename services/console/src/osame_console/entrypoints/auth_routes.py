@@ -16,7 +16,7 @@ from starlette.routing import Route
 from osame_console.domain.errors import Outcome, UserError
 from osame_console.domain.oidc import SignInRefused
 from osame_console.domain.session import safe_return_path, sign, unsign
-from osame_console.entrypoints.web import SIGN_IN_COOKIE, Web, client_of, now
+from osame_console.entrypoints.web import Web, client_of, now
 from osame_console.service_layer.signin import SessionEnded, StaffSession
 
 REASONS = {
@@ -54,7 +54,7 @@ def routes(web: Web) -> list[Route]:
             return web.error_page(request, None, UNAVAILABLE)
         response = RedirectResponse(url, status_code=303)
         response.set_cookie(
-            SIGN_IN_COOKIE,
+            web.sign_in_cookie_name,
             sign(state, web.secret),
             max_age=web.settings.sign_in_timeout_seconds,
             httponly=True,
@@ -69,7 +69,7 @@ def routes(web: Web) -> list[Route]:
         try:
             session_id, return_to = await web.signin.finish(
                 state=query.get("state"),
-                bound_state=unsign(request.cookies.get(SIGN_IN_COOKIE), web.secret),
+                bound_state=unsign(request.cookies.get(web.sign_in_cookie_name), web.secret),
                 code=query.get("code"),
                 issuer_error=query.get("error"),
                 client=client_of(request),
@@ -85,11 +85,11 @@ def routes(web: Web) -> list[Route]:
                 code=refused.code,
             )
             response = web.error_page(request, None, error)
-            response.delete_cookie(SIGN_IN_COOKIE, path="/auth")
+            web.clear_sign_in_cookie(response)
             return response
         web.metrics.sign_ins.labels(outcome="ok").inc()
         response = web.render(request, "signed_in.html", None, next=return_to)
-        response.delete_cookie(SIGN_IN_COOKIE, path="/auth")
+        web.clear_sign_in_cookie(response)
         web.session_cookie(response, session_id)
         return response
 

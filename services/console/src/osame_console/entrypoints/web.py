@@ -37,8 +37,8 @@ from osame_console.service_layer.signin import SessionEnded, SignIn, StaffSessio
 from osame_console.settings import ConsoleSettings
 
 log = logging.getLogger("osame.console.web")
-SESSION_COOKIE = "osame_console_session"
-SIGN_IN_COOKIE = "osame_console_sign_in"
+SESSION_COOKIE = "osame_console_session"  # "__Host-" prefixed over https (Secure, Path=/, no Domain)
+SIGN_IN_COOKIE = "osame_console_sign_in"  # "__Secure-" prefixed over https (its Path is /auth)
 TEMPLATES = Path(__file__).parent / "templates"
 ENDED_REASON = {SessionState.IDLE: "idle", SessionState.EXPIRED: "expired"}
 JST = ZoneInfo("Asia/Tokyo")
@@ -131,9 +131,17 @@ class Web:
 
     # -- sessions --------------------------------------------------------------------------------
 
+    @property
+    def session_cookie_name(self) -> str:
+        return ("__Host-" if self.settings.secure_cookies else "") + SESSION_COOKIE
+
+    @property
+    def sign_in_cookie_name(self) -> str:
+        return ("__Secure-" if self.settings.secure_cookies else "") + SIGN_IN_COOKIE
+
     def session_cookie(self, response: Response, session_id: str) -> None:
         response.set_cookie(
-            SESSION_COOKIE,
+            self.session_cookie_name,
             sign(session_id, self.secret),
             httponly=True,
             samesite="strict",
@@ -141,9 +149,22 @@ class Web:
             path="/",
         )
 
+    def clear_sign_in_cookie(self, response: Response) -> None:
+        response.delete_cookie(
+            self.sign_in_cookie_name,
+            path="/auth",
+            httponly=True,
+            samesite="lax",
+            secure=self.settings.secure_cookies,
+        )
+
     def clear_session_cookie(self, response: Response) -> None:
         response.delete_cookie(
-            SESSION_COOKIE, path="/", httponly=True, samesite="strict", secure=self.settings.secure_cookies
+            self.session_cookie_name,
+            path="/",
+            httponly=True,
+            samesite="strict",
+            secure=self.settings.secure_cookies,
         )
 
     def to_sign_in(self, request: Request, reason: str = "required") -> Response:
@@ -159,7 +180,7 @@ class Web:
         return response
 
     async def staff_of(self, request: Request) -> StaffSession | SessionEnded | None:
-        session_id = unsign(request.cookies.get(SESSION_COOKIE), self.secret)
+        session_id = unsign(request.cookies.get(self.session_cookie_name), self.secret)
         if session_id is None:
             return None
         return await self.signin.load(session_id, now(), client_of(request))
