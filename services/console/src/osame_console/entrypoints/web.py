@@ -150,21 +150,15 @@ class Web:
         )
 
     def clear_sign_in_cookie(self, response: Response) -> None:
-        response.delete_cookie(
-            self.sign_in_cookie_name,
-            path="/auth",
-            httponly=True,
-            samesite="lax",
-            secure=self.settings.secure_cookies,
-        )
+        self._clear(response, self.sign_in_cookie_name, "/auth", "lax")
 
     def clear_session_cookie(self, response: Response) -> None:
+        self._clear(response, self.session_cookie_name, "/", "strict")
+
+    def _clear(self, response: Response, name: str, path: str, samesite: str) -> None:
+        # The attributes it was set with: a __Host-/__Secure- cookie is only replaced by a Secure one.
         response.delete_cookie(
-            self.session_cookie_name,
-            path="/",
-            httponly=True,
-            samesite="strict",
-            secure=self.settings.secure_cookies,
+            name, path=path, httponly=True, samesite=samesite, secure=self.settings.secure_cookies
         )
 
     def to_sign_in(self, request: Request, reason: str = "required") -> Response:
