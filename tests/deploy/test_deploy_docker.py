@@ -34,10 +34,12 @@ SERVICES = {
     "osame-gateway": ("services/intermediate-server-gw", "osame_gateway", "osame-gateway"),
 }
 # Other workspace packages compose builds from the same Dockerfile: the 情報提供ネットワークシステム
-# simulator and the `osame` CLI (the DEV-ONLY token issuer).
+# simulator, the `osame` CLI (the DEV-ONLY token issuer), the staff console and its DEV-ONLY OIDC issuer.
 HELPERS = {
     "osame-simulator": ("simulators/jpn-network", "osame_simulator", "osame-simulator"),
     "osame-cli": ("tools/cli", "osame_cli", "osame"),
+    "osame-console": ("services/console", "osame_console", "osame-console"),
+    "osame-dev-issuer": ("tools/dev-issuer", "osame_dev_issuer", "osame-dev-issuer"),
 }
 
 

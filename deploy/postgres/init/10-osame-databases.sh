@@ -11,7 +11,7 @@ set -e
 
 OSAME_DB_USER="${OSAME_DB_USER:-osame}"
 OSAME_DB_PASSWORD="${OSAME_DB_PASSWORD:-osame-dev-only}"
-OSAME_DATABASES="osame_receipts osame_refunds osame_collection osame_address_sync osame_gateway"
+OSAME_DATABASES="osame_receipts osame_refunds osame_collection osame_address_sync osame_gateway osame_console"
 
 psql -v ON_ERROR_STOP=1 \
      --username "${POSTGRES_USER:-postgres}" --dbname postgres \

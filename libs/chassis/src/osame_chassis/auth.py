@@ -77,6 +77,7 @@ DEFAULT_ROLE_PERMISSIONS: dict[str, list[str]] = {
     # 滞納整理担当: works collection cases and asks for income data through the gateway.
     "collection_staff": [
         "collection:*",
+        "address-sync:addressee.read",  # 宛名検索 (支援措置 records masked: no protection.read)
         "intermediate-server-gw:income-query.request",
         "intermediate-server-gw:income-query.read",
     ],

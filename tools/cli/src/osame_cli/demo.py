@@ -5,12 +5,18 @@ in which case each service gets its own database on it. The broker names are pre
 with the run id and removed at the end, so runs never collide or leave queues behind. Every
 service connects as its own broker user; the driver publishes the city's 宛名, 調定 and 収納 as
 the outside systems (宛名管理, 税務システム, 収納チャネル) with their own users.
+
+Run in a terminal (stdin is a TTY), it also starts the staff console and its development
+sign-in page, and after the summary keeps everything up, printing the console's URL and the
+demo logins, until Ctrl-C. Without a terminal (tests, CI) it stops after the summary as before.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import signal
+import sys
 import time
 from pathlib import Path
 
@@ -80,6 +86,7 @@ async def run_demo(
         extra_env={"OSAME_BUSINESS_DATE": city.day.isoformat()},
         dev_wiring=True,
         with_simulator=True,
+        with_console=interactive(),
     )
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
     from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -154,6 +161,8 @@ async def run_demo(
             if ok
             else "[red]Demo day did not match expectations; see the logs in the work dir.[/]"
         )
+        if stack.console is not None:
+            await _hold_open(console, stack)
         return 0 if ok else 1
     finally:
         codes = await asyncio.to_thread(stack.stop)
@@ -166,6 +175,33 @@ async def run_demo(
                 await pgadmin.drop_databases(database_url, list(database_urls.values()))
         provider.shutdown()
         sink.stop()
+
+
+def interactive() -> bool:
+    """A person at a terminal (not a test or CI run): keep the system up for the console."""
+    return sys.stdin.isatty()
+
+
+async def _hold_open(console: Console, stack: Stack) -> None:
+    """Keep the services and the staff console running until Ctrl-C (or SIGTERM)."""
+    from osame_dev_issuer.settings import DEMO_USERS
+
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stopping.set)
+    console.print(f"\n[bold]Staff console (職員コンソール): {stack.console.url}/[/]")
+    console.print("  Sign in on the development sign-in page as one of the demo staff:")
+    for user in DEMO_USERS:
+        console.print(f"    {user.user:10} {user.label}（{', '.join(user.roles)}）")
+    console.print("  e.g. tainou01 for 滞納整理: 宛名検索, the case page, 夜間バッチ, 管理.")
+    console.print("Everything keeps running; press [bold]Ctrl-C[/] to stop.")
+    try:
+        await stopping.wait()
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+    console.print("Stopping …")
 
 
 def _nightly(stack: Stack, day) -> dict:

@@ -124,6 +124,10 @@ class Stack:
     issuer: object | None = None
     accounts: Accounts | None = None
     signers: dict[str, StaffProofSigner] = field(default_factory=dict)
+    # Also the staff console and its development OIDC issuer (needs dev_wiring; osame_cli.console_stack).
+    with_console: bool = False
+    console: ServiceProcess | None = None
+    oidc: ServiceProcess | None = None
 
     def __post_init__(self) -> None:
         from osame_chassis.messaging.grants import OPERATOR
@@ -167,6 +171,10 @@ class Stack:
             self.services["intermediate-server-gw"].env.setdefault("OSAME_NETWORK_URL", self.simulator.url)
         if self.dev_wiring:
             self._wire_for_development()
+        if self.with_console:
+            from osame_cli.console_stack import add_console
+
+            add_console(self)
 
     def _wire_for_development(self) -> None:
         import base64
@@ -231,10 +239,23 @@ class Stack:
             for service in self.services.values():
                 service.start()
             self.wait_ready(timeout)
+            self.start_console(timeout)
         except BaseException:
             self.stop()
             self.remove_namespace()  # the caller's clean-up never runs when start fails
             raise
+
+    def start_console(self, timeout: float = 60) -> None:
+        """The issuer, then the console (it reads the issuer's discovery document on sign-in)."""
+        for process in (self.oidc, self.console):
+            if process is None or process.alive():
+                continue
+            process.start()
+            deadline = time.monotonic() + timeout
+            while not process.ready():
+                if not process.alive() or time.monotonic() > deadline:
+                    raise RuntimeError(f"{process.name} did not start; see {process.log_path}")
+                time.sleep(0.1)
 
     def wait_ready(self, timeout: float = 60, names: list[str] | None = None) -> None:
         deadline = time.monotonic() + timeout
@@ -256,6 +277,9 @@ class Stack:
         return {name: s.stats() for name, s in self.services.items()}
 
     def stop(self) -> dict[str, int | None]:
+        for process in (self.console, self.oidc):
+            if process is not None:
+                process.stop()
         codes = {name: s.stop() for name, s in self.services.items()}
         if self.simulator is not None:
             self.simulator.stop()

@@ -39,6 +39,7 @@ from osame_address_sync.adapters.orm import AUDIT
 from osame_address_sync.adapters.repository import AddresseeRepository
 from osame_address_sync.domain.audit import ReleaseOutcome
 from osame_address_sync.domain.disclosure import changed_v2
+from osame_address_sync.entrypoints import http_staff
 from osame_address_sync.service_layer import handlers
 from osame_address_sync.service_layer.fanout import view_of
 from osame_address_sync.service_layer.my_number_release import release_my_number
@@ -169,4 +170,5 @@ def routes(runtime: ServiceRuntime, auth: Authenticator | None = None) -> list[B
             methods=["GET"],
         ),
         Route("/internal/individual-number", auth.require(RELEASE_PERMISSION)(release), methods=["POST"]),
+        *http_staff.routes(runtime, auth),  # 職員コンソール: 宛名検索, audit chain check
     ]

@@ -1,0 +1,241 @@
+"""What the user is told when a service answers with an error (BFF error mapping).
+
+| service answer            | the user sees                                   | console answers |
+|---------------------------|--------------------------------------------------|-----------------|
+| 401 (token expired/revoked)| サインインし直してください (session ended)      | redirect to sign-in |
+| 403                       | 権限がありません                                  | 403 |
+| 404                       | 見つかりません + what (by the service's code)     | 404 |
+| 409                       | 他の操作と競合しました                            | 409 |
+| 400 / 422                 | the form again, each field's message in Japanese | 422 |
+| 5xx, timeout, no answer   | 一時的に利用できません。しばらくしてから再度…      | 503 |
+
+Services answer `{"error": code}`; a validation code lists `field:type` pairs (never values,
+`osame_chassis.messaging.consumer.describe_validation_error`). Codes carry no personal data, so
+an unknown code may be shown as a 理由コード for the help desk. No stack trace or upstream body
+ever reaches the page.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Outcome(StrEnum):
+    SIGN_IN_AGAIN = "sign_in_again"
+    FORBIDDEN = "forbidden"
+    NOT_FOUND = "not_found"
+    CONFLICT = "conflict"
+    INVALID = "invalid"
+    UNAVAILABLE = "unavailable"
+
+
+@dataclass(frozen=True)
+class UserError:
+    outcome: Outcome
+    status: int
+    title: str
+    message: str
+    fields: dict[str, str] = field(default_factory=dict)
+    code: str | None = None
+
+
+FIELD_LABELS: dict[str, str] = {
+    "addressee_id": "宛名番号",
+    "name_kana": "カナ氏名",
+    "assignee": "担当者",
+    "contacted_on": "折衝日",
+    "channel": "折衝方法",
+    "summary": "折衝内容",
+    "signed_on": "誓約日",
+    "schedule": "分納計画",
+    "due_on": "納付予定日",
+    "amount": "金額",
+    "grace_days": "猶予日数",
+    "kind": "種別",
+    "requested_on": "照会日",
+    "fiscal_year": "対象年度",
+    "detail": "照会先・内容",
+    "executed_on": "執行日",
+    "property_type": "財産の種類",
+    "holder": "名義人",
+    "name": "氏名",
+    "address": "住所",
+    "birth_date": "生年月日",
+    "deposit_balance": "預金残高",
+    "related_id": "対象の差押",
+    "ground": "停止の理由",
+    "decided_on": "決定日",
+    "immediate_extinction": "即時消滅",
+    "installments": "対象の期別",
+    "batch_date": "処理日",
+    "batch_id": "バッチ番号",
+}
+
+# pydantic error types → what is wrong, after the field's label.
+TYPE_MESSAGES: dict[str, str] = {
+    "missing": "を入力してください",
+    "string_too_short": "を入力してください",
+    "string_too_long": "が長すぎます",
+    "string_pattern_mismatch": "の形式が正しくありません",
+    "string_type": "を文字で入力してください",
+    "int_parsing": "は半角数字で入力してください",
+    "int_type": "は半角数字で入力してください",
+    "int_from_float": "は整数で入力してください",
+    "greater_than": "の値が小さすぎます",
+    "greater_than_equal": "の値が小さすぎます",
+    "less_than": "の値が大きすぎます",
+    "less_than_equal": "の値が大きすぎます",
+    "literal_error": "は選択肢から選んでください",
+    "enum": "は選択肢から選んでください",
+    "bool_parsing": "は選択肢から選んでください",
+    "too_short": "を1件以上入力してください",
+    "too_long": "の件数が多すぎます",
+    "value_error": "の内容が正しくありません",
+    "extra_forbidden": "は受け付けられない項目です",
+}
+DATE_MESSAGE = "を正しい日付で入力してください（例: 2026-07-10）"
+DEFAULT_TYPE_MESSAGE = "の内容が正しくありません"
+
+# Reason codes the services answer with (no personal data) → a sentence for the user.
+REASONS: dict[str, str] = {
+    "unknown_addressee": "この宛名番号の記録はありません。",
+    "merged_into": "この宛名は名寄せにより統合されています（統合先の宛名番号: {0}）。",
+    "no_individual_number": "この宛名に個人番号の記録はありません。",
+    "unknown_batch": "このバッチは見つかりません。",
+    "unknown_query": "この照会は見つかりません。",
+    "unknown_stay": "この執行停止は見つかりません。",
+    "enforcement_stay_in_force": "執行停止中のため、差押はできません。",
+    "invalid_addressee_id": "宛名番号は半角数字15桁以内で入力してください。",
+    "body is not JSON": "送信内容を読み取れませんでした。画面を更新してやり直してください。",
+}
+
+_PAIR = re.compile(r"([A-Za-z0-9_.<>\[\]]+)\s*:\s*([a-z_]+)")
+
+
+def field_label(location: str) -> str:
+    """'schedule.0.amount' → '分納計画 1行目の金額'; unknown names are shown as they are."""
+    parts = [p for p in location.split(".") if p and p != "<body>"]
+    out: list[str] = []
+    for part in parts:
+        if part.isdigit():
+            out.append(f" {int(part) + 1}行目")
+        else:
+            label = FIELD_LABELS.get(part, part)
+            out.append(("の" if out else "") + label)
+    return "".join(out).strip() or "入力内容"
+
+
+def type_message(error_type: str) -> str:
+    if error_type.startswith(("date_", "datetime_")):
+        return DATE_MESSAGE
+    return TYPE_MESSAGES.get(error_type, DEFAULT_TYPE_MESSAGE)
+
+
+def _known_type(error_type: str) -> bool:
+    return error_type in TYPE_MESSAGES or error_type.startswith(("date_", "datetime_"))
+
+
+def field_errors(code: str) -> dict[str, str]:
+    """{field location: Japanese message} from a validation code such as
+    'invalid body: contacted_on:date_from_datetime_parsing, summary:string_too_short' or
+    'batch_date: missing'. Empty when the code names no field."""
+    validation = code.startswith("invalid body:")
+    body = code.split("invalid body:", 1)[1] if validation else code
+    errors: dict[str, str] = {}
+    for location, error_type in _PAIR.findall(body):
+        if not validation and not _known_type(error_type):
+            continue  # a reason code such as 'merged_into:100002', not a field
+        key = location.removeprefix("<body>").strip(".") or "<body>"
+        errors.setdefault(key, field_label(key) + type_message(error_type))
+    return errors
+
+
+def reason_message(code: str | None) -> str | None:
+    """The sentence for a known reason code ('merged_into:100002' included), else None."""
+    if not code:
+        return None
+    name, _, argument = code.partition(":")
+    template = REASONS.get(code) or REASONS.get(name)
+    if template is None:
+        return None
+    return template.format(argument.strip())
+
+
+def _with_code(sentence: str, code: str | None) -> str:
+    known = reason_message(code)
+    if known:
+        return known
+    return f"{sentence}（理由コード: {code}）" if code else sentence
+
+
+def map_upstream(status: int | None, code: str | None = None) -> UserError:
+    """The user-facing error for a service's answer; `status=None` when it did not answer in time."""
+    if status is None or status >= 500:
+        return UserError(
+            Outcome.UNAVAILABLE,
+            503,
+            "一時的に利用できません",
+            "処理を完了できませんでした。しばらくしてから再度お試しください。"
+            "繰り返し表示される場合はシステム管理者に連絡してください。",
+        )
+    if status == 401:
+        return UserError(
+            Outcome.SIGN_IN_AGAIN, 401, "サインインし直してください", "サインインの有効期限が切れました。"
+        )
+    if status == 403:
+        return UserError(
+            Outcome.FORBIDDEN, 403, "権限がありません", "この操作を行う権限がありません。", code=code
+        )
+    if status == 404:
+        return UserError(
+            Outcome.NOT_FOUND,
+            404,
+            "見つかりません",
+            _with_code("対象の記録が見つかりません。", code),
+            code=code,
+        )
+    if status == 409:
+        return UserError(
+            Outcome.CONFLICT,
+            409,
+            "他の操作と競合しました",
+            _with_code(
+                "他の操作と競合しました。画面を更新して内容を確認してから、やり直してください。", code
+            ),
+            code=code,
+        )
+    fields = field_errors(code or "")
+    return UserError(
+        Outcome.INVALID,
+        422,
+        "入力内容を確認してください",
+        "入力内容に誤りがあります。各項目のメッセージを確認してください。"
+        if fields
+        else _with_code("入力内容を受け付けられませんでした。", code),
+        fields=fields,
+        code=code,
+    )
+
+
+def forbidden() -> UserError:
+    """The console's own refusal (the user's roles do not grant the action)."""
+    return map_upstream(403)
+
+
+class InputRefused(Exception):
+    """The console itself refuses what was typed (e.g. a 宛名番号 that is not one), per field."""
+
+    def __init__(self, fields: dict[str, str]):
+        super().__init__(", ".join(sorted(fields)))
+        self.fields = fields
+
+    def user_error(self) -> UserError:
+        return UserError(
+            Outcome.INVALID,
+            422,
+            "入力内容を確認してください",
+            "入力内容に誤りがあります。各項目のメッセージを確認してください。",
+            fields=self.fields,
+        )

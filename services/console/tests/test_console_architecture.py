@@ -1,0 +1,58 @@
+"""House rules for the console: a BFF over HTTP only (no service's package, no other database),
+a pure domain, and no personal data where it could leak (URLs, logs)."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "osame_console"
+SERVICE_PACKAGES = {
+    "osame_receipts",
+    "osame_refunds",
+    "osame_collection",
+    "osame_address_sync",
+    "osame_gateway",
+}
+IO = {
+    "sqlalchemy",
+    "httpx",
+    "aio_pika",
+    "faststream",
+    "starlette",
+    "jinja2",
+    "osame_chassis",
+    "asyncpg",
+    "aiosqlite",
+}
+
+
+def imports(path: Path) -> set[str]:
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            out |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            out.add(node.module.split(".")[0])
+    return out
+
+
+@pytest.mark.parametrize("path", sorted(SRC.rglob("*.py")), ids=lambda p: str(p.relative_to(SRC)))
+def test_the_console_imports_no_service(path):
+    assert not imports(path) & SERVICE_PACKAGES
+
+
+@pytest.mark.parametrize("path", sorted((SRC / "domain").rglob("*.py")), ids=lambda p: p.name)
+def test_the_domain_is_pure(path):
+    assert not imports(path) & IO
+
+
+def test_search_terms_never_travel_in_a_url():
+    """Forms that carry personal data are POSTed; GET forms carry ids only (宛名番号, batch id)."""
+    for template in (SRC / "entrypoints" / "templates").glob("*.html"):
+        for form in re.findall(r"<form[^>]*>", template.read_text(encoding="utf-8")):
+            if 'method="get"' in form:
+                assert re.search(r'action="/(cases|batches|admin)"', form), (template.name, form)

@@ -1,0 +1,354 @@
+"""The staff console in a real headless Chromium against the real services (`Stack` with the
+console and the development OIDC issuer), on the synthetic city's day.
+
+One stack for the module (five services, issuer, console; SQLite stores, the real RabbitMQ):
+sign in through the issuer's login page, search a taxpayer, open the case, record a 折衝 entry
+with the keyboard, run the nightly batch and download its letters, see 管理, sign out; then a
+user without the role sees no menu entry and gets 権限がありません on the URL. Every screen is
+saved as a PNG in the test output directory (`OSAME_TEST_OUTPUT_DIR`, default
+`var/test-output`), and axe-core (vendored) reports no critical violation on the main screens.
+
+Needs Debian's `chromium` and `chromium-driver` (`.ci/run` installs them); skipped without them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import datetime as dt
+import json
+import os
+import shutil
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+from osame_cli.bus import connect, delete_namespace
+from osame_cli.city import build_city
+from osame_cli.settle import wait_settled
+from osame_cli.stack import Stack
+
+pytestmark = [pytest.mark.integration, pytest.mark.e2e]
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--window-size=1280,1400",
+    "--lang=ja-JP",
+)
+HOUSEHOLDS = 30
+KATA_TO_HIRA = {chr(c): chr(c - 0x60) for c in range(0x30A1, 0x30F7)}
+
+
+def hiragana(text: str) -> str:
+    return "".join(KATA_TO_HIRA.get(c, c) for c in text)
+
+
+@pytest.fixture(scope="module")
+def city():
+    return build_city(households=HOUSEHOLDS)
+
+
+@pytest.fixture(scope="module")
+def console_stack(amqp_url, tmp_path_factory, city):
+    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
+        if os.environ.get("OSAME_REQUIRE_BROWSER"):  # CI installs them: missing is a failure there
+            pytest.fail(
+                "OSAME_REQUIRE_BROWSER is set but /usr/bin/chromium or /usr/bin/chromedriver is missing"
+            )
+        pytest.skip(
+            "Debian's chromium and chromium-driver are not installed (apt-get install chromium chromium-driver)"
+        )
+    prefix = f"e2e-console-{uuid.uuid4().hex[:8]}."
+    stack = Stack(
+        amqp_url=amqp_url,
+        prefix=prefix,
+        work_dir=tmp_path_factory.mktemp("e2e-console"),
+        extra_env={"OSAME_BUSINESS_DATE": city.day.isoformat()},
+        dev_wiring=True,
+        with_console=True,
+    )
+    try:
+        stack.start(timeout=180)
+        asyncio.run(_seed(stack, city))
+        yield stack
+    finally:
+        codes = stack.stop()
+        asyncio.run(delete_namespace(amqp_url, prefix))
+    assert codes == dict.fromkeys(codes, 0), f"graceful shutdown failed: {codes}"
+
+
+async def _seed(stack: Stack, city) -> None:
+    async with connect(stack.amqp_url, stack.prefix) as bus:
+        for message in [*city.addressees, *city.assessments]:
+            await bus.send(message)
+        await _settle(
+            stack,
+            bus,
+            lambda s: (
+                s["receipts"]["notices"] == len(city.assessments)
+                and s["collection"]["addressees"] == len(city.addressees)
+                and s["address-sync"]["addressees"] == len(city.addressees)
+            ),
+        )
+        for message in city.receipts:
+            await bus.send(message)
+        await _settle(stack, bus, lambda s: s["receipts"]["receipts"] == city.expected.receipts)
+
+
+async def _settle(stack: Stack, bus, done) -> None:
+    """`wait_settled`, polled again when one /stats poll is slower than its 5 s limit: on a shared
+    2-core machine a poll can be starved; that says nothing about the flow being waited for."""
+    for attempt in range(3):
+        try:
+            await wait_settled(stack, bus, done, timeout=180)
+            return
+        except httpx.TimeoutException:
+            if attempt == 2:
+                raise
+
+
+@pytest.fixture(scope="module")
+def artifacts() -> Path:
+    base = Path(os.environ.get("OSAME_TEST_OUTPUT_DIR") or ROOT / "var" / "test-output")
+    out = base / "console-browser" / dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+@pytest.fixture
+def browser(artifacts, request):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    downloads = artifacts / "downloads" / request.node.name
+    downloads.mkdir(parents=True, exist_ok=True)
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in CHROMIUM_FLAGS:
+        options.add_argument(flag)
+    options.add_experimental_option(
+        "prefs", {"download.default_directory": str(downloads), "download.prompt_for_download": False}
+    )
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    driver.implicitly_wait(0)
+    driver.downloads = downloads
+    yield Browser(driver, artifacts / request.node.name)
+    driver.quit()
+
+
+class Browser:
+    """A little vocabulary over Selenium for these tests: go, click, wait, screenshot, axe."""
+
+    def __init__(self, driver, shots: Path):
+        self.driver = driver
+        self.shots = shots
+        self.shots.mkdir(parents=True, exist_ok=True)
+        self.count = 0
+        self.axe_reports: dict[str, list] = {}
+
+    def wait(self, condition, timeout: float = 30):
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        return WebDriverWait(self.driver, timeout, poll_frequency=0.2).until(condition)
+
+    def css(self, selector: str):
+        from selenium.webdriver.common.by import By
+
+        return self.driver.find_element(By.CSS_SELECTOR, selector)
+
+    def all(self, selector: str):
+        from selenium.webdriver.common.by import By
+
+        return self.driver.find_elements(By.CSS_SELECTOR, selector)
+
+    def visible(self, selector: str, timeout: float = 30):
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.support import expected_conditions as ec
+
+        return self.wait(ec.visibility_of_element_located((By.CSS_SELECTOR, selector)), timeout)
+
+    def text(self) -> str:
+        return self.css("body").text
+
+    def shot(self, name: str) -> Path:
+        self.count += 1
+        path = self.shots / f"{self.count:02d}-{name}.png"
+        self.driver.save_screenshot(str(path))
+        return path
+
+    def axe(self, name: str) -> list[dict]:
+        """Run axe-core on the page; its violations (id, impact, nodes) are saved beside the shots."""
+        self.driver.execute_script(AXE.read_text(encoding="utf-8"))
+        violations = self.driver.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "axe.run(document, {resultTypes: ['violations']})"
+            ".then(r => done(r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,"
+            " nodes: v.nodes.length}))))"
+            ".catch(e => done([{id: 'axe-error', impact: 'critical', help: String(e), nodes: 0}]));"
+        )
+        self.axe_reports[name] = violations
+        (self.shots / f"axe-{name}.json").write_text(json.dumps(violations, ensure_ascii=False, indent=2))
+        return violations
+
+    def assert_accessible(self, name: str) -> None:
+        critical = [v for v in self.axe(name) if v["impact"] == "critical"]
+        assert not critical, f"axe critical violations on {name}: {critical}"
+
+    def sign_in(self, console_url: str, user: str) -> None:
+        self.driver.get(console_url + "/")
+        self.visible("#sign-in").click()  # the console's sign-in page → the issuer
+        self.visible(f"#user-{user}").click()
+        self.shot(f"issuer-login-{user}")
+        self.css("#sign-in").click()  # the issuer's login form → back to the console
+        self.visible("nav.menu")
+
+
+def _taxpayer(city) -> tuple[str, str]:
+    """(宛名番号, カナ氏名) of a household that owes a past-due 固定資産税 installment, not protected."""
+    protected = {a.addressee_id for a in city.addressees if a.protected}
+    owing = [a.addressee_id for a in city.assessments if a.notice_number.startswith("K")]
+    addressee_id = next(a for a in owing if a not in protected)
+    kana = next(a.name_kana for a in city.addressees if a.addressee_id == addressee_id)
+    return addressee_id, kana
+
+
+def test_a_collection_officer_works_a_case_and_runs_the_nightly_batch(console_stack, browser, city):
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import Select
+
+    url = console_stack.console.url
+    addressee_id, kana = _taxpayer(city)
+
+    # サインイン: the console's sign-in page, the issuer's login page with the demo staff, home.
+    browser.driver.get(url + "/")
+    browser.visible("#sign-in")
+    assert "サインインしてください" in browser.text()
+    browser.shot("sign-in")
+    browser.visible("#sign-in").click()
+    browser.visible("#user-tainou01")
+    assert "collection_staff" in browser.text() and "開発用の認証サーバー" in browser.text()
+    browser.shot("issuer-login")
+    browser.css("#user-tainou01").click()
+    browser.css("#sign-in").click()
+    browser.visible("nav.menu")
+    menu = [a.text for a in browser.all("nav.menu a")]
+    assert menu == ["ホーム", "宛名検索", "滞納整理", "夜間バッチ", "管理"]
+    assert "tainou01" in browser.text() and "令和8年6月30日" in browser.text()  # the business date, 和暦
+    browser.shot("home")
+    browser.assert_accessible("home")
+
+    # 宛名検索 by カナ氏名, typed in hiragana with a full-width space; results come in with htmx.
+    browser.css('nav.menu a[data-menu="addressees"]').click()
+    field = browser.visible("#f-name_kana")
+    field.send_keys(hiragana(kana).replace(" ", "\u3000"))
+    field.send_keys(Keys.ENTER)
+    row_link = browser.visible(f'#results a[href="/cases/{addressee_id}"]')
+    assert "検索結果" in browser.text() and browser.driver.current_url.endswith("/addressees")  # htmx swap
+    browser.shot("search")
+    browser.assert_accessible("search")
+
+    # 滞納整理: the case page with yen amounts and 和暦 dates (Western date on hover).
+    row_link.click()
+    browser.visible("#h-unpaid")
+    assert browser.driver.current_url.endswith(f"/cases/{addressee_id}")
+    page = browser.text()
+    assert f"宛名番号 {addressee_id}" in page and "¥" in page and "令和8年" in page
+    hover = browser.css("#h-unpaid ~ div time, #h-unpaid ~ table time")
+    assert hover.get_attribute("title").startswith("2026-")
+    browser.shot("case")
+    browser.assert_accessible("case")
+
+    # 折衝記録 with the keyboard only: open the form, type, choose, submit.
+    summary = browser.css("#contacts details > summary")
+    summary.send_keys(Keys.ENTER)
+    channel = browser.visible("#f-channel")
+    Select(channel).select_by_value("phone")
+    text = browser.css("#f-summary")
+    text.send_keys("本人と電話。7月末までに全額納付すると約束。")
+    browser.shot("contact-form")
+    browser.css("#contacts form button[type=submit]").send_keys(Keys.ENTER)
+    browser.wait(lambda d: "折衝記録を登録しました" in browser.text())
+    assert "本人と電話。7月末までに全額納付すると約束。" in browser.text()
+    browser.shot("contact-saved")
+
+    # 夜間バッチ: run on the business date, follow the progress, download the letters.
+    browser.css('nav.menu a[data-menu="batches"]').click()
+    browser.visible("#run-nightly")
+    assert "令和8年6月30日" in browser.text()
+    browser.shot("batches")
+    browser.css("#run-nightly").click()
+    browser.wait(
+        lambda d: browser.all('[data-status="done"]') or browser.all('[data-status="failed"]'), timeout=180
+    )
+    assert browser.all('[data-status="done"]'), browser.text()
+    browser.visible("#letters-csv")
+    browser.shot("batch-done")
+    browser.assert_accessible("batch")
+    ready = int(browser.text().split("印刷用データ ")[1].split(" 通")[0])
+    browser.css("#letters-csv").click()
+    downloaded = _wait_for_download(browser.driver.downloads, ".csv")
+    with downloaded.open(encoding="utf-8-sig") as f:
+        rows = list(csv.reader(f))
+    assert rows and len(rows) - 1 == ready  # header + one line a letter, as the page said
+    shutil.copy(downloaded, browser.shots / downloaded.name)
+
+    # The case now shows the 督促 the batch issued (if it was due one).
+    browser.driver.get(f"{url}/cases/{addressee_id}")
+    browser.visible("#h-unpaid")
+    browser.shot("case-after-batch")
+
+    # 管理: the hash chains of the audit logs (collection's holds this user's own actions).
+    browser.css('nav.menu a[data-menu="admin"]').click()
+    browser.visible("#h-chains")
+    assert "改ざんなし" in browser.text()
+    browser.shot("admin")
+    browser.assert_accessible("admin")
+
+    # サインアウト: the console, then the issuer's end-session, then the console's signed-out page.
+    browser.css("form[action='/auth/logout'] button").click()
+    browser.wait(lambda d: "/auth/signed-out" in d.current_url)
+    assert "サインアウトしました" in browser.text()
+    browser.shot("signed-out")
+    browser.driver.get(f"{url}/cases/{addressee_id}")
+    browser.visible("#sign-in")  # the session is over
+
+
+def test_a_user_without_the_role_sees_no_menu_entry_and_is_refused_on_the_url(console_stack, browser, city):
+    url = console_stack.console.url
+    addressee_id, _ = _taxpayer(city)
+    browser.sign_in(url, "shuno01")  # 収納担当: no collection or address-sync permission
+    menu = [a.text for a in browser.all("nav.menu a")]
+    assert menu == ["ホーム"]
+    assert "割り当てられた業務はありません" in browser.text()
+    browser.shot("home-receipts-clerk")
+    browser.driver.get(f"{url}/cases/{addressee_id}")
+    browser.visible("h1")
+    assert "権限がありません" in browser.text()
+    assert addressee_id not in browser.css("main").text.replace(url, "")  # nothing of the case is shown
+    browser.shot("forbidden")
+    browser.assert_accessible("forbidden")
+    for path in ("/batches", "/admin", "/addressees"):
+        browser.driver.get(url + path)
+        assert "権限がありません" in browser.visible("h1").text
+
+
+def _wait_for_download(directory: Path, suffix: str, timeout: float = 30) -> Path:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        done = [p for p in directory.iterdir() if p.suffix == suffix]
+        if done:
+            return done[0]
+        time.sleep(0.2)
+    raise TimeoutError(f"no {suffix} download in {directory}: {list(directory.iterdir())}")
