@@ -25,7 +25,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from osame_cli.bus import connect, delete_namespace
 from osame_cli.city import build_city
 from osame_cli.settle import wait_settled
 from osame_cli.stack import Stack
@@ -85,12 +84,12 @@ def console_stack(amqp_url, tmp_path_factory, city):
         yield stack
     finally:
         codes = stack.stop()
-        asyncio.run(delete_namespace(amqp_url, prefix))
+        stack.remove_namespace()
     assert codes == dict.fromkeys(codes, 0), f"graceful shutdown failed: {codes}"
 
 
 async def _seed(stack: Stack, city) -> None:
-    async with connect(stack.amqp_url, stack.prefix) as bus:
+    async with stack.bus() as bus:
         for message in [*city.addressees, *city.assessments]:
             await bus.send(message)
         await _settle(
