@@ -7,7 +7,6 @@ only where the compose plugin is installed.
 
 from __future__ import annotations
 
-import base64
 import importlib.util
 import json
 import re
@@ -36,10 +35,12 @@ SERVICES: dict[str, tuple[str, str, int, str]] = {
     "address-sync": ("osame-address-sync", "osame-address-sync", 8104, "osame_address_sync"),
     "gateway": ("osame-gateway", "osame-gateway", 8105, "osame_gateway"),
 }
-INFRASTRUCTURE = ("rabbitmq", "postgres", "otel-collector", "jaeger")
+INFRASTRUCTURE = ("rabbitmq", "postgres", "otel-collector", "jaeger", "prometheus", "loki", "grafana")
 SIMULATOR = "simulator"
 SIMULATOR_PORT = 8190  # osame_simulator.app.SimulatorSettings.port
 DEV_ISSUER = "dev-issuer"
+KEYGEN = "keygen"
+MYNUMBER_KEY_FILE = "/run/osame-keys/mynumber.key"
 GATEWAY_ROLE = "linkage_gateway"
 GATEWAY_SUBJECT = "intermediate-server-gw"
 
@@ -302,8 +303,9 @@ def test_otel_collector_service(compose: dict[str, Any]) -> None:
 
 def test_jaeger(compose: dict[str, Any]) -> None:
     jaeger = compose["services"]["jaeger"]
-    assert jaeger["image"].startswith("jaegertracing/all-in-one:")
-    assert str(env_mapping(jaeger).get("COLLECTOR_OTLP_ENABLED")).lower() == "true"
+    # Jaeger v2 (v1, all-in-one, reached end of life); it receives OTLP by default.
+    repo, _, tag = jaeger["image"].rpartition(":")
+    assert repo == "jaegertracing/jaeger" and tag.startswith("2."), jaeger["image"]
     published = " ".join(str(p) for p in jaeger.get("ports", []))
     assert ":16686" in published, "Jaeger UI port 16686 is not published"
 
@@ -384,7 +386,8 @@ def test_service_environment(compose: dict[str, Any], name: str) -> None:
     assert env["OTEL_SERVICE_NAME"] == command
     assert env["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://otel-collector:4317"
     assert env["OTEL_EXPORTER_OTLP_PROTOCOL"] == "grpc"
-    assert "deployment.environment=compose" in env["OTEL_RESOURCE_ATTRIBUTES"]
+    assert "deployment.environment.name=compose" in env["OTEL_RESOURCE_ATTRIBUTES"]
+    assert env["OSAME_ENVIRONMENT"] == "production", "a deployment must name its database"
 
 
 def test_service_names_databases_and_ports_are_unique(compose: dict[str, Any]) -> None:
@@ -400,14 +403,32 @@ def test_service_names_databases_and_ports_are_unique(compose: dict[str, Any]) -
     assert len(set(host_ports)) == len(host_ports), f"host port published twice: {host_ports}"
 
 
-def test_my_number_key_only_reaches_address_sync(compose: dict[str, Any]) -> None:
+def test_my_number_key_is_generated_not_defaulted(
+    compose: dict[str, Any], raw_compose: dict[str, Any]
+) -> None:
+    # No fallback key anywhere: keygen writes MYNUMBER_KEY from .env, or a random key once.
+    for name, service in raw_compose["services"].items():
+        assert "OSAME_MYNUMBER_KEY" not in env_mapping(service), (
+            f"{name}: a My Number key in the compose file"
+        )
+    assert not re.search(r"MYNUMBER_KEY:-[A-Za-z0-9+/=]{8,}", COMPOSE_FILE.read_text(encoding="utf-8"))
+    keygen = compose["services"][KEYGEN]
+    script = " ".join(keygen["command"])
+    assert "os.urandom(32)" in script and "base64" in script and "-s " in script, "generate once, keep after"
+    assert keygen.get("restart") in (None, "no")
+    holder = volume_holding(keygen, MYNUMBER_KEY_FILE)
+    assert holder and not holder[1], "keygen must write the key into a named volume"
     for name in SERVICES:
-        env = env_mapping(compose["services"][name])
+        service = compose["services"][name]
+        mounted = volume_holding(service, MYNUMBER_KEY_FILE)
         if name == "address-sync":
-            key = base64.b64decode(env["OSAME_MYNUMBER_KEY"], validate=True)
-            assert len(key) == 32, "OSAME_MYNUMBER_KEY must be base64 of 32 bytes"
+            assert mounted == (holder[0], True), "address-sync mounts the key volume read-only"
+            assert MYNUMBER_KEY_FILE in " ".join(service["command"]) and "OSAME_MYNUMBER_KEY" in " ".join(
+                service["command"]
+            )
+            assert service["depends_on"][KEYGEN]["condition"] == "service_completed_successfully"
         else:
-            assert "OSAME_MYNUMBER_KEY" not in env, f"{name} must not receive the My Number key"
+            assert mounted is None or mounted[0] != holder[0], f"{name} must not mount the My Number key"
 
 
 # ------------------------------------------------- simulator, auth, gateway wiring
@@ -554,9 +575,12 @@ def test_docker_compose_config_accepts_the_file() -> None:
 def test_collector_pipelines_reference_defined_components(collector_config: dict[str, Any]) -> None:
     pipelines = collector_config["service"]["pipelines"]
     assert {"traces", "metrics", "logs"} <= set(pipelines)
+    connectors = collector_config.get("connectors") or {}
     for pipeline_name, pipeline in pipelines.items():
         for section in ("receivers", "processors", "exporters"):
             for component in pipeline.get(section, []):
+                if section != "processors" and component in connectors:
+                    continue
                 assert component in (collector_config.get(section) or {}), (
                     f"{pipeline_name}: {section[:-1]} {component!r} is not defined"
                 )

@@ -393,7 +393,9 @@ def test_overlay_sets_an_image_for_every_service(overlay: str) -> None:
 def test_multi_replica_deployments_have_a_pdb(overlay: str) -> None:
     directory = K8S / "overlays" / overlay
     replicas = {r["name"]: r["count"] for r in load_kustomization(directory).get("replicas", [])}
-    pdbs = by_kind(load_resources(directory), "PodDisruptionBudget").values()
+    # Every service has a PodDisruptionBudget in base (deploy/k8s/base/policies/pdb.yaml).
+    pdbs = [*by_kind(load_resources(directory), "PodDisruptionBudget").values()]
+    pdbs += by_kind(load_resources(BASE), "PodDisruptionBudget").values()
     for name, count in replicas.items():
         if count > 1:
             labels = base_deployments()[name]["spec"]["template"]["metadata"]["labels"]

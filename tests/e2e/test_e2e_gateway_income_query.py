@@ -72,13 +72,16 @@ def gw_stack(amqp_url, tmp_path_factory):
         otlp_endpoint=sink.endpoint,
         with_simulator=True,
         dev_wiring=True,  # staff tokens for collection's API (the address-sync peer below stays)
-        extra_env={
+    )
+    gw_env = stack.services["intermediate-server-gw"].env
+    # The gateway's own settings, to the gateway only (other services refuse settings they do not know).
+    gw_env.update(
+        {
             "OSAME_ADDRESS_SYNC_URL": f"http://127.0.0.1:{port}",
             "OSAME_ADDRESS_SYNC_TOKEN": TOKEN,
             "OSAME_WORKER_POLL_INTERVAL": "0.2",
-        },
+        }
     )
-    gw_env = stack.services["intermediate-server-gw"].env
     subprocess.run([sys.executable, "-m", "osame_gateway", "load-permitted"], env=gw_env, check=True)
     stack.start(timeout=180)
     stack.sink = sink

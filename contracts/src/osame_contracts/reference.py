@@ -6,6 +6,7 @@ a test fails when the committed file drifts from the models.
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 
 from osame_contracts.registry import REGISTRY
@@ -85,7 +86,8 @@ def render() -> str:
         defs = schema.get("$defs", {})
         consumers = [queue_name(s, model) for s, models in SUBSCRIPTIONS.items() if model in models]
         lines += [f"## `{key}` — {model.__name__} ({model.kind})", ""]
-        lines += [(model.__doc__ or "").strip().replace("\n", " "), ""]
+        # cleandoc: Python 3.13 dedents docstrings itself; the text must not depend on the version.
+        lines += [inspect.cleandoc(model.__doc__ or "").replace("\n", " "), ""]
         lines += [
             f"Exchange `{exchange_for(model)}` · queue(s): "
             + ", ".join(f"`{q}`" for q in consumers)

@@ -8,12 +8,15 @@ import json
 from collections.abc import Callable
 
 from osame_chassis import migrations, runner
-from osame_chassis.asyncapi import document
+from osame_chassis.asyncapi import runtime_document
 from osame_chassis.db import create_engine
 from osame_chassis.runtime import ServiceRuntime, ServiceSpec
+from osame_chassis.settings import check_environment
+from osame_chassis.startup import check_database, run_checked
 
 
 async def _migrate(spec: ServiceSpec) -> None:
+    await check_database(spec.settings.effective_database_url)
     engine = create_engine(spec.settings.effective_database_url)
     try:
         await migrations.upgrade(engine, spec.migrations)
@@ -24,7 +27,7 @@ async def _migrate(spec: ServiceSpec) -> None:
 def asyncapi_document(spec: ServiceSpec) -> dict:
     runtime = ServiceRuntime(spec, provider=None)
     spec.register(runtime)
-    return document(runtime.broker, spec.title or spec.settings.service_name, runtime.consumed)
+    return runtime_document(runtime)
 
 
 def _revision(spec: ServiceSpec, message: str) -> None:
@@ -56,13 +59,19 @@ def service_main(spec_factory: Callable[[], ServiceSpec], argv: list[str] | None
     )
     parser.add_argument("-m", "--message", default="change", help="migration message (with `revision`)")
     args = parser.parse_args(argv)
-    spec = spec_factory()
+    program = spec_factory.__module__.split(".", 1)[0].replace("_", "-")
+
+    def checked_spec() -> ServiceSpec:
+        check_environment()  # a mistyped OSAME_* setting is refused before anything else
+        return spec_factory()
+
+    spec = run_checked(program, checked_spec)
     if args.command == "migrate":
-        asyncio.run(_migrate(spec))
+        run_checked(program, lambda: asyncio.run(_migrate(spec)))
         print(f"{spec.settings.service_name}: database at head")
     elif args.command == "revision":
         _revision(spec, args.message)
     elif args.command == "asyncapi":
         print(json.dumps(asyncapi_document(spec), ensure_ascii=False, indent=2))
     else:
-        runner.main(lambda: spec)
+        run_checked(program, lambda: runner.main(lambda: spec))

@@ -12,12 +12,15 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
+from osame_chassis.dburl import engine_arguments
+
 
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
 def create_engine(url: str) -> AsyncEngine:
+    url, connect_args = engine_arguments(url)  # postgresql://, postgres://, libpq ssl parameters
     if is_sqlite(url):
         database = make_url(url).database
         if database and database != ":memory:":
@@ -42,7 +45,9 @@ def create_engine(url: str) -> AsyncEngine:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_async_engine(
+        url, connect_args=connect_args, pool_pre_ping=True, pool_size=10, max_overflow=10
+    )
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker:

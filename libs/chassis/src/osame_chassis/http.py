@@ -19,6 +19,7 @@ from starlette.routing import Route
 
 from osame_chassis.messaging.outbox import pending_count
 from osame_chassis.messaging.tables import inbox, outbox
+from osame_chassis.metrics import refresh as refresh_metrics
 
 if TYPE_CHECKING:
     from osame_chassis.runtime import ServiceRuntime
@@ -66,8 +67,7 @@ def build_app(runtime: ServiceRuntime, asyncapi: dict | None = None) -> Starlett
         return JSONResponse(checks, status_code=200 if ok else 503)
 
     async def metrics(_: Request) -> Response:
-        async with runtime.sessions() as session:
-            runtime.metrics.outbox_pending.set(await pending_count(session))
+        await refresh_metrics(runtime)  # outbox age, DLQ depths, services' own gauges
         return Response(generate_latest(runtime.registry), media_type=CONTENT_TYPE_LATEST)
 
     async def stats_route(_: Request) -> Response:

@@ -15,6 +15,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import uvicorn
+from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import (
+    ExportLogsServiceRequest,
+    ExportLogsServiceResponse,
+)
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
     ExportTraceServiceResponse,
@@ -74,6 +78,7 @@ class OtlpSink:
         self.port = port
         self.jsonl = jsonl
         self.spans: list[SinkSpan] = []
+        self.log_records = 0  # OTLP log records received (their content is not kept)
         self._lock = threading.Lock()
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
@@ -102,6 +107,14 @@ class OtlpSink:
                         for s in spans:
                             fh.write(json.dumps(asdict(s), ensure_ascii=False) + "\n")
             status, payload = 200, ExportTraceServiceResponse().SerializeToString()
+        elif scope["method"] == "POST" and scope["path"] == "/v1/logs":
+            request = ExportLogsServiceRequest()
+            request.ParseFromString(body)
+            with self._lock:
+                self.log_records += sum(
+                    len(scoped.log_records) for rl in request.resource_logs for scoped in rl.scope_logs
+                )
+            status, payload = 200, ExportLogsServiceResponse().SerializeToString()
         await send(
             {
                 "type": "http.response.start",

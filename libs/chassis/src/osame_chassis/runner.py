@@ -15,7 +15,7 @@ import signal
 import uvicorn
 
 from osame_chassis import migrations, telemetry
-from osame_chassis.asyncapi import document
+from osame_chassis.asyncapi import runtime_document
 from osame_chassis.http import build_app
 from osame_chassis.logs import configure_logging
 from osame_chassis.messaging.topology import (
@@ -24,6 +24,7 @@ from osame_chassis.messaging.topology import (
     declare_exchanges,
 )
 from osame_chassis.runtime import ServiceRuntime, ServiceSpec
+from osame_chassis.startup import preflight
 
 log = logging.getLogger("osame.runner")
 
@@ -31,8 +32,14 @@ log = logging.getLogger("osame.runner")
 def build_runtime(spec: ServiceSpec) -> ServiceRuntime:
     settings = spec.settings
     configure_logging(settings.service_name, settings.log_level, settings.log_json)
-    provider = telemetry.setup_tracing(settings.service_name) if settings.telemetry_enabled else None
+    version = telemetry.service_version(spec)
+    provider = (
+        telemetry.setup_tracing(settings.service_name, version=version, environment=settings.environment)
+        if settings.telemetry_enabled
+        else None
+    )
     runtime = ServiceRuntime(spec, provider)
+    runtime.metrics.describe(settings.service_name, version, settings.environment)
     if provider is not None:
         telemetry.instrument_sqlalchemy(runtime.engine, provider)
         telemetry.instrument_httpx(provider)
@@ -65,11 +72,11 @@ async def stop(runtime: ServiceRuntime) -> None:
 
 
 async def serve(spec: ServiceSpec) -> None:
+    await preflight(spec.settings)  # a misconfiguration stops here with one line (startup.run_checked)
     runtime = build_runtime(spec)
     settings = runtime.settings
-    app = build_app(
-        runtime, asyncapi=document(runtime.broker, spec.title or settings.service_name, runtime.consumed)
-    )
+    app = build_app(runtime, asyncapi=runtime_document(runtime))
+    app = telemetry.instrument_http(app, runtime.provider, runtime.metrics)
     server = uvicorn.Server(
         uvicorn.Config(app, host=settings.http_host, port=settings.http_port, log_config=None, lifespan="off")
     )

@@ -1,17 +1,29 @@
 """Service settings from the environment (`OSAME_*`), one subclass per service.
 
 Standard `OTEL_*` variables are read by the OpenTelemetry SDK itself.
+
+A mistyped setting must not pass silently (`OSAME_DATABSE_URL` would otherwise leave a service
+on a SQLite file that Kubernetes deletes with the pod): `check_environment` refuses any
+`OSAME_*` variable that no settings class of the process (nor an Osame tool) reads, naming the
+closest known one, and outside development (`OSAME_ENVIRONMENT=production`) the embedded
+SQLite database must be asked for explicitly.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import difflib
+import os
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Literal
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from osame_chassis.dburl import DatabaseUrlError, normalise
 
 
 class ServiceSettings(BaseSettings):
@@ -90,6 +102,122 @@ class ServiceSettings(BaseSettings):
     @property
     def effective_database_url(self) -> str:
         if self.database_url:
-            return self.database_url
+            return normalise(self.database_url)
         path = (self.data_dir / f"{self.service_name}.db").resolve()
         return f"sqlite+aiosqlite:///{path}"
+
+    environment: Literal["development", "production"] = Field(
+        default="development",
+        description="development: an unset OSAME_DATABASE_URL means a SQLite file under OSAME_DATA_DIR; "
+        "production: the database must be named (set it to a sqlite:/// URL to want SQLite)",
+    )
+
+    @field_validator("database_url")
+    @classmethod
+    def _usable_database_url(cls, value: str | None) -> str | None:
+        if value:
+            try:
+                normalise(value)
+            except DatabaseUrlError as exc:
+                raise ValueError(str(exc)) from None
+        return value
+
+    @model_validator(mode="after")
+    def _database_named_outside_development(self) -> ServiceSettings:
+        if self.environment != "development" and not self.database_url:
+            raise ValueError(
+                "OSAME_DATABASE_URL is not set, and OSAME_ENVIRONMENT is not development: name the database "
+                "(postgresql://user:password@host:5432/database), or set "
+                "OSAME_DATABASE_URL=sqlite:///path/to/file.db to run on an embedded SQLite file on purpose"
+            )
+        return self
+
+
+class ConfigurationError(Exception):
+    """A setting that cannot work. The message is one line: what is wrong and which setting to change;
+    it never repeats a value (which may be a password)."""
+
+
+# OSAME_* variables read by Osame's tools and tests rather than by a service. A service started from
+# a shell that has them set ignores them; anything else unknown is refused.
+TOOL_VARIABLES = frozenset(
+    {
+        "OSAME_TEST_AMQP_URL",
+        "OSAME_TEST_DATABASE_URL",
+        "OSAME_TOOLS_CACHE",
+        "OSAME_TOKEN",
+        "OSAME_RECEIPTS_URL",
+        "OSAME_REFUNDS_URL",
+        "OSAME_COLLECTION_URL",
+        "OSAME_DEV_ISSUER_DIR",
+        "OSAME_DEMO_DATABASE_URL",
+        "OSAME_DLQ_AUDIT_FILE",
+        "OSAME_AMQP_MANAGEMENT_URL",  # broker provisioning (osame bus provision)
+        "OSAME_BROKER_ADMIN_URL",
+        "OSAME_HEALTHCHECK_HOST",  # deploy/docker/healthcheck.py, in the service's own container
+        "OSAME_HEALTHCHECK_TIMEOUT",
+    }
+)
+# The simulator's and the console's own settings, broker users' passwords for provisioning, and the
+# knobs of the model-based tests (OSAME_MODEL_EXAMPLES, _STEPS, ...).
+TOOL_PREFIXES = ("OSAME_SIMULATOR_", "OSAME_CONSOLE_", "OSAME_BROKER_PASSWORD_", "OSAME_MODEL_")
+
+
+def _settings_classes() -> list[type[BaseSettings]]:
+    from osame_chassis import auth  # noqa: F401  (every service reads OSAME_AUTH_*)
+
+    found, todo = [], [BaseSettings]
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            found.append(sub)
+            todo.append(sub)
+    return [c for c in found if str(c.model_config.get("env_prefix", "")).upper().startswith("OSAME_")]
+
+
+def known_variables(classes: list[type[BaseSettings]] | None = None) -> set[str]:
+    """Every `OSAME_*` name a settings class of this process reads."""
+    names = set()
+    for cls in _settings_classes() if classes is None else classes:
+        prefix = str(cls.model_config.get("env_prefix", "")).upper()
+        for name, field in cls.model_fields.items():
+            aliases = [a.upper() for a in (field.validation_alias, field.alias) if isinstance(a, str)]
+            if aliases:
+                names.update(aliases)
+            else:
+                names.add(prefix + name.upper())
+    return names
+
+
+def check_environment(environ: Mapping[str, str] | None = None, known: set[str] | None = None) -> None:
+    """Refuse `OSAME_*` variables nothing reads (a typo), naming the closest known setting."""
+    environ = os.environ if environ is None else environ
+    known = known_variables() if known is None else known
+    unknown = sorted(
+        name
+        for name in environ
+        if name.upper().startswith("OSAME_")
+        and name.upper() not in known
+        and name.upper() not in TOOL_VARIABLES
+        and not name.upper().startswith(TOOL_PREFIXES)
+    )
+    if not unknown:
+        return
+    parts = []
+    for name in unknown:
+        close = difflib.get_close_matches(name.upper(), sorted(known), n=1, cutoff=0.6)
+        parts.append(f"{name} (did you mean {close[0]}?)" if close else name)
+    raise ConfigurationError(
+        f"unknown setting{'s' if len(parts) > 1 else ''} {', '.join(parts)}: "
+        "remove or rename it (the known settings are listed in docs/runbook.md)"
+    )
+
+
+def explain_validation_error(error: ValidationError, prefix: str = "OSAME_") -> ConfigurationError:
+    """One line naming each bad setting and what is wrong with it (never its value)."""
+    parts = []
+    for item in error.errors(include_input=False, include_url=False):
+        field = str(item["loc"][0]) if item["loc"] else ""
+        name = prefix + field.upper() if field else "settings"
+        message = item["msg"].removeprefix("Value error, ")
+        parts.append(f"{name} {message}" if field else message)
+    return ConfigurationError("; ".join(parts))

@@ -12,7 +12,7 @@ import os
 from collections.abc import Sequence
 
 from opentelemetry import trace
-from opentelemetry.sdk.resources import SERVICE_NAME, Resource
+from opentelemetry.sdk.resources import SERVICE_NAME, SERVICE_VERSION, Resource
 from opentelemetry.sdk.trace import Event, ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
 from opentelemetry.trace import Status
@@ -65,13 +65,9 @@ class RedactingSpanExporter(SpanExporter):
 
 
 def _otlp_exporter() -> SpanExporter | None:
-    if not (
-        os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT") or os.environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
-    ):
+    protocol = _otlp_configured("traces")
+    if protocol is None:
         return None
-    protocol = os.environ.get("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL") or os.environ.get(
-        "OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"
-    )
     if protocol.startswith("http"):
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter as HttpExporter
 
@@ -81,9 +77,30 @@ def _otlp_exporter() -> SpanExporter | None:
     return GrpcExporter()
 
 
-def setup_tracing(service_name: str, extra_exporters: Sequence[SpanExporter] = ()) -> TracerProvider:
+def service_resource(
+    service_name: str, version: str | None = None, environment: str | None = None
+) -> Resource:
+    """`service.name`, `service.version` and `deployment.environment.name`; OTEL_SERVICE_NAME and
+    OTEL_RESOURCE_ATTRIBUTES (read by the SDK) win over the defaults given here."""
+    detected = Resource.create({})
+    attributes = {SERVICE_NAME: os.environ.get("OTEL_SERVICE_NAME", f"osame-{service_name}")}
+    if version and SERVICE_VERSION not in detected.attributes:
+        attributes[SERVICE_VERSION] = version
+    legacy = detected.attributes.get("deployment.environment")  # the pre-1.27 name
+    if "deployment.environment.name" not in detected.attributes and (legacy or environment):
+        attributes["deployment.environment.name"] = legacy or environment
+    return Resource.create(attributes)
+
+
+def setup_tracing(
+    service_name: str,
+    extra_exporters: Sequence[SpanExporter] = (),
+    *,
+    version: str | None = None,
+    environment: str | None = None,
+) -> TracerProvider:
     """Create and install the global tracer provider for this process."""
-    resource = Resource.create({SERVICE_NAME: os.environ.get("OTEL_SERVICE_NAME", f"osame-{service_name}")})
+    resource = service_resource(service_name, version, environment)
     provider = TracerProvider(resource=resource)
     exporters = list(extra_exporters)
     if (otlp := _otlp_exporter()) is not None:
@@ -93,20 +110,134 @@ def setup_tracing(service_name: str, extra_exporters: Sequence[SpanExporter] = (
             BatchSpanProcessor(RedactingSpanExporter(exporter), schedule_delay_millis=500)
         )
     trace.set_tracer_provider(provider)
+    export_logs(resource)
     return provider
+
+
+def _otlp_configured(signal: str) -> str | None:
+    """The OTLP protocol for `signal` (traces, logs) when an endpoint is configured, else None."""
+    if os.environ.get(f"OTEL_{signal.upper()}_EXPORTER", "otlp") == "none":
+        return None
+    if not (
+        os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT")
+        or os.environ.get(f"OTEL_EXPORTER_OTLP_{signal.upper()}_ENDPOINT")
+    ):
+        return None
+    return os.environ.get(f"OTEL_EXPORTER_OTLP_{signal.upper()}_PROTOCOL") or os.environ.get(
+        "OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"
+    )
+
+
+def export_logs(resource: Resource) -> None:
+    """With an OTLP endpoint, also send the log records (already scrubbed, as on stderr) to the
+    collector, which forwards them to the log store. `OTEL_LOGS_EXPORTER=none` turns it off."""
+    import logging
+
+    protocol = _otlp_configured("logs")
+    if protocol is None:
+        return
+    from opentelemetry.sdk._logs import LoggerProvider, LoggingHandler
+    from opentelemetry.sdk._logs.export import BatchLogRecordProcessor
+
+    from osame_chassis.logs import ScrubFilter
+
+    if protocol.startswith("http"):
+        from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter
+    else:
+        from opentelemetry.exporter.otlp.proto.grpc._log_exporter import OTLPLogExporter
+    provider = LoggerProvider(resource=resource)
+    provider.add_log_record_processor(BatchLogRecordProcessor(OTLPLogExporter(), schedule_delay_millis=1000))
+    handler = LoggingHandler(level=logging.INFO, logger_provider=provider)
+    handler.addFilter(ScrubFilter())
+    logging.getLogger().addHandler(handler)
 
 
 def instrument_sqlalchemy(engine, provider: TracerProvider) -> None:
     from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 
-    # The 0.66b2 instrumentor declares sqlalchemy < 2.1 but works with 2.1's unchanged event API;
-    # the dependency check is skipped deliberately (tests assert the spans exist).
+    # SQLAlchemy is pinned below 2.1, the range this instrumentor declares (its check stays on).
     SQLAlchemyInstrumentor().instrument(
-        engine=engine.sync_engine, tracer_provider=provider, enable_commenter=False, skip_dep_check=True
+        engine=engine.sync_engine, tracer_provider=provider, enable_commenter=False
     )
+
+
+def route_template(routes, scope: dict) -> str:
+    """The route a request matches, as declared (`/cases/{addressee_id}`), never the concrete path:
+    paths carry ids. Requests no route matches are named `unmatched`."""
+    from starlette.routing import Match, Mount
+
+    for route in routes:
+        match, child = route.matches(scope)
+        if match is Match.FULL:
+            if isinstance(route, Mount):
+                return route.path + route_template(route.routes, {**scope, **child})
+            return getattr(route, "path", "unmatched")
+    return "unmatched"
+
+
+def instrument_http(app, provider: TracerProvider | None, metrics=None):
+    """Wrap the service's Starlette app: every HTTP request is counted and timed per route template
+    (`osame_http_requests_total`, `osame_http_request_duration_seconds`) and, with tracing on, is a
+    SERVER span (the root of the trace of a file import, a counter payment or a staff action, or
+    the child of the caller's `traceparent`) named by method and route template. Paths carry ids,
+    so neither names nor labels use them. Probes, /metrics and /stats are neither traced nor counted."""
+    import time
+
+    excluded = ("/healthz", "/readyz", "/metrics", "/stats")
+    wrapped = app
+    if provider is not None:
+        from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
+
+        def span_details(scope: dict) -> tuple[str, dict]:
+            template = route_template(app.routes, scope)
+            return f"{scope.get('method', 'HTTP')} {template}", {"http.route": template}
+
+        wrapped = OpenTelemetryMiddleware(
+            app,
+            excluded_urls=",".join(excluded),
+            default_span_details=span_details,
+            tracer_provider=provider,
+            exclude_spans=["receive", "send"],
+        )
+    if metrics is None:
+        return wrapped
+    traced = wrapped
+
+    async def counted(scope, receive, send):
+        if scope["type"] != "http" or scope.get("path") in excluded:
+            return await traced(scope, receive, send)
+        status = {"code": 500}
+
+        async def send_status(message):
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+            await send(message)
+
+        started = time.perf_counter()
+        try:
+            await traced(scope, receive, send_status)
+        finally:
+            route, method = route_template(app.routes, scope), scope.get("method", "HTTP")
+            metrics.http_requests.labels(route=route, method=method, status=str(status["code"])).inc()
+            metrics.http_duration.labels(route=route, method=method).observe(time.perf_counter() - started)
+
+    return counted
 
 
 def instrument_httpx(provider: TracerProvider) -> None:
     from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 
     HTTPXClientInstrumentor().instrument(tracer_provider=provider)
+
+
+def service_version(spec) -> str:
+    """The installed version of the package whose composition root built `spec` (`service.version`)."""
+    from importlib import metadata
+
+    package = spec.register.__module__.split(".", 1)[0]
+    try:
+        return metadata.version(package.replace("_", "-"))
+    except metadata.PackageNotFoundError:
+        for distribution in metadata.packages_distributions().get(package, []):
+            return metadata.version(distribution)
+    return "0+unknown"

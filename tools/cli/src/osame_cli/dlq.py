@@ -91,12 +91,25 @@ async def _open_dlq(channel, bus: Bus, queue: str):
         raise UnknownQueue(f"no dead-letter queue for {queue!r} (see `osame dlq list`)") from None
 
 
-async def list_depths(bus: Bus) -> list[tuple[str, int]]:
+async def list_depths(bus: Bus) -> list[tuple[str, int | None]]:
+    """(work queue, dead letters) per queue; None when its DLQ does not exist (a wrong prefix or
+    vhost, or a service that never started), which must not read as a healthy 0."""
     out = []
     for queue in all_queues():
-        depth = await bus.queue_depth(dead_letter_queue_name(bus.names.prefix + queue))
-        out.append((queue, depth or 0))
+        out.append((queue, await bus.queue_depth(dead_letter_queue_name(bus.names.prefix + queue))))
     return out
+
+
+def missing_summary(rows: list[tuple[str, int | None]], prefix: str) -> str | None:
+    """One line when some DLQs do not exist, else None."""
+    missing = [queue for queue, depth in rows if depth is None]
+    if not missing:
+        return None
+    return (
+        f"{len(missing)} of {len(rows)} dead-letter queues do not exist under prefix {prefix!r} on this "
+        "virtual host: check --prefix / OSAME_AMQP_PREFIX and the vhost in OSAME_AMQP_URL, or start the "
+        "services (they declare their queues)"
+    )
 
 
 async def inspect(bus: Bus, queue: str, limit: int = 10) -> list[dict]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 
+import aio_pika
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -52,10 +53,20 @@ def _run(coro_factory, amqp_url: str, prefix: str):
 @dlq_app.command("list")
 def dlq_list(amqp_url: str = AMQP, prefix: str = PREFIX) -> None:
     """Depth of every dead-letter queue."""
+    try:
+        rows = _run(dlq_ops.list_depths, amqp_url, prefix)
+    except (OSError, aio_pika.exceptions.AMQPError) as exc:
+        from osame_chassis.startup import broker_problem
+
+        console.print(f"[red]{broker_problem(exc, amqp_url)}[/]", soft_wrap=True)
+        raise typer.Exit(2) from None
     table = Table("queue", "dead letters")
-    for queue, depth in _run(dlq_ops.list_depths, amqp_url, prefix):
-        table.add_row(queue + ".dlq", str(depth))
+    for queue, depth in rows:
+        table.add_row(queue + ".dlq", "missing" if depth is None else str(depth))
     console.print(table)
+    if problem := dlq_ops.missing_summary(rows, prefix):
+        console.print(f"[red]{problem}[/]", soft_wrap=True)
+        raise typer.Exit(1)
 
 
 @dlq_app.command("inspect")

@@ -6,6 +6,7 @@ from osame_chassis.messaging.consumer import subscribe
 from osame_chassis.runtime import ServiceRuntime
 from osame_contracts.messages import address_sync, collection, gateway, receipts, refunds
 
+from osame_collection.adapters.batch_metrics import refresh_batch_metrics
 from osame_collection.entrypoints import scheduler
 from osame_collection.service_layer import handlers, linkage, merges, refund_watch, unmatched
 
@@ -29,3 +30,4 @@ def register(runtime: ServiceRuntime) -> None:
     subscribe(runtime, refunds.RefundPaid, refund_watch.close_after_payment)
     subscribe(runtime, refunds.RefundFailed, refund_watch.open_contact_task)
     scheduler.install(runtime)
+    runtime.metrics.add_refresher(refresh_batch_metrics)  # batch runs on /metrics
