@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import shutil
-import subprocess
 import uuid
 
 import pytest
@@ -16,13 +13,13 @@ from osame_cli.pgadmin import create_databases, drop_databases
 from osame_cli.settle import wait_settled
 from osame_cli.stack import SERVICES, Stack, free_port
 
+from . import private_broker as private_broker_module
 from .test_e2e_flow import query
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 
 
-@pytest.fixture
-def crash_stack(amqp_url, pg_server_url, tmp_path):
+def _crash_stack(amqp_url, pg_server_url, tmp_path):
     run = uuid.uuid4().hex[:8]
     prefix = f"crash-{run}."
     names = [f"osame_crash_{run}_{s.replace('-', '_')}" for s in SERVICES]
@@ -39,16 +36,43 @@ def crash_stack(amqp_url, pg_server_url, tmp_path):
         dev_wiring=True,
     )
     stack.database_url = stack.database_urls
-    stack.start(timeout=180)
-    yield stack
-    stack.stop()
-    sink.stop()
+    try:
+        stack.start(timeout=180)
+        yield stack
+    finally:
+        stack.stop()
+        sink.stop()
 
-    async def cleanup():
-        await delete_namespace(amqp_url, prefix)
-        await drop_databases(pg_server_url, names)
+        async def cleanup():
+            await delete_namespace(amqp_url, prefix)
+            await drop_databases(pg_server_url, names)
 
-    asyncio.run(cleanup())
+        asyncio.run(cleanup())
+
+
+@pytest.fixture
+def crash_stack(amqp_url, pg_server_url, tmp_path):
+    yield from _crash_stack(amqp_url, pg_server_url, tmp_path)
+
+
+@pytest.fixture
+def private_broker(monkeypatch):
+    """A RabbitMQ node of this test's own: restarting it disturbs no other test (private_broker.py)."""
+    if not private_broker_module.available():
+        pytest.skip("restarting a broker needs a local rabbitmq-server and rabbitmqctl run as root")
+    broker = private_broker_module.PrivateBroker()
+    try:
+        broker.start()
+        # Provisioning and clean-up reach the node's own management API.
+        monkeypatch.setenv("OSAME_AMQP_MANAGEMENT_URL", broker.management_url)
+        yield broker
+    finally:
+        broker.stop()
+
+
+@pytest.fixture
+def restartable_stack(private_broker, pg_server_url, tmp_path):
+    yield from _crash_stack(private_broker.amqp_url, pg_server_url, tmp_path)
 
 
 async def test_receipts_and_collection_killed_mid_flow_lose_nothing_and_apply_nothing_twice(
@@ -112,18 +136,8 @@ async def test_receipts_and_collection_killed_mid_flow_lose_nothing_and_apply_no
     assert sum(held.values()) == exp.overpaid_yen
 
 
-def _restart_broker() -> None:
-    subprocess.run(["rabbitmqctl", "stop_app"], check=True, capture_output=True, timeout=120)
-    subprocess.run(["rabbitmqctl", "start_app"], check=True, capture_output=True, timeout=120)
-    subprocess.run(["rabbitmqctl", "await_startup"], check=True, capture_output=True, timeout=120)
-
-
-@pytest.mark.skipif(
-    shutil.which("rabbitmqctl") is None or os.geteuid() != 0,
-    reason="restarting the broker needs a local rabbitmqctl run as root",
-)
-async def test_broker_restart_mid_flow_loses_nothing(crash_stack, amqp_url):
-    stack = crash_stack
+async def test_broker_restart_mid_flow_loses_nothing(restartable_stack, private_broker):
+    stack = restartable_stack
     city = build_city(households=120, seed=12)
     exp = city.expected
     async with stack.bus() as bus:
@@ -137,7 +151,7 @@ async def test_broker_restart_mid_flow_loses_nothing(crash_stack, amqp_url):
             if (await asyncio.to_thread(stack.services["receipts"].stats))["receipts"] >= exp.receipts // 4:
                 break
             await asyncio.sleep(0.02)
-    await asyncio.to_thread(_restart_broker)
+    await asyncio.to_thread(private_broker.restart_app)
     async with stack.bus() as bus:
         await wait_settled(
             stack,

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import aio_pika
 import pytest
+from osame_chassis.messaging.staff_proof import StaffProofVerifier, generate_key
 from osame_chassis.messaging.topology import Names, declare_exchanges
 from osame_cli.bus import connect
 from osame_cli.main import app
@@ -66,9 +67,13 @@ def test_an_unknown_type_is_refused(tmp_path):
 
 
 @pytest.mark.integration
-def test_every_example_goes_through_the_real_broker(amqp_url, broker_prefix, extra_queues):
+def test_every_example_goes_through_the_real_broker(amqp_url, broker_prefix, extra_queues, tmp_path):
     """A test queue bound to each example's exchange and routing key receives exactly what was sent,
-    with persistent delivery, the given message_id, message_type and content_type."""
+    with persistent delivery, the given message_id, message_type and content_type; a staff action
+    arrives with the staff proof `--staff-key` signed over it."""
+    private_pem, public_pem = generate_key()
+    staff_key = tmp_path / "atena.key"
+    staff_key.write_text(private_pem, encoding="utf-8")
     names = Names(broker_prefix)
     queue = "integrator-probe"
     extra_queues.append(queue)
@@ -96,6 +101,8 @@ def test_every_example_goes_through_the_real_broker(amqp_url, broker_prefix, ext
                 amqp_url,
                 "--prefix",
                 broker_prefix,
+                "--staff-key",
+                str(staff_key),
             ],
         )
         assert result.exit_code == 0, result.output
@@ -117,8 +124,19 @@ def test_every_example_goes_through_the_real_broker(amqp_url, broker_prefix, ext
         assert message.delivery_mode == aio_pika.DeliveryMode.PERSISTENT
         assert message.message_id == f"example-{n}"
         assert message.content_type == "application/json"
-        assert json.loads(message.body) == json.loads((EXAMPLES / f"{key}.json").read_text(encoding="utf-8"))
-        REGISTRY[key].model_validate_json(message.body)
+        body = json.loads(message.body)
+        model = REGISTRY[key].model_validate_json(message.body)
+        if model.staff_field is not None:
+            verifier = StaffProofVerifier({"publisher": [public_pem]})
+            assert verifier.verify(model, "publisher") == body[model.staff_field]
+            del body["staff_proof"]
+        assert body == json.loads((EXAMPLES / f"{key}.json").read_text(encoding="utf-8"))
+
+
+def test_a_staff_action_without_a_staff_key_is_refused():
+    path = EXAMPLES / "address-sync.merge.record.v2.json"
+    result = runner.invoke(app, ["publish", str(path), "--message-id", "m-1"])
+    assert result.exit_code == 2 and "needs a staff proof" in result.output
 
 
 @pytest.mark.integration

@@ -158,9 +158,15 @@ TOOL_VARIABLES = frozenset(
         "OSAME_HEALTHCHECK_TIMEOUT",
     }
 )
-# The simulator's and the console's own settings, broker users' passwords for provisioning, and the
-# knobs of the model-based tests (OSAME_MODEL_EXAMPLES, _STEPS, ...).
-TOOL_PREFIXES = ("OSAME_SIMULATOR_", "OSAME_CONSOLE_", "OSAME_BROKER_PASSWORD_", "OSAME_MODEL_")
+# The simulator's, the console's and the development OIDC issuer's own settings, broker users'
+# passwords for provisioning, and the knobs of the model-based tests (OSAME_MODEL_EXAMPLES, _STEPS, ...).
+TOOL_PREFIXES = (
+    "OSAME_SIMULATOR_",
+    "OSAME_CONSOLE_",
+    "OSAME_DEV_ISSUER_",
+    "OSAME_BROKER_PASSWORD_",
+    "OSAME_MODEL_",
+)
 
 
 def _settings_classes() -> list[type[BaseSettings]]:

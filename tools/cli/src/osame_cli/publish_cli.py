@@ -7,8 +7,13 @@ applies. Errors name the JSON path and the rule broken, never a value (bodies ho
 It then goes out through the chassis' publish helper: persistent, the given `message_id` (no
 random default: a redelivered or re-sent message must keep its id, or the consumer's inbox
 cannot recognise it), `message_type` = routing key, `content_type` = application/json, publisher
-confirms, and an unroutable message is an error. The AMQP `user_id` (the publishing system's
-broker user, validated by RabbitMQ) comes with the per-system broker users: see `send` below.
+confirms, and an unroutable message is an error. The AMQP `user_id` is the user of the
+connection (the publishing system's own broker user from `--amqp-url`; RabbitMQ checks it, and
+Osame's consumers accept each routing key only from the publishers the contracts declare).
+
+A staff action (a contract with a staff field, e.g. `address-sync.merge.record.v2`) must carry a
+staff proof signed by the publishing system: give its signing key with `--staff-key` and the
+proof is added to the body before it is sent (osame_chassis.messaging.staff_proof).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import asyncio
 import json
 import re
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import typer
 from jsonschema import Draft202012Validator
@@ -92,9 +98,39 @@ def check_message_id(message_id: str | None) -> str:
     return message_id
 
 
+def principal_of(amqp_url: str, prefix: str) -> str | None:
+    """The principal (outside system) whose broker user the URL names, e.g. `osame-atena` → `atena`."""
+    from osame_chassis.messaging.topology import Names
+
+    user = urlsplit(amqp_url).username
+    return Names(prefix).principal_of(unquote(user)) if user else None
+
+
+def sign_staff_action(
+    model: type[Message], body: dict, staff_key: Path | None, principal: str | None
+) -> dict:
+    """The body with its staff proof when `model` is a staff action (unchanged otherwise)."""
+    if model.staff_field is None or body.get("staff_proof"):
+        return body
+    if staff_key is None:
+        raise MessageRefused(
+            f"{model.routing_key} is a staff action: it needs a staff proof signed by your system "
+            "(--staff-key FILE, the private key `osame bus staff-key` made for it)"
+        )
+    from osame_chassis.messaging.staff_proof import StaffProofSigner
+
+    try:
+        signer = StaffProofSigner(principal or "publisher", staff_key.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise MessageRefused(
+            f"--staff-key: not a usable EC P-256 private key ({type(exc).__name__})"
+        ) from None
+    return json.loads(signer.sign(model.model_validate(body)).model_dump_json())
+
+
 async def send(amqp_url: str, prefix: str, model: type[Message], body: bytes, message_id: str) -> None:
-    """Publish on the model's exchange with the required properties. Seam for the per-system broker
-    users: once the publish helper takes `user_id`, pass the sending system's broker user here."""
+    """Publish on the model's exchange with the required properties; `user_id` is the connection's
+    broker user (bus.send_raw's default)."""
     from osame_cli.bus import connect
 
     async with connect(amqp_url, prefix) as bus:
@@ -118,6 +154,13 @@ def publish(
         "amqp://guest:guest@127.0.0.1:5672/", "--amqp-url", envvar="OSAME_AMQP_URL", help="Broker URL"
     ),
     prefix: str = typer.Option("", "--prefix", envvar="OSAME_AMQP_PREFIX", help="Broker name prefix"),
+    staff_key: Path = typer.Option(
+        None,
+        "--staff-key",
+        exists=True,
+        dir_okay=False,
+        help="Your system's staff proof signing key (PEM); needed for staff actions such as a 名寄せ",
+    ),
 ) -> None:
     """Validate a JSON message against its contract and send it to Osame (docs/integrating.md)."""
     try:
@@ -131,6 +174,7 @@ def publish(
             typer.echo(f"{key}: valid")
             return
         message_id = check_message_id(message_id)
+        body = sign_staff_action(model, body, staff_key, principal_of(amqp_url, prefix))
     except MessageRefused as exc:
         typer.echo(f"refused: {exc}", err=True)
         raise typer.Exit(2) from None
