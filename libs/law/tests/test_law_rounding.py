@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 import pytest
-from osame_law.rounding import SegmentRounding, charge_base, round_total, total_yen
+from osame_law.rounding import SegmentRounding, accrued, charge_base, round_total, total_yen
 
 
 @pytest.mark.parametrize(
@@ -45,3 +45,13 @@ def test_round_total(amount, total):
 def test_total_yen_conventions(convention, expected):
     parts = [Decimal("0.6"), Decimal("1.6"), Decimal("0.9")]
     assert total_yen(parts, convention) == expected
+
+
+def test_sum_then_truncate_recovers_a_whole_exact_total_from_28_digit_segments():
+    """45,000 × (2.4 × 203 + 8.7 × 17) / 36,500 is exactly 783 yen; the three Decimal segments
+    (28 significant digits each) add up to 782.999…: the total is still 783 (法20条の4の2)."""
+    parts = [accrued(45_000, Decimal("2.4"), 153), accrued(45_000, Decimal("2.4"), 50)]
+    parts.append(accrued(45_000, Decimal("8.7"), 17))
+    assert sum(parts, Decimal(0)) < 783
+    assert total_yen(parts, SegmentRounding.SUM_THEN_TRUNCATE) == 783
+    assert total_yen([Decimal("782.9999")], SegmentRounding.SUM_THEN_TRUNCATE) == 782

@@ -246,11 +246,6 @@ def test_a_low_rate_tier_ending_after_the_last_rated_year_does_not_block_the_com
     assert result.segments[-1].end == d("2026-12-20")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rounding.total_yen (collection's file) sums 28-digit Decimals: a whole exact total "
-    "can truncate one yen short under SUM_THEN_TRUNCATE; remove this mark when it is fixed there",
-)
 def test_sum_then_truncate_keeps_a_whole_exact_total():
     """Found by the model test: 45,000 yen, segments 153 + 50 days at 2.4% and 17 days at 8.7%.
 

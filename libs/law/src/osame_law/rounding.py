@@ -14,7 +14,7 @@ paragraph naming 還付加算金 (via the 1963 transitional provision) is unconf
 
 from __future__ import annotations
 
-from decimal import ROUND_DOWN, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal, localcontext
 from enum import StrEnum
 
 BASE_MINIMUM = 2_000
@@ -59,4 +59,10 @@ def total_yen(exact_amounts: list[Decimal], convention: SegmentRounding) -> int:
     """Whole-yen total of segment amounts under the chosen convention (before ``round_total``)."""
     if convention is SegmentRounding.PER_SEGMENT:
         return sum((truncate_yen(a) for a in exact_amounts), 0)
-    return truncate_yen(sum(exact_amounts, Decimal(0)))
+    # Each segment is a Decimal of 28 significant digits, so a whole exact total can come out as
+    # 782.99999…; an exact segment total is a multiple of 1 / (100 × 365 × 100) at worst, far
+    # coarser than 1e-12, so rounding the sum to 12 places first recovers the exact value.
+    with localcontext() as ctx:
+        ctx.prec = 60
+        total = sum(exact_amounts, Decimal(0)).quantize(Decimal("1e-12"), rounding=ROUND_HALF_EVEN)
+    return truncate_yen(total)
