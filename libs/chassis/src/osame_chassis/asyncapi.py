@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from faststream.rabbit import RabbitBroker
 from faststream.specification import AsyncAPI
 from osame_contracts.base import Kind, Message
-from osame_contracts.registry import REGISTRY
+from osame_contracts.publishers import published_by as declared_publications
 from osame_contracts.topology import exchange_for
 from pydantic.json_schema import models_json_schema
 
@@ -29,20 +29,9 @@ SCHEMA_PREFIX = "#/components/schemas/"
 
 
 def published_by(service: str) -> tuple[type[Message], ...]:
-    """Messages `service` publishes, in routing-key order.
-
-    The contracts' publishers declaration says it when present (it also names the senders of
-    commands); until then an event is published by its owner, the first segment of its key.
-    """
-    try:
-        from osame_contracts.publishers import published_by as declared  # type: ignore[import-not-found]
-    except ImportError:
-        return tuple(
-            model
-            for key, model in sorted(REGISTRY.items())
-            if model.kind is Kind.EVENT and key.split(".", 1)[0] == service
-        )
-    return tuple(declared(service))
+    """Messages `service` publishes, in routing-key order, as the contracts declare them
+    (`osame_contracts.publishers`: events of its own and the commands it sends)."""
+    return declared_publications(service)
 
 
 def payload_schemas(models: list[type[Message]]) -> tuple[dict[str, str], dict[str, dict]]:
