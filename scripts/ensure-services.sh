@@ -35,6 +35,19 @@ if [ "$need_rabbit" = 1 ] && ! port_open 5672; then
   wait_port RabbitMQ 5672 120 || exit 1
 fi
 
+# A broker started by someone else with the default 1024 open files gets a file handle *budget* of
+# about 900, and every quorum queue reserves handles from it (its real descriptors stay few): with
+# the queues of a few test namespaces it stops accepting connections ("no answer"), long before
+# the process is short of descriptors. The limits of a running broker cannot be raised from
+# outside, but its budget can: raise it to what the broker really has room for.
+if [ "$need_rabbit" = 1 ] && [ "$(id -u)" = 0 ] && command -v rabbitmqctl >/dev/null 2>&1; then
+  limit=$(rabbitmqctl eval 'file_handle_cache:get_limit().' 2>/dev/null | tr -dc '0-9')
+  if [ -n "$limit" ] && [ "$limit" -lt 8000 ]; then
+    echo "ensure-services: raising RabbitMQ's file handle budget from $limit to 8000"
+    rabbitmqctl eval 'file_handle_cache:set_limit(8000).' >/dev/null 2>&1 || true
+  fi
+fi
+
 if [ "$need_rabbit" = 1 ] && [ -z "${OSAME_AMQP_MANAGEMENT_URL:-}" ] && ! port_open 15672; then
   if command -v rabbitmq-plugins >/dev/null 2>&1; then
     echo "ensure-services: enabling rabbitmq_management (broker users are provisioned through it)"
