@@ -10,6 +10,7 @@ from pydantic import Field, SecretStr
 
 from osame_address_sync.adapters.repository import stats
 from osame_address_sync.adapters.sealing import Keyring
+from osame_address_sync.entrypoints import background
 from osame_address_sync.entrypoints.consumers import register
 from osame_address_sync.entrypoints.http import routes
 from osame_address_sync.service_layer.deps import Deps
@@ -29,6 +30,12 @@ class AddressSyncSettings(ServiceSettings):
         default_factory=lambda: ["intermediate-server-gw"],
         description="OSAME_MYNUMBER_RELEASE_CALLERS: token subjects (sub) allowed to obtain a 個人番号; besides "
         "the permission address-sync:individual-number.read",
+    )
+    protection_check_interval_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        description="OSAME_PROTECTION_CHECK_INTERVAL_SECONDS: how often dated 支援措置 decisions are applied "
+        "when their effective date (business date, Asia/Tokyo) comes",
     )
     publish_addressee_changed_v2: bool = Field(
         default=True,
@@ -57,4 +64,5 @@ def build_spec() -> ServiceSpec:
         stats=stats,
         title="Osame address-sync (宛名管理・団体内統合宛名)",
         routes=routes,
+        background=background.run,
     )

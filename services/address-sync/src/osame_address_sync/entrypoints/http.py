@@ -22,6 +22,7 @@ Paths carry no personal data (宛名番号 is an internal id); bodies are never 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 from osame_chassis.auth import Authenticator, AuthSettings
@@ -39,8 +40,10 @@ from osame_address_sync.adapters.orm import AUDIT
 from osame_address_sync.adapters.repository import AddresseeRepository
 from osame_address_sync.domain.audit import ReleaseOutcome
 from osame_address_sync.domain.disclosure import changed_v2
+from osame_address_sync.domain.revisions import OWNER_ASSIGNED
 from osame_address_sync.entrypoints import http_staff
 from osame_address_sync.service_layer import handlers
+from osame_address_sync.service_layer.checks import RevisionRefused
 from osame_address_sync.service_layer.fanout import view_of
 from osame_address_sync.service_layer.my_number_release import release_my_number
 
@@ -67,12 +70,19 @@ def _jsonable(body: dict) -> dict:
     return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in body.items()}
 
 
+def _decided_by_the_caller(principal, uow) -> dict:
+    """名寄せ over HTTP: who decided is the token's subject and when is the business date, never the body."""
+    return {"decided_by": principal.user[:40], "decided_on": uow.today()}
+
+
 def routes(runtime: ServiceRuntime, auth: Authenticator | None = None) -> list[BaseRoute]:
     settings = runtime.settings
     deps = settings.deps()
+    # Over HTTP address-sync owns the revisions: the caller sends exactly current + 1 (issue 13 item 2).
+    owner_deps = dataclasses.replace(deps, revisions=OWNER_ASSIGNED)
     auth = auth or Authenticator(AuthSettings(), audit=AUDIT.hook(runtime.sessions))
 
-    def command_route(model, handler, addressee_field: str = "addressee_id"):
+    def command_route(model, handler, addressee_field: str = "addressee_id", from_token=None):
         async def endpoint(request: Request) -> Response:
             try:
                 command = model.model_validate_json(await request.body())
@@ -81,8 +91,12 @@ def routes(runtime: ServiceRuntime, auth: Authenticator | None = None) -> list[B
             request.state.audit_addressee_id = getattr(command, addressee_field)
             try:
                 async with runtime.unit_of_work() as uow:
-                    await handler(command, uow, deps=deps)
+                    if from_token is not None:
+                        command = command.model_copy(update=from_token(request.state.principal, uow))
+                    await handler(command, uow, deps=owner_deps)
                     await uow.commit()
+            except RevisionRefused as err:
+                return _error(409, str(err))
             except PermanentError as err:
                 return _error(422, str(err))
             return JSONResponse({"accepted": model.routing_key}, status_code=202)
@@ -160,7 +174,12 @@ def routes(runtime: ServiceRuntime, auth: Authenticator | None = None) -> list[B
         Route(
             "/addressees/merges",
             auth.require("address-sync:merge.write")(
-                command_route(address_sync.MergeAddressees, handlers.merge_addressees, "merged_addressee_id")
+                command_route(
+                    address_sync.MergeAddressees,
+                    handlers.merge_addressees,
+                    "merged_addressee_id",
+                    from_token=_decided_by_the_caller,
+                )
             ),
             methods=["POST"],
         ),

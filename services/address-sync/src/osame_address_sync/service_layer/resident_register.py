@@ -14,6 +14,7 @@ from osame_address_sync.service_layer.checks import check_addresses, check_my_nu
 from osame_address_sync.service_layer.deps import Deps
 from osame_address_sync.service_layer.fanout import fan_out
 from osame_address_sync.service_layer.identity import ensure_unified_id, link_same_person
+from osame_address_sync.service_layer.protection import protection_in_force
 
 
 def _date(value) -> dt.date | None:
@@ -78,7 +79,6 @@ async def record_resident_change(
         return  # no 記載 yet (or it was cancelled): history kept, nothing to address
     address = state.address or {}
     destination = state.destination or {}
-    protection = await repo.protection(command.addressee_id)
     values = {
         "addressee_id": command.addressee_id,
         "kind": "person",
@@ -95,8 +95,8 @@ async def record_resident_change(
         "moved_out_on": state.moved_out_on,
         "destination": destination.get("printed", ""),
         "destination_postal_code": destination.get("postal_code", ""),
-        # 支援措置 comes from its own command; until one arrives, keep what the record had.
-        "protected": protection["protected"] if protection else bool(row and row["protected"]),
+        # 支援措置 comes from its own command; until one is in force, keep what the record had.
+        "protected": await protection_in_force(uow, command.addressee_id, bool(row and row["protected"])),
     }
     if row is None:
         await repo.save({**values, "version": 0}, new=True)
