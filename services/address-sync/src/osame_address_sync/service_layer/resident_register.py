@@ -9,6 +9,7 @@ from osame_chassis.uow import UnitOfWork
 from osame_contracts.messages import address_sync
 
 from osame_address_sync.adapters.repository import AddresseeRepository
+from osame_address_sync.adapters.sealing import Sealed
 from osame_address_sync.domain.resident_history import ChangeRecord, Verdict, fold, judge
 from osame_address_sync.service_layer.checks import check_addresses, check_my_number
 from osame_address_sync.service_layer.deps import Deps
@@ -103,18 +104,27 @@ async def record_resident_change(
     else:
         await repo.save(values, new=False)
     await ensure_unified_id(repo, command.addressee_id)
-    await _sync_my_number(repo, deps, command.addressee_id, state.my_number_change_id)
+    await _sync_my_number(repo, deps, command.addressee_id, state.my_number_change_id, [*history, change])
     await link_same_person(uow, deps, command.addressee_id, command.changed_on)
     await fan_out(uow, deps, command.addressee_id)
 
 
 async def _sync_my_number(
-    repo: AddresseeRepository, deps: Deps, addressee_id: str, change_id: str | None
+    repo: AddresseeRepository,
+    deps: Deps,
+    addressee_id: str,
+    change_id: str | None,
+    history: list[ChangeRecord],
 ) -> None:
-    """The current 個人番号 is the one of the latest active change carrying one (or none)."""
+    """The current 個人番号 is the one of the latest active change carrying one.
+
+    With none active, a number 住基 gave (now cancelled) is removed; a number registered for a
+    住登外者 outside 住基 is kept: a 住基 異動 without a number says nothing about it (item 8).
+    """
     sealed = await repo.sealed_of_change(change_id) if change_id else None
     if sealed is None:
-        if await repo.my_number(addressee_id) is not None:
+        held = await repo.my_number(addressee_id)
+        if held is not None and await _given_by_resident_register(repo, deps, addressee_id, held[0], history):
             await repo.set_my_number(addressee_id, None, None)
         return
     keyring = deps.require_keyring()
@@ -123,3 +133,19 @@ async def _sync_my_number(
     held = await repo.my_number(addressee_id)
     if held is None or held[1] != index:
         await repo.set_my_number(addressee_id, keyring.seal(number, addressee_id), index)
+
+
+async def _given_by_resident_register(
+    repo: AddresseeRepository, deps: Deps, addressee_id: str, held: Sealed, history: list[ChangeRecord]
+) -> bool:
+    """Whether the held 個人番号 is one a 住基 異動 of this person carried (active or cancelled)."""
+    carrying = [c.change_id for c in history if c.carries_my_number]
+    if not carrying:
+        return False
+    keyring = deps.require_keyring()
+    number = keyring.open(held, addressee_id)
+    for change_id in carrying:
+        sealed = await repo.sealed_of_change(change_id)
+        if sealed is not None and keyring.open(sealed, addressee_id) == number:
+            return True
+    return False
