@@ -31,6 +31,17 @@ class AddressSyncSettings(ServiceSettings):
         description="OSAME_MYNUMBER_RELEASE_CALLERS: token subjects (sub) allowed to obtain a 個人番号; besides "
         "the permission address-sync:individual-number.read",
     )
+    mynumber_release_window_seconds: float = Field(
+        default=7200.0,
+        gt=0,
+        description="OSAME_MYNUMBER_RELEASE_WINDOW_SECONDS: a 個人番号 is released only for an income query "
+        "collection asked for at most this long ago",
+    )
+    mynumber_releases_per_minute: int = Field(
+        default=60,
+        ge=1,
+        description="OSAME_MYNUMBER_RELEASES_PER_MINUTE: releases one caller may obtain in a minute",
+    )
     protection_check_interval_seconds: float = Field(
         default=300.0,
         gt=0,
@@ -53,6 +64,8 @@ class AddressSyncSettings(ServiceSettings):
         return Deps(
             keyring=self.keyring(),
             publish_changed_v2=self.publish_addressee_changed_v2,
+            release_window_seconds=self.mynumber_release_window_seconds,
+            releases_per_minute=self.mynumber_releases_per_minute,
         )
 
 

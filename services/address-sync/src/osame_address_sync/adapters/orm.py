@@ -8,6 +8,8 @@
 - `protection_decisions`: every 支援措置 decision with its effective date (in force from that date).
 - `mailing_overrides`: 送付先 per 税目.
 - `merges`: 名寄せ decisions.
+- `income_queries_noted`: income queries collection asked for (query id, 宛名番号): a 個人番号 is
+  released only for one of them, within a window.
 - `my_number_releases`: append-only, hash-chained audit of every 個人番号 release request.
 - `audit_log`: the chassis' hash-chained access log of every authenticated HTTP call.
 
@@ -146,6 +148,14 @@ merges = Table(
     Column("decided_by", String(40), nullable=False),
     Column("merged_on", Date, nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+income_queries_noted = Table(
+    "income_queries_noted",
+    metadata,
+    Column("query_id", String(36), primary_key=True),
+    Column("addressee_id", String(15), nullable=False),
+    Column("noted_at", DateTime(timezone=True), nullable=False),
 )
 
 my_number_releases = Table(

@@ -237,6 +237,29 @@ class AddresseeRepository:
         result = await self.session.execute(insert(orm.my_number_releases).values(**values))
         return result.inserted_primary_key[0]
 
+    async def releases_since(self, caller: str, since: dt.datetime) -> int:
+        table = orm.my_number_releases
+        query = select(func.count()).where(
+            table.c.caller == caller, table.c.outcome == "released", table.c.requested_at >= since
+        )
+        return (await self.session.execute(query)).scalar_one()
+
+    # -- income queries collection asked for ---------------------------------------------------
+
+    async def note_income_query(self, query_id: str, addressee_id: str) -> None:
+        t = orm.income_queries_noted
+        if (await self.session.execute(select(t.c.query_id).where(t.c.query_id == query_id))).first() is None:
+            await self.session.execute(
+                insert(t).values(query_id=query_id, addressee_id=addressee_id, noted_at=_now())
+            )
+
+    async def income_query_noted(self, query_id: str, addressee_id: str, since: dt.datetime) -> bool:
+        t = orm.income_queries_noted
+        query = select(t.c.query_id).where(
+            t.c.query_id == query_id, t.c.addressee_id == addressee_id, t.c.noted_at >= since
+        )
+        return (await self.session.execute(query)).first() is not None
+
     async def releases(self) -> list[dict]:
         table = orm.my_number_releases
         return [dict(r) for r in (await self.session.execute(select(table).order_by(table.c.seq))).mappings()]
@@ -331,5 +354,6 @@ async def stats(session: AsyncSession) -> dict[str, int]:
             "protection_decisions": orm.protection_decisions,
             "merges": orm.merges,
             "my_number_releases": orm.my_number_releases,
+            "income_queries_noted": orm.income_queries_noted,
         },
     )

@@ -11,11 +11,14 @@ Staff (permissions `address-sync:<action>`):
   POST /addressees/merges             merge.write       body = MergeAddressees
   GET  /addressees/{addressee_id}     addressee.read    what may be disclosed (blank under 支援措置)
 
-Gateway only (permission `address-sync:individual-number.read` AND token subject listed in
-`OSAME_MYNUMBER_RELEASE_CALLERS`; every request also in `my_number_releases`):
+Gateway only (permission `address-sync:individual-number.read` granted by name, not by a wildcard,
+AND token subject listed in `OSAME_MYNUMBER_RELEASE_CALLERS`; every request also in `my_number_releases`):
   POST /internal/individual-number    body = {addressee_id, purpose, query_id}
      → 200 {addressee_id, individual_number} | 404 {error: unknown_addressee | no_individual_number}
      | 403 {error: purpose_refused | caller_not_allowed} | 401/403 auth errors
+     | 409 {error: no_pending_query} (no income query of that id for that 宛名番号 noted from the bus
+       within OSAME_MYNUMBER_RELEASE_WINDOW_SECONDS: the gateway tries again later)
+     | 429 {error: rate_limited} (more than OSAME_MYNUMBER_RELEASES_PER_MINUTE in the last minute)
 
 Paths carry no personal data (宛名番号 is an internal id); bodies are never logged.
 """
@@ -132,7 +135,10 @@ def routes(runtime: ServiceRuntime, auth: Authenticator | None = None) -> list[B
                 addressee_id=ask.addressee_id,
                 purpose=ask.purpose,
                 request_ref=ask.query_id,
-                allowed=caller in settings.mynumber_release_callers,
+                # the gateway's service identity: listed subject AND the permission granted by name
+                # (a wildcard such as addressee_staff's address-sync:* is not enough)
+                allowed=caller in settings.mynumber_release_callers
+                and RELEASE_PERMISSION in request.state.principal.permissions,
             )
             await uow.commit()
         log.info("individual-number release: %s", outcome.value, extra={"reason": outcome.value})
@@ -142,6 +148,8 @@ def routes(runtime: ServiceRuntime, auth: Authenticator | None = None) -> list[B
             ReleaseOutcome.PURPOSE_REFUSED: 403,
             ReleaseOutcome.UNKNOWN_ADDRESSEE: 404,
             ReleaseOutcome.NO_MY_NUMBER: 404,
+            ReleaseOutcome.NO_PENDING_QUERY: 409,
+            ReleaseOutcome.RATE_LIMITED: 429,
         }[outcome]
         if status != 200:
             return _error(status, outcome.value)

@@ -18,6 +18,9 @@ class Deps:
     publish_changed_v2: bool = False
     # Outside systems' revisions are bounded by a window; over HTTP address-sync assigns them (current + 1).
     revisions: RevisionPolicy = BUS
+    # 個人番号 release: only for an income query noted this long ago at most, and at most so many a minute.
+    release_window_seconds: float = 7200.0
+    releases_per_minute: int = 60
 
     def require_keyring(self) -> Keyring:
         if self.keyring is None:

@@ -20,6 +20,7 @@ from osame_address_sync.service_layer.identity import (
     link_same_corporation,
     link_same_person,
 )
+from osame_address_sync.service_layer.linkage import replace_my_number
 from osame_address_sync.service_layer.protection import protection_in_force, record_protection
 
 RESIDENT = "resident_register"
@@ -103,8 +104,8 @@ async def register_non_resident(
         index = keyring.blind_index(command.my_number)
         held = await repo.my_number(command.addressee_id)
         if held is None or held[1] != index:
-            await repo.set_my_number(
-                command.addressee_id, keyring.seal(command.my_number, command.addressee_id), index
+            await replace_my_number(
+                uow, command.addressee_id, keyring.seal(command.my_number, command.addressee_id), index
             )
         await link_same_person(uow, deps, command.addressee_id, uow.today())
     await fan_out(uow, deps, command.addressee_id)

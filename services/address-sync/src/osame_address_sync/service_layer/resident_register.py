@@ -15,6 +15,7 @@ from osame_address_sync.service_layer.checks import check_addresses, check_my_nu
 from osame_address_sync.service_layer.deps import Deps
 from osame_address_sync.service_layer.fanout import fan_out
 from osame_address_sync.service_layer.identity import ensure_unified_id, link_same_person
+from osame_address_sync.service_layer.linkage import replace_my_number
 from osame_address_sync.service_layer.protection import protection_in_force
 
 
@@ -104,13 +105,13 @@ async def record_resident_change(
     else:
         await repo.save(values, new=False)
     await ensure_unified_id(repo, command.addressee_id)
-    await _sync_my_number(repo, deps, command.addressee_id, state.my_number_change_id, [*history, change])
+    await _sync_my_number(uow, deps, command.addressee_id, state.my_number_change_id, [*history, change])
     await link_same_person(uow, deps, command.addressee_id, command.changed_on)
     await fan_out(uow, deps, command.addressee_id)
 
 
 async def _sync_my_number(
-    repo: AddresseeRepository,
+    uow: UnitOfWork,
     deps: Deps,
     addressee_id: str,
     change_id: str | None,
@@ -121,18 +122,19 @@ async def _sync_my_number(
     With none active, a number 住基 gave (now cancelled) is removed; a number registered for a
     住登外者 outside 住基 is kept: a 住基 異動 without a number says nothing about it (item 8).
     """
+    repo = AddresseeRepository(uow.session)
     sealed = await repo.sealed_of_change(change_id) if change_id else None
     if sealed is None:
         held = await repo.my_number(addressee_id)
         if held is not None and await _given_by_resident_register(repo, deps, addressee_id, held[0], history):
-            await repo.set_my_number(addressee_id, None, None)
+            await replace_my_number(uow, addressee_id, None, None)
         return
     keyring = deps.require_keyring()
     number = keyring.open(sealed, addressee_id)
     index = keyring.blind_index(number)
     held = await repo.my_number(addressee_id)
     if held is None or held[1] != index:
-        await repo.set_my_number(addressee_id, keyring.seal(number, addressee_id), index)
+        await replace_my_number(uow, addressee_id, keyring.seal(number, addressee_id), index)
 
 
 async def _given_by_resident_register(
