@@ -10,7 +10,7 @@ from osame_address_sync.domain.audit import verify_chain
 from osame_address_sync.entrypoints.http import routes
 from osame_address_sync.service_layer import handlers
 from osame_address_sync.service_layer.my_number_release import note_income_query
-from osame_chassis.auth import Authenticator, AuthSettings, DevIssuer
+from osame_chassis.auth import Authenticator, AuthSettings
 from starlette.applications import Starlette
 
 RELEASE = "/internal/individual-number"
@@ -19,13 +19,6 @@ ROLES = {
     "addressee_staff": ["address-sync:*"],
     "collection_staff": ["collection:*"],
 }
-
-
-@pytest.fixture
-def issuer(tmp_path) -> DevIssuer:
-    issuer = DevIssuer(tmp_path / "issuer")
-    issuer.write_jwks()
-    return issuer
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from osame_address_sync.adapters.orm import AUDIT
 from osame_address_sync.entrypoints.http import routes
 from osame_address_sync.service_layer import handlers
 from osame_address_sync.service_layer.protection import apply_due_protections
-from osame_chassis.auth import Authenticator, AuthSettings, DevIssuer
+from osame_chassis.auth import Authenticator, AuthSettings
 from osame_chassis.errors import PermanentError
 from osame_contracts.messages import address_sync
 from starlette.applications import Starlette
@@ -129,13 +129,6 @@ async def test_a_decision_before_the_addressee_is_known_applies_when_it_is_regis
 
 
 # ---------------------------------------------------------------- HTTP
-
-
-@pytest.fixture
-def issuer(tmp_path) -> DevIssuer:
-    issuer = DevIssuer(tmp_path / "issuer")
-    issuer.write_jwks()
-    return issuer
 
 
 @pytest.fixture

@@ -13,36 +13,18 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from osame_contracts.messages import address_sync, collection
+from osame_contracts.messages import address_sync
 from osame_gateway.adapters import orm
 from osame_gateway.domain.query_bounds import fiscal_year_of, fiscal_year_refusal
 from osame_gateway.service_layer import handlers, processing
 
-from .conftest import NUMBERS
-
-AFFAIR = "local_tax_assessment_collection"
+from .conftest import NUMBERS, receive
+from .conftest import income_request as request
 
 
 @pytest.fixture(autouse=True)
 def wired(monkeypatch):
     monkeypatch.setattr(processing, "answers_are_wired", lambda: True)
-
-
-def request(query_id="q-1", addressee_id="100009", year=2025):
-    return collection.IncomeQueryRequested(
-        query_id=query_id,
-        addressee_id=addressee_id,
-        affair=AFFAIR,
-        item="income",
-        fiscal_year=year,
-        purpose="財産調査",
-        staff_user="staff-01",
-        requested_on=dt.date(2026, 7, 1),
-    )
-
-
-async def receive(svc, message):
-    await svc.handle(lambda m, uow: handlers.handle_income_query(m, uow, linkage_configured=True), message)
 
 
 @pytest.mark.parametrize(
