@@ -28,3 +28,23 @@ async def test_list_load_and_retention_are_audited_with_the_operator(service):
     ]
     async with service.runtime.sessions() as session:
         assert (await AUDIT.verify(session)).ok
+
+
+def test_the_cli_records_the_operator_for_a_refused_and_an_accepted_load(monkeypatch, tmp_path):
+    import sqlite3
+
+    import pytest
+    from osame_gateway.__main__ import main
+
+    monkeypatch.setenv("OSAME_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/gw.db")
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"entries": [{"affair": "x"}]}), encoding="utf-8")
+    with pytest.raises(SystemExit) as refused:
+        main(["load-permitted", str(bad), "--operator", "ops-09"])
+    with pytest.raises(SystemExit) as loaded:
+        main(["load-permitted", str(DEFAULT_LIST), "--operator", "ops-09"])
+    assert (refused.value.code, loaded.value.code) == (2, 0)
+    with sqlite3.connect(tmp_path / "gw.db") as db:
+        rows = db.execute("SELECT user_id, operation, outcome FROM audit_log ORDER BY id").fetchall()
+    assert [r[:2] for r in rows] == [("ops-09", "permitted-list.load")] * 2
+    assert rows[0][2] == "refused:errors=2" and rows[1][2].startswith("ok:added=")

@@ -79,6 +79,29 @@ async def _load_permitted(document: object, name: str, operator: str) -> int:
         await runtime.engine.dispose()
 
 
+async def _audit_refused_load(operator: str, errors: int) -> None:
+    """A refused list file changes nothing, but the attempt is audited too (who, how many errors)."""
+    from osame_chassis import migrations
+    from osame_chassis.runtime import ServiceRuntime
+
+    from osame_gateway.adapters.repository import AUDIT
+
+    spec = build_spec()
+    runtime = ServiceRuntime(spec, provider=None)
+    try:
+        await migrations.upgrade(runtime.engine, spec.migrations)
+        async with runtime.sessions() as session, session.begin():
+            await AUDIT.append(
+                session,
+                user=operator,
+                operation="permitted-list.load",
+                outcome=f"refused:errors={errors}",
+                client="cli:gateway",
+            )
+    finally:
+        await runtime.engine.dispose()
+
+
 async def _retention(operator: str) -> None:
     from osame_chassis.runtime import ServiceRuntime
 
@@ -126,6 +149,7 @@ def main(argv: list[str] | None = None) -> None:
             document = json.loads(path.read_text(encoding="utf-8"))
             sys.exit(asyncio.run(_load_permitted(document, path.name, operator)))
         except PermittedListError as err:
+            asyncio.run(_audit_refused_load(operator, len(err.errors)))
             print(f"{path.name}: nothing loaded:", file=sys.stderr)
             for line in err.errors:
                 print(f"  {line}", file=sys.stderr)
