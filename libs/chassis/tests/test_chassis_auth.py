@@ -276,3 +276,65 @@ async def test_audit_hook_writes_a_verifiable_chain(issuer, tmp_path):
         result = await log.verify(session)
     await engine.dispose()
     assert (result.ok, result.entries) == (True, 3)
+
+
+# ---------------------------------------------------------------- issue 13 item 7: edge cases
+
+
+def _rs256_with_the_ec_kid(dev: DevIssuer) -> str:
+    """A token that claims RS256 under the kid of the issuer's ES256 key (an algorithm mismatch)."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    kid = json.loads(dev.jwks_json())["keys"][0]["kid"]
+    now = int(datetime.now(UTC).timestamp())
+    claims = {
+        "iss": dev.issuer,
+        "aud": "osame",
+        "sub": "mallory",
+        "roles": ["admin"],
+        "iat": now,
+        "exp": now + 60,
+    }
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return jwt.encode(claims, key, algorithm="RS256", headers={"kid": kid})
+
+
+async def test_an_algorithm_mismatch_is_a_401_not_a_500(issuer):
+    with pytest.raises(AuthError) as err:
+        await make_auth(issuer).authenticate("Bearer " + _rs256_with_the_ec_kid(issuer), None)
+    assert (err.value.status, err.value.code) == (401, "invalid_token")
+
+
+async def test_an_algorithm_mismatch_over_http_is_refused_and_audited(issuer):
+    events: list[AccessEvent] = []
+
+    async def hook(event: AccessEvent) -> None:
+        events.append(event)
+
+    auth = Authenticator(AuthSettings(jwks_file=issuer.jwks_path), audit=hook)
+
+    async def endpoint(_):
+        return JSONResponse({"ok": True})
+
+    app = Starlette(routes=[Route("/records", auth.require(PERMISSION)(endpoint))])
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://svc") as client:
+        response = await client.get(
+            "/records", headers={"Authorization": "Bearer " + _rs256_with_the_ec_kid(issuer)}
+        )
+    assert (response.status_code, response.json()) == (401, {"error": "invalid_token"})
+    assert [(e.operation, e.outcome) for e in events] == [(PERMISSION, "refused:invalid_token")]
+
+
+async def test_a_token_older_than_the_maximum_age_is_refused_whatever_its_expiry(issuer):
+    auth = make_auth(issuer, max_token_age_seconds=3600)
+    issued = datetime.now(UTC) - timedelta(hours=2)
+    old = issuer.token("staff-01", ["auditor"], now=issued, ttl_seconds=10 * 86_400)
+    with pytest.raises(AuthError) as err:
+        await auth.authenticate(f"Bearer {old}", None)
+    assert (err.value.status, err.value.code) == (401, "token_too_old")
+    recent = issuer.token("staff-01", ["auditor"], now=datetime.now(UTC) - timedelta(minutes=50))
+    assert (await auth.authenticate(f"Bearer {recent}", None)).user == "staff-01"
+    future = issuer.token("staff-01", ["auditor"], now=datetime.now(UTC) + timedelta(hours=1))
+    with pytest.raises(AuthError) as err:
+        await auth.authenticate(f"Bearer {future}", None)
+    assert err.value.code == "invalid_token"

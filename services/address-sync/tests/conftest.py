@@ -67,6 +67,16 @@ async def service(make_service, tmp_path) -> Service:
 
 
 @pytest.fixture
+def issuer(tmp_path):
+    """A development token issuer (its JWKS file beside it) for the HTTP tests."""
+    from osame_chassis.auth import DevIssuer
+
+    issuer = DevIssuer(tmp_path / "issuer")
+    issuer.write_jwks()
+    return issuer
+
+
+@pytest.fixture
 async def bus(service):
     """The service's subscriptions on FastStream's in-memory broker (routing + consumer wrapper + handler)."""
     service.spec.register(service.runtime)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from osame_address_sync.domain.disclosure import disclosable_address, is_newer
+from osame_address_sync.domain.disclosure import disclosable_address
 
 ADDRESS = "富山県高岡市試験町1番1号"
 
@@ -19,16 +19,3 @@ ADDRESS = "富山県高岡市試験町1番1号"
 )
 def test_disclosable_address(address, postal_code, protected, expected):
     assert disclosable_address(address, postal_code, protected) == expected
-
-
-@pytest.mark.parametrize(
-    ("incoming", "held", "newer"),
-    [
-        pytest.param(1, None, True, id="nothing-held"),
-        pytest.param(5, 4, True, id="newer"),
-        pytest.param(4, 4, False, id="same"),
-        pytest.param(3, 4, False, id="older"),
-    ],
-)
-def test_is_newer(incoming, held, newer):
-    assert is_newer(incoming, held) is newer

@@ -9,7 +9,8 @@ from osame_address_sync.adapters.orm import AUDIT
 from osame_address_sync.domain.audit import verify_chain
 from osame_address_sync.entrypoints.http import routes
 from osame_address_sync.service_layer import handlers
-from osame_chassis.auth import Authenticator, AuthSettings, DevIssuer
+from osame_address_sync.service_layer.my_number_release import note_income_query
+from osame_chassis.auth import Authenticator, AuthSettings
 from starlette.applications import Starlette
 
 RELEASE = "/internal/individual-number"
@@ -18,13 +19,6 @@ ROLES = {
     "addressee_staff": ["address-sync:*"],
     "collection_staff": ["collection:*"],
 }
-
-
-@pytest.fixture
-def issuer(tmp_path) -> DevIssuer:
-    issuer = DevIssuer(tmp_path / "issuer")
-    issuer.write_jwks()
-    return issuer
 
 
 @pytest.fixture
@@ -43,11 +37,35 @@ def bearer(issuer, user, *roles):
 
 
 def ask(addressee_id="200001", purpose="linkage_code_acquisition"):
-    return {"addressee_id": addressee_id, "purpose": purpose, "query_id": "q-1"}
+    return {"addressee_id": addressee_id, "purpose": purpose, "query_id": f"q-{addressee_id}"}
+
+
+def income_query(addressee_id="200001", query_id=None):
+    import datetime as dt
+
+    from osame_contracts.messages import collection
+
+    return collection.IncomeQueryRequested(
+        query_id=query_id or f"q-{addressee_id}",
+        addressee_id=addressee_id,
+        affair="local_tax_assessment_collection",
+        item="income",
+        fiscal_year=2025,
+        purpose="財産調査",
+        staff_user="staff-01",
+        requested_on=dt.date(2026, 7, 1),
+    )
+
+
+async def note(service, *addressee_ids):
+    """Collection asked for these income queries (noted from the bus)."""
+    for addressee_id in addressee_ids:
+        await service.run(note_income_query, income_query(addressee_id))
 
 
 async def test_gateway_obtains_the_number_and_the_release_is_audited(service, client, issuer, f):
     await service.run(handlers.record_resident_change, f.moved_in(my_number=f.my_number_a))
+    await note(service, "200001")
     gw = bearer(issuer, "intermediate-server-gw", "linkage_gateway")
     response = await client.post(RELEASE, json=ask(), headers=gw)
     assert response.status_code == 200
@@ -64,7 +82,7 @@ async def test_gateway_obtains_the_number_and_the_release_is_audited(service, cl
         "intermediate-server-gw",
         "200001",
         "linkage_code_acquisition",
-        "q-1",
+        "q-200001",
         "released",
     )
     [access] = await service.rows(orm.audit_log)
@@ -94,6 +112,7 @@ async def test_release_refusals_are_audited_and_never_carry_the_number(
 ):
     await service.run(handlers.record_resident_change, f.moved_in(my_number=f.my_number_a))
     await service.run(handlers.record_resident_change, f.moved_in(addressee_id="200002"))
+    await note(service, "200001", "200002", "299999")
     response = await client.post(RELEASE, json=body, headers=bearer(issuer, user, *roles))
     assert (response.status_code, response.json()) == (status, {"error": error})
     assert f.my_number_a not in response.text
@@ -109,6 +128,7 @@ async def test_release_without_a_token_is_refused(service, client, f):
 
 async def test_release_audit_is_a_hash_chain(service, client, issuer, f):
     await service.run(handlers.record_resident_change, f.moved_in(my_number=f.my_number_a))
+    await note(service, "200001")
     gw = bearer(issuer, "intermediate-server-gw", "linkage_gateway")
     for purpose in ("linkage_code_acquisition", "x", "linkage_code_acquisition"):
         await client.post(RELEASE, json=ask(purpose=purpose), headers=gw)
@@ -156,3 +176,68 @@ async def test_http_bad_input_is_a_located_error_without_values(service, client,
         "/addressees/non-residents", json=body, headers=bearer(issuer, "x", "collection_staff")
     )
     assert response.status_code == 403
+
+
+# ---------------------------------------------------------------- issue 13 item 7: who, for what, how often
+
+
+async def test_a_staff_token_with_a_wildcard_grant_and_the_gateways_name_gets_no_number(
+    service, client, issuer, f
+):
+    """addressee_staff holds address-sync:*; even with the subject 'intermediate-server-gw' it is
+    not the gateway's service identity (the permission must be granted by name)."""
+    await service.run(handlers.record_resident_change, f.moved_in(my_number=f.my_number_a))
+    await note(service, "200001")
+    impostor = bearer(issuer, "intermediate-server-gw", "addressee_staff")
+    response = await client.post(RELEASE, json=ask(), headers=impostor)
+    assert (response.status_code, response.json()) == (403, {"error": "caller_not_allowed"})
+    assert f.my_number_a not in response.text
+
+
+async def test_a_number_is_released_only_for_an_income_query_collection_asked_for(service, client, issuer, f):
+    await service.run(handlers.record_resident_change, f.moved_in(my_number=f.my_number_a))
+    await service.run(
+        handlers.record_resident_change, f.moved_in(addressee_id="200002", my_number=f.my_number_b)
+    )
+    gw = bearer(issuer, "intermediate-server-gw", "linkage_gateway")
+    response = await client.post(RELEASE, json=ask(), headers=gw)  # no query was ever asked
+    assert (response.status_code, response.json()) == (409, {"error": "no_pending_query"})
+    await note(service, "200002")
+    # a real query for another 宛名番号 does not open this one
+    moved = ask() | {"query_id": "q-200002"}
+    assert (await client.post(RELEASE, json=moved, headers=gw)).status_code == 409
+    await note(service, "200001")
+    assert (await client.post(RELEASE, json=ask(), headers=gw)).status_code == 200
+    outcomes = [r["outcome"] for r in await service.rows(orm.my_number_releases)]
+    assert outcomes == ["no_pending_query", "no_pending_query", "released"]
+
+
+async def test_a_query_noted_too_long_ago_opens_nothing(make_service, tmp_path, issuer, f):
+    service = make_service(f"sqlite+aiosqlite:///{tmp_path}/w.db", mynumber_release_window_seconds=0.001)
+    await service.migrate()
+    await service.run(handlers.record_resident_change, f.moved_in(my_number=f.my_number_a))
+    await note(service, "200001")
+    auth = Authenticator(AuthSettings(jwks_file=issuer.jwks_path, role_permissions=ROLES))
+    app = Starlette(routes=routes(service.runtime, auth))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://a") as c:
+        gw = bearer(issuer, "intermediate-server-gw", "linkage_gateway")
+        response = await c.post(RELEASE, json=ask(), headers=gw)
+    assert (response.status_code, response.json()) == (409, {"error": "no_pending_query"})
+
+
+async def test_releases_are_rate_limited_per_caller(make_service, tmp_path, issuer, f):
+    service = make_service(f"sqlite+aiosqlite:///{tmp_path}/r.db", mynumber_releases_per_minute=2)
+    await service.migrate()
+    ids = ("200001", "200002", "200003")
+    for addressee_id, number in zip(ids, (f.my_number_a, f.my_number_b, f.my_number_a), strict=True):
+        await service.run(
+            handlers.record_resident_change, f.moved_in(addressee_id=addressee_id, my_number=number)
+        )
+    await note(service, *ids)
+    auth = Authenticator(AuthSettings(jwks_file=issuer.jwks_path, role_permissions=ROLES))
+    app = Starlette(routes=routes(service.runtime, auth))
+    gw = bearer(issuer, "intermediate-server-gw", "linkage_gateway")
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://a") as c:
+        statuses = [(await c.post(RELEASE, json=ask(a), headers=gw)).status_code for a in ids]
+    assert statuses == [200, 200, 429]
+    assert [r["outcome"] for r in await service.rows(orm.my_number_releases)][-1] == "rate_limited"

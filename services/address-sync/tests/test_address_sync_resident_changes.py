@@ -185,6 +185,27 @@ async def test_my_number_change_and_its_cancellation(service, f):
     assert service.deps.keyring.blind_index(f.my_number_a) == first
 
 
+async def test_a_resident_change_on_a_non_residents_id_keeps_its_sealed_number(service, f):
+    """Issue 13 item 8: a 住基 異動 without a number must not delete a 住登外者's sealed 個人番号."""
+    await service.run(handlers.register_non_resident, f.non_resident("300001", my_number=f.my_number_a))
+    held = await service.one(orm.my_numbers)
+    await service.run(handlers.record_resident_change, f.moved_in(addressee_id="300001"))
+    assert (await service.one(orm.my_numbers))["blind_index"] == held["blind_index"]
+    # a number 住基 gives, then cancels, is removed again; the 住登外者's own number is not lost
+    await service.run(
+        handlers.record_resident_change,
+        f.change("c2", 2, "my_number_changed", addressee_id="300001", my_number=f.my_number_b),
+    )
+    assert (await service.one(orm.my_numbers))["blind_index"] == service.deps.keyring.blind_index(
+        f.my_number_b
+    )
+    await service.run(
+        handlers.record_resident_change,
+        f.change("x3", 3, "cancellation", addressee_id="300001", cancels="c2"),
+    )
+    assert await service.rows(orm.my_numbers) == []
+
+
 @pytest.mark.integration
 async def test_history_sealing_and_merge_on_postgresql(make_service, pg_databases, f):
     import asyncio

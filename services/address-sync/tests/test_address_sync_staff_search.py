@@ -11,18 +11,11 @@ from osame_address_sync.adapters.orm import AUDIT
 from osame_address_sync.domain.staff_search import kana_key
 from osame_address_sync.entrypoints.http import routes
 from osame_address_sync.service_layer import handlers
-from osame_chassis.auth import DEFAULT_ROLE_PERMISSIONS, Authenticator, AuthSettings, DevIssuer
+from osame_chassis.auth import DEFAULT_ROLE_PERMISSIONS, Authenticator, AuthSettings
 from osame_contracts.messages.address_sync import SetProtection
 from starlette.applications import Starlette
 
 ROLES = DEFAULT_ROLE_PERMISSIONS  # collection_staff: address-sync:addressee.read, not protection.read
-
-
-@pytest.fixture
-def issuer(tmp_path) -> DevIssuer:
-    issuer = DevIssuer(tmp_path / "issuer")
-    issuer.write_jwks()
-    return issuer
 
 
 @pytest.fixture

@@ -60,6 +60,7 @@ async def bus(service):
 
 NUMBERS = {"100009": "123456789018", "100010": "987654321093"}  # test 個人番号 (valid check digits)
 ADDRESS_SYNC_TOKEN = "gateway-service-token-for-tests"
+AFFAIR = "local_tax_assessment_collection"
 
 
 class HttpPeer:
@@ -179,3 +180,28 @@ async def make_linked_service(make_service, tmp_path, simulator, address_sync):
     for p in processors:
         await p.network.caller.aclose()
         await p.numbers.caller.aclose()
+
+
+def income_request(query_id="q-1", addressee_id="100009", item="income", affair=AFFAIR, year=2025):
+    """An income query as collection sends it (signed by the chassis consumer's test keys when published)."""
+    import datetime as dt
+
+    from osame_contracts.messages import collection
+
+    return collection.IncomeQueryRequested(
+        query_id=query_id,
+        addressee_id=addressee_id,
+        affair=affair,
+        item=item,
+        fiscal_year=year,
+        purpose="財産調査",
+        staff_user="staff-01",
+        requested_on=dt.date(2026, 7, 1),
+    )
+
+
+async def receive(svc, message):
+    """The gateway's consumer handler with a network configured."""
+    from osame_gateway.service_layer import handlers
+
+    await svc.handle(lambda m, uow: handlers.handle_income_query(m, uow, linkage_configured=True), message)

@@ -12,10 +12,13 @@ import logging
 
 import httpx
 import pytest
-from osame_contracts.messages import collection, gateway
+from osame_contracts.messages import gateway
 from osame_gateway.adapters import orm
 from osame_gateway.adapters.network import Certificate, IncomeAnswer
-from osame_gateway.service_layer import handlers, processing
+from osame_gateway.service_layer import processing
+
+from .conftest import income_request as request
+from .conftest import receive
 
 AFFAIR = "local_tax_assessment_collection"
 NUMBERS = {"100009": "123456789018", "100010": "987654321093"}  # as served by the address-sync peer
@@ -25,23 +28,6 @@ NUMBERS = {"100009": "123456789018", "100010": "987654321093"}  # as served by t
 def wired(monkeypatch):
     """Publish IncomeQueryAnswered as if the lead had wired collection's consumer (wiring switch only)."""
     monkeypatch.setattr(processing, "answers_are_wired", lambda: True)
-
-
-def request(query_id="q-1", addressee_id="100009", item="income", affair=AFFAIR, year=2025):
-    return collection.IncomeQueryRequested(
-        query_id=query_id,
-        addressee_id=addressee_id,
-        affair=affair,
-        item=item,
-        fiscal_year=year,
-        purpose="財産調査",
-        staff_user="staff-01",
-        requested_on=dt.date(2026, 7, 1),
-    )
-
-
-async def receive(svc, message):
-    await svc.handle(lambda m, uow: handlers.handle_income_query(m, uow, linkage_configured=True), message)
 
 
 async def steps(svc, query_id="q-1"):

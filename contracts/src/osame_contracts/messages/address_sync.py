@@ -350,6 +350,26 @@ class AddresseesMerged(Event):
     merged_on: dt.date
 
 
+class LinkageInvalidationReason(StrEnum):
+    CORRECTED = "corrected"  # the 個人番号 held for the 宛名番号 changed (訂正 or 変更)
+    REMOVED = "removed"  # no 個人番号 is held any more (a 住基 change was cancelled)
+    MERGED = "merged"  # 名寄せ: the 宛名番号 now answers for another record (or stopped doing so)
+
+
+class IndividualNumberChanged(Event):
+    """The 個人番号 behind a 宛名番号 changed: any 符号 obtained for it is stale (issue 13 item 5).
+
+    Carries no number, old or new. The gateway drops the 符号 it holds for the 宛名番号, so the
+    next 情報照会 obtains a fresh one: a stale 符号 would return another person's information.
+    """
+
+    routing_key = "address-sync.individual-number.changed.v1"
+
+    addressee_id: AddresseeId
+    reason: LinkageInvalidationReason
+    changed_on: dt.date = Field(description="business date of the change (address-sync's)")
+
+
 # Every message this module defines that is wired end to end; the registry collects them.
 MESSAGES = (
     UpsertAddressee,
@@ -362,4 +382,5 @@ MESSAGES = (
     MergeAddressees,
     AddresseeChangedV2,
     AddresseesMerged,
+    IndividualNumberChanged,
 )

@@ -1,6 +1,6 @@
 """Messages the address-sync service consumes (each gets its own quorum queue and DLQ)."""
 
-from osame_contracts.messages import address_sync
+from osame_contracts.messages import address_sync, collection
 
 CONSUMES = (
     address_sync.UpsertAddressee,
@@ -10,4 +10,6 @@ CONSUMES = (
     address_sync.SetMailingOverride,
     address_sync.SetProtection,
     address_sync.MergeAddressees,
+    # 個人番号 release is tied to a real income query (issue 13 item 7): address-sync notes each one.
+    collection.IncomeQueryRequested,
 )

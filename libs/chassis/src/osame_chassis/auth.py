@@ -18,7 +18,8 @@ Stable API (what services use)::
   inside `allowed_networks` (403 `network_not_allowed`), a `Authorization: Bearer <JWT>` header
   is present (401 `missing_token`), the JWT's signature verifies against the configured
   issuer's keys with the expected `iss` and `aud` and an unexpired `exp` (401
-  `invalid_token`), the token is not revoked (401 `token_revoked`), and the roles in the token
+  `invalid_token`; a token whose `alg` is not the key's is `invalid_token` too, never a 500), it
+  was issued at most `max_token_age_seconds` ago (401 `token_too_old`), the token is not revoked (401 `token_revoked`), and the roles in the token
   grant `permission` (403 `permission_denied`). Failures answer JSON `{"error": code}` and never
   echo the token. The principal is put on `request.state.principal`.
 - Every call (allowed or refused) is passed to the `audit` hook as an `AccessEvent` (user,
@@ -118,6 +119,11 @@ class AuthSettings(BaseSettings):
     jwks_refresh_seconds: float = 60.0
     jwks_timeout_seconds: float = 5.0
     leeway_seconds: int = 30
+    max_token_age_seconds: int = Field(
+        default=43_200,
+        ge=60,
+        description="A token issued (iat) longer ago than this is refused as token_too_old, whatever its exp",
+    )
     role_permissions: dict[str, list[str]] = Field(default_factory=lambda: dict(DEFAULT_ROLE_PERMISSIONS))
     revoked_file: Path | None = None
     allowed_networks: list[str] = Field(default_factory=list)
@@ -227,14 +233,14 @@ class KeySource:
 
     def __init__(self, settings: AuthSettings):
         self.settings = settings
-        self._keys: dict[str | None, Any] = {}
+        self._keys: dict[str | None, jwt.PyJWK] = {}
         self._fetched_at = 0.0
         self._file_mtime: float | None = None
         self._lock = asyncio.Lock()
         if settings.jwks:
             self._keys = _parse_jwks(settings.jwks)
 
-    async def key_for(self, kid: str | None) -> Any:
+    async def key_for(self, kid: str | None) -> jwt.PyJWK:
         await self._refresh(force=False)
         if kid not in self._keys:
             await self._refresh(force=True)
@@ -275,9 +281,9 @@ class KeySource:
                     self._fetched_at = time.monotonic()
 
 
-def _parse_jwks(text: str) -> dict[str | None, Any]:
+def _parse_jwks(text: str) -> dict[str | None, jwt.PyJWK]:
     jwk_set = jwt.PyJWKSet.from_json(text)
-    return {k.key_id: k.key for k in jwk_set.keys}
+    return {k.key_id: k for k in jwk_set.keys}
 
 
 class Authenticator:
@@ -322,10 +328,12 @@ class Authenticator:
             if header.get("alg") not in ALGORITHMS:
                 raise AuthError(401, "invalid_token")
             key = await self.keys.key_for(header.get("kid"))
+            if header["alg"] != key.algorithm_name:  # e.g. RS256 claimed against an EC key
+                raise AuthError(401, "invalid_token")
             claims = jwt.decode(
                 token,
-                key,
-                algorithms=list(ALGORITHMS),
+                key.key,
+                algorithms=[key.algorithm_name],
                 audience=self.settings.audience,
                 issuer=self.settings.issuer,
                 leeway=self.settings.leeway_seconds,
@@ -333,13 +341,18 @@ class Authenticator:
             )
         except jwt.ExpiredSignatureError as exc:
             raise AuthError(401, "token_expired") from exc
-        except jwt.PyJWTError as exc:
+        except (jwt.PyJWTError, TypeError, ValueError) as exc:  # a malformed token is a refusal, not a 500
             raise AuthError(401, "invalid_token") from exc
         user = str(claims["sub"])
         roles = claims.get("roles") or []
         if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
             raise AuthError(401, "invalid_token", user)
         issued_at = datetime.fromtimestamp(int(claims["iat"]), UTC)
+        age = (datetime.now(UTC) - issued_at).total_seconds()
+        if age > self.settings.max_token_age_seconds + self.settings.leeway_seconds:
+            raise AuthError(401, "token_too_old", user)
+        if age < -self.settings.leeway_seconds:
+            raise AuthError(401, "invalid_token", user)  # issued in the future
         token_id = claims.get("jti")
         if self.revocations.is_revoked(user, token_id, issued_at):
             raise AuthError(401, "token_revoked", user)

@@ -88,14 +88,20 @@ async def serve(spec: ServiceSpec) -> None:
         loop.add_signal_handler(sig, stopping.set)
 
     http_task = asyncio.create_task(server.serve(), name="http")
+    background: asyncio.Task | None = None
     try:
         await start(runtime)
         log.info(
             "started: %d queues, http on %s:%d", len(runtime.queues), settings.http_host, settings.http_port
         )
+        if spec.background is not None:
+            background = asyncio.create_task(spec.background(runtime, stopping), name="background")
         await stopping.wait()
         log.info("stopping")
     finally:
+        if background is not None:
+            background.cancel()
+            await asyncio.gather(background, return_exceptions=True)
         await stop(runtime)
         server.should_exit = True
         await http_task

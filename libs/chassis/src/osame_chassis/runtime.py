@@ -8,6 +8,7 @@ returns raised), so the relay can still drain after consumers have stopped.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -40,6 +41,9 @@ class ServiceSpec:
     stats: Callable[[AsyncSession], Awaitable[dict[str, int]]] | None = None
     title: str = ""
     routes: Callable[[ServiceRuntime], list[BaseRoute]] | None = None
+    # A service's own periodic work (e.g. applying dated decisions when due), run by the runner
+    # beside the consumers until the event is set: `async def loop(runtime, stop) -> None`.
+    background: Callable[[ServiceRuntime, asyncio.Event], Awaitable[None]] | None = None
 
 
 def make_broker(

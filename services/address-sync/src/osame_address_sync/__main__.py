@@ -1,7 +1,8 @@
 """`osame-address-sync` runs the service; `migrate` only migrates its database.
 
 Key maintenance: `osame-address-sync key-usage` (sealed 個人番号 per key id) and
-`osame-address-sync rotate-key` (re-encrypt everything under OSAME_MYNUMBER_KEY_ID, with progress).
+`osame-address-sync rotate-key` (re-encrypt everything under OSAME_MYNUMBER_KEY_ID, with progress);
+both take `--operator ID` and are audited under it (default: the OS login).
 """
 
 import sys
@@ -17,7 +18,7 @@ def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] in KEY_COMMANDS:
         from osame_address_sync.entrypoints.keys import main as keys_main
 
-        keys_main(sys.argv[1], build_spec().settings)
+        keys_main(sys.argv[1:], build_spec().settings)
         return
     service_main(build_spec)
 

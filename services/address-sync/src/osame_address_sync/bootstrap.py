@@ -10,6 +10,7 @@ from pydantic import Field, SecretStr
 
 from osame_address_sync.adapters.repository import stats
 from osame_address_sync.adapters.sealing import Keyring
+from osame_address_sync.entrypoints import background
 from osame_address_sync.entrypoints.consumers import register
 from osame_address_sync.entrypoints.http import routes
 from osame_address_sync.service_layer.deps import Deps
@@ -30,6 +31,23 @@ class AddressSyncSettings(ServiceSettings):
         description="OSAME_MYNUMBER_RELEASE_CALLERS: token subjects (sub) allowed to obtain a 個人番号; besides "
         "the permission address-sync:individual-number.read",
     )
+    mynumber_release_window_seconds: float = Field(
+        default=7200.0,
+        gt=0,
+        description="OSAME_MYNUMBER_RELEASE_WINDOW_SECONDS: a 個人番号 is released only for an income query "
+        "collection asked for at most this long ago",
+    )
+    mynumber_releases_per_minute: int = Field(
+        default=60,
+        ge=1,
+        description="OSAME_MYNUMBER_RELEASES_PER_MINUTE: releases one caller may obtain in a minute",
+    )
+    protection_check_interval_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        description="OSAME_PROTECTION_CHECK_INTERVAL_SECONDS: how often dated 支援措置 decisions are applied "
+        "when their effective date (business date, Asia/Tokyo) comes",
+    )
     publish_addressee_changed_v2: bool = Field(
         default=True,
         description="Publish address-sync.addressee.changed.v2 (consumed by collection)",
@@ -46,6 +64,8 @@ class AddressSyncSettings(ServiceSettings):
         return Deps(
             keyring=self.keyring(),
             publish_changed_v2=self.publish_addressee_changed_v2,
+            release_window_seconds=self.mynumber_release_window_seconds,
+            releases_per_minute=self.mynumber_releases_per_minute,
         )
 
 
@@ -57,4 +77,5 @@ def build_spec() -> ServiceSpec:
         stats=stats,
         title="Osame address-sync (宛名管理・団体内統合宛名)",
         routes=routes,
+        background=background.run,
     )

@@ -1,4 +1,7 @@
-"""`osame-gateway`: serve (default) | migrate | asyncapi | revision | load-permitted FILE | retention.
+"""`osame-gateway`: serve (default) | migrate | asyncapi | revision | load-permitted [FILE] | retention.
+
+`load-permitted` and `retention` take `--operator ID` (default: the OS login); each run is written
+to the gateway's hash-chained audit log under that name, with its counts.
 
 `serve` runs the chassis runner plus the gateway's background worker (pending queries through
 the network, daily retention).
@@ -12,6 +15,7 @@ import sys
 from pathlib import Path
 
 from osame_chassis import runner
+from osame_chassis.audit import operator_identity
 from osame_chassis.cli import service_main
 
 from osame_gateway.bootstrap import build_processor, build_spec
@@ -57,7 +61,7 @@ async def _serve() -> None:
             pass
 
 
-async def _load_permitted(document: object, name: str) -> int:
+async def _load_permitted(document: object, name: str, operator: str) -> int:
     from osame_chassis import migrations
     from osame_chassis.runtime import ServiceRuntime
 
@@ -68,14 +72,37 @@ async def _load_permitted(document: object, name: str) -> int:
     try:
         await migrations.upgrade(runtime.engine, spec.migrations)
         async with runtime.unit_of_work() as uow:
-            added, changed, removed = await load_permitted_list(uow, document)
+            added, changed, removed = await load_permitted_list(uow, document, operator)
         print(f"permitted-query list loaded from {name}: {added} added, {changed} changed, {removed} removed")
         return 0
     finally:
         await runtime.engine.dispose()
 
 
-async def _retention() -> None:
+async def _audit_refused_load(operator: str, errors: int) -> None:
+    """A refused list file changes nothing, but the attempt is audited too (who, how many errors)."""
+    from osame_chassis import migrations
+    from osame_chassis.runtime import ServiceRuntime
+
+    from osame_gateway.adapters.repository import AUDIT
+
+    spec = build_spec()
+    runtime = ServiceRuntime(spec, provider=None)
+    try:
+        await migrations.upgrade(runtime.engine, spec.migrations)
+        async with runtime.sessions() as session, session.begin():
+            await AUDIT.append(
+                session,
+                user=operator,
+                operation="permitted-list.load",
+                outcome=f"refused:errors={errors}",
+                client="cli:gateway",
+            )
+    finally:
+        await runtime.engine.dispose()
+
+
+async def _retention(operator: str) -> None:
     from osame_chassis.runtime import ServiceRuntime
 
     from osame_gateway.service_layer.retention import purge_expired
@@ -84,7 +111,9 @@ async def _retention() -> None:
     runtime = ServiceRuntime(spec, provider=None)
     try:
         async with runtime.unit_of_work() as uow:
-            result = await purge_expired(uow, spec.settings.provision_record_retention_days)
+            result = await purge_expired(
+                uow, spec.settings.provision_record_retention_days, operator=operator
+            )
         print(
             f"retention: deleted {result.records_deleted} provision records and {result.queries_deleted} "
             f"finished queries older than {result.cutoff.date().isoformat()}"
@@ -98,6 +127,15 @@ def main(argv: list[str] | None = None) -> None:
 
     argv = sys.argv[1:] if argv is None else argv
     command = argv[0] if argv else "serve"
+    operator = None
+    if command in ("load-permitted", "retention") and "--operator" in argv:
+        at = argv.index("--operator")
+        if at + 1 >= len(argv):
+            print("--operator needs a value", file=sys.stderr)
+            sys.exit(2)
+        operator = argv[at + 1]
+        argv = argv[:at] + argv[at + 2 :]
+    operator = operator_identity(operator)
     if command in ("-h", "--help"):
         print(__doc__)
         service_main(build_spec, ["--help"])
@@ -109,8 +147,9 @@ def main(argv: list[str] | None = None) -> None:
         path = Path(argv[1]) if len(argv) > 1 else DEFAULT_LIST
         try:
             document = json.loads(path.read_text(encoding="utf-8"))
-            sys.exit(asyncio.run(_load_permitted(document, path.name)))
+            sys.exit(asyncio.run(_load_permitted(document, path.name, operator)))
         except PermittedListError as err:
+            asyncio.run(_audit_refused_load(operator, len(err.errors)))
             print(f"{path.name}: nothing loaded:", file=sys.stderr)
             for line in err.errors:
                 print(f"  {line}", file=sys.stderr)
@@ -120,7 +159,7 @@ def main(argv: list[str] | None = None) -> None:
             sys.exit(2)
     elif command == "retention":
         configure_logging("intermediate-server-gw", "INFO", json_format=False)
-        asyncio.run(_retention())
+        asyncio.run(_retention(operator))
     else:
         service_main(build_spec, argv)
 

@@ -39,6 +39,10 @@ def _settings(database_url: str | None):
     return AddressSyncSettings(**overrides)
 
 
+OPERATOR = typer.Option(
+    None, "--operator", help="who runs this (recorded in address-sync's audit log); default: the OS login"
+)
+
 DATABASE = typer.Option(
     None,
     "--database-url",
@@ -53,11 +57,11 @@ def generate_key() -> None:
 
 
 @address_app.command("key-usage")
-def key_usage(database_url: str = DATABASE) -> None:
-    """Count sealed 個人番号 (current and history) per key id."""
+def key_usage(database_url: str = DATABASE, operator: str | None = OPERATOR) -> None:
+    """Count sealed 個人番号 (current and history) per key id (audited)."""
     from osame_address_sync.entrypoints.keys import usage
 
-    counts = asyncio.run(usage(_settings(database_url)))
+    counts = asyncio.run(usage(_settings(database_url), operator))
     if not counts:
         print("no sealed numbers")
     for key_id, count in sorted(counts.items()):
@@ -68,8 +72,9 @@ def key_usage(database_url: str = DATABASE) -> None:
 def rotate_key(
     database_url: str = DATABASE,
     batch_size: int = typer.Option(500, min=1, max=10_000, help="rows re-encrypted per transaction"),
+    operator: str | None = OPERATOR,
 ) -> None:
-    """Re-encrypt every sealed 個人番号 under the active key (OSAME_MYNUMBER_KEY_ID); safe to re-run."""
+    """Re-encrypt every sealed 個人番号 under the active key (OSAME_MYNUMBER_KEY_ID); safe to re-run (audited)."""
     from osame_address_sync.adapters.sealing import KeyConfigurationError
     from osame_address_sync.entrypoints.keys import rotate
 
@@ -88,6 +93,6 @@ def rotate_key(
         def update(done: int, total: int) -> None:
             progress.update(task, completed=done, total=total)
 
-        report = asyncio.run(rotate(settings, batch_size=batch_size, progress=update))
+        report = asyncio.run(rotate(settings, batch_size=batch_size, progress=update, operator=operator))
     print(f"active key {report.active_key_id}: re-encrypted {report.rotated}")
     print("usage after: " + ", ".join(f"{k}={v}" for k, v in sorted(report.after.items())))

@@ -4,9 +4,12 @@
 - `resident_changes`: every 住基 異動 received, per person (history; 取消 reverts from it).
 - `my_numbers`: the current 個人番号 of an addressee, AES-GCM sealed, with its blind index.
 - `unified_addressees`: 団体内統合宛名番号 allocated.
-- `protections`: 支援措置 decisions (kept even when they arrive before the addressee).
+- `protections`: the latest 支援措置 decision per addressee (its revision bounds the next one).
+- `protection_decisions`: every 支援措置 decision with its effective date (in force from that date).
 - `mailing_overrides`: 送付先 per 税目.
 - `merges`: 名寄せ decisions.
+- `income_queries_noted`: income queries collection asked for (query id, 宛名番号): a 個人番号 is
+  released only for one of them, within a window.
 - `my_number_releases`: append-only, hash-chained audit of every 個人番号 release request.
 - `audit_log`: the chassis' hash-chained access log of every authenticated HTTP call.
 
@@ -106,6 +109,18 @@ protections = Table(
     Column("protected", Boolean, nullable=False),
     Column("effective_on", Date, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # the date a held decision still has to take effect (None: all applied); the daily pass looks here
+    Column("next_change_on", Date, nullable=True, index=True),
+)
+
+protection_decisions = Table(
+    "protection_decisions",
+    metadata,
+    Column("addressee_id", String(15), primary_key=True),
+    Column("revision", Integer, primary_key=True),
+    Column("protected", Boolean, nullable=False),
+    Column("effective_on", Date, nullable=False, index=True),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
 )
 
 mailing_overrides = Table(
@@ -133,6 +148,14 @@ merges = Table(
     Column("decided_by", String(40), nullable=False),
     Column("merged_on", Date, nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+income_queries_noted = Table(
+    "income_queries_noted",
+    metadata,
+    Column("query_id", String(36), primary_key=True),
+    Column("addressee_id", String(15), nullable=False),
+    Column("noted_at", DateTime(timezone=True), nullable=False),
 )
 
 my_number_releases = Table(

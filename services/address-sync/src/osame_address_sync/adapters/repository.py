@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from osame_address_sync.adapters import orm
 from osame_address_sync.adapters.sealing import Sealed
+from osame_address_sync.domain.protection import ProtectionDecision
 from osame_address_sync.domain.resident_history import ChangeRecord
 
 
@@ -193,6 +194,33 @@ class AddresseeRepository:
                 update(table).where(table.c.addressee_id == values["addressee_id"]).values(**values)
             )
 
+    async def add_protection_decision(self, addressee_id: str, decision: ProtectionDecision) -> None:
+        await self.session.execute(
+            insert(orm.protection_decisions).values(
+                addressee_id=addressee_id,
+                revision=decision.revision,
+                protected=decision.protected,
+                effective_on=decision.effective_on,
+                recorded_at=_now(),
+            )
+        )
+
+    async def protection_decisions(self, addressee_id: str) -> list[ProtectionDecision]:
+        t = orm.protection_decisions
+        query = select(t.c.revision, t.c.protected, t.c.effective_on).where(t.c.addressee_id == addressee_id)
+        return [ProtectionDecision(*r) for r in await self.session.execute(query)]
+
+    async def protections_due(self, on: dt.date, limit: int) -> list[str]:
+        """Addressees with a 支援措置 decision that takes effect on or before `on` and is not applied yet."""
+        t = orm.protections
+        query = (
+            select(t.c.addressee_id)
+            .where(t.c.next_change_on.is_not(None), t.c.next_change_on <= on)
+            .order_by(t.c.addressee_id)
+            .limit(limit)
+        )
+        return list((await self.session.execute(query)).scalars())
+
     # -- 名寄せ ---------------------------------------------------------------------------------
 
     async def add_merge(self, **values) -> None:
@@ -208,6 +236,29 @@ class AddresseeRepository:
     async def add_release(self, values: dict) -> int:
         result = await self.session.execute(insert(orm.my_number_releases).values(**values))
         return result.inserted_primary_key[0]
+
+    async def releases_since(self, caller: str, since: dt.datetime) -> int:
+        table = orm.my_number_releases
+        query = select(func.count()).where(
+            table.c.caller == caller, table.c.outcome == "released", table.c.requested_at >= since
+        )
+        return (await self.session.execute(query)).scalar_one()
+
+    # -- income queries collection asked for ---------------------------------------------------
+
+    async def note_income_query(self, query_id: str, addressee_id: str) -> None:
+        t = orm.income_queries_noted
+        if (await self.session.execute(select(t.c.query_id).where(t.c.query_id == query_id))).first() is None:
+            await self.session.execute(
+                insert(t).values(query_id=query_id, addressee_id=addressee_id, noted_at=_now())
+            )
+
+    async def income_query_noted(self, query_id: str, addressee_id: str, since: dt.datetime) -> bool:
+        t = orm.income_queries_noted
+        query = select(t.c.query_id).where(
+            t.c.query_id == query_id, t.c.addressee_id == addressee_id, t.c.noted_at >= since
+        )
+        return (await self.session.execute(query)).first() is not None
 
     async def releases(self) -> list[dict]:
         table = orm.my_number_releases
@@ -300,7 +351,9 @@ async def stats(session: AsyncSession) -> dict[str, int]:
             "my_numbers": orm.my_numbers,
             "mailing_overrides": orm.mailing_overrides,
             "protections": orm.protections,
+            "protection_decisions": orm.protection_decisions,
             "merges": orm.merges,
             "my_number_releases": orm.my_number_releases,
+            "income_queries_noted": orm.income_queries_noted,
         },
     )

@@ -24,6 +24,8 @@ class ReleaseOutcome(StrEnum):
     NO_MY_NUMBER = "no_individual_number"
     PURPOSE_REFUSED = "purpose_refused"
     CALLER_NOT_ALLOWED = "caller_not_allowed"
+    NO_PENDING_QUERY = "no_pending_query"  # no income query of that id for that 宛名番号 in the window
+    RATE_LIMITED = "rate_limited"  # more releases to this caller in the last minute than allowed
 
 
 CHAINED_FIELDS = (

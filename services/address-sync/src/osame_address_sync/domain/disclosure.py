@@ -18,11 +18,6 @@ def disclosable_address(address: str, postal_code: str, protected: bool) -> tupl
     return address, postal_code
 
 
-def is_newer(incoming_version: int, held_version: int | None) -> bool:
-    """Per-addressee sequence: an older change never overwrites a newer one."""
-    return held_version is None or incoming_version > held_version
-
-
 @dataclass(frozen=True)
 class Override:
     """送付先 for one 税目."""

@@ -6,9 +6,10 @@ from functools import partial
 
 from osame_chassis.messaging.consumer import subscribe
 from osame_chassis.runtime import ServiceRuntime
-from osame_contracts.messages import address_sync
+from osame_contracts.messages import address_sync, collection
 
 from osame_address_sync.service_layer import handlers
+from osame_address_sync.service_layer.my_number_release import note_income_query
 
 
 def register(runtime: ServiceRuntime) -> None:
@@ -20,3 +21,4 @@ def register(runtime: ServiceRuntime) -> None:
     subscribe(runtime, address_sync.SetMailingOverride, partial(handlers.set_mailing_override, deps=deps))
     subscribe(runtime, address_sync.SetProtection, partial(handlers.set_protection, deps=deps))
     subscribe(runtime, address_sync.MergeAddressees, partial(handlers.merge_addressees, deps=deps))
+    subscribe(runtime, collection.IncomeQueryRequested, partial(note_income_query, deps=deps))

@@ -11,17 +11,21 @@ Staff (permissions `address-sync:<action>`):
   POST /addressees/merges             merge.write       body = MergeAddressees
   GET  /addressees/{addressee_id}     addressee.read    what may be disclosed (blank under 支援措置)
 
-Gateway only (permission `address-sync:individual-number.read` AND token subject listed in
-`OSAME_MYNUMBER_RELEASE_CALLERS`; every request also in `my_number_releases`):
+Gateway only (permission `address-sync:individual-number.read` granted by name, not by a wildcard,
+AND token subject listed in `OSAME_MYNUMBER_RELEASE_CALLERS`; every request also in `my_number_releases`):
   POST /internal/individual-number    body = {addressee_id, purpose, query_id}
      → 200 {addressee_id, individual_number} | 404 {error: unknown_addressee | no_individual_number}
      | 403 {error: purpose_refused | caller_not_allowed} | 401/403 auth errors
+     | 409 {error: no_pending_query} (no income query of that id for that 宛名番号 noted from the bus
+       within OSAME_MYNUMBER_RELEASE_WINDOW_SECONDS: the gateway tries again later)
+     | 429 {error: rate_limited} (more than OSAME_MYNUMBER_RELEASES_PER_MINUTE in the last minute)
 
 Paths carry no personal data (宛名番号 is an internal id); bodies are never logged.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 from osame_chassis.auth import Authenticator, AuthSettings
@@ -39,8 +43,10 @@ from osame_address_sync.adapters.orm import AUDIT
 from osame_address_sync.adapters.repository import AddresseeRepository
 from osame_address_sync.domain.audit import ReleaseOutcome
 from osame_address_sync.domain.disclosure import changed_v2
+from osame_address_sync.domain.revisions import OWNER_ASSIGNED
 from osame_address_sync.entrypoints import http_staff
 from osame_address_sync.service_layer import handlers
+from osame_address_sync.service_layer.checks import RevisionRefused
 from osame_address_sync.service_layer.fanout import view_of
 from osame_address_sync.service_layer.my_number_release import release_my_number
 
@@ -67,12 +73,19 @@ def _jsonable(body: dict) -> dict:
     return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in body.items()}
 
 
+def _decided_by_the_caller(principal, uow) -> dict:
+    """名寄せ over HTTP: who decided is the token's subject and when is the business date, never the body."""
+    return {"decided_by": principal.user[:40], "decided_on": uow.today()}
+
+
 def routes(runtime: ServiceRuntime, auth: Authenticator | None = None) -> list[BaseRoute]:
     settings = runtime.settings
     deps = settings.deps()
+    # Over HTTP address-sync owns the revisions: the caller sends exactly current + 1 (issue 13 item 2).
+    owner_deps = dataclasses.replace(deps, revisions=OWNER_ASSIGNED)
     auth = auth or Authenticator(AuthSettings(), audit=AUDIT.hook(runtime.sessions))
 
-    def command_route(model, handler, addressee_field: str = "addressee_id"):
+    def command_route(model, handler, addressee_field: str = "addressee_id", from_token=None):
         async def endpoint(request: Request) -> Response:
             try:
                 command = model.model_validate_json(await request.body())
@@ -81,8 +94,12 @@ def routes(runtime: ServiceRuntime, auth: Authenticator | None = None) -> list[B
             request.state.audit_addressee_id = getattr(command, addressee_field)
             try:
                 async with runtime.unit_of_work() as uow:
-                    await handler(command, uow, deps=deps)
+                    if from_token is not None:
+                        command = command.model_copy(update=from_token(request.state.principal, uow))
+                    await handler(command, uow, deps=owner_deps)
                     await uow.commit()
+            except RevisionRefused as err:
+                return _error(409, str(err))
             except PermanentError as err:
                 return _error(422, str(err))
             return JSONResponse({"accepted": model.routing_key}, status_code=202)
@@ -118,7 +135,10 @@ def routes(runtime: ServiceRuntime, auth: Authenticator | None = None) -> list[B
                 addressee_id=ask.addressee_id,
                 purpose=ask.purpose,
                 request_ref=ask.query_id,
-                allowed=caller in settings.mynumber_release_callers,
+                # the gateway's service identity: listed subject AND the permission granted by name
+                # (a wildcard such as addressee_staff's address-sync:* is not enough)
+                allowed=caller in settings.mynumber_release_callers
+                and RELEASE_PERMISSION in request.state.principal.permissions,
             )
             await uow.commit()
         log.info("individual-number release: %s", outcome.value, extra={"reason": outcome.value})
@@ -128,6 +148,8 @@ def routes(runtime: ServiceRuntime, auth: Authenticator | None = None) -> list[B
             ReleaseOutcome.PURPOSE_REFUSED: 403,
             ReleaseOutcome.UNKNOWN_ADDRESSEE: 404,
             ReleaseOutcome.NO_MY_NUMBER: 404,
+            ReleaseOutcome.NO_PENDING_QUERY: 409,
+            ReleaseOutcome.RATE_LIMITED: 429,
         }[outcome]
         if status != 200:
             return _error(status, outcome.value)
@@ -160,7 +182,12 @@ def routes(runtime: ServiceRuntime, auth: Authenticator | None = None) -> list[B
         Route(
             "/addressees/merges",
             auth.require("address-sync:merge.write")(
-                command_route(address_sync.MergeAddressees, handlers.merge_addressees, "merged_addressee_id")
+                command_route(
+                    address_sync.MergeAddressees,
+                    handlers.merge_addressees,
+                    "merged_addressee_id",
+                    from_token=_decided_by_the_caller,
+                )
             ),
             methods=["POST"],
         ),

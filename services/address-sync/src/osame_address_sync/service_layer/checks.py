@@ -10,6 +10,7 @@ from osame_address_sync.domain.identifiers import (
     is_valid_municipality_code,
     is_valid_my_number,
 )
+from osame_address_sync.domain.revisions import RevisionPolicy, RevisionVerdict
 
 
 def check_my_number(number: str | None, location: str) -> None:
@@ -30,3 +31,17 @@ def check_addresses(addresses: dict[str, StructuredAddress | None]) -> None:
             and not is_valid_municipality_code(address.municipality_code)
         ):
             raise PermanentError(f"{location}.municipality_code: check digit mismatch")
+
+
+class RevisionRefused(PermanentError):
+    """A revision outside what the policy admits (HTTP answers 409; the bus dead-letters it)."""
+
+
+def admit_revision(policy: RevisionPolicy, incoming: int, held: int | None, location: str) -> bool:
+    """True: apply; False: a stale revision to ignore; RevisionRefused: out of the window (issue 13 item 2)."""
+    verdict = policy.judge(incoming, held)
+    if verdict is RevisionVerdict.APPLY:
+        return True
+    if verdict is RevisionVerdict.OUT_OF_WINDOW or policy.stale_is_conflict:
+        raise RevisionRefused(f"{location}: revision_{verdict.value} (expected {policy.expected(held)})")
+    return False

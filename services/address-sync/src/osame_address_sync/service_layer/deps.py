@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from osame_chassis.errors import PermanentError
 
 from osame_address_sync.adapters.sealing import Keyring
+from osame_address_sync.domain.revisions import BUS, RevisionPolicy
 
 
 @dataclass(frozen=True)
@@ -15,6 +16,11 @@ class Deps:
     # CROSS-SERVICE WIRING RULE: AddresseeChangedV2 can be switched off (OSAME_PUBLISH_ADDRESSEE_CHANGED_V2).
     # AddresseesMerged (名寄せ) is always published: collection and receipts consume it.
     publish_changed_v2: bool = False
+    # Outside systems' revisions are bounded by a window; over HTTP address-sync assigns them (current + 1).
+    revisions: RevisionPolicy = BUS
+    # 個人番号 release: only for an income query noted this long ago at most, and at most so many a minute.
+    release_window_seconds: float = 7200.0
+    releases_per_minute: int = 60
 
     def require_keyring(self) -> Keyring:
         if self.keyring is None:

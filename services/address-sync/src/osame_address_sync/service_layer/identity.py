@@ -12,6 +12,9 @@ from osame_address_sync.adapters.repository import AddresseeRepository
 from osame_address_sync.domain.identity import merge_refusal, survivor_of
 from osame_address_sync.service_layer.deps import Deps
 from osame_address_sync.service_layer.fanout import fan_out
+from osame_address_sync.service_layer.linkage import invalidate_linkage_code
+
+LinkageReason = address_sync.LinkageInvalidationReason
 
 
 async def ensure_unified_id(repo: AddresseeRepository, addressee_id: str) -> str:
@@ -36,6 +39,7 @@ async def merge(
     """名寄せ: every addressee under either 統合宛名番号 ends under one (the older number is kept,
     since other systems and the 中間サーバー already key on it); the survivor receives the letters."""
     repo = AddresseeRepository(uow.session)
+    await invalidate_linkage_code(uow, surviving_id, LinkageReason.MERGED)  # it now answers for more records
     survivor_unified = await ensure_unified_id(repo, surviving_id)
     merged_unified = await ensure_unified_id(repo, merged_id)
     unified = min(survivor_unified, merged_unified)
@@ -68,6 +72,7 @@ async def merge(
             decided_by=decided_by,
             merged_on=merged_on,
         )
+        await invalidate_linkage_code(uow, member, LinkageReason.MERGED)
         await uow.publish(
             address_sync.AddresseesMerged(
                 unified_addressee_id=unified,

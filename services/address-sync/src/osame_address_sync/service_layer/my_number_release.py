@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from osame_chassis.uow import UnitOfWork
+from osame_contracts.messages import collection
 
 from osame_address_sync.adapters.repository import AddresseeRepository
 from osame_address_sync.domain.audit import PERMITTED_PURPOSES, ReleaseOutcome, entry_hash
@@ -35,7 +36,10 @@ async def release_my_number(
 ) -> tuple[ReleaseOutcome, str | None]:
     """(outcome, number or None); the request is audited whatever the outcome.
 
-    `allowed` is the caller check made by the entrypoint (only the gateway may ask).
+    `allowed` is the caller check made by the entrypoint (only the gateway's service identity may
+    ask). The number goes out only for an income query collection really asked for this 宛名番号
+    (noted from the bus, within `release_window_seconds`) and at most `releases_per_minute` a
+    minute to one caller (issue 13 item 7).
     """
     entry = dict(
         caller=caller,
@@ -51,6 +55,14 @@ async def release_my_number(
         await audit(uow, **entry, outcome=ReleaseOutcome.PURPOSE_REFUSED.value)
         return ReleaseOutcome.PURPOSE_REFUSED, None
     repo = AddresseeRepository(uow.session)
+    now = dt.datetime.now(dt.UTC)
+    window = dt.timedelta(seconds=deps.release_window_seconds)
+    if not await repo.income_query_noted(request_ref, addressee_id, now - window):
+        await audit(uow, **entry, outcome=ReleaseOutcome.NO_PENDING_QUERY.value)
+        return ReleaseOutcome.NO_PENDING_QUERY, None
+    if await repo.releases_since(caller, now - dt.timedelta(minutes=1)) >= deps.releases_per_minute:
+        await audit(uow, **entry, outcome=ReleaseOutcome.RATE_LIMITED.value)
+        return ReleaseOutcome.RATE_LIMITED, None
     if await repo.get(addressee_id) is None:
         await audit(uow, **entry, outcome=ReleaseOutcome.UNKNOWN_ADDRESSEE.value)
         return ReleaseOutcome.UNKNOWN_ADDRESSEE, None
@@ -61,3 +73,8 @@ async def release_my_number(
     number = deps.require_keyring().open(held[0], addressee_id)
     await audit(uow, **entry, outcome=ReleaseOutcome.RELEASED.value)
     return ReleaseOutcome.RELEASED, number
+
+
+async def note_income_query(event: collection.IncomeQueryRequested, uow: UnitOfWork, deps: Deps) -> None:
+    """Note an income query collection asked for (its staff proof verified by the consumer)."""
+    await AddresseeRepository(uow.session).note_income_query(event.query_id, event.addressee_id)

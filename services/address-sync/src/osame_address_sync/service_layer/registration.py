@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from zoneinfo import ZoneInfo
-
 from osame_chassis.errors import PermanentError
 from osame_chassis.uow import UnitOfWork
 from osame_contracts.messages import address_sync
 
 from osame_address_sync.adapters.repository import AddresseeRepository
-from osame_address_sync.domain.disclosure import is_newer
-from osame_address_sync.service_layer.checks import check_addresses, check_corporate_number, check_my_number
+from osame_address_sync.service_layer.checks import (
+    admit_revision,
+    check_addresses,
+    check_corporate_number,
+    check_my_number,
+)
 from osame_address_sync.service_layer.deps import Deps
 from osame_address_sync.service_layer.fanout import fan_out
 from osame_address_sync.service_layer.identity import (
@@ -19,22 +20,15 @@ from osame_address_sync.service_layer.identity import (
     link_same_corporation,
     link_same_person,
 )
+from osame_address_sync.service_layer.linkage import replace_my_number
+from osame_address_sync.service_layer.protection import protection_in_force, record_protection
 
 RESIDENT = "resident_register"
-
-
-def _today() -> dt.date:
-    return dt.datetime.now(ZoneInfo("Asia/Tokyo")).date()
 
 
 def _refuse_if_resident(row: dict | None) -> None:
     if row is not None and row["source"] == RESIDENT:
         raise PermanentError("maintained_by_resident_register: change this 宛名 through 住基 異動")
-
-
-async def _effective_protection(repo: AddresseeRepository, addressee_id: str, fallback: bool) -> bool:
-    protection = await repo.protection(addressee_id)
-    return protection["protected"] if protection is not None else fallback
 
 
 async def upsert_addressee(
@@ -45,7 +39,7 @@ async def upsert_addressee(
     repo = AddresseeRepository(uow.session)
     row = await repo.get(command.addressee_id, lock=True)
     _refuse_if_resident(row)
-    if row is not None and not is_newer(command.version, row["source_version"]):
+    if not admit_revision(deps.revisions, command.version, row and row["source_version"], "version"):
         return
     values = {
         "addressee_id": command.addressee_id,
@@ -54,7 +48,7 @@ async def upsert_addressee(
         "name_kana": command.name_kana,
         "postal_code": command.postal_code,
         "address": command.address,
-        "protected": await _effective_protection(repo, command.addressee_id, command.protected),
+        "protected": await protection_in_force(uow, command.addressee_id, command.protected),
         "deceased_on": command.deceased_on,
     }
     await repo.save({**values, "version": 0} if row is None else values, new=row is None)
@@ -62,7 +56,9 @@ async def upsert_addressee(
     await fan_out(uow, deps, command.addressee_id, min_version=command.version)
 
 
-async def _upsert_registered(repo: AddresseeRepository, command, kind: str, source: str, extra: dict) -> bool:
+async def _upsert_registered(
+    repo: AddresseeRepository, deps: Deps, command, kind: str, source: str, extra: dict
+) -> bool:
     """Save a 住登外者 or 法人 registered outside 住基 (by version); False when the command is stale.
 
     Refused (PermanentError) when 住基 maintains the 宛名 or it is of the other kind."""
@@ -71,7 +67,7 @@ async def _upsert_registered(repo: AddresseeRepository, command, kind: str, sour
     if row is not None and row["kind"] != kind:
         other = "a corporation" if row["kind"] == "corporation" else "a person"
         raise PermanentError(f"kind_mismatch: this 宛名番号 is {other}")
-    if row is not None and not is_newer(command.version, row["source_version"]):
+    if not admit_revision(deps.revisions, command.version, row and row["source_version"], "version"):
         return False
     values = {
         "addressee_id": command.addressee_id,
@@ -99,19 +95,19 @@ async def register_non_resident(
     repo = AddresseeRepository(uow.session)
     extra = {
         "date_of_birth": command.date_of_birth,
-        "protected": await _effective_protection(repo, command.addressee_id, False),
+        "protected": await protection_in_force(uow, command.addressee_id, False),
     }
-    if not await _upsert_registered(repo, command, "person", "non_resident", extra):
+    if not await _upsert_registered(repo, deps, command, "person", "non_resident", extra):
         return
     if command.my_number is not None:
         keyring = deps.require_keyring()
         index = keyring.blind_index(command.my_number)
         held = await repo.my_number(command.addressee_id)
         if held is None or held[1] != index:
-            await repo.set_my_number(
-                command.addressee_id, keyring.seal(command.my_number, command.addressee_id), index
+            await replace_my_number(
+                uow, command.addressee_id, keyring.seal(command.my_number, command.addressee_id), index
             )
-        await link_same_person(uow, deps, command.addressee_id, _today())
+        await link_same_person(uow, deps, command.addressee_id, uow.today())
     await fan_out(uow, deps, command.addressee_id)
 
 
@@ -123,9 +119,9 @@ async def register_corporation(
     check_addresses({"address": command.address})
     repo = AddresseeRepository(uow.session)
     extra = {"corporate_number": command.corporate_number, "protected": False}
-    if not await _upsert_registered(repo, command, "corporation", "corporation", extra):
+    if not await _upsert_registered(repo, deps, command, "corporation", "corporation", extra):
         return
-    await link_same_corporation(uow, deps, command.addressee_id, _today())
+    await link_same_corporation(uow, deps, command.addressee_id, uow.today())
     await fan_out(uow, deps, command.addressee_id)
 
 
@@ -134,7 +130,7 @@ async def set_mailing_override(command: address_sync.SetMailingOverride, uow: Un
     check_addresses({"address": command.address})
     repo = AddresseeRepository(uow.session)
     held = await repo.override(command.addressee_id, command.tax_item.value)
-    if held is not None and not is_newer(command.revision, held["revision"]):
+    if not admit_revision(deps.revisions, command.revision, held and held["revision"], "revision"):
         return
     address = command.address
     await repo.save_override(
@@ -154,20 +150,9 @@ async def set_mailing_override(command: address_sync.SetMailingOverride, uow: Un
 
 
 async def set_protection(command: address_sync.SetProtection, uow: UnitOfWork, deps: Deps) -> None:
-    """支援措置 starts or ends (kept even before the addressee is known; stale revisions ignored)."""
-    repo = AddresseeRepository(uow.session)
-    held = await repo.protection(command.addressee_id)
-    if held is not None and not is_newer(command.revision, held["revision"]):
+    """支援措置 starts or ends from its effective date (kept even before the addressee is known;
+    stale revisions ignored, revisions past the window refused)."""
+    held = await AddresseeRepository(uow.session).protection(command.addressee_id)
+    if not admit_revision(deps.revisions, command.revision, held and held["revision"], "revision"):
         return
-    await repo.save_protection(
-        {
-            "addressee_id": command.addressee_id,
-            "revision": command.revision,
-            "protected": command.protected,
-            "effective_on": command.effective_on,
-        },
-        new=held is None,
-    )
-    if await repo.get(command.addressee_id) is not None:
-        await repo.save({"addressee_id": command.addressee_id, "protected": command.protected}, new=False)
-        await fan_out(uow, deps, command.addressee_id)
+    await record_protection(uow, deps, command, new=held is None)

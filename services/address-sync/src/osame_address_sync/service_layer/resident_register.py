@@ -9,11 +9,14 @@ from osame_chassis.uow import UnitOfWork
 from osame_contracts.messages import address_sync
 
 from osame_address_sync.adapters.repository import AddresseeRepository
+from osame_address_sync.adapters.sealing import Sealed
 from osame_address_sync.domain.resident_history import ChangeRecord, Verdict, fold, judge
 from osame_address_sync.service_layer.checks import check_addresses, check_my_number
 from osame_address_sync.service_layer.deps import Deps
 from osame_address_sync.service_layer.fanout import fan_out
 from osame_address_sync.service_layer.identity import ensure_unified_id, link_same_person
+from osame_address_sync.service_layer.linkage import replace_my_number
+from osame_address_sync.service_layer.protection import protection_in_force
 
 
 def _date(value) -> dt.date | None:
@@ -78,7 +81,6 @@ async def record_resident_change(
         return  # no 記載 yet (or it was cancelled): history kept, nothing to address
     address = state.address or {}
     destination = state.destination or {}
-    protection = await repo.protection(command.addressee_id)
     values = {
         "addressee_id": command.addressee_id,
         "kind": "person",
@@ -95,31 +97,57 @@ async def record_resident_change(
         "moved_out_on": state.moved_out_on,
         "destination": destination.get("printed", ""),
         "destination_postal_code": destination.get("postal_code", ""),
-        # 支援措置 comes from its own command; until one arrives, keep what the record had.
-        "protected": protection["protected"] if protection else bool(row and row["protected"]),
+        # 支援措置 comes from its own command; until one is in force, keep what the record had.
+        "protected": await protection_in_force(uow, command.addressee_id, bool(row and row["protected"])),
     }
     if row is None:
         await repo.save({**values, "version": 0}, new=True)
     else:
         await repo.save(values, new=False)
     await ensure_unified_id(repo, command.addressee_id)
-    await _sync_my_number(repo, deps, command.addressee_id, state.my_number_change_id)
+    await _sync_my_number(uow, deps, command.addressee_id, state.my_number_change_id, [*history, change])
     await link_same_person(uow, deps, command.addressee_id, command.changed_on)
     await fan_out(uow, deps, command.addressee_id)
 
 
 async def _sync_my_number(
-    repo: AddresseeRepository, deps: Deps, addressee_id: str, change_id: str | None
+    uow: UnitOfWork,
+    deps: Deps,
+    addressee_id: str,
+    change_id: str | None,
+    history: list[ChangeRecord],
 ) -> None:
-    """The current 個人番号 is the one of the latest active change carrying one (or none)."""
+    """The current 個人番号 is the one of the latest active change carrying one.
+
+    With none active, a number 住基 gave (now cancelled) is removed; a number registered for a
+    住登外者 outside 住基 is kept: a 住基 異動 without a number says nothing about it (item 8).
+    """
+    repo = AddresseeRepository(uow.session)
     sealed = await repo.sealed_of_change(change_id) if change_id else None
     if sealed is None:
-        if await repo.my_number(addressee_id) is not None:
-            await repo.set_my_number(addressee_id, None, None)
+        held = await repo.my_number(addressee_id)
+        if held is not None and await _given_by_resident_register(repo, deps, addressee_id, held[0], history):
+            await replace_my_number(uow, addressee_id, None, None)
         return
     keyring = deps.require_keyring()
     number = keyring.open(sealed, addressee_id)
     index = keyring.blind_index(number)
     held = await repo.my_number(addressee_id)
     if held is None or held[1] != index:
-        await repo.set_my_number(addressee_id, keyring.seal(number, addressee_id), index)
+        await replace_my_number(uow, addressee_id, keyring.seal(number, addressee_id), index)
+
+
+async def _given_by_resident_register(
+    repo: AddresseeRepository, deps: Deps, addressee_id: str, held: Sealed, history: list[ChangeRecord]
+) -> bool:
+    """Whether the held 個人番号 is one a 住基 異動 of this person carried (active or cancelled)."""
+    carrying = [c.change_id for c in history if c.carries_my_number]
+    if not carrying:
+        return False
+    keyring = deps.require_keyring()
+    number = keyring.open(held, addressee_id)
+    for change_id in carrying:
+        sealed = await repo.sealed_of_change(change_id)
+        if sealed is not None and keyring.open(sealed, addressee_id) == number:
+            return True
+    return False

@@ -8,7 +8,7 @@ audited on address-sync's side):
     {"addressee_id": "100009", "purpose": "linkage_code_acquisition", "query_id": "<id>"}
     → 200 {"addressee_id": "100009", "individual_number": "123456789018"}
     → 404 {"error": "unknown_addressee"} | 404 {"error": "no_individual_number"}
-    → 401/403 {"error": ...}
+    → 401/403 {"error": ...} | 409 {"error": "no_pending_query"} | 429 {"error": "rate_limited"}
 
 The number is returned to the caller only; it is never stored, logged or put in a span here.
 """
@@ -30,8 +30,10 @@ class IndividualNumberSource:
         status, body = await self.caller.post_json(
             PATH, {"addressee_id": addressee_id, "purpose": "linkage_code_acquisition", "query_id": query_id}
         )
-        if status in (401, 403):
-            # our credentials or permission are wrong: an operator must fix it; keep the query pending
+        if status in (401, 403, 409, 429):
+            # 401/403: our credentials or permission are wrong (an operator must fix it); 409: address-sync
+            # has not yet noted the income query from the bus; 429: rate limited. Keep the query pending
+            # (its deadline still applies).
             raise TransientRemoteError(f"address_sync_{status}")
         if status != 200:
             raise NetworkRefused(str(body.get("error", f"status_{status}")))

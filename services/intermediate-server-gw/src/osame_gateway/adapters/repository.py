@@ -106,6 +106,10 @@ class GatewayRepository:
         )
         return True
 
+    async def drop_linkage_code(self, addressee_id: str) -> int:
+        t = orm.linkage_codes
+        return (await self.session.execute(delete(t).where(t.c.addressee_id == addressee_id))).rowcount
+
     # -- queries ----------------------------------------------------------------------
     async def query(self, query_id: str) -> dict | None:
         t = orm.income_queries
@@ -122,6 +126,17 @@ class GatewayRepository:
             .where(t.c.status == PENDING, t.c.next_attempt_at <= now)
             .where(or_(t.c.lease_until.is_(None), t.c.lease_until < now))
             .order_by(t.c.next_attempt_at)
+            .limit(limit)
+        )
+        return list((await self.session.execute(query)).scalars())
+
+    async def pending_received_before(self, cutoff: datetime, limit: int) -> list[str]:
+        """Pending queries received before `cutoff` (past their deadline), leased or not."""
+        t = orm.income_queries
+        query = (
+            select(t.c.query_id)
+            .where(t.c.status == PENDING, t.c.received_at < cutoff)
+            .order_by(t.c.received_at)
             .limit(limit)
         )
         return list((await self.session.execute(query)).scalars())

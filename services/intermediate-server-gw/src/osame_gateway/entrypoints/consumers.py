@@ -6,7 +6,7 @@ import functools
 
 from osame_chassis.messaging.consumer import subscribe
 from osame_chassis.runtime import ServiceRuntime
-from osame_contracts.messages import collection
+from osame_contracts.messages import address_sync, collection
 
 from osame_gateway.service_layer import handlers
 
@@ -21,3 +21,4 @@ def register(runtime: ServiceRuntime) -> None:
             handlers.handle_income_query,
         ),
     )
+    subscribe(runtime, address_sync.IndividualNumberChanged, handlers.invalidate_linkage_code)

@@ -6,17 +6,20 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 
 from opentelemetry import propagate
 from osame_chassis.uow import UnitOfWork
-from osame_contracts.messages import collection, gateway
+from osame_contracts.messages import address_sync, collection, gateway
 
 from osame_gateway.adapters.repository import GatewayRepository
 from osame_gateway.domain.permission import LINKAGE_UNAVAILABLE, refusal_reason
+from osame_gateway.domain.query_bounds import fiscal_year_refusal, storable
 from osame_gateway.domain.query_progress import PENDING, REFUSED
 
 REQUESTING_SERVICE = "collection"
+log = logging.getLogger("osame.gateway.handlers")
 
 
 async def handle_income_query(
@@ -31,7 +34,9 @@ async def handle_income_query(
     if await repo.query(event.query_id) is not None:
         return
     now = datetime.now(UTC)
-    reason = refusal_reason(event.affair, event.item, await repo.permitted())
+    reason = fiscal_year_refusal(event.fiscal_year, uow.today()) or refusal_reason(
+        event.affair, event.item, await repo.permitted()
+    )
     if reason is None and not linkage_configured:
         reason = LINKAGE_UNAVAILABLE
     trace_headers: dict[str, str] = {}
@@ -42,7 +47,7 @@ async def handle_income_query(
         "requesting_service": REQUESTING_SERVICE,
         "affair": event.affair,
         "item": str(event.item),
-        "fiscal_year": event.fiscal_year,
+        "fiscal_year": storable(event.fiscal_year),
         "purpose": event.purpose,
         "staff_user": event.staff_user,
         "requested_on": event.requested_on,
@@ -66,3 +71,10 @@ async def handle_income_query(
         )
     else:
         await repo.record_step(query, step="request", outcome="accepted", at=now)
+
+
+async def invalidate_linkage_code(event: address_sync.IndividualNumberChanged, uow: UnitOfWork) -> None:
+    """The 個人番号 behind a 宛名番号 changed: drop its 符号, so the next query obtains a fresh one
+    (a stale 符号 would return another person's information; issue 13 item 5)."""
+    dropped = await GatewayRepository(uow.session).drop_linkage_code(event.addressee_id)
+    log.info("linkage code invalidated (%s): %d dropped", event.reason.value, dropped)

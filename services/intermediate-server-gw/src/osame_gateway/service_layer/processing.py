@@ -82,6 +82,7 @@ class QueryProcessor:
     async def run_once(self) -> int:
         """Process every due pending query once (bounded concurrency); returns how many were taken."""
         now = self.clock()
+        await self.refuse_expired(now)
         until = now + timedelta(seconds=self.settings.lease_seconds)
         async with self.unit_of_work() as uow:
             repo = GatewayRepository(uow.session)
@@ -97,10 +98,24 @@ class QueryProcessor:
         await asyncio.gather(*(one(q) for q in leased))
         return len(leased)
 
+    async def refuse_expired(self, now: datetime) -> int:
+        """Every pending query past its deadline is refused (`linkage_unavailable`), whatever holds it:
+        a query always reaches a final state (issue 13 item 6)."""
+        cutoff = now - timedelta(seconds=self.settings.query_deadline_seconds)
+        async with self.unit_of_work() as uow:
+            repo = GatewayRepository(uow.session)
+            expired = [await repo.query(q) for q in await repo.pending_received_before(cutoff, 500)]
+        for query in expired:
+            await self._refuse(query, permission.NETWORK_UNREACHABLE)
+        return len(expired)
+
     async def process(self, query_id: str) -> None:
         async with self.unit_of_work() as uow:
             query = await GatewayRepository(uow.session).query(query_id)
         if query is None or query["status"] != "pending":
+            return
+        if past_deadline(_aware(query["received_at"]), self.clock(), self.settings.query_deadline_seconds):
+            await self._refuse(query, permission.NETWORK_UNREACHABLE)
             return
         context = propagate.extract(query["trace_headers"] or {})
         with tracer.start_as_current_span(
@@ -120,6 +135,10 @@ class QueryProcessor:
                 return
             except TransientRemoteError as failure:
                 await self._reschedule(query, failure.code)
+                return
+            except Exception as exc:  # an unexpected failure: tried again with back-off until the deadline
+                log.error("income query pass failed unexpectedly (%s)", type(exc).__name__)
+                await self._reschedule(query, f"error:{type(exc).__name__}")
                 return
             await self._answer(query, certificate, answer)
 
