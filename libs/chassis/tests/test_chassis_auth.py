@@ -338,3 +338,22 @@ async def test_a_token_older_than_the_maximum_age_is_refused_whatever_its_expiry
     with pytest.raises(AuthError) as err:
         await auth.authenticate(f"Bearer {future}", None)
     assert err.value.code == "invalid_token"
+
+
+async def test_a_service_identitys_token_has_its_own_maximum_age(issuer):
+    """The gateway's token is issued for days (compose: 7 days): the staff maximum (a working day)
+    would cut the gateway off mid-deployment; a staff token of the same age is still refused."""
+    auth = make_auth(issuer, max_token_age_seconds=3600, max_service_token_age_seconds=86_400)
+    issued = datetime.now(UTC) - timedelta(hours=5)
+    service = issuer.token("intermediate-server-gw", ["linkage_gateway"], now=issued, ttl_seconds=7 * 86_400)
+    assert (await auth.authenticate(f"Bearer {service}", None)).user == "intermediate-server-gw"
+    mixed = issuer.token("staff-01", ["linkage_gateway", "auditor"], now=issued, ttl_seconds=7 * 86_400)
+    with pytest.raises(AuthError) as err:
+        await auth.authenticate(f"Bearer {mixed}", None)
+    assert err.value.code == "token_too_old"
+    older = issuer.token(
+        "intermediate-server-gw", ["linkage_gateway"], now=issued - timedelta(days=1), ttl_seconds=7 * 86_400
+    )
+    with pytest.raises(AuthError) as err:
+        await auth.authenticate(f"Bearer {older}", None)
+    assert err.value.code == "token_too_old"

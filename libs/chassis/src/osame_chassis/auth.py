@@ -104,6 +104,9 @@ DEFAULT_ROLE_PERMISSIONS: dict[str, list[str]] = {
     ],
 }
 
+# Roles held by service identities, not people: their tokens get max_service_token_age_seconds.
+SERVICE_ROLES = frozenset({"linkage_gateway"})
+
 
 class AuthSettings(BaseSettings):
     """Where the issuer's keys are and what a valid token looks like (`OSAME_AUTH_*`)."""
@@ -122,7 +125,13 @@ class AuthSettings(BaseSettings):
     max_token_age_seconds: int = Field(
         default=43_200,
         ge=60,
-        description="A token issued (iat) longer ago than this is refused as token_too_old, whatever its exp",
+        description="A staff token issued (iat) longer ago than this is refused as token_too_old, whatever its exp",
+    )
+    max_service_token_age_seconds: int = Field(
+        default=604_800,
+        ge=60,
+        description="The same for a service identity's token (roles all in SERVICE_ROLES, e.g. the "
+        "gateway's linkage_gateway token, which operators issue for days, not a working day)",
     )
     role_permissions: dict[str, list[str]] = Field(default_factory=lambda: dict(DEFAULT_ROLE_PERMISSIONS))
     revoked_file: Path | None = None
@@ -349,7 +358,12 @@ class Authenticator:
             raise AuthError(401, "invalid_token", user)
         issued_at = datetime.fromtimestamp(int(claims["iat"]), UTC)
         age = (datetime.now(UTC) - issued_at).total_seconds()
-        if age > self.settings.max_token_age_seconds + self.settings.leeway_seconds:
+        max_age = (
+            self.settings.max_service_token_age_seconds
+            if roles and set(roles) <= SERVICE_ROLES
+            else self.settings.max_token_age_seconds
+        )
+        if age > max_age + self.settings.leeway_seconds:
             raise AuthError(401, "token_too_old", user)
         if age < -self.settings.leeway_seconds:
             raise AuthError(401, "invalid_token", user)  # issued in the future
