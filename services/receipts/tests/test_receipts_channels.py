@@ -199,10 +199,15 @@ async def test_normalized_channel_files(service, kind, rows):
         10_000,
         D(2026, 5, 20),
     )
-    async with service.runtime.unit_of_work() as uow:  # idempotent
-        again = await channels.import_normalized(uow, kind, data, file=f"{kind}.csv")
+    async with service.runtime.unit_of_work() as uow:  # the same bytes again: a no-op
+        again = await channels.import_normalized(uow, kind, data, file=f"{kind}-again.csv")
         await uow.commit()
-    assert (again.applied, again.duplicates) == (0, 1)
+    assert (again.status, again.applied, again.previous_batch_id) == ("already_imported", 0, report.batch_id)
+    async with service.runtime.unit_of_work() as uow:  # the same records re-sent in other bytes
+        resent = await channels.import_normalized(uow, kind, data + b"\n", file=f"{kind}-resent.csv")
+        await uow.commit()
+    assert (resent.status, resent.applied, resent.duplicates) == ("applied", 0, 1)
+    assert await service.count(orm.receipts) == 1
 
 
 def test_normalized_errors_are_located():

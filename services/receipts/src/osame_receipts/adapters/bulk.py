@@ -336,3 +336,19 @@ async def state_payloads(session: AsyncSession, batch: int) -> list[tuple[bool, 
         """
     )
     return [(row.settled, row.payload) for row in (await session.execute(query, {"batch": batch})).all()]
+
+
+async def batch_with_digest(session: AsyncSession, digest: str) -> str | None:
+    """The batch that imported a file with this SHA-256 (applied or held; refused ones don't count)."""
+    query = text(
+        "SELECT batch_id FROM import_batches WHERE file_sha256 = :digest AND status IN ('applied', 'held')"
+        " ORDER BY imported_at LIMIT 1"
+    )
+    return (await session.execute(query, {"digest": digest})).scalar_one_or_none()
+
+
+async def held_in_batch(session: AsyncSession, batch_id: str) -> tuple[int, int]:
+    """(count, yen) of the suspense items an import put on hold."""
+    query = text("SELECT count(*), COALESCE(SUM(amount), 0) FROM suspense_items WHERE batch_id = :b")
+    count, yen = (await session.execute(query, {"b": batch_id})).one()
+    return int(count), int(yen)

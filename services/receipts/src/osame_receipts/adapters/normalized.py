@@ -23,11 +23,12 @@ import datetime as dt
 import io
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import zengin_code
 
 from osame_receipts.domain.receipt import NormalizedReceipt
+from osame_receipts.domain.totals import fill_from_trailer
 
 KEY = re.compile(r"^[0-9A-Za-z:_-]{1,64}$")
 
@@ -40,12 +41,23 @@ class LineError:
     message: str
 
 
+@dataclass(frozen=True)
+class RejectedRecord:
+    """An invalid record that may still report money (it goes to the suspense list)."""
+
+    record_no: int
+    amount: int | None  # None: unreadable (and not derivable from the trailer)
+    receipt: NormalizedReceipt | None  # what could be read, if the row had the right shape
+    error: LineError
+
+
 @dataclass
 class ChannelFile:
     receipts: list[NormalizedReceipt]
     file_errors: list[LineError]
     record_errors: list[LineError]
     records: int
+    rejected: list[RejectedRecord] = field(default_factory=list)
 
 
 HEADERS = {
@@ -185,7 +197,9 @@ def parse(kind: str, data: bytes, file: str = "<file>") -> ChannelFile:
     if not rows or rows[0] != header:
         out.file_errors.append(LineError(file, 1, "header", "must be: " + ",".join(header)))
         return out
-    count = total = 0
+    count = 0
+    amounts: list[int | None] = []
+    rejected: list[tuple[int, NormalizedReceipt | None, LineError]] = []
     trailer = None
     for no, row in enumerate(rows[1:], 2):
         if not row:
@@ -200,16 +214,20 @@ def parse(kind: str, data: bytes, file: str = "<file>") -> ChannelFile:
             continue
         count += 1
         if row[0] != "D" or len(row) != len(header):
-            out.record_errors.append(
-                LineError(file, no, "record", f"expected record_type D and {len(header)} columns")
-            )
+            error = LineError(file, no, "record", f"expected record_type D and {len(header)} columns")
+            out.record_errors.append(error)
+            amounts.append(None)
+            rejected.append((len(amounts) - 1, None, error))
             continue
         amount = row[header.index("amount")]
-        total += int(amount) if amount.isdigit() else 0
+        amounts.append(int(amount) if amount.isdigit() else None)
         errors: list[LineError] = []
         rec = ROW_PARSERS[kind](_Row(dict(zip(header, row, strict=True)), file, no, errors), CHANNELS[kind])
         if errors:
             out.record_errors.extend(errors)
+            rejected.append(
+                (len(amounts) - 1, NormalizedReceipt(**{**rec.__dict__, "record_no": no}), errors[0])
+            )
         else:
             out.receipts.append(NormalizedReceipt(**{**rec.__dict__, "record_no": no, "raw": ",".join(row)}))
     out.records = count
@@ -224,12 +242,21 @@ def parse(kind: str, data: bytes, file: str = "<file>") -> ChannelFile:
                 out.file_errors.append(
                     LineError(file, no, "count", f"{row[1]} but the file has {count} records")
                 )
-            if int(row[2]) != total:
+            filled = fill_from_trailer(amounts, int(row[2]))
+            if filled is None:
+                readable = sum(a for a in amounts if a is not None)
                 out.file_errors.append(
-                    LineError(file, no, "total", f"{row[2]} but the records sum to {total}")
+                    LineError(file, no, "total", f"{row[2]} but the readable records sum to {readable}")
                 )
+            else:
+                amounts = filled
     if out.file_errors:
         out.receipts = []
+        return out
+    for index, rec, error in rejected:
+        amount = amounts[index]
+        if amount is None or amount > 0:  # a zero amount reports no money
+            out.rejected.append(RejectedRecord(error.record_no, amount, rec, error))
     return out
 
 

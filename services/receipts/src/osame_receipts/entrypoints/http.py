@@ -11,6 +11,7 @@ import logging
 
 from osame_chassis.audit import AuditLog
 from osame_chassis.auth import Authenticator, AuthSettings
+from osame_law.errors import LawError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -80,7 +81,7 @@ def routes(runtime, auth: Authenticator | None = None) -> list[Route]:
                     result = await fn(request, body, uow)
                     await uow.commit()
                 return result if isinstance(result, Response) else JSONResponse(result)
-            except (channels.ChannelError, DebitRequestRefused, cvs.BarcodeError) as err:
+            except (channels.ChannelError, DebitRequestRefused, cvs.BarcodeError, LawError) as err:
                 return JSONResponse({"error": str(err)}, status_code=409 if "already" in str(err) else 422)
             except ValueError as err:
                 return JSONResponse(
@@ -145,22 +146,34 @@ def routes(runtime, auth: Authenticator | None = None) -> list[Route]:
         data = await request.body()
         name = request.query_params.get("file", f"upload.{kind}")
         if kind == "zengin-result":
-            year = _int(request.query_params.get("year", dt.date.today().year), "year")
+            year = request.query_params.get("year")
             report = await direct_debit.import_result(
-                uow, data, file=name, year=year, order=order, check_banks=settings.check_bank_codes
+                uow,
+                data,
+                file=name,
+                creditor_code=settings.creditor_code,
+                year=_int(year, "year") if year is not None else None,
+                order=order,
+                check_banks=settings.check_bank_codes,
             )
         elif kind == "cvs":
             report = await channels.import_cvs(uow, data, file=name, order=order)
         else:
             report = await channels.import_normalized(uow, kind, data, file=name, order=order)
-        return JSONResponse(report.as_dict(), status_code=200 if report.status == "applied" else 422)
+        ok = report.status in ("applied", "already_imported")
+        return JSONResponse(
+            report.as_dict(), status_code=200 if ok else 202 if report.status == "held" else 422
+        )
 
     async def debit_request(request, body, uow):
+        if "today" in body:
+            raise channels.ChannelError(
+                "today: not accepted; the business date is the server's (Asia/Tokyo), never the request's"
+            )
         data = await direct_debit.build_request(
             uow,
             debit_date=_date(body.get("debit_date"), "debit_date"),
             fiscal_year=_int(body.get("fiscal_year"), "fiscal_year"),
-            today=_date(body.get("today", dt.date.today().isoformat()), "today"),
             creditor=creditor(settings),
         )
         return Response(data, media_type="application/octet-stream")

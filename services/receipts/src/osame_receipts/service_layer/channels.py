@@ -8,17 +8,20 @@ through the repository and the bulk adapter.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from datetime import UTC, datetime
 
 from osame_chassis.ids import new_id
 from osame_chassis.uow import UnitOfWork
 from osame_contracts.messages import receipts
+from osame_law.errors import ImplausibleDateError
 from sqlalchemy import insert, select, update
 
 from osame_receipts.adapters import cvs, normalized, orm
 from osame_receipts.adapters.repository import LedgerRepository
+from osame_receipts.domain.dates import check_receipt_dates, check_record_date
 from osame_receipts.domain.reconciliation import DEFAULT_ORDER, Component, allocate
-from osame_receipts.service_layer import handlers, imports
+from osame_receipts.service_layer import handlers, imports, suspense
 
 
 class ChannelError(ValueError):
@@ -102,6 +105,8 @@ async def import_normalized(
     parsed = normalized.parse(kind, data, file)
     channel = normalized.CHANNELS[kind]
     digest = imports.sha256(data)
+    if (done := await imports.already_imported(uow, file=file, digest=digest)) is not None:
+        return done
     if parsed.file_errors:
         return await imports.refuse_file(
             uow, channel=channel, file=file, digest=digest, errors=parsed.file_errors, records=parsed.records
@@ -116,10 +121,77 @@ async def import_normalized(
         records=parsed.records,
         order=order,
         progress=progress,
+        held=[_held(r.record_no, r.amount, r.receipt, r.error) for r in parsed.rejected],
+    )
+
+
+def _held(record_no: int, amount: int | None, receipt, error) -> suspense.Held:
+    """A rejected record that reports money → a suspense item (what could be read is kept)."""
+
+    def day(value):
+        return value if value is not None and value != dt.date.min else None
+
+    return suspense.Held(
+        record_no,
+        error.field,
+        error.message,
+        amount,
+        day(getattr(receipt, "paid_on", None)),
+        day(getattr(receipt, "booked_on", None)),
+        getattr(receipt, "notice_number", None) or None,
+        getattr(receipt, "installment_no", None),
     )
 
 
 # ---- 窓口 and 証券 -------------------------------------------------------------------------------
+
+_KEY_PART = re.compile(r"^[0-9A-Za-z]{1,20}$")
+_NOTICE = re.compile(r"^[0-9A-Za-z-]{1,20}$")
+
+
+def check_payment_fields(*, receipt_no: str, notice_number: str, installment_no: int, amount: int) -> None:
+    """The fields of a payment typed at the counter, with the problem in plain words (defect 11)."""
+    problems = []
+    if not re.match(r"^[0-9A-Za-z:_-]{1,40}$", receipt_no):
+        problems.append("receipt_no: must be 1–40 letters, digits, '-', '_' or ':'")
+    if not _NOTICE.match(notice_number):
+        problems.append("notice_number: must be the 通知書番号 as printed (1–20 letters, digits or '-')")
+    if not 0 <= installment_no <= 99:
+        problems.append("installment_no: must be a 期別 from 0 to 99")
+    if amount <= 0:
+        problems.append("amount: must be more than 0 yen")
+    if problems:
+        raise ChannelError("; ".join(problems))
+
+
+async def receive_receipt(
+    command: receipts.RecordReceipt, uow: UnitOfWork, *, order: tuple[Component, ...] = DEFAULT_ORDER
+) -> str | None:
+    """A single payment from a channel adapter (bus): its 領収日/収入日 are checked against the
+    business date; an implausible one is held on the suspense list (never applied, never dropped)."""
+    try:
+        check_receipt_dates(command.paid_on, command.booked_on, uow.today())
+    except ImplausibleDateError as err:
+        await suspense.hold(
+            uow,
+            [
+                suspense.Held(
+                    None,
+                    str(err).split(" ", 1)[0],
+                    str(err),
+                    command.amount,
+                    command.paid_on,
+                    command.booked_on,
+                    command.notice_number,
+                    command.installment_no,
+                )
+            ],
+            channel=command.channel.value,
+            batch_id=None,
+            file=None,
+        )
+        return None
+    return await handlers.record_receipt(command, uow, order=order)
 
 
 async def counter_payment(
@@ -132,7 +204,14 @@ async def counter_payment(
     paid_on: dt.date,
     order: tuple[Component, ...] = DEFAULT_ORDER,
 ) -> str | None:
-    """窓口 cash payment: 領収日 = 収入日 = the day paid (cash goes to the 会計 the same day)."""
+    """窓口 cash payment: 領収日 = 収入日 = the day paid (cash goes to the 会計 the same day).
+
+    The fields are checked here with messages a cashier understands (field and problem, no
+    value); 領収日 against the business date (not in the future, not past 時効)."""
+    check_payment_fields(
+        receipt_no=receipt_no, notice_number=notice_number, installment_no=installment_no, amount=amount
+    )
+    check_receipt_dates(paid_on, paid_on, uow.today())
     command = receipts.RecordReceipt(
         channel=receipts.Channel.COUNTER,
         channel_key=receipt_no,
@@ -157,6 +236,17 @@ async def receive_security(
     order: tuple[Component, ...] = DEFAULT_ORDER,
 ) -> tuple[str, str]:
     """証券 (check) received: recorded and applied on receipt; reversed if it is dishonoured (不渡)."""
+    if not _KEY_PART.match(instrument_number) or not (
+        drawee_bank_code.isdigit() and len(drawee_bank_code) == 4
+    ):
+        raise ChannelError("instrument_number must be 1–20 letters or digits and drawee_bank_code 4 digits")
+    check_payment_fields(
+        receipt_no=instrument_number,
+        notice_number=notice_number,
+        installment_no=installment_no,
+        amount=amount,
+    )
+    check_receipt_dates(received_on, received_on, uow.today(), paid_field="received_on")
     key = f"{drawee_bank_code}-{instrument_number}"
     command = receipts.RecordReceipt(
         channel=receipts.Channel.SECURITY_INSTRUMENT,
@@ -184,7 +274,21 @@ async def receive_security(
     return instrument_id, receipt_id
 
 
+async def _instrument(uow: UnitOfWork, instrument_id: str) -> dict:
+    s = orm.security_instruments.c
+    row = (
+        (await uow.session.execute(select(orm.security_instruments).where(s.instrument_id == instrument_id)))
+        .mappings()
+        .first()
+    )
+    if row is None or row["status"] != "received":
+        raise ChannelError("no received instrument with this id")
+    return dict(row)
+
+
 async def clear_security(uow: UnitOfWork, instrument_id: str, cleared_on: dt.date) -> None:
+    row = await _instrument(uow, instrument_id)
+    check_record_date("on", cleared_on, uow.today(), not_before=("received_on", row["received_on"]))
     result = await uow.session.execute(
         update(orm.security_instruments)
         .where(
@@ -204,13 +308,8 @@ async def dishonour_security(uow: UnitOfWork, instrument_id: str, dishonoured_on
     that needs an operator decision, not an automatic reversal).
     """
     s = orm.security_instruments.c
-    row = (
-        (await uow.session.execute(select(orm.security_instruments).where(s.instrument_id == instrument_id)))
-        .mappings()
-        .first()
-    )
-    if row is None or row["status"] != "received":
-        raise ChannelError("no received instrument with this id")
+    row = await _instrument(uow, instrument_id)
+    check_record_date("on", dishonoured_on, uow.today(), not_before=("received_on", row["received_on"]))
     repo = LedgerRepository(uow.session)
     receipt = await repo.get_receipt(row["receipt_id"], lock=True)
     if receipt["overpaid"]:
