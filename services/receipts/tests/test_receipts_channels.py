@@ -320,3 +320,105 @@ async def test_unmatched_receipt_is_listed_and_assigned(service):
             await channels.assign_unmatched(
                 uow, item["receipt_id"], notice_number="202600001", installment_no=1
             )
+
+
+# ---- issue 11: コンビニ identity, zero/invalid barcodes, report counts -----------------------------
+
+
+async def test_two_real_cvs_payments_of_one_slip_on_one_day_both_count(service):
+    """Defect 4: the key was barcode + 収納日, so the second real payment was dropped. Now it is
+    the payment's identity (agent, store, 収納日時, receipt number); a re-sent record counts once."""
+    await _ledger(service, principal=20_000)
+    code = _code(amount=10_000)
+    day, transfer = D(2026, 6, 2), D(2026, 6, 12)
+    report = await _cvs(
+        service, [("02", day, code, 10_000, transfer, "R1"), ("02", day, code, 10_000, transfer, "R2")]
+    )
+    assert (report.applied, report.duplicates) == (2, 0)
+    [inst] = await service.rows(orm.installments)
+    assert inst["paid"] == 20_000
+    resent = await _cvs(service, [("02", day, code, 10_000, transfer, "R2")], name="resent.csv")
+    assert (resent.applied, resent.duplicates) == (0, 1)
+    assert await service.count(orm.receipts) == 2
+
+
+async def test_cvs_file_imported_twice_is_a_no_op(service):
+    await _ledger(service)
+    data = cvs.agent_file(
+        [("02", D(2026, 6, 2), _code(), 10_000, D(2026, 6, 12), "R1")], created_on=D(2026, 6, 3)
+    )
+    for name in ("a.csv", "b.csv"):
+        async with service.runtime.unit_of_work() as uow:
+            report = await channels.import_cvs(uow, data, file=name)
+            await uow.commit()
+    assert (report.status, report.applied) == ("already_imported", 0)
+    assert await service.count(orm.receipts) == 1
+
+
+def _zero_code():
+    body = "91" + "912345" + "202600001".rjust(18, "0") + "01" + "0" + "0" + "260630" + "0" + "000000"
+    return body + str(cvs.check_digit(body))
+
+
+async def test_zero_amount_barcode_is_a_located_error_not_a_traceback(service):
+    """Defect 8: a ¥0 barcode crashed the import (RecordReceipt amount > 0)."""
+    await _ledger(service)
+    report = await _cvs(service, [("02", D(2026, 6, 2), _zero_code(), 0, D(2026, 6, 12), "R1")])
+    assert report.status == "applied"
+    assert [(e.record_no, e.field) for e in report.errors] == [(2, "barcode")]
+    assert "zero" in report.errors[0].message
+    assert await service.count(orm.receipts) == 0
+    assert await service.count(orm.suspense_items) == 0  # ¥0 is no money to hold
+
+
+async def test_bad_check_digit_money_is_held_and_the_file_reconciles(service):
+    """Defect 10: money on a record with a bad check digit was neither held nor counted."""
+    await _ledger(service)
+    good = _code(amount=4_000)
+    bad = good[:-1] + str((int(good[-1]) + 1) % 10)
+    report = await _cvs(
+        service,
+        [
+            ("02", D(2026, 6, 2), good, 4_000, D(2026, 6, 12), "R1"),
+            ("02", D(2026, 6, 2), bad, 4_000, D(2026, 6, 12), "R2"),
+        ],
+    )
+    assert (report.applied, report.invalid, report.held, report.held_yen) == (1, 1, 1, 4_000)
+    [item] = await service.rows(orm.suspense_items)
+    assert (item["record_no"], item["field"], item["amount"], item["notice_number"]) == (
+        3,
+        "barcode",
+        4_000,
+        "202600001",
+    )
+
+
+async def test_implausible_cvs_dates_are_held_with_a_located_message(service):
+    await _ledger(service)
+    service.runtime.settings.business_date = D(2026, 6, 20)
+    report = await _cvs(
+        service,
+        [
+            ("02", D(2026, 7, 2), _code(), 10_000, D(2026, 7, 12), "R1"),  # 収納日 after the business date
+            ("02", D(2026, 6, 2), _code(), 10_000, D(2026, 5, 12), "R2"),  # 振込予定日 before 収納日
+        ],
+    )
+    assert [(e.record_no, e.field) for e in report.errors] == [(2, "paid_on"), (3, "transfer_on")]
+    assert "after the business date 2026-06-20" in report.errors[0].message
+    assert (report.applied, report.held, report.held_yen) == (0, 2, 20_000)
+    assert await service.count(orm.receipts) == 0
+
+
+async def test_cvs_report_counts_overpayments_and_events(service):
+    """Defect 13: the CVS report said 0 overpayments and 0 events when it created both."""
+    await _ledger(service, principal=10_000)
+    report = await _cvs(service, [("02", D(2026, 6, 2), _code(amount=12_000), 12_000, D(2026, 6, 12), "R1")])
+    assert report.overpayments == 1
+    total = len(await service.events())  # with the assessment's event
+    assert report.events == 3  # recorded, settled, overpayment detected
+    assert [k for k, _ in await service.events()][-3:] == [
+        receipts.ReceiptRecorded.routing_key,
+        receipts.InstallmentsSettled.routing_key,
+        receipts.OverpaymentDetected.routing_key,
+    ]
+    assert total == 4

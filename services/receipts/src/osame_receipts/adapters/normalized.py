@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 import zengin_code
 
-from osame_receipts.domain.receipt import NormalizedReceipt
+from osame_receipts.domain.receipt import NormalizedReceipt, RejectedRecord
 from osame_receipts.domain.totals import fill_from_trailer
 
 KEY = re.compile(r"^[0-9A-Za-z:_-]{1,64}$")
@@ -39,16 +39,6 @@ class LineError:
     record_no: int
     field: str
     message: str
-
-
-@dataclass(frozen=True)
-class RejectedRecord:
-    """An invalid record that may still report money (it goes to the suspense list)."""
-
-    record_no: int
-    amount: int | None  # None: unreadable (and not derivable from the trailer)
-    receipt: NormalizedReceipt | None  # what could be read, if the row had the right shape
-    error: LineError
 
 
 @dataclass

@@ -35,8 +35,14 @@ async def import_cvs(
     uow: UnitOfWork, data: bytes, *, file: str, order: tuple[Component, ...] = DEFAULT_ORDER, progress=None
 ) -> imports.ImportReport:
     """01 速報 → provisional receipt (announced: it blocks 督促); 02 確報 → final and applied;
-    03 速報取消 → provisional removed. The same payment (barcode + 収納日) seen twice is one receipt."""
+    03 速報取消 → provisional removed. A payment is identified by agent, store, 収納日時 and receipt
+    number (`CvsRecord.channel_key`): the same record seen twice is one receipt, two real payments
+    of one slip are two. Invalid records reporting money (bad check digit, unreadable amount) and
+    records with an implausible 収納日/振込予定日 are held on the suspense list; the same bytes
+    imported again are a no-op."""
     digest = imports.sha256(data)
+    if (done := await imports.already_imported(uow, file=file, digest=digest)) is not None:
+        return done
     parsed = cvs.parse_agent_file(data, file)
     if parsed.file_errors:
         return await imports.refuse_file(
@@ -47,11 +53,34 @@ async def import_cvs(
         file=file,
         status="applied",
         records=len(parsed.records) + len(parsed.record_errors),
-        invalid=len(parsed.record_errors),
+        invalid=len({e.record_no for e in parsed.record_errors}),
         errors=[imports.LocatedError(e.file, e.record_no, e.field, e.message) for e in parsed.record_errors],
     )
+    staged = uow.staged
+    held = [_held(r.record_no, r.amount, r.receipt, r.error) for r in parsed.rejected]
     repo = LedgerRepository(uow.session)
+    today = uow.today()
     for i, rec in enumerate(parsed.records):
+        try:
+            check_receipt_dates(rec.paid_on, rec.booked_on, today, booked_field="transfer_on")
+        except ImplausibleDateError as err:
+            field_name = str(err).split(" ", 1)[0]
+            report.errors.append(imports.LocatedError(file, rec.record_no, field_name, str(err)))
+            report.invalid += 1
+            if rec.kind != "cancel":
+                held.append(
+                    suspense.Held(
+                        rec.record_no,
+                        field_name,
+                        str(err),
+                        rec.barcode.amount,
+                        rec.paid_on,
+                        rec.booked_on,
+                        rec.barcode.notice_number,
+                        rec.barcode.installment_no,
+                    )
+                )
+            continue
         command = receipts.RecordReceipt(
             channel=receipts.Channel.CONVENIENCE_STORE,
             channel_key=rec.channel_key,
@@ -84,8 +113,11 @@ async def import_cvs(
             report.unmatched += 1
         elif not command.preliminary:
             report.applied += 1
+            report.overpayments += 1 if row["overpaid"] else 0
         if progress and i % 1000 == 0:
             progress("applied", i)
+    await imports.put_on_hold(uow, report, channel="convenience_store", held=held)
+    report.events = uow.staged - staged
     await imports.record_batch(uow, report, "convenience_store", digest)
     return report
 
