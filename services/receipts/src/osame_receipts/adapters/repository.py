@@ -317,3 +317,30 @@ async def money(session: AsyncSession, addressee_id: str | None) -> dict[str, in
         "applied": (await session.execute(applied)).scalar_one(),
         "unmatched": (await session.execute(unmatched)).scalar_one(),
     }
+
+
+async def import_batches(
+    session: AsyncSession, *, channel: str | None, status: str | None, limit: int
+) -> list[dict]:
+    """Import batches, newest first (counts only; no file contents)."""
+    b = orm.import_batches.c
+    query = select(orm.import_batches).order_by(b.imported_at.desc()).limit(limit)
+    if channel:
+        query = query.where(b.channel == channel)
+    if status:
+        query = query.where(b.status == status)
+    return [dict(r) for r in (await session.execute(query)).mappings().all()]
+
+
+async def import_batch(session: AsyncSession, batch_id: str) -> dict | None:
+    """One batch with its located errors (file, record, field, message — never a value)."""
+    b, e = orm.import_batches.c, orm.import_errors.c
+    row = (await session.execute(select(orm.import_batches).where(b.batch_id == batch_id))).mappings().first()
+    if row is None:
+        return None
+    errors = (
+        await session.execute(
+            select(e.record_no, e.field, e.message).where(e.batch_id == batch_id).order_by(e.record_no, e.id)
+        )
+    ).mappings()
+    return {**dict(row), "errors": [dict(x) for x in errors]}

@@ -19,7 +19,7 @@ from starlette.routing import Route
 from osame_receipts.adapters import cvs, kei_jnks, orm, repository
 from osame_receipts.domain.direct_debit import DebitRequestRefused
 from osame_receipts.domain.reconciliation import parse_order
-from osame_receipts.service_layer import channels, direct_debit
+from osame_receipts.service_layer import channels, direct_debit, suspense
 
 log = logging.getLogger("osame.receipts.http")
 IMPORT_KINDS = ("zengin-result", "cvs", "ocr", "mpn", "eltax")
@@ -81,7 +81,13 @@ def routes(runtime, auth: Authenticator | None = None) -> list[Route]:
                     result = await fn(request, body, uow)
                     await uow.commit()
                 return result if isinstance(result, Response) else JSONResponse(result)
-            except (channels.ChannelError, DebitRequestRefused, cvs.BarcodeError, LawError) as err:
+            except (
+                channels.ChannelError,
+                DebitRequestRefused,
+                cvs.BarcodeError,
+                LawError,
+                suspense.SuspenseError,
+            ) as err:
                 return JSONResponse({"error": str(err)}, status_code=409 if "already" in str(err) else 422)
             except ValueError as err:
                 return JSONResponse(
@@ -91,7 +97,7 @@ def routes(runtime, auth: Authenticator | None = None) -> list[Route]:
         return wrapped
 
     async def counter(request, body, uow):
-        receipt_id = await channels.counter_payment(
+        outcome = await channels.counter_payment(
             uow,
             receipt_no=_text(body, "receipt_no"),
             notice_number=_text(body, "notice_number"),
@@ -100,7 +106,65 @@ def routes(runtime, auth: Authenticator | None = None) -> list[Route]:
             paid_on=_date(body.get("paid_on"), "paid_on"),
             order=order,
         )
-        return {"receipt_id": receipt_id, "duplicate": receipt_id is None}
+        # 202: the money is kept but not applied (unmatched list); the cashier must see that
+        return JSONResponse(outcome, status_code=202 if outcome["status"] == "unmatched" else 200)
+
+    async def suspense_list(request, body, uow):
+        q = request.query_params
+        status = q.get("status", "held")
+        if status not in ("held", "resolved", "returned", "all"):
+            raise channels.ChannelError("status must be held, resolved, returned or all")
+        items = await suspense.search(
+            uow,
+            status=None if status == "all" else status,
+            channel=q.get("channel") or None,
+            batch_id=q.get("batch_id") or None,
+            notice_number=q.get("notice_number") or None,
+            paid_from=_date(q["paid_from"], "paid_from") if q.get("paid_from") else None,
+            paid_to=_date(q["paid_to"], "paid_to") if q.get("paid_to") else None,
+            limit=min(_int(q.get("limit", 500), "limit"), 5_000),
+        )
+        return {"items": _jsonable(items)}
+
+    async def suspense_resolve(request, body, uow):
+        return await suspense.resolve(
+            uow,
+            request.path_params["suspense_id"],
+            notice_number=_text(body, "notice_number"),
+            installment_no=_int(body.get("installment_no"), "installment_no"),
+            staff=request.state.principal.user,
+            amount=_int(body["amount"], "amount") if body.get("amount") is not None else None,
+            paid_on=_date(body["paid_on"], "paid_on") if body.get("paid_on") else None,
+            booked_on=_date(body["booked_on"], "booked_on") if body.get("booked_on") else None,
+            order=order,
+        )
+
+    async def suspense_return(request, body, uow):
+        return await suspense.return_money(
+            uow,
+            request.path_params["suspense_id"],
+            note=_text(body, "note"),
+            staff=request.state.principal.user,
+        )
+
+    async def batches(request, body, uow):
+        q = request.query_params
+        return {
+            "items": _jsonable(
+                await repository.import_batches(
+                    uow.session,
+                    channel=q.get("channel") or None,
+                    status=q.get("status") or None,
+                    limit=min(_int(q.get("limit", 100), "limit"), 1_000),
+                )
+            )
+        }
+
+    async def batch(request, body, uow):
+        found = await repository.import_batch(uow.session, request.path_params["batch_id"])
+        if found is None:
+            raise channels.ChannelError("no import batch with this id")
+        return _jsonable([found])[0] | {"errors": found["errors"]}
 
     async def security(request, body, uow):
         instrument_id, receipt_id = await channels.receive_security(
@@ -276,6 +340,19 @@ def routes(runtime, auth: Authenticator | None = None) -> list[Route]:
         Route("/api/unmatched", endpoint(unmatched, "unmatched.read"), methods=["GET"]),
         Route("/api/unmatched/{receipt_id}/assign", endpoint(assign, "unmatched.assign"), methods=["POST"]),
         Route("/api/imports/{kind}", endpoint(import_file, "import.run"), methods=["POST"]),
+        Route("/api/import-batches", endpoint(batches, "import.read"), methods=["GET"]),
+        Route("/api/import-batches/{batch_id}", endpoint(batch, "import.read"), methods=["GET"]),
+        Route("/api/suspense", endpoint(suspense_list, "suspense.read"), methods=["GET"]),
+        Route(
+            "/api/suspense/{suspense_id}/resolve",
+            endpoint(suspense_resolve, "suspense.resolve"),
+            methods=["POST"],
+        ),
+        Route(
+            "/api/suspense/{suspense_id}/return",
+            endpoint(suspense_return, "suspense.resolve"),
+            methods=["POST"],
+        ),
         Route("/api/direct-debit/requests", endpoint(debit_request, "debit-request.build"), methods=["POST"]),
         Route("/api/direct-debit/failures", endpoint(failures, "debit-failure.read"), methods=["GET"]),
         Route("/api/mandates", endpoint(mandate, "mandate.record"), methods=["POST"]),

@@ -46,7 +46,12 @@ async def import_cvs(
     parsed = cvs.parse_agent_file(data, file)
     if parsed.file_errors:
         return await imports.refuse_file(
-            uow, channel="convenience_store", file=file, digest=digest, errors=parsed.file_errors, records=0
+            uow,
+            channel="convenience_store",
+            file=file,
+            digest=digest,
+            errors=parsed.file_errors + parsed.record_errors,  # a trailer mismatch hides no record error
+            records=0,
         )
     report = imports.ImportReport(
         batch_id=new_id(),
@@ -141,7 +146,12 @@ async def import_normalized(
         return done
     if parsed.file_errors:
         return await imports.refuse_file(
-            uow, channel=channel, file=file, digest=digest, errors=parsed.file_errors, records=parsed.records
+            uow,
+            channel=channel,
+            file=file,
+            digest=digest,
+            errors=parsed.file_errors + parsed.record_errors,  # a trailer mismatch hides no record error
+            records=parsed.records,
         )
     return await imports.apply_receipts(
         uow,
@@ -235,7 +245,7 @@ async def counter_payment(
     amount: int,
     paid_on: dt.date,
     order: tuple[Component, ...] = DEFAULT_ORDER,
-) -> str | None:
+) -> dict:
     """窓口 cash payment: 領収日 = 収入日 = the day paid (cash goes to the 会計 the same day).
 
     The fields are checked here with messages a cashier understands (field and problem, no
@@ -253,7 +263,24 @@ async def counter_payment(
         paid_on=paid_on,
         booked_on=paid_on,
     )
-    return await handlers.record_receipt(command, uow, order=order)
+    receipt_id = await handlers.record_receipt(command, uow, order=order)
+    if receipt_id is None:
+        return {"receipt_id": None, "duplicate": True, "status": "duplicate"}
+    row = await LedgerRepository(uow.session).get_receipt(receipt_id)
+    out = {
+        "receipt_id": receipt_id,
+        "duplicate": False,
+        "applied": row["applied"],
+        "overpaid": row["overpaid"],
+    }
+    if not row["matched"]:
+        return {
+            **out,
+            "status": "unmatched",
+            "message": "no such 通知書番号 × 期別 in the ledger: the money was recorded on the unmatched"
+            " list (GET /api/unmatched) for a clerk to assign",
+        }
+    return {**out, "status": "overpaid" if row["overpaid"] else "applied"}
 
 
 async def receive_security(
