@@ -422,3 +422,101 @@ async def test_cvs_report_counts_overpayments_and_events(service):
         receipts.OverpaymentDetected.routing_key,
     ]
     assert total == 4
+
+
+# ---- issue 11 defect 7: 不渡 after 減額更正, and of a cheque that overpaid --------------------------
+
+
+async def _cheque(service, amount, number="777", notice="202600001", inst=1):
+    async with service.runtime.unit_of_work() as uow:
+        instrument_id, receipt_id = await channels.receive_security(
+            uow,
+            instrument_number=number,
+            drawee_bank_code="0001",
+            notice_number=notice,
+            installment_no=inst,
+            amount=amount,
+            received_on=D(2026, 5, 20),
+        )
+        await uow.commit()
+    return instrument_id, receipt_id
+
+
+async def _dishonour(service, instrument_id, on=D(2026, 5, 28)):
+    async with service.runtime.unit_of_work() as uow:
+        await channels.dishonour_security(uow, instrument_id, on)
+        await uow.commit()
+
+
+def _withdrawn(events):
+    return [b for k, b in events if k == receipts.OverpaymentWithdrawn.routing_key]
+
+
+async def test_dishonour_after_reduction_withdraws_the_overpayment_it_created(service):
+    """Defect 7: 不渡 after a 減額更正 made the stored paid amount negative (crash), and the 過納
+    made of the bounced cheque's money stayed refundable."""
+    await _ledger(service)  # 10,000 owed
+    instrument_id, _ = await _cheque(service, 10_000)
+    await service.handle(
+        handlers.record_assessment,
+        taxation.AssessmentChanged(
+            addressee_id="600001",
+            notice_number="202600001",
+            fiscal_year=2026,
+            tax_year=2026,
+            tax_item=taxation.TaxItem.LIGHT_VEHICLE_TAX,
+            revision=2,
+            assessed_on=D(2026, 5, 25),
+            installments=[
+                taxation.AssessedInstallment(installment_no=1, principal_tax=6_000, due_date=D(2026, 6, 1))
+            ],
+            vehicle_plate="高岡 あ 12-34",
+        ),
+    )
+    [op] = await service.rows(orm.overpayments)
+    assert (op["amount"], op["receipt_id"]) == (4_000, None)
+    await _dishonour(service, instrument_id)
+    inst = await service.one(orm.installments)
+    assert (inst["principal_tax"], inst["paid"]) == (6_000, 0)
+    [op] = await service.rows(orm.overpayments)
+    assert op["withdrawn"] == 4_000
+    [w] = _withdrawn(await service.events())
+    assert (w["overpayment_id"], w["amount"], w["reason"]) == (op["overpayment_id"], 4_000, "dishonour")
+
+
+async def test_dishonour_of_a_cheque_that_overpaid_reverses_its_appropriation(service):
+    """Defect 7: a cheque that overpaid was refused (operator decision); now its overpayment is
+    withdrawn and the 充当 booked from it reversed, so nothing it paid for stays paid."""
+    from osame_receipts.service_layer import appropriation
+
+    await _ledger(service, installments=(1, 2))  # 10,000 + 10,000
+    instrument_id, receipt_id = await _cheque(service, 13_000)
+    [op] = await service.rows(orm.overpayments)
+    assert (op["amount"], op["receipt_id"]) == (3_000, receipt_id)
+    await service.handle(
+        appropriation.apply_appropriation,
+        receipts.AppropriateOverpayment(
+            appropriation_id="AP-1",
+            overpayment_id=op["overpayment_id"],
+            addressee_id="600001",
+            appropriable_on=D(2026, 5, 20),
+            items=[
+                receipts.AppropriationItem(
+                    notice_number="202600001", installment_no=2, component="principal_tax", amount=2_000
+                )
+            ],
+        ),
+    )
+    paid = {i["installment_no"]: i["paid"] for i in await service.rows(orm.installments)}
+    assert paid == {1: 10_000, 2: 2_000}
+    await _dishonour(service, instrument_id)
+    paid = {i["installment_no"]: i["paid"] for i in await service.rows(orm.installments)}
+    assert paid == {1: 0, 2: 0}
+    [op] = await service.rows(orm.overpayments)
+    assert (op["withdrawn"], op["appropriated"]) == (3_000, 0)
+    [w] = _withdrawn(await service.events())
+    assert (w["amount"], w["appropriations_reversed"]) == (3_000, ["AP-1"])
+    states = {r["channel"]: r["state"] for r in await service.rows(orm.receipts)}
+    assert states == {"security_instrument": "reversed", "appropriation": "reversed"}
+    [a] = await service.rows(orm.appropriations)
+    assert a["outcome"] == "reversed"

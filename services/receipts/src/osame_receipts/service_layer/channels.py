@@ -21,7 +21,7 @@ from osame_receipts.adapters import cvs, normalized, orm
 from osame_receipts.adapters.repository import LedgerRepository
 from osame_receipts.domain.dates import check_receipt_dates, check_record_date
 from osame_receipts.domain.reconciliation import DEFAULT_ORDER, Component, allocate
-from osame_receipts.service_layer import handlers, imports, suspense
+from osame_receipts.service_layer import handlers, imports, reversal, suspense
 
 
 class ChannelError(ValueError):
@@ -361,42 +361,32 @@ async def clear_security(uow: UnitOfWork, instrument_id: str, cleared_on: dt.dat
 
 
 async def dishonour_security(uow: UnitOfWork, instrument_id: str, dishonoured_on: dt.date) -> str:
-    """不渡: reverse the receipt and reopen the installment (the money never came).
-
-    Refused when the receipt overpaid (its overpayment may already be refunded or appropriated:
-    that needs an operator decision, not an automatic reversal).
-    """
+    """不渡: the money never came — reverse the receipt and everything it caused (defect 7): the
+    installment re-opened (never below zero, also after a 減額更正), the overpayments its money
+    sits in withdrawn (and their 充当 reversed), announced to collection and refunds."""
     s = orm.security_instruments.c
     row = await _instrument(uow, instrument_id)
     check_record_date("on", dishonoured_on, uow.today(), not_before=("received_on", row["received_on"]))
     repo = LedgerRepository(uow.session)
     receipt = await repo.get_receipt(row["receipt_id"], lock=True)
-    if receipt["overpaid"]:
-        raise ChannelError("the receipt of this instrument overpaid; reverse it by an operator decision")
     await uow.session.execute(
         update(orm.security_instruments)
         .where(s.instrument_id == instrument_id)
         .values(status="dishonoured", settled_on=dishonoured_on)
     )
     await repo.set_receipt_state(receipt["receipt_id"], "reversed", reversed_on=dishonoured_on)
-    notice = await repo.get_notice(receipt["notice_number"], lock=True)
-    inst = await repo.installment(receipt["notice_number"], receipt["installment_no"])
-    if notice is None or inst is None:
+    if not receipt["matched"]:
         return receipt["receipt_id"]
-    inst.unbook(receipt["applied_principal_tax"], receipt["applied_demand_fee"], receipt["applied_late_fee"])
-    notice.ledger_version += 1
-    await repo.set_paid(inst)
-    await repo.save_notice(notice, new=False)
-    last_paid = await repo.latest_paid_on(notice.notice_number, inst.installment_no) or receipt["paid_on"]
-    state = handlers.installment_state(notice, inst, last_paid, dishonoured_on)
-    # collection re-opens the installment from the newer ledger_version (remaining > 0)
-    await uow.publish(receipts.InstallmentsPartlyPaid(items=[state]))
+    await reversal.reverse_receipt_money(
+        uow, receipt, dishonoured_on, receipts.OverpaymentWithdrawalReason.DISHONOUR
+    )
+    notice = await repo.get_notice(receipt["notice_number"])
     await uow.publish(
         receipts.ReceiptReversed(
             receipt_id=receipt["receipt_id"],
             addressee_id=notice.addressee_id,
             notice_number=notice.notice_number,
-            installment_no=inst.installment_no,
+            installment_no=receipt["installment_no"],
             channel=receipts.Channel(receipt["channel"]),
             amount=receipt["amount"],
             applied=receipt["applied"],
