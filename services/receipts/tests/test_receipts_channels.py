@@ -520,3 +520,16 @@ async def test_dishonour_of_a_cheque_that_overpaid_reverses_its_appropriation(se
     assert states == {"security_instrument": "reversed", "appropriation": "reversed"}
     [a] = await service.rows(orm.appropriations)
     assert a["outcome"] == "reversed"
+
+
+async def test_a_resent_invalid_record_is_held_once(service):
+    """The same bad record in a re-sent file (other bytes) is not held a second time."""
+    await _ledger(service)
+    rows = [["9999", "001", "7", "202600001", "1", "3000", "20260520", "20260521"]]
+    for data in (normalized.write("ocr", rows), normalized.write("ocr", rows) + b"\n"):
+        async with service.runtime.unit_of_work() as uow:
+            report = await channels.import_normalized(uow, "ocr", data, file="ocr.csv")
+            await uow.commit()
+    assert (report.status, report.held) == ("applied", 0)
+    [item] = await service.rows(orm.suspense_items)
+    assert item["amount"] == 3_000

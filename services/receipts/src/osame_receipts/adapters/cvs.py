@@ -207,7 +207,7 @@ def parse_agent_file(data: bytes, file: str = "<cvs>") -> CvsFile:
             error = CvsError(file, no, "record", f"{len(row)} columns, expected 9 or 10")
             out.record_errors.append(error)
             amounts.append(None)
-            rejected.append((len(amounts) - 1, None, error))
+            rejected.append((len(amounts) - 1, _readable(row, no), error))
             continue
         amounts.append(int(row[4]) if row[4].isdigit() else None)
         before = len(out.record_errors)
@@ -255,12 +255,20 @@ def _readable(row: list[str], no: int) -> NormalizedReceipt | None:
 
     notice, inst = None, None
     try:
-        code = decode_barcode(row[3])
+        code = decode_barcode(row[3] if len(row) > 3 else "")
         notice, inst = code.notice_number, code.installment_no
     except BarcodeError:
         pass
     return NormalizedReceipt(
-        "convenience_store", "", notice or "", inst or 0, 0, day(row[1]), day(row[6]), record_no=no
+        "convenience_store",
+        "",
+        notice or "",
+        inst or 0,
+        0,
+        day(row[1]) if len(row) > 1 else None,
+        day(row[6]) if len(row) > 6 else None,
+        record_no=no,
+        raw=",".join(row),
     )
 
 

@@ -207,7 +207,10 @@ def parse(kind: str, data: bytes, file: str = "<file>") -> ChannelFile:
             error = LineError(file, no, "record", f"expected record_type D and {len(header)} columns")
             out.record_errors.append(error)
             amounts.append(None)
-            rejected.append((len(amounts) - 1, None, error))
+            shape = NormalizedReceipt(
+                CHANNELS[kind], "", "", 0, 0, None, None, record_no=no, raw=",".join(row)
+            )
+            rejected.append((len(amounts) - 1, shape, error))
             continue
         amount = row[header.index("amount")]
         amounts.append(int(amount) if amount.isdigit() else None)
@@ -216,7 +219,11 @@ def parse(kind: str, data: bytes, file: str = "<file>") -> ChannelFile:
         if errors:
             out.record_errors.extend(errors)
             rejected.append(
-                (len(amounts) - 1, NormalizedReceipt(**{**rec.__dict__, "record_no": no}), errors[0])
+                (
+                    len(amounts) - 1,
+                    NormalizedReceipt(**{**rec.__dict__, "record_no": no, "raw": ",".join(row)}),
+                    errors[0],
+                )
             )
         else:
             out.receipts.append(NormalizedReceipt(**{**rec.__dict__, "record_no": no, "raw": ",".join(row)}))

@@ -272,5 +272,8 @@ suspense_items = Table(
     Column("resolved_by", String(64), nullable=True),  # staff (token subject)
     Column("resolved_on", Date, nullable=True),
     Column("note", String(200), nullable=True),
+    # SHA-256 of the channel and the record as received: the same record re-sent is held once
+    Column("source_key", String(64), nullable=True),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("channel", "source_key", name="uq_suspense_items_channel_source"),
 )

@@ -24,6 +24,15 @@ class SuspenseRepository:
                 insert(orm.suspense_items), [{"status": "held", "recorded_at": now, **r} for r in rows]
             )
 
+    async def known_sources(self, channel: str, keys: list[str]) -> set[str]:
+        found: set[str] = set()
+        for start in range(0, len(keys), 5_000):
+            query = select(s.source_key).where(
+                s.channel == channel, s.source_key.in_(keys[start : start + 5_000])
+            )
+            found.update((await self.session.execute(query)).scalars())
+        return found
+
     async def get(self, suspense_id: str, *, lock: bool = False) -> dict | None:
         query = select(orm.suspense_items).where(s.suspense_id == suspense_id)
         if lock:

@@ -10,6 +10,7 @@ number and the field name; nothing about the money is guessed.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from dataclasses import dataclass, field
 
@@ -384,8 +385,9 @@ class ParseResult:
     file_errors: list[FieldError]
     record_errors: list[FieldError]
     # invalid data records: (record number, amount or None if unreadable even from the trailer,
-    # 振替結果コード byte) — a paid one (b"0") reports money that must be held, not dropped
-    rejected: list[tuple[int, int | None, bytes]] = field(default_factory=list)
+    # 振替結果コード byte, SHA-256 of the record) — a paid one (b"0") reports money that must be
+    # held, not dropped (the hash lets a re-sent record be held once without keeping account data)
+    rejected: list[tuple[int, int | None, bytes, str]] = field(default_factory=list)
 
     @property
     def errors(self) -> list[FieldError]:
@@ -418,7 +420,7 @@ def parse_file(
     records: list[DebitRecord] = []
     numbers: list[int] = []
     amounts_seen = []  # (amount, result) of every data record, valid or not, for the trailer check
-    rejected_at: list[tuple[int, int]] = []  # (index in amounts_seen, record number)
+    rejected_at: list[tuple[int, int, str]] = []  # (index in amounts_seen, record number, record hash)
     trailer = None
     end_seen = False
     for no, rec in enumerate(recs[1:], 2):
@@ -440,7 +442,7 @@ def parse_file(
                 records.append(parsed)
                 numbers.append(no)
             else:
-                rejected_at.append((len(amounts_seen) - 1, no))
+                rejected_at.append((len(amounts_seen) - 1, no, hashlib.sha256(rec).hexdigest()))
         elif kind == b"8":
             if trailer is not None:
                 file_errors.append(
@@ -462,7 +464,7 @@ def parse_file(
         amounts_seen = _check_trailer(trailer, amounts_seen, file, trailer_no, file_errors, result=result)
     if header is None or trailer is None or file_errors:
         return ParseResult(None, file_errors, record_errors)
-    rejected = [(no, amounts_seen[i][0], amounts_seen[i][1]) for i, no in rejected_at]
+    rejected = [(no, amounts_seen[i][0], amounts_seen[i][1], digest) for i, no, digest in rejected_at]
     return ParseResult(ZenginFile(header, records, trailer, numbers), file_errors, record_errors, rejected)
 
 

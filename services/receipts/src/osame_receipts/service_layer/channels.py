@@ -83,6 +83,7 @@ async def import_cvs(
                         rec.booked_on,
                         rec.barcode.notice_number,
                         rec.barcode.installment_no,
+                        rec.raw,
                     )
                 )
             continue
@@ -182,6 +183,7 @@ def _held(record_no: int, amount: int | None, receipt, error) -> suspense.Held:
         day(getattr(receipt, "booked_on", None)),
         getattr(receipt, "notice_number", None) or None,
         getattr(receipt, "installment_no", None),
+        getattr(receipt, "raw", None) or None,
     )
 
 
@@ -226,6 +228,7 @@ async def receive_receipt(
                     command.booked_on,
                     command.notice_number,
                     command.installment_no,
+                    command.channel_key,
                 )
             ],
             channel=command.channel.value,

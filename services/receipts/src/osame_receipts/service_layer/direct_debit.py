@@ -241,15 +241,25 @@ async def import_result(
     for e in parsed.record_errors:
         first_error.setdefault(e.record_no, e)
     held = [
-        suspense.Held(no, first_error[no].field, first_error[no].message, amount, debit_date, debit_date)
-        for no, amount, code in parsed.rejected
+        suspense.Held(
+            no, first_error[no].field, first_error[no].message, amount, debit_date, debit_date, source=record
+        )
+        for no, amount, code, record in parsed.rejected
         if code == b"0" and (amount is None or amount > 0)
     ]
     refusal = await _file_refusal(uow, f.header, debit_date, creditor_code, today)
     if refusal is not None:
         field_name, message = refusal
         held = [
-            suspense.Held(no, field_name, message, rec.amount, debit_date, debit_date)
+            suspense.Held(
+                no,
+                field_name,
+                message,
+                rec.amount,
+                debit_date,
+                debit_date,
+                source=f"{debit_date:%Y%m%d}-{rec.customer_number}",
+            )
             for rec, no in zip(f.records, f.record_numbers, strict=True)
             if rec.result_code == "0"
         ] + held
@@ -341,16 +351,18 @@ async def import_result(
 # duplicate check). The staging row's receipt id becomes the suspense id.
 _HOLD_UNREQUESTED = """
 INSERT INTO suspense_items (suspense_id, batch_id, channel, file_name, record_no, field, reason, amount,
-    paid_on, booked_on, notice_number, installment_no, status, recorded_at)
+    paid_on, booked_on, notice_number, installment_no, status, source_key, recorded_at)
 SELECT s.receipt_id, :batch_id, s.channel, :file, s.record_no,
     CASE WHEN d.request_id IS NULL THEN '顧客番号' ELSE '引落金額' END,
     CASE WHEN d.request_id IS NULL THEN 'no 口座振替 request with this 顧客番号 for the 振替日'
          ELSE 'differs from the amount requested for this 顧客番号' END,
-    s.amount, s.paid_on, s.booked_on, d.notice_number, d.installment_no, 'held', CURRENT_TIMESTAMP
+    s.amount, s.paid_on, s.booked_on, d.notice_number, d.installment_no, 'held', s.channel_key,
+    CURRENT_TIMESTAMP
 FROM receipt_staging s
 LEFT JOIN debit_requests d ON d.debit_date = :debit_date AND d.customer_number = s.raw_record
 WHERE (d.request_id IS NULL OR d.amount <> s.amount)
   AND NOT EXISTS (SELECT 1 FROM receipts r WHERE r.channel = s.channel AND r.channel_key = s.channel_key)
+  AND NOT EXISTS (SELECT 1 FROM suspense_items h WHERE h.channel = s.channel AND h.source_key = s.channel_key)
 """
 
 

@@ -139,6 +139,7 @@ async def hold_rows(
                     row.booked_on,
                     row.notice_number,
                     row.installment_no,
+                    row.channel_key,
                 )
             )
             continue

@@ -14,6 +14,7 @@ when the money is not the city's to keep (another 委託者's record, refunded t
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 
 from osame_chassis.ids import new_id
@@ -42,13 +43,30 @@ class Held:
     booked_on: dt.date | None = None
     notice_number: str | None = None
     installment_no: int | None = None
+    source: str | None = None  # the record as received (or its channel key): re-sent = held once
+
+    def source_key(self, channel: str) -> str | None:
+        if not self.source:
+            return None
+        return hashlib.sha256(f"{channel}|{self.source}".encode()).hexdigest()
 
 
 async def hold(
     uow: UnitOfWork, items: list[Held], *, channel: str, batch_id: str | None, file: str | None
 ) -> tuple[int, int]:
-    """Put `items` on the suspense list; returns (count, yen held)."""
-    await SuspenseRepository(uow.session).add(
+    """Put `items` on the suspense list; returns (count, yen held). A record already held (the
+    same record re-sent, in this file or an earlier one) is not held twice."""
+    repo = SuspenseRepository(uow.session)
+    keys = [h.source_key(channel) for h in items]
+    seen = await repo.known_sources(channel, [k for k in keys if k])
+    fresh = []
+    for h, key in zip(items, keys, strict=True):
+        if key is None or key not in seen:
+            fresh.append((h, key))
+            if key:
+                seen.add(key)
+    items = [h for h, _ in fresh]
+    await repo.add(
         [
             dict(
                 suspense_id=new_id(),
@@ -63,8 +81,9 @@ async def hold(
                 booked_on=h.booked_on,
                 notice_number=(h.notice_number or None) and h.notice_number[:20],
                 installment_no=h.installment_no,
+                source_key=key,
             )
-            for h in items
+            for h, key in fresh
         ]
     )
     return len(items), sum(h.amount or 0 for h in items)

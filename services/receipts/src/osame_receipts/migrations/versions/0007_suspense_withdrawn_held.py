@@ -37,8 +37,10 @@ def upgrade() -> None:
         sa.Column('resolved_by', sa.String(length=64), nullable=True),
         sa.Column('resolved_on', sa.Date(), nullable=True),
         sa.Column('note', sa.String(length=200), nullable=True),
+        sa.Column('source_key', sa.String(length=64), nullable=True),
         sa.Column('recorded_at', sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint('suspense_id'),
+        sa.UniqueConstraint('channel', 'source_key', name='uq_suspense_items_channel_source'),
     )
     with op.batch_alter_table('suspense_items', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_suspense_items_batch_id'), ['batch_id'], unique=False)
