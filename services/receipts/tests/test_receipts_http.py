@@ -320,3 +320,49 @@ async def test_trailer_mismatch_still_lists_the_record_errors(service, api):
     r = await api.post("/api/imports/ocr?file=bad.csv", content=data)
     assert r.status_code == 422
     assert {(e["record_no"], e["field"]) for e in r.json()["errors"]} == {(3, "total"), (2, "paid_on")}
+
+
+async def test_taxpayer_ledger_read_api(service, api):
+    """Item 10: a taxpayer's ledger — 調定 versions, 期別 owed, receipts, overpayments — across 名寄せ."""
+    from osame_contracts.messages import address_sync
+    from osame_receipts.service_layer import addressees
+
+    await _assess(service, "1001", 2026, addressee="700001")
+    await _assess(service, "1002", 2026, addressee="700009", plate="高岡 あ 56-78")
+    await service.handle(
+        addressees.apply_addressees_merged,
+        address_sync.AddresseesMerged(
+            unified_addressee_id="000000000000001",
+            surviving_addressee_id="700001",
+            merged_addressee_id="700009",
+            reason=address_sync.MergeReason.STAFF_DECISION,
+            merged_on=D(2026, 7, 1),
+        ),
+    )
+    body = {
+        "receipt_no": "W-L1",
+        "notice_number": "1002",
+        "installment_no": 1,
+        "amount": 12_000,
+        "paid_on": "2026-05-20",
+    }
+    assert (await api.post("/api/counter-payments", json=body)).json()["status"] == "overpaid"
+    r = await api.get("/api/taxpayers/700009/ledger")
+    assert r.status_code == 200
+    ledger = r.json()
+    assert (ledger["addressee_id"], ledger["merged_addressee_ids"]) == ("700001", ["700009"])
+    assert [n["notice_number"] for n in ledger["notices"]] == ["1001", "1002"]
+    [inst] = next(n for n in ledger["notices"] if n["notice_number"] == "1002")["installments"]
+    assert (inst["paid"], inst["owed"]["principal_tax"]) == (10_800, 0)
+    assert [h["kind"] for h in ledger["notices"][0]["history"]] == ["registered"]
+    [receipt] = ledger["receipts"]
+    assert (receipt["amount"], receipt["overpaid"], receipt["paid_on"]) == (12_000, 1_200, "2026-05-20")
+    [op] = ledger["overpayments"]
+    assert (op["amount"], op["held"]) == (1_200, 1_200)
+    assert (await api.get("/api/taxpayers/70A/ledger")).status_code == 422
+    audited = [
+        e["addressee_id"]
+        for e in await service.rows(orm.audit_log)
+        if e["operation"] == "receipts:ledger.read"
+    ]
+    assert "700009" in audited

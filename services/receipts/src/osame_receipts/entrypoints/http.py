@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from osame_receipts.adapters import cvs, kei_jnks, orm, repository
+from osame_receipts.adapters import cvs, kei_jnks, ledger_view, orm, repository
 from osame_receipts.domain.direct_debit import DebitRequestRefused
 from osame_receipts.domain.reconciliation import parse_order
 from osame_receipts.service_layer import channels, direct_debit, suspense
@@ -69,6 +69,15 @@ def routes(runtime, auth: Authenticator | None = None) -> list[Route]:
             return JSONResponse({"error": "addressee_id must be a 宛名番号"}, status_code=422)
         async with runtime.sessions() as session:
             return JSONResponse(await repository.money(session, addressee_id))
+
+    @auth.require("receipts:ledger.read")
+    async def ledger_route(request: Request) -> Response:
+        addressee_id = request.path_params["addressee_id"]
+        if not (addressee_id.isdigit() and len(addressee_id) <= 15):
+            return JSONResponse({"error": "addressee_id must be a 宛名番号 (1–15 digits)"}, status_code=422)
+        request.state.audit_addressee_id = addressee_id
+        async with runtime.sessions() as session:
+            return JSONResponse(_deep_jsonable(await ledger_view.taxpayer_ledger(session, addressee_id)))
 
     def endpoint(fn, permission: str):
         @auth.require(f"receipts:{permission}")
@@ -325,6 +334,7 @@ def routes(runtime, auth: Authenticator | None = None) -> list[Route]:
 
     return [
         Route("/money", auth.require("receipts:money.read")(money_route), methods=["GET"]),
+        Route("/api/taxpayers/{addressee_id}/ledger", ledger_route, methods=["GET"]),
         Route("/api/counter-payments", endpoint(counter, "counter-payment.record"), methods=["POST"]),
         Route("/api/securities", endpoint(security, "security.record"), methods=["POST"]),
         Route(
@@ -379,3 +389,14 @@ def _safe(err: Exception) -> str:
 
 def _jsonable(rows: list[dict]) -> list[dict]:
     return [{k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in r.items()} for r in rows]
+
+
+def _deep_jsonable(value):
+    """Dates and timestamps as ISO strings, through nested dicts and lists."""
+    if isinstance(value, dict):
+        return {k: _deep_jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_deep_jsonable(v) for v in value]
+    if isinstance(value, dt.date):  # datetime too
+        return value.isoformat()
+    return value
