@@ -326,8 +326,9 @@ async def test_trailer_mismatch_applies_nothing(service):
 # ---- issue 11: result files that do not answer our request; the same file twice -----------------
 
 
-async def test_result_file_imported_twice_with_another_year_books_once(service):
+async def test_result_file_imported_twice_with_another_year_books_once(any_service):
     """Defect 5: the stored hash was never checked, and `--year 2025` made new channel keys."""
+    service = any_service
     await _city(service)
     result = _bank_answers(await _build(service), ["0", "0", "0"])
     first = await _import(service, result, "r.txt")
@@ -366,8 +367,9 @@ def _with_header(result: bytes, pos: int, new: bytes) -> bytes:
         pytest.param(lambda r: _with_header(r, 55, b"0629"), "引落日", id="another-debit-date"),
     ],
 )
-async def test_result_file_of_another_creditor_or_date_is_held_not_applied(service, mutate, field):
+async def test_result_file_of_another_creditor_or_date_is_held_not_applied(any_service, mutate, field):
     """Defect 6: a file answering no request of ours is held whole: suspense, nothing applied."""
+    service = any_service
     await _city(service)
     result = mutate(_bank_answers(await _build(service), ["0", "0", "1"]))
     report = await _import(service, result, "other.txt")
@@ -385,9 +387,10 @@ async def test_result_file_of_another_creditor_or_date_is_held_not_applied(servi
     assert (batch["status"], batch["held"], batch["held_yen"]) == ("held", 2, 3_000)
 
 
-async def test_result_records_differing_from_their_request_are_held(service):
+async def test_result_records_differing_from_their_request_are_held(any_service):
     """Defect 6: a record whose amount differs from the request (or whose 顧客番号 was never
     requested) is held; the others are applied and the file's totals reconcile."""
+    service = any_service
     await _city(service)
     request = await _build(service)
     parsed = zengin.parse_file(request, "req", result=False, year=2026)
@@ -408,9 +411,10 @@ async def test_result_records_differing_from_their_request_are_held(service):
     assert 1_000 + report.held_yen == 6_500  # trailer total: applied + held
 
 
-async def test_paid_record_with_unknown_bank_or_unreadable_amount_is_held(service):
+async def test_paid_record_with_unknown_bank_or_unreadable_amount_is_held(any_service):
     """Defect 10: money on an invalid paid record is held (the amount from the trailer when
     unreadable), the valid records are applied, the file's totals reconcile."""
+    service = any_service
     await _city(service)
     result = _bank_answers(await _build(service), ["0", "0", "0"])
     lines = _lines(result)
