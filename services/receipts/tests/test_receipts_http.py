@@ -366,3 +366,51 @@ async def test_taxpayer_ledger_read_api(service, api):
         if e["operation"] == "receipts:ledger.read"
     ]
     assert "700009" in audited
+
+
+async def test_daily_totals_by_channel_and_tax_item_reconciled_to_the_files(service, api):
+    """Item 10: 日計 of a 収入日 — money by channel and tax item, the held part, each file against its
+    own total; a file whose money went missing is flagged."""
+    service.runtime.settings.business_date = D(2026, 6, 1)
+    await _assess(service, "1001", 2026)
+    rows = [
+        ["0001", "001", "1", "1001", "1", "5000", "20260520", "20260521"],
+        ["9999", "001", "2", "1001", "1", "5800", "20260520", "20260521"],  # held
+        ["0001", "001", "3", "4242", "1", "700", "20260520", "20260521"],  # unmatched
+    ]
+    data = normalized.write("ocr", rows)
+    assert (await api.post("/api/imports/ocr?file=ocr.csv", content=data)).status_code == 200
+    assert (await api.post("/api/imports/ocr?file=ocr-resent.csv", content=data + b"\n")).json()[
+        "duplicate_yen"
+    ] == 11_500
+    body = {
+        "receipt_no": "W-D1",
+        "notice_number": "1001",
+        "installment_no": 1,
+        "amount": 1_000,
+        "paid_on": "2026-05-21",
+    }
+    assert (await api.post("/api/counter-payments", json=body)).status_code == 200
+    day = (await api.get("/api/daily-totals?booked_on=2026-05-21")).json()
+    assert day["channels"]["bank_counter"]["final"] == 5_700
+    assert day["channels"]["counter"]["final"] == 1_000
+    items = {(i["tax_item"], i["yen"]) for i in day["channels"]["bank_counter"]["by_tax_item"]}
+    assert items == {("light_vehicle_tax", 5_000), ("unmatched", 700)}
+    assert day["suspense"] == [{"channel": "bank_counter", "status": "held", "count": 1, "yen": 5_800}]
+    [f] = day["files"]
+    assert (f["file_total"], f["in_ledger"], f["held"], f["duplicates"], f["reconciled"]) == (
+        11_500,
+        5_700,
+        5_800,
+        0,
+        True,
+    )
+    assert day["reconciled"] is True
+    from sqlalchemy import delete
+
+    async with service.runtime.sessions() as session:  # money lost by a bug: the day no longer balances
+        await session.execute(delete(orm.receipts).where(orm.receipts.c.amount == 700))
+        await session.commit()
+    day = (await api.get("/api/daily-totals?booked_on=2026-05-21")).json()
+    assert day["files"][0]["reconciled"] is False and day["reconciled"] is False
+    assert (await api.get("/api/daily-totals?booked_on=2036-05-21")).status_code == 422

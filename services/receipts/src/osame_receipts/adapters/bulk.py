@@ -43,6 +43,7 @@ class BulkOutcome:
     applied: int  # receipts reconciled against an installment
     duplicates: int  # already recorded or repeated in the file
     unmatched: int  # kept on the unmatched list
+    duplicate_yen: int = 0
 
 
 def _is_pg(session: AsyncSession) -> bool:
@@ -139,7 +140,9 @@ async def reconcile_staging(
     stamp = recorded_at if pg else recorded_at.replace(tzinfo=None).isoformat(sep=" ")
     if pg:
         await session.execute(text("ANALYZE receipt_staging"))
-    total = (await session.execute(text("SELECT count(*) FROM receipt_staging"))).scalar_one()
+    total, total_yen = (
+        await session.execute(text("SELECT count(*), COALESCE(SUM(amount), 0) FROM receipt_staging"))
+    ).one()
     # 1. idempotency: keys already recorded, then repeats inside the file (the first one wins)
     await session.execute(
         text(
@@ -153,7 +156,9 @@ async def reconcile_staging(
             " (PARTITION BY channel, channel_key ORDER BY seq) AS rn FROM receipt_staging) AS d WHERE rn > 1)"
         )
     )
-    kept = (await session.execute(text("SELECT count(*) FROM receipt_staging"))).scalar_one()
+    kept, kept_yen = (
+        await session.execute(text("SELECT count(*), COALESCE(SUM(amount), 0) FROM receipt_staging"))
+    ).one()
 
     # 2. allocation by window sums over the stacked owed components
     def pos(x: str) -> str:
@@ -246,7 +251,12 @@ async def reconcile_staging(
     unmatched = (
         await session.execute(text("SELECT count(*) FROM receipt_alloc WHERE matched = 0"))
     ).scalar_one()
-    return BulkOutcome(applied=kept - unmatched, duplicates=total - kept, unmatched=unmatched)
+    return BulkOutcome(
+        applied=kept - unmatched,
+        duplicates=total - kept,
+        unmatched=unmatched,
+        duplicate_yen=int(total_yen) - int(kept_yen),
+    )
 
 
 async def touched_installments(session: AsyncSession):

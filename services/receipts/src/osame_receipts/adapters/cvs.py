@@ -169,6 +169,7 @@ class CvsFile:
     file_errors: list[CvsError]
     record_errors: list[CvsError]
     rejected: list[RejectedRecord] = field(default_factory=list)
+    paid_yen: int | None = None  # Σ of the money records (not 01/03), from the trailer-checked amounts
 
 
 def _date(text: str) -> dt.date:
@@ -190,6 +191,7 @@ def parse_agent_file(data: bytes, file: str = "<cvs>") -> CvsFile:
     trailer = None
     count = 0
     amounts: list[int | None] = []
+    kinds: list[str] = []
     rejected: list[tuple[int, NormalizedReceipt | None, CvsError]] = []
     for no, row in enumerate(rows[1:], 2):
         if not row:
@@ -203,6 +205,7 @@ def parse_agent_file(data: bytes, file: str = "<cvs>") -> CvsFile:
             out.file_errors.append(CvsError(file, no, "record_type", "record after the trailer"))
             continue
         count += 1
+        kinds.append(row[0])
         if len(row) not in (9, 10):
             error = CvsError(file, no, "record", f"{len(row)} columns, expected 9 or 10")
             out.record_errors.append(error)
@@ -214,7 +217,7 @@ def parse_agent_file(data: bytes, file: str = "<cvs>") -> CvsFile:
         rec = _record(row, no, file, out.record_errors)
         if rec is not None:
             out.records.append(rec)
-        elif row[0] != "03":  # a 速報取消 reports no money
+        elif row[0] not in ("01", "03"):  # a 速報 or 速報取消 is not money yet: its 確報 is
             rejected.append((len(amounts) - 1, _readable(row, no), out.record_errors[before]))
     if trailer is None:
         out.file_errors.append(CvsError(file, len(rows), "record_type", "no trailer (99)"))
@@ -238,7 +241,11 @@ def parse_agent_file(data: bytes, file: str = "<cvs>") -> CvsFile:
     if out.file_errors:
         out.records = []
         return out
+    money = [a for a, kind in zip(amounts, kinds, strict=True) if kind not in ("01", "03")]
+    out.paid_yen = None if None in money else sum(money)
     for index, receipt, error in rejected:
+        if kinds[index] in ("01", "03"):
+            continue
         if amounts[index] is None or amounts[index] > 0:
             out.rejected.append(RejectedRecord(error.record_no, amounts[index], receipt, error))
     return out

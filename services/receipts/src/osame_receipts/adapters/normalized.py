@@ -48,6 +48,7 @@ class ChannelFile:
     record_errors: list[LineError]
     records: int
     rejected: list[RejectedRecord] = field(default_factory=list)
+    paid_yen: int | None = None  # the trailer total (every record is money)
 
 
 HEADERS = {
@@ -247,6 +248,7 @@ def parse(kind: str, data: bytes, file: str = "<file>") -> ChannelFile:
                 )
             else:
                 amounts = filled
+                out.paid_yen = int(row[2])
     if out.file_errors:
         out.receipts = []
         return out

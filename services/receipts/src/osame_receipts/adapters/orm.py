@@ -222,6 +222,10 @@ import_batches = Table(
     Column("invalid", Integer, nullable=False),
     Column("held", Integer, nullable=False, server_default=ZERO),  # records put on the suspense list
     Column("held_yen", Integer, nullable=False, server_default=ZERO),
+    # 日計: the file's own money total (trailer; 全銀: 振替済金額; コンビニ: 02 records) and the yen of
+    # its records already recorded before (duplicates); None when an amount was unreadable
+    Column("paid_yen", Integer, nullable=True),
+    Column("duplicate_yen", Integer, nullable=False, server_default=ZERO),
     Column("status", String(10), nullable=False),  # applied | refused | held
     Column("imported_at", DateTime(timezone=True), nullable=False),
 )

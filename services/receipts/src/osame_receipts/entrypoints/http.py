@@ -16,7 +16,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from osame_receipts.adapters import cvs, kei_jnks, ledger_view, orm, repository
+from osame_receipts.adapters import cvs, daily, kei_jnks, ledger_view, orm, repository
+from osame_receipts.domain import dates
 from osame_receipts.domain.direct_debit import DebitRequestRefused
 from osame_receipts.domain.reconciliation import parse_order
 from osame_receipts.service_layer import channels, direct_debit, suspense
@@ -78,6 +79,17 @@ def routes(runtime, auth: Authenticator | None = None) -> list[Route]:
         request.state.audit_addressee_id = addressee_id
         async with runtime.sessions() as session:
             return JSONResponse(_deep_jsonable(await ledger_view.taxpayer_ledger(session, addressee_id)))
+
+    @auth.require("receipts:daily-totals.read")
+    async def daily_route(request: Request) -> Response:
+        async with runtime.unit_of_work() as uow:
+            try:
+                day = request.query_params.get("booked_on")
+                booked_on = _date(day, "booked_on") if day else uow.today()
+                dates.check_planned("booked_on", booked_on, uow.today())
+            except (channels.ChannelError, LawError) as err:
+                return JSONResponse({"error": str(err)}, status_code=422)
+            return JSONResponse(await daily.daily_totals(uow.session, booked_on))
 
     def endpoint(fn, permission: str):
         @auth.require(f"receipts:{permission}")
@@ -335,6 +347,7 @@ def routes(runtime, auth: Authenticator | None = None) -> list[Route]:
     return [
         Route("/money", auth.require("receipts:money.read")(money_route), methods=["GET"]),
         Route("/api/taxpayers/{addressee_id}/ledger", ledger_route, methods=["GET"]),
+        Route("/api/daily-totals", daily_route, methods=["GET"]),
         Route("/api/counter-payments", endpoint(counter, "counter-payment.record"), methods=["POST"]),
         Route("/api/securities", endpoint(security, "security.record"), methods=["POST"]),
         Route(

@@ -60,6 +60,7 @@ async def import_cvs(
         records=len(parsed.records) + len(parsed.record_errors),
         invalid=len({e.record_no for e in parsed.record_errors}),
         errors=[imports.LocatedError(e.file, e.record_no, e.field, e.message) for e in parsed.record_errors],
+        paid_yen=parsed.paid_yen,
     )
     staged = uow.staged
     held = [_held(r.record_no, r.amount, r.receipt, r.error) for r in parsed.rejected]
@@ -113,6 +114,7 @@ async def import_cvs(
         )
         if receipt_id is None:
             report.duplicates += 1
+            report.duplicate_yen += 0 if command.preliminary else command.amount
             continue
         row = await repo.get_receipt(receipt_id)
         if not row["matched"]:
@@ -165,6 +167,7 @@ async def import_normalized(
         order=order,
         progress=progress,
         held=[_held(r.record_no, r.amount, r.receipt, r.error) for r in parsed.rejected],
+        paid_yen=parsed.paid_yen,
     )
 
 

@@ -267,6 +267,7 @@ async def import_result(
             batch_id=new_id(),
             file=file,
             status="held",
+            paid_yen=f.trailer.done_total,
             records=len(f.records) + len(parsed.rejected),
             invalid=len(invalid),
             errors=[imports.LocatedError(file, 1, field_name, message)]
@@ -311,6 +312,7 @@ async def import_result(
         order=order,
         progress=progress,
         held=held,
+        paid_yen=f.trailer.done_total,
         resolve=[
             (_HOLD_UNREQUESTED, params),
             (

@@ -58,6 +58,8 @@ class ImportReport:
     events: int = 0
     held: int = 0  # records put on the suspense list (保留)
     held_yen: int = 0
+    paid_yen: int | None = None  # the file's own money total (日計 reconciles against it)
+    duplicate_yen: int = 0
     previous_batch_id: str | None = None  # already_imported: the batch that imported these bytes
     errors: list[LocatedError] = field(default_factory=list)
 
@@ -85,6 +87,8 @@ async def record_batch(uow: UnitOfWork, report: ImportReport, channel: str, dige
             invalid=report.invalid,
             held=report.held,
             held_yen=report.held_yen,
+            paid_yen=report.paid_yen,
+            duplicate_yen=report.duplicate_yen,
             status=report.status,
             imported_at=datetime.now(UTC),
         )
@@ -149,11 +153,12 @@ async def hold_rows(
 
 async def put_on_hold(uow: UnitOfWork, report: ImportReport, *, channel: str, held: list) -> None:
     if held:
-        count, yen = await suspense.hold(
+        count, yen, again = await suspense.hold(
             uow, held, channel=channel, batch_id=report.batch_id, file=report.file
         )
         report.held += count
         report.held_yen += yen
+        report.duplicate_yen += again  # already on the suspense list: a re-sent record
 
 
 async def refuse_file(
@@ -185,6 +190,7 @@ async def apply_receipts(
     resolve: list[tuple[str, dict]] = (),
     after: list[tuple[str, dict]] = (),
     held: list | None = None,
+    paid_yen: int | None = None,
 ) -> ImportReport:
     """Apply valid normalized receipts in bulk and stage batched events, in the caller's transaction.
 
@@ -203,6 +209,7 @@ async def apply_receipts(
         records=records if records is not None else len(rows) + len(invalid),
         invalid=len(invalid),
         errors=[LocatedError(e.file, e.record_no, e.field, e.message) for e in invalid],
+        paid_yen=paid_yen,
     )
     session = uow.session
     rows = await hold_rows(uow, rows, report, channel=channel, held=held)
@@ -225,6 +232,7 @@ async def apply_receipts(
             outcome.duplicates,
             outcome.unmatched,
         )
+        report.duplicate_yen += outcome.duplicate_yen
         if progress:
             progress("reconciled", len(rows))
         report.events += await _publish_states(uow)

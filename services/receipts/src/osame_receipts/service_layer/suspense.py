@@ -53,9 +53,9 @@ class Held:
 
 async def hold(
     uow: UnitOfWork, items: list[Held], *, channel: str, batch_id: str | None, file: str | None
-) -> tuple[int, int]:
-    """Put `items` on the suspense list; returns (count, yen held). A record already held (the
-    same record re-sent, in this file or an earlier one) is not held twice."""
+) -> tuple[int, int, int]:
+    """Put `items` on the suspense list; returns (count, yen held, yen already held). A record
+    already held (the same record re-sent, in this file or an earlier one) is not held twice."""
     repo = SuspenseRepository(uow.session)
     keys = [h.source_key(channel) for h in items]
     seen = await repo.known_sources(channel, [k for k in keys if k])
@@ -65,6 +65,7 @@ async def hold(
             fresh.append((h, key))
             if key:
                 seen.add(key)
+    again = sum(h.amount or 0 for h in items) - sum(h.amount or 0 for h, _ in fresh)
     items = [h for h, _ in fresh]
     await repo.add(
         [
@@ -86,7 +87,7 @@ async def hold(
             for h, key in fresh
         ]
     )
-    return len(items), sum(h.amount or 0 for h in items)
+    return len(items), sum(h.amount or 0 for h in items), again
 
 
 async def search(uow: UnitOfWork, **filters) -> list[dict]:

@@ -49,10 +49,14 @@ def upgrade() -> None:
     with op.batch_alter_table('import_batches', schema=None) as batch_op:
         batch_op.add_column(sa.Column('held', sa.Integer(), server_default=sa.text('0'), nullable=False))
         batch_op.add_column(sa.Column('held_yen', sa.Integer(), server_default=sa.text('0'), nullable=False))
+        batch_op.add_column(sa.Column('paid_yen', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('duplicate_yen', sa.Integer(), server_default=sa.text('0'), nullable=False))
 
 
 def downgrade() -> None:
     with op.batch_alter_table('import_batches', schema=None) as batch_op:
+        batch_op.drop_column('duplicate_yen')
+        batch_op.drop_column('paid_yen')
         batch_op.drop_column('held_yen')
         batch_op.drop_column('held')
     with op.batch_alter_table('overpayments', schema=None) as batch_op:
