@@ -40,9 +40,11 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 from osame_chassis.messaging.tables import plumbing_metadata
 from osame_contracts.messages import receipts, taxation
+from osame_law.calendar import is_closed_day
 from osame_law.errors import LawError
-from osame_receipts.adapters import cvs, normalized, orm
-from osame_receipts.service_layer import appropriation, channels, handlers
+from osame_receipts.adapters import cvs, normalized, orm, zengin
+from osame_receipts.domain.direct_debit import fiscal_year_of
+from osame_receipts.service_layer import appropriation, channels, direct_debit, handlers
 
 from .conftest import Service
 
@@ -51,9 +53,10 @@ OWNERS = ["400001", "400002"]
 NOTICES = {"7000001": "400001", "7000002": "400001", "7000003": "400002"}
 UNKNOWN = "7999999"
 START = D(2026, 3, 20)
-EXAMPLES = int(os.environ.get("OSAME_MODEL_EXAMPLES", "8"))
-STEPS = int(os.environ.get("OSAME_MODEL_STEPS", "30"))
+EXAMPLES = int(os.environ.get("OSAME_MODEL_EXAMPLES", "5"))
+STEPS = int(os.environ.get("OSAME_MODEL_STEPS", "25"))
 amounts = st.integers(1, 40).map(lambda k: k * 500)
+CREDITOR = direct_debit.Creditor(code="1234567890", name="ｼﾔｸｼﾖ")
 
 
 class ReceiptsMachine(RuleBasedStateMachine):
@@ -75,6 +78,8 @@ class ReceiptsMachine(RuleBasedStateMachine):
         self.prelims: list[tuple] = []  # コンビニ 速報 records awaiting their 確報 / 取消
         self.files: list[tuple[str, bytes, int]] = []  # (kind, bytes, held records) imported
         self.seq = 0
+        self.owner_of = dict(NOTICES)  # notice → 宛名番号 (口座振替 notices are added as they are assessed)
+        self.mandates: set[str] = set()
 
     def teardown(self):
         self.run(self.svc.close())
@@ -108,8 +113,8 @@ class ReceiptsMachine(RuleBasedStateMachine):
 
     def money(self, notice: str, amount: int, channel: str) -> None:
         """The model: `amount` yen of `channel` now stand (received and not reversed)."""
-        if notice in NOTICES and notice in self.revision:
-            self.received[NOTICES[notice]] += amount
+        if notice in self.owner_of and notice in self.revision:
+            self.received[self.owner_of[notice]] += amount
         else:
             self.unmatched += amount
         self.standing[channel] += 1
@@ -327,6 +332,91 @@ class ReceiptsMachine(RuleBasedStateMachine):
             before["suspense_items"]
         )
 
+    # --- 口座振替 -------------------------------------------------------------------------------
+    @rule(
+        owner=st.sampled_from(OWNERS),
+        amount=amounts,
+        answer=st.sampled_from(["0", "0", "1", "other_creditor", "amount", "unrequested"]),
+    )
+    def direct_debit(self, owner, amount, answer):
+        """A notice due on the next debit day, the request built on the business date, the bank's
+        answer imported after the 振替日 — and imported again (also with another year)."""
+        debit = self.today + dt.timedelta(days=3)
+        while is_closed_day(debit):
+            debit += dt.timedelta(days=1)
+        notice = f"8{self.next_key()}"
+        self.owner_of[notice] = owner
+        self.act(
+            lambda uow: handlers.record_assessment(
+                taxation.AssessmentRegistered(
+                    addressee_id=owner,
+                    notice_number=notice,
+                    fiscal_year=fiscal_year_of(self.today),
+                    tax_year=fiscal_year_of(self.today),
+                    tax_item=taxation.TaxItem.RESIDENT_TAX,
+                    revision=1,
+                    assessed_on=self.today,
+                    installments=[
+                        taxation.AssessedInstallment(installment_no=1, principal_tax=amount, due_date=debit)
+                    ],
+                ),
+                uow,
+            )
+        )
+        self.revision[notice] = 1
+        if owner not in self.mandates:
+            mandate = dict(
+                addressee_id=owner,
+                tax_item="resident_tax",
+                bank_code="0005",
+                branch_code="002",
+                account_number=owner[-7:],
+                holder_kana="ｵｻﾒ ﾀﾛｳ",
+                applied_on=self.today,
+                starts_on=self.today,
+            )
+            self.act(lambda uow: direct_debit.register_mandate(uow, mandate))
+            self.mandates.add(owner)
+        request = self.act(
+            lambda uow: direct_debit.build_request(
+                uow, debit_date=debit, fiscal_year=fiscal_year_of(self.today), creditor=CREDITOR
+            )
+        )
+        parsed = zengin.parse_file(request, "req", result=False, year=debit.year)
+        [record] = [r for r in parsed.file.records]
+        header = parsed.file.header
+        code = "1" if answer == "1" else "0"
+        changes = {"result_code": code}
+        if answer == "amount":
+            changes["amount"] = record.amount + 500
+        if answer == "unrequested":
+            changes["customer_number"] = "9" * 20
+        if answer == "other_creditor":
+            header = zengin.Header(**{**header.__dict__, "creditor_code": "9999999999"})
+        result = zengin.build_file(
+            header, [zengin.DebitRecord(**{**record.__dict__, **changes})], result=True
+        )
+        self.today = debit + dt.timedelta(days=1)
+        self.svc.runtime.settings.business_date = self.today
+        report = self.act(
+            lambda uow: direct_debit.import_result(uow, result, file="r.txt", creditor_code=CREDITOR.code)
+        )
+        if answer == "0":
+            assert (report.status, report.applied) == ("applied", 1), report
+            self.money(notice, amount, "direct_debit")
+        elif answer != "1":
+            assert report.held == 1 and report.applied == 0, report
+            self.held += changes.get("amount", amount)
+        before = self.snapshot()
+        for year in (None, debit.year - 1):
+            again = self.act(
+                lambda uow, y=year: direct_debit.import_result(
+                    uow, result, file="again.txt", creditor_code=CREDITOR.code, year=y
+                )
+            )
+            assert again.status == "already_imported"
+        assert self.snapshot() == before
+
     # --- 証券 and 不渡 ---------------------------------------------------------------------------
     @precondition(lambda self: self.revision)
     @rule(pick=st.integers(0, 10), amount=amounts)
@@ -352,7 +442,7 @@ class ReceiptsMachine(RuleBasedStateMachine):
         instrument_id = sorted(self.cheques)[pick % len(self.cheques)]
         notice, amount, _ = self.cheques.pop(instrument_id)
         self.act(lambda uow: channels.dishonour_security(uow, instrument_id, self.today))
-        self.received[NOTICES[notice]] -= amount
+        self.received[self.owner_of[notice]] -= amount
         self.standing["security_instrument"] -= 1
         self.standing_yen["security_instrument"] -= amount
 
@@ -364,7 +454,7 @@ class ReceiptsMachine(RuleBasedStateMachine):
             o for o in self.rows(orm.overpayments) if o["amount"] - o["appropriated"] - o["withdrawn"] > 0
         ]
         owed = [i for i in self.rows(orm.installments) if i["principal_tax"] > i["paid"]]
-        pairs = [(o, i) for o in held for i in owed if NOTICES[i["notice_number"]] == o["addressee_id"]]
+        pairs = [(o, i) for o in held for i in owed if self.owner_of[i["notice_number"]] == o["addressee_id"]]
         if not pairs:
             return
         op, inst = pairs[pick % len(pairs)]
@@ -397,7 +487,7 @@ class ReceiptsMachine(RuleBasedStateMachine):
     # --- invariants --------------------------------------------------------------------------
     @invariant()
     def money_is_conserved_per_taxpayer(self):
-        owner_of = {n: NOTICES[n] for n in NOTICES}
+        owner_of = self.owner_of
         paid, held_over = defaultdict(int), defaultdict(int)
         for i in self.rows(orm.installments):
             assert 0 <= i["paid"] <= max(i["principal_tax"], 0), i
