@@ -4,7 +4,8 @@ SQLite unit of work, against an independent model of the money.
 The world: two 宛名番号 with notices assessed and re-assessed (更正 up, 減額更正 down, 取消 to 0) at
 any time; payments of every kind on every channel — 窓口 cash, a channel adapter on the bus, コンビニ
 files (01 速報 then 02 確報 or 03 取消, two real payments of one slip on one day, a ¥0 barcode, a bad
-check digit), OCR files (unknown bank code), 証券 with 不渡 — exact, partial, duplicate and over,
+check digit), OCR files (unknown bank code), 口座振替 result files (paid, 不能, another 委託者, another
+amount, an unrequested 顧客番号), 証券 with 不渡 — exact, partial, duplicate and over,
 to known and unknown notices, some with implausible dates; 充当 from refunds; files imported again
 (the same bytes) and re-sent (the same records in other bytes); business days passing across
 fiscal and calendar year ends.
