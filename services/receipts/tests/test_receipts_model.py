@@ -266,8 +266,10 @@ class ReceiptsMachine(RuleBasedStateMachine):
                     money.append((notice, amount))
             self.prelims = []
         data = cvs.agent_file(records, created_on=self.today)
+        overpayments = len(self.rows(orm.overpayments))
         report = self.act(lambda uow: channels.import_cvs(uow, data, file="cvs.csv"))
         assert report.status == "applied", report.errors
+        assert report.overpayments == len(self.rows(orm.overpayments)) - overpayments  # defect 13
         assert report.held == sum(1 for *_, k in payments if k == "bad")
         assert report.held_yen == held
         for notice, amount in money:
