@@ -284,3 +284,37 @@ async def test_appropriation_command_through_the_bus(service, bus):
     await service.deliver(bus, command, message_id="m-2")  # resent with a new id: still once
     assert (await service.one(orm.overpayments))["appropriated"] == 3_000
     assert service.rejected() == 0
+
+
+async def test_appropriation_across_merged_addressees_is_accepted(service):
+    """Issue 11 item 8: refunds appropriates across 名寄せ; receipts refused it as
+    other_addressee_debt. A debt under a 宛名番号 merged with the overpayment's is the person's."""
+    from osame_contracts.messages import address_sync
+    from osame_receipts.service_layer import addressees
+
+    overpayment_id = await _overpaid(service, 3_000)
+    await _debt(service, notice="MERGED-1", addressee="200099")
+    command = _command([("MERGED-1", 1, "principal_tax", 2_000)], overpayment_id=overpayment_id)
+    refused = await service.handle(apply_appropriation, command)
+    assert refused == "refused"  # not (yet) the same person
+    await service.handle(
+        addressees.apply_addressees_merged,
+        address_sync.AddresseesMerged(
+            merged_addressee_id="200099",
+            surviving_addressee_id=A,
+            unified_addressee_id="000000000000001",
+            reason=address_sync.MergeReason.STAFF_DECISION,
+            merged_on=D(2026, 7, 1),
+        ),
+    )
+    outcome = await service.handle(
+        apply_appropriation,
+        _command(
+            [("MERGED-1", 1, "principal_tax", 2_000)], appropriation_id="AP-2", overpayment_id=overpayment_id
+        ),
+    )
+    assert outcome == "applied"
+    paid = {
+        (i["notice_number"], i["installment_no"]): i["paid"] for i in await service.rows(orm.installments)
+    }
+    assert paid[("MERGED-1", 1)] == 2_000

@@ -199,10 +199,15 @@ async def test_normalized_channel_files(service, kind, rows):
         10_000,
         D(2026, 5, 20),
     )
-    async with service.runtime.unit_of_work() as uow:  # idempotent
-        again = await channels.import_normalized(uow, kind, data, file=f"{kind}.csv")
+    async with service.runtime.unit_of_work() as uow:  # the same bytes again: a no-op
+        again = await channels.import_normalized(uow, kind, data, file=f"{kind}-again.csv")
         await uow.commit()
-    assert (again.applied, again.duplicates) == (0, 1)
+    assert (again.status, again.applied, again.previous_batch_id) == ("already_imported", 0, report.batch_id)
+    async with service.runtime.unit_of_work() as uow:  # the same records re-sent in other bytes
+        resent = await channels.import_normalized(uow, kind, data + b"\n", file=f"{kind}-resent.csv")
+        await uow.commit()
+    assert (resent.status, resent.applied, resent.duplicates) == ("applied", 0, 1)
+    assert await service.count(orm.receipts) == 1
 
 
 def test_normalized_errors_are_located():
@@ -315,3 +320,216 @@ async def test_unmatched_receipt_is_listed_and_assigned(service):
             await channels.assign_unmatched(
                 uow, item["receipt_id"], notice_number="202600001", installment_no=1
             )
+
+
+# ---- issue 11: コンビニ identity, zero/invalid barcodes, report counts -----------------------------
+
+
+async def test_two_real_cvs_payments_of_one_slip_on_one_day_both_count(service):
+    """Defect 4: the key was barcode + 収納日, so the second real payment was dropped. Now it is
+    the payment's identity (agent, store, 収納日時, receipt number); a re-sent record counts once."""
+    await _ledger(service, principal=20_000)
+    code = _code(amount=10_000)
+    day, transfer = D(2026, 6, 2), D(2026, 6, 12)
+    report = await _cvs(
+        service, [("02", day, code, 10_000, transfer, "R1"), ("02", day, code, 10_000, transfer, "R2")]
+    )
+    assert (report.applied, report.duplicates) == (2, 0)
+    [inst] = await service.rows(orm.installments)
+    assert inst["paid"] == 20_000
+    resent = await _cvs(service, [("02", day, code, 10_000, transfer, "R2")], name="resent.csv")
+    assert (resent.applied, resent.duplicates) == (0, 1)
+    assert await service.count(orm.receipts) == 2
+
+
+async def test_cvs_file_imported_twice_is_a_no_op(service):
+    await _ledger(service)
+    data = cvs.agent_file(
+        [("02", D(2026, 6, 2), _code(), 10_000, D(2026, 6, 12), "R1")], created_on=D(2026, 6, 3)
+    )
+    for name in ("a.csv", "b.csv"):
+        async with service.runtime.unit_of_work() as uow:
+            report = await channels.import_cvs(uow, data, file=name)
+            await uow.commit()
+    assert (report.status, report.applied) == ("already_imported", 0)
+    assert await service.count(orm.receipts) == 1
+
+
+def _zero_code():
+    body = "91" + "912345" + "202600001".rjust(18, "0") + "01" + "0" + "0" + "260630" + "0" + "000000"
+    return body + str(cvs.check_digit(body))
+
+
+async def test_zero_amount_barcode_is_a_located_error_not_a_traceback(service):
+    """Defect 8: a ¥0 barcode crashed the import (RecordReceipt amount > 0)."""
+    await _ledger(service)
+    report = await _cvs(service, [("02", D(2026, 6, 2), _zero_code(), 0, D(2026, 6, 12), "R1")])
+    assert report.status == "applied"
+    assert [(e.record_no, e.field) for e in report.errors] == [(2, "barcode")]
+    assert "zero" in report.errors[0].message
+    assert await service.count(orm.receipts) == 0
+    assert await service.count(orm.suspense_items) == 0  # ¥0 is no money to hold
+
+
+async def test_bad_check_digit_money_is_held_and_the_file_reconciles(service):
+    """Defect 10: money on a record with a bad check digit was neither held nor counted."""
+    await _ledger(service)
+    good = _code(amount=4_000)
+    bad = good[:-1] + str((int(good[-1]) + 1) % 10)
+    report = await _cvs(
+        service,
+        [
+            ("02", D(2026, 6, 2), good, 4_000, D(2026, 6, 12), "R1"),
+            ("02", D(2026, 6, 2), bad, 4_000, D(2026, 6, 12), "R2"),
+        ],
+    )
+    assert (report.applied, report.invalid, report.held, report.held_yen) == (1, 1, 1, 4_000)
+    [item] = await service.rows(orm.suspense_items)
+    assert (item["record_no"], item["field"], item["amount"], item["notice_number"]) == (
+        3,
+        "barcode",
+        4_000,
+        "202600001",
+    )
+
+
+async def test_implausible_cvs_dates_are_held_with_a_located_message(service):
+    await _ledger(service)
+    service.runtime.settings.business_date = D(2026, 6, 20)
+    report = await _cvs(
+        service,
+        [
+            ("02", D(2026, 7, 2), _code(), 10_000, D(2026, 7, 12), "R1"),  # 収納日 after the business date
+            ("02", D(2026, 6, 2), _code(), 10_000, D(2026, 5, 12), "R2"),  # 振込予定日 before 収納日
+        ],
+    )
+    assert [(e.record_no, e.field) for e in report.errors] == [(2, "paid_on"), (3, "transfer_on")]
+    assert "after the business date 2026-06-20" in report.errors[0].message
+    assert (report.applied, report.held, report.held_yen) == (0, 2, 20_000)
+    assert await service.count(orm.receipts) == 0
+
+
+async def test_cvs_report_counts_overpayments_and_events(service):
+    """Defect 13: the CVS report said 0 overpayments and 0 events when it created both."""
+    await _ledger(service, principal=10_000)
+    report = await _cvs(service, [("02", D(2026, 6, 2), _code(amount=12_000), 12_000, D(2026, 6, 12), "R1")])
+    assert report.overpayments == 1
+    total = len(await service.events())  # with the assessment's event
+    assert report.events == 3  # recorded, settled, overpayment detected
+    assert [k for k, _ in await service.events()][-3:] == [
+        receipts.ReceiptRecorded.routing_key,
+        receipts.InstallmentsSettled.routing_key,
+        receipts.OverpaymentDetected.routing_key,
+    ]
+    assert total == 4
+
+
+# ---- issue 11 defect 7: 不渡 after 減額更正, and of a cheque that overpaid --------------------------
+
+
+async def _cheque(service, amount, number="777", notice="202600001", inst=1):
+    async with service.runtime.unit_of_work() as uow:
+        instrument_id, receipt_id = await channels.receive_security(
+            uow,
+            instrument_number=number,
+            drawee_bank_code="0001",
+            notice_number=notice,
+            installment_no=inst,
+            amount=amount,
+            received_on=D(2026, 5, 20),
+        )
+        await uow.commit()
+    return instrument_id, receipt_id
+
+
+async def _dishonour(service, instrument_id, on=D(2026, 5, 28)):
+    async with service.runtime.unit_of_work() as uow:
+        await channels.dishonour_security(uow, instrument_id, on)
+        await uow.commit()
+
+
+def _withdrawn(events):
+    return [b for k, b in events if k == receipts.OverpaymentWithdrawn.routing_key]
+
+
+async def test_dishonour_after_reduction_withdraws_the_overpayment_it_created(service):
+    """Defect 7: 不渡 after a 減額更正 made the stored paid amount negative (crash), and the 過納
+    made of the bounced cheque's money stayed refundable."""
+    await _ledger(service)  # 10,000 owed
+    instrument_id, _ = await _cheque(service, 10_000)
+    await service.handle(
+        handlers.record_assessment,
+        taxation.AssessmentChanged(
+            addressee_id="600001",
+            notice_number="202600001",
+            fiscal_year=2026,
+            tax_year=2026,
+            tax_item=taxation.TaxItem.LIGHT_VEHICLE_TAX,
+            revision=2,
+            assessed_on=D(2026, 5, 25),
+            installments=[
+                taxation.AssessedInstallment(installment_no=1, principal_tax=6_000, due_date=D(2026, 6, 1))
+            ],
+            vehicle_plate="高岡 あ 12-34",
+        ),
+    )
+    [op] = await service.rows(orm.overpayments)
+    assert (op["amount"], op["receipt_id"]) == (4_000, None)
+    await _dishonour(service, instrument_id)
+    inst = await service.one(orm.installments)
+    assert (inst["principal_tax"], inst["paid"]) == (6_000, 0)
+    [op] = await service.rows(orm.overpayments)
+    assert op["withdrawn"] == 4_000
+    [w] = _withdrawn(await service.events())
+    assert (w["overpayment_id"], w["amount"], w["reason"]) == (op["overpayment_id"], 4_000, "dishonour")
+
+
+async def test_dishonour_of_a_cheque_that_overpaid_reverses_its_appropriation(service):
+    """Defect 7: a cheque that overpaid was refused (operator decision); now its overpayment is
+    withdrawn and the 充当 booked from it reversed, so nothing it paid for stays paid."""
+    from osame_receipts.service_layer import appropriation
+
+    await _ledger(service, installments=(1, 2))  # 10,000 + 10,000
+    instrument_id, receipt_id = await _cheque(service, 13_000)
+    [op] = await service.rows(orm.overpayments)
+    assert (op["amount"], op["receipt_id"]) == (3_000, receipt_id)
+    await service.handle(
+        appropriation.apply_appropriation,
+        receipts.AppropriateOverpayment(
+            appropriation_id="AP-1",
+            overpayment_id=op["overpayment_id"],
+            addressee_id="600001",
+            appropriable_on=D(2026, 5, 20),
+            items=[
+                receipts.AppropriationItem(
+                    notice_number="202600001", installment_no=2, component="principal_tax", amount=2_000
+                )
+            ],
+        ),
+    )
+    paid = {i["installment_no"]: i["paid"] for i in await service.rows(orm.installments)}
+    assert paid == {1: 10_000, 2: 2_000}
+    await _dishonour(service, instrument_id)
+    paid = {i["installment_no"]: i["paid"] for i in await service.rows(orm.installments)}
+    assert paid == {1: 0, 2: 0}
+    [op] = await service.rows(orm.overpayments)
+    assert (op["withdrawn"], op["appropriated"]) == (3_000, 0)
+    [w] = _withdrawn(await service.events())
+    assert (w["amount"], w["appropriations_reversed"]) == (3_000, ["AP-1"])
+    states = {r["channel"]: r["state"] for r in await service.rows(orm.receipts)}
+    assert states == {"security_instrument": "reversed", "appropriation": "reversed"}
+    [a] = await service.rows(orm.appropriations)
+    assert a["outcome"] == "reversed"
+
+
+async def test_a_resent_invalid_record_is_held_once(service):
+    """The same bad record in a re-sent file (other bytes) is not held a second time."""
+    await _ledger(service)
+    rows = [["9999", "001", "7", "202600001", "1", "3000", "20260520", "20260521"]]
+    for data in (normalized.write("ocr", rows), normalized.write("ocr", rows) + b"\n"):
+        async with service.runtime.unit_of_work() as uow:
+            report = await channels.import_normalized(uow, "ocr", data, file="ocr.csv")
+            await uow.commit()
+    assert (report.status, report.held) == ("applied", 0)
+    [item] = await service.rows(orm.suspense_items)
+    assert item["amount"] == 3_000

@@ -225,12 +225,17 @@ async def _city(service, n=3):
             await uow.commit()
 
 
+def _business_date(service, day: dt.date) -> None:
+    """The server's business date (OSAME_BUSINESS_DATE); requests never carry one."""
+    service.runtime.settings.business_date = day
+
+
 async def _build(service):
+    _business_date(service, D(2026, 6, 10))
     async with service.runtime.unit_of_work() as uow:
-        data = await direct_debit.build_request(
-            uow, debit_date=DEBIT, fiscal_year=2026, today=D(2026, 6, 10), creditor=CREDITOR
-        )
+        data = await direct_debit.build_request(uow, debit_date=DEBIT, fiscal_year=2026, creditor=CREDITOR)
         await uow.commit()
+    _business_date(service, D(2026, 7, 1))  # the bank answers after the 振替日
     return data
 
 
@@ -243,9 +248,11 @@ def _bank_answers(request: bytes, codes: list[str]) -> bytes:
     return zengin.build_file(parsed.file.header, records, result=True)
 
 
-async def _import(service, data, name="result.txt"):
+async def _import(service, data, name="result.txt", year=2026):
     async with service.runtime.unit_of_work() as uow:
-        report = await direct_debit.import_result(uow, data, file=name, year=2026)
+        report = await direct_debit.import_result(
+            uow, data, file=name, creditor_code=CREDITOR.code, year=year
+        )
         await uow.commit()
     return report
 
@@ -268,11 +275,10 @@ async def test_request_is_built_from_mandates_and_installments_due(service):
 
 async def test_past_debit_date_is_refused(service):
     await _city(service, 1)
+    _business_date(service, D(2026, 7, 18))
     async with service.runtime.unit_of_work() as uow:
         with pytest.raises(rules.DebitRequestRefused):
-            await direct_debit.build_request(
-                uow, debit_date=DEBIT, fiscal_year=2026, today=D(2026, 7, 18), creditor=CREDITOR
-            )
+            await direct_debit.build_request(uow, debit_date=DEBIT, fiscal_year=2026, creditor=CREDITOR)
     assert await service.count(orm.debit_requests) == 0
 
 
@@ -298,7 +304,7 @@ async def test_result_import_pays_records_failures_and_stops_mandates(service):
     assert keys.count(receipts.InstallmentsSettled.routing_key) == 1
 
     again = await _import(service, result, "result-again.txt")
-    assert (again.applied, again.duplicates) == (0, 1)
+    assert (again.status, again.applied, again.previous_batch_id) == ("already_imported", 0, report.batch_id)
     assert await service.count(orm.receipts) == 1
     assert await service.count(orm.debit_failures) == 2
 
@@ -315,3 +321,113 @@ async def test_trailer_mismatch_applies_nothing(service):
     [batch] = await service.rows(orm.import_batches)
     assert batch["status"] == "refused"
     assert await service.count(orm.import_errors) >= 1
+
+
+# ---- issue 11: result files that do not answer our request; the same file twice -----------------
+
+
+async def test_result_file_imported_twice_with_another_year_books_once(any_service):
+    """Defect 5: the stored hash was never checked, and `--year 2025` made new channel keys."""
+    service = any_service
+    await _city(service)
+    result = _bank_answers(await _build(service), ["0", "0", "0"])
+    first = await _import(service, result, "r.txt")
+    assert (first.status, first.applied) == ("applied", 3)
+    for year in (2026, 2025, None):
+        again = await _import(service, result, "r-again.txt", year=year)
+        assert (again.status, again.applied, again.previous_batch_id) == (
+            "already_imported",
+            0,
+            first.batch_id,
+        )
+    assert sum(r["paid"] for r in await service.rows(orm.installments)) == 6_000
+    assert await service.count(orm.receipts) == 3
+
+
+async def test_result_year_comes_from_the_request_not_the_calendar(service):
+    """Without --year the MMDD 引落日 is the latest request date with that MMDD, not this year's."""
+    await _city(service, 1)
+    result = _bank_answers(await _build(service), ["0"])
+    _business_date(service, D(2027, 1, 5))  # answered after new year: "this year" would be 2027
+    report = await _import(service, result, year=None)
+    assert (report.status, report.applied) == ("applied", 1)
+    [receipt] = await service.rows(orm.receipts)
+    assert receipt["paid_on"] == DEBIT
+
+
+def _with_header(result: bytes, pos: int, new: bytes) -> bytes:
+    lines = _lines(result)
+    return _join([_patch(lines[0], pos, new), *lines[1:]])
+
+
+@pytest.mark.parametrize(
+    ("mutate", "field"),
+    [
+        pytest.param(lambda r: _with_header(r, 5, b"9999999999"), "委託者コード", id="another-creditor"),
+        pytest.param(lambda r: _with_header(r, 55, b"0629"), "引落日", id="another-debit-date"),
+    ],
+)
+async def test_result_file_of_another_creditor_or_date_is_held_not_applied(any_service, mutate, field):
+    """Defect 6: a file answering no request of ours is held whole: suspense, nothing applied."""
+    service = any_service
+    await _city(service)
+    result = mutate(_bank_answers(await _build(service), ["0", "0", "1"]))
+    report = await _import(service, result, "other.txt")
+    assert (report.status, report.applied, report.held, report.held_yen) == ("held", 0, 2, 3_000)
+    assert report.errors[0].field == field
+    assert await service.count(orm.receipts) == 0
+    assert await service.count(orm.debit_failures) == 0
+    assert sum(r["paid"] for r in await service.rows(orm.installments)) == 0
+    held = await service.rows(orm.suspense_items, orm.suspense_items.c.record_no)
+    assert [(h["record_no"], h["amount"], h["status"], h["field"]) for h in held] == [
+        (2, 1_000, "held", field),
+        (3, 2_000, "held", field),
+    ]
+    [batch] = await service.rows(orm.import_batches)
+    assert (batch["status"], batch["held"], batch["held_yen"]) == ("held", 2, 3_000)
+
+
+async def test_result_records_differing_from_their_request_are_held(any_service):
+    """Defect 6: a record whose amount differs from the request (or whose 顧客番号 was never
+    requested) is held; the others are applied and the file's totals reconcile."""
+    service = any_service
+    await _city(service)
+    request = await _build(service)
+    parsed = zengin.parse_file(request, "req", result=False, year=2026)
+    r1, r2, r3 = parsed.file.records
+    records = [
+        zengin.DebitRecord(**{**r1.__dict__, "result_code": "0"}),
+        zengin.DebitRecord(**{**r2.__dict__, "result_code": "0", "amount": 2_500}),
+        zengin.DebitRecord(**{**r3.__dict__, "result_code": "0", "customer_number": "00000000000000000099"}),
+    ]
+    report = await _import(service, zengin.build_file(parsed.file.header, records, result=True))
+    assert (report.status, report.applied, report.held, report.held_yen) == ("applied", 1, 2, 5_500)
+    paid = {r["notice_number"]: r["paid"] for r in await service.rows(orm.installments)}
+    assert paid == {"DD-1": 1_000, "DD-2": 0, "DD-3": 0}
+    assert await service.count(orm.overpayments) == 0  # the difference did not become an overpayment
+    held = {h["record_no"]: h for h in await service.rows(orm.suspense_items)}
+    assert (held[3]["field"], held[3]["notice_number"]) == ("引落金額", "DD-2")
+    assert held[4]["field"] == "顧客番号"
+    assert 1_000 + report.held_yen == 6_500  # trailer total: applied + held
+
+
+async def test_paid_record_with_unknown_bank_or_unreadable_amount_is_held(any_service):
+    """Defect 10: money on an invalid paid record is held (the amount from the trailer when
+    unreadable), the valid records are applied, the file's totals reconcile."""
+    service = any_service
+    await _city(service)
+    result = _bank_answers(await _build(service), ["0", "0", "0"])
+    lines = _lines(result)
+    lines[1] = _patch(lines[1], 2, b"9999")  # unknown bank code, amount 1,000
+    lines[2] = _patch(lines[2], 81, b"00000020X0")  # unreadable amount (2,000)
+    report = await _import(service, _join(lines), "bad-records.txt")
+    assert (report.status, report.applied, report.invalid, report.held, report.held_yen) == (
+        "applied",
+        1,
+        2,
+        2,
+        3_000,
+    )
+    held = {h["record_no"]: (h["field"], h["amount"]) for h in await service.rows(orm.suspense_items)}
+    assert held == {2: ("引落銀行番号", 1_000), 3: ("引落金額", 2_000)}
+    assert sum(r["paid"] for r in await service.rows(orm.installments)) == 3_000

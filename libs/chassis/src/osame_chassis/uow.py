@@ -58,6 +58,11 @@ class UnitOfWork:
         self._staged += 1
         return await outbox.stage(self.session, self._names, message, self._staff_signer)
 
+    @property
+    def staged(self) -> int:
+        """Messages staged in the outbox since the transaction began (for import reports)."""
+        return self._staged
+
     async def claim(self, consumer: str, message_id: str) -> bool:
         return await inbox.claim(self.session, consumer, message_id)
 

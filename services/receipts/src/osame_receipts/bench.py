@@ -316,7 +316,12 @@ async def run(
         for i, data in enumerate(files):
             async with runtime.unit_of_work() as uow:
                 report = await direct_debit.import_result(
-                    uow, data, file=f"bench-result-{i}.txt", year=2026, check_banks=True
+                    uow,
+                    data,
+                    file=f"bench-result-{i}.txt",
+                    creditor_code="1234567890",
+                    year=2026,
+                    check_banks=True,
                 )
                 await uow.commit()
             applied += report.applied

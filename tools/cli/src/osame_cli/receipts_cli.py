@@ -116,11 +116,17 @@ def _order(runtime):
 def receipts_import(
     kind: str = typer.Argument(..., help=f"One of: {', '.join(KINDS)}"),
     file: Path = typer.Argument(..., exists=True, dir_okay=False),
-    year: int = typer.Option(None, help="zengin-result: year of the 引落日 (default: this year)"),
+    year: int = typer.Option(
+        None,
+        help="zengin-result: year of the MMDD 引落日 (default: the latest request date with that MMDD on or"
+        " before the business date)",
+    ),
 ) -> None:
     """Import a channel file: parse → validate all → apply valid records (progress bar); JSON report.
 
     Exit 1 when the file is refused (trailer mismatch, broken structure): nothing was applied.
+    Exit 3 when the file is held (another 委託者 or 振替日): its money is on the suspense list.
+    The same file imported again is a no-op (status already_imported, exit 0).
     """
     if kind not in KINDS:
         _fail(f"kind must be one of {', '.join(KINDS)}")
@@ -153,7 +159,8 @@ def receipts_import(
                             uow,
                             data,
                             file=file.name,
-                            year=year or dt.date.today().year,
+                            creditor_code=runtime.settings.creditor_code,
+                            year=year,
                             order=order,
                             check_banks=runtime.settings.check_bank_codes,
                             progress=progress,
@@ -174,10 +181,12 @@ def receipts_import(
 
     report = asyncio.run(run())
     _print(report.as_dict())
-    if report.status != "applied":
-        for e in report.errors:
-            err.print(str(e), markup=False, highlight=False)
+    for e in report.errors:
+        err.print(str(e), markup=False, highlight=False)
+    if report.status == "refused":
         raise typer.Exit(1)
+    if report.status == "held":
+        raise typer.Exit(3)
 
 
 @receipts_app.command("unmatched")
@@ -253,7 +262,6 @@ def receipts_debit_request(
                     uow,
                     debit_date=dt.date.fromisoformat(debit_date),
                     fiscal_year=fiscal_year,
-                    today=dt.date.today(),
                     creditor=creditor(runtime.settings),
                 )
                 await uow.commit()

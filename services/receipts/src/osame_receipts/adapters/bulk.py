@@ -43,6 +43,7 @@ class BulkOutcome:
     applied: int  # receipts reconciled against an installment
     duplicates: int  # already recorded or repeated in the file
     unmatched: int  # kept on the unmatched list
+    duplicate_yen: int = 0
 
 
 def _is_pg(session: AsyncSession) -> bool:
@@ -139,7 +140,9 @@ async def reconcile_staging(
     stamp = recorded_at if pg else recorded_at.replace(tzinfo=None).isoformat(sep=" ")
     if pg:
         await session.execute(text("ANALYZE receipt_staging"))
-    total = (await session.execute(text("SELECT count(*) FROM receipt_staging"))).scalar_one()
+    total, total_yen = (
+        await session.execute(text("SELECT count(*), COALESCE(SUM(amount), 0) FROM receipt_staging"))
+    ).one()
     # 1. idempotency: keys already recorded, then repeats inside the file (the first one wins)
     await session.execute(
         text(
@@ -153,7 +156,9 @@ async def reconcile_staging(
             " (PARTITION BY channel, channel_key ORDER BY seq) AS rn FROM receipt_staging) AS d WHERE rn > 1)"
         )
     )
-    kept = (await session.execute(text("SELECT count(*) FROM receipt_staging"))).scalar_one()
+    kept, kept_yen = (
+        await session.execute(text("SELECT count(*), COALESCE(SUM(amount), 0) FROM receipt_staging"))
+    ).one()
 
     # 2. allocation by window sums over the stacked owed components
     def pos(x: str) -> str:
@@ -246,7 +251,12 @@ async def reconcile_staging(
     unmatched = (
         await session.execute(text("SELECT count(*) FROM receipt_alloc WHERE matched = 0"))
     ).scalar_one()
-    return BulkOutcome(applied=kept - unmatched, duplicates=total - kept, unmatched=unmatched)
+    return BulkOutcome(
+        applied=kept - unmatched,
+        duplicates=total - kept,
+        unmatched=unmatched,
+        duplicate_yen=int(total_yen) - int(kept_yen),
+    )
 
 
 async def touched_installments(session: AsyncSession):
@@ -336,3 +346,19 @@ async def state_payloads(session: AsyncSession, batch: int) -> list[tuple[bool, 
         """
     )
     return [(row.settled, row.payload) for row in (await session.execute(query, {"batch": batch})).all()]
+
+
+async def batch_with_digest(session: AsyncSession, digest: str) -> str | None:
+    """The batch that imported a file with this SHA-256 (applied or held; refused ones don't count)."""
+    query = text(
+        "SELECT batch_id FROM import_batches WHERE file_sha256 = :digest AND status IN ('applied', 'held')"
+        " ORDER BY imported_at LIMIT 1"
+    )
+    return (await session.execute(query, {"digest": digest})).scalar_one_or_none()
+
+
+async def held_in_batch(session: AsyncSession, batch_id: str) -> tuple[int, int]:
+    """(count, yen) of the suspense items an import put on hold."""
+    query = text("SELECT count(*), COALESCE(SUM(amount), 0) FROM suspense_items WHERE batch_id = :b")
+    count, yen = (await session.execute(query, {"b": batch_id})).one()
+    return int(count), int(yen)

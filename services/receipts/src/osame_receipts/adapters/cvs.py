@@ -17,8 +17,12 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from osame_receipts.domain.receipt import NormalizedReceipt, RejectedRecord
+from osame_receipts.domain.totals import fill_from_trailer
 
 MAX_AMOUNT = 300_000  # no barcode above this (interfaces.md §2.1, [S26])
 LENGTH = 44
@@ -136,7 +140,15 @@ class CvsRecord:
 
     @property
     def channel_key(self) -> str:
-        return f"{self.barcode_digits}-{self.paid_on:%Y%m%d}"
+        """The payment's own identity (defect 4): agent (cvs_code), store, 収納日時 and the agent's
+        receipt number; without a receipt number, the slip's barcode (hashed to fit 64 chars).
+        Two real payments of one slip on one day differ; the same record re-sent is the same key,
+        and its 01 速報 and 02 確報 share it."""
+        cols = self.raw.split(",")
+        receipt_no = (
+            cols[9] if len(cols) > 9 and cols[9] else hashlib.sha256(cols[3].encode()).hexdigest()[:20]
+        )
+        return f"{cols[5]}-{cols[7]}-{self.paid_on:%Y%m%d}{cols[2]}-{receipt_no}"
 
     @property
     def barcode_digits(self) -> str:
@@ -156,6 +168,8 @@ class CvsFile:
     records: list[CvsRecord]
     file_errors: list[CvsError]
     record_errors: list[CvsError]
+    rejected: list[RejectedRecord] = field(default_factory=list)
+    paid_yen: int | None = None  # Σ of the money records (not 01/03), from the trailer-checked amounts
 
 
 def _date(text: str) -> dt.date:
@@ -175,7 +189,10 @@ def parse_agent_file(data: bytes, file: str = "<cvs>") -> CvsFile:
         out.file_errors.append(CvsError(file, 1, "header", "first row must be the column header"))
         return out
     trailer = None
-    count = total = 0
+    count = 0
+    amounts: list[int | None] = []
+    kinds: list[str] = []
+    rejected: list[tuple[int, NormalizedReceipt | None, CvsError]] = []
     for no, row in enumerate(rows[1:], 2):
         if not row:
             continue
@@ -188,15 +205,20 @@ def parse_agent_file(data: bytes, file: str = "<cvs>") -> CvsFile:
             out.file_errors.append(CvsError(file, no, "record_type", "record after the trailer"))
             continue
         count += 1
-        if len(row) != 9:
-            out.record_errors.append(CvsError(file, no, "record", f"{len(row)} columns, expected 9"))
+        kinds.append(row[0])
+        if len(row) not in (9, 10):
+            error = CvsError(file, no, "record", f"{len(row)} columns, expected 9 or 10")
+            out.record_errors.append(error)
+            amounts.append(None)
+            rejected.append((len(amounts) - 1, _readable(row, no), error))
             continue
-        amount_text = row[4]
-        if amount_text.isdigit():
-            total += int(amount_text)
+        amounts.append(int(row[4]) if row[4].isdigit() else None)
+        before = len(out.record_errors)
         rec = _record(row, no, file, out.record_errors)
         if rec is not None:
             out.records.append(rec)
+        elif row[0] not in ("01", "03"):  # a 速報 or 速報取消 is not money yet: its 確報 is
+            rejected.append((len(amounts) - 1, _readable(row, no), out.record_errors[before]))
     if trailer is None:
         out.file_errors.append(CvsError(file, len(rows), "record_type", "no trailer (99)"))
     else:
@@ -208,13 +230,53 @@ def parse_agent_file(data: bytes, file: str = "<cvs>") -> CvsFile:
                 out.file_errors.append(
                     CvsError(file, no, "count", f"{row[1]} but the file has {count} records")
                 )
-            if int(row[2]) != total:
+            filled = fill_from_trailer(amounts, int(row[2]))
+            if filled is None:
+                readable = sum(a for a in amounts if a is not None)
                 out.file_errors.append(
-                    CvsError(file, no, "total", f"{row[2]} but the records sum to {total}")
+                    CvsError(file, no, "total", f"{row[2]} but the readable records sum to {readable}")
                 )
+            else:
+                amounts = filled
     if out.file_errors:
         out.records = []
+        return out
+    money = [a for a, kind in zip(amounts, kinds, strict=True) if kind not in ("01", "03")]
+    out.paid_yen = None if None in money else sum(money)
+    for index, receipt, error in rejected:
+        if kinds[index] in ("01", "03"):
+            continue
+        if amounts[index] is None or amounts[index] > 0:
+            out.rejected.append(RejectedRecord(error.record_no, amounts[index], receipt, error))
     return out
+
+
+def _readable(row: list[str], no: int) -> NormalizedReceipt | None:
+    """What can still be read of an invalid record (for the suspense list)."""
+
+    def day(text: str) -> dt.date | None:
+        try:
+            return _date(text)
+        except ValueError:
+            return None
+
+    notice, inst = None, None
+    try:
+        code = decode_barcode(row[3] if len(row) > 3 else "")
+        notice, inst = code.notice_number, code.installment_no
+    except BarcodeError:
+        pass
+    return NormalizedReceipt(
+        "convenience_store",
+        "",
+        notice or "",
+        inst or 0,
+        0,
+        day(row[1]) if len(row) > 1 else None,
+        day(row[6]) if len(row) > 6 else None,
+        record_no=no,
+        raw=",".join(row),
+    )
 
 
 def _record(row: list[str], no: int, file: str, errors: list[CvsError]) -> CvsRecord | None:
@@ -234,22 +296,36 @@ def _record(row: list[str], no: int, file: str, errors: list[CvsError]) -> CvsRe
         barcode = decode_barcode(row[3])
         if not barcode.valid:
             errors.append(CvsError(file, no, "barcode", "check digit does not match"))
+        elif barcode.amount == 0:
+            errors.append(CvsError(file, no, "barcode", "amount is zero: no barcode is issued for ¥0"))
         elif not row[4].isdigit() or int(row[4]) != barcode.amount:
             errors.append(CvsError(file, no, "amount", "differs from the barcode amount"))
     except BarcodeError as err:
         errors.append(CvsError(file, no, "barcode", str(err)))
+    identity = (("paid_at", row[2], 4, 4), ("cvs_code", row[5], 1, 10), ("store_code", row[7], 1, 12))
+    for name, value, low, high in identity:
+        if not (value.isdigit() and low <= len(value) <= high):
+            errors.append(
+                CvsError(file, no, name, f"not {low}–{high} digits" if low != high else f"not {low} digits")
+            )
+    if len(row) > 9 and not (row[9].isalnum() and row[9].isascii() and len(row[9]) <= 20):
+        errors.append(CvsError(file, no, "receipt_no", "not 1–20 letters or digits"))
     if len(errors) > before:
         return None
     return CvsRecord(no, kind, paid_on, booked_on, barcode, ",".join(row))
 
 
-def agent_file(records: list[tuple[str, dt.date, str, int, dt.date]], *, created_on: dt.date) -> bytes:
-    """Write the documented agent CSV (for tests, demos and the benchmark):
-    records are (record_type, paid_on, barcode, amount, transfer_on)."""
-    lines = ["record_type,paid_on,paid_at,barcode,amount,cvs_code,transfer_on,store_code,created_on"]
-    for kind, paid_on, code, amount, transfer_on in records:
+def agent_file(records: list[tuple], *, created_on: dt.date) -> bytes:
+    """Write the documented agent CSV (for tests, demos and the benchmark): records are
+    (record_type, paid_on, barcode, amount, transfer_on[, receipt_no]); with a receipt_no the
+    row has the 10th column."""
+    lines = [
+        "record_type,paid_on,paid_at,barcode,amount,cvs_code,transfer_on,store_code,created_on,receipt_no"
+    ]
+    for kind, paid_on, code, amount, transfer_on, *receipt_no in records:
         lines.append(
             f"{kind},{paid_on:%Y%m%d},1200,{code},{amount},03711,{transfer_on:%Y%m%d},0001234,{created_on:%Y%m%d}"
+            + (f",{receipt_no[0]}" if receipt_no else "")
         )
     lines.append(f"99,{len(records)},{sum(r[3] for r in records)}")
     return ("\n".join(lines) + "\n").encode("utf-8")

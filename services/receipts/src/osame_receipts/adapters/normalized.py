@@ -23,11 +23,12 @@ import datetime as dt
 import io
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import zengin_code
 
-from osame_receipts.domain.receipt import NormalizedReceipt
+from osame_receipts.domain.receipt import NormalizedReceipt, RejectedRecord
+from osame_receipts.domain.totals import fill_from_trailer
 
 KEY = re.compile(r"^[0-9A-Za-z:_-]{1,64}$")
 
@@ -46,6 +47,8 @@ class ChannelFile:
     file_errors: list[LineError]
     record_errors: list[LineError]
     records: int
+    rejected: list[RejectedRecord] = field(default_factory=list)
+    paid_yen: int | None = None  # the trailer total (every record is money)
 
 
 HEADERS = {
@@ -185,7 +188,9 @@ def parse(kind: str, data: bytes, file: str = "<file>") -> ChannelFile:
     if not rows or rows[0] != header:
         out.file_errors.append(LineError(file, 1, "header", "must be: " + ",".join(header)))
         return out
-    count = total = 0
+    count = 0
+    amounts: list[int | None] = []
+    rejected: list[tuple[int, NormalizedReceipt | None, LineError]] = []
     trailer = None
     for no, row in enumerate(rows[1:], 2):
         if not row:
@@ -200,16 +205,27 @@ def parse(kind: str, data: bytes, file: str = "<file>") -> ChannelFile:
             continue
         count += 1
         if row[0] != "D" or len(row) != len(header):
-            out.record_errors.append(
-                LineError(file, no, "record", f"expected record_type D and {len(header)} columns")
+            error = LineError(file, no, "record", f"expected record_type D and {len(header)} columns")
+            out.record_errors.append(error)
+            amounts.append(None)
+            shape = NormalizedReceipt(
+                CHANNELS[kind], "", "", 0, 0, None, None, record_no=no, raw=",".join(row)
             )
+            rejected.append((len(amounts) - 1, shape, error))
             continue
         amount = row[header.index("amount")]
-        total += int(amount) if amount.isdigit() else 0
+        amounts.append(int(amount) if amount.isdigit() else None)
         errors: list[LineError] = []
         rec = ROW_PARSERS[kind](_Row(dict(zip(header, row, strict=True)), file, no, errors), CHANNELS[kind])
         if errors:
             out.record_errors.extend(errors)
+            rejected.append(
+                (
+                    len(amounts) - 1,
+                    NormalizedReceipt(**{**rec.__dict__, "record_no": no, "raw": ",".join(row)}),
+                    errors[0],
+                )
+            )
         else:
             out.receipts.append(NormalizedReceipt(**{**rec.__dict__, "record_no": no, "raw": ",".join(row)}))
     out.records = count
@@ -224,12 +240,22 @@ def parse(kind: str, data: bytes, file: str = "<file>") -> ChannelFile:
                 out.file_errors.append(
                     LineError(file, no, "count", f"{row[1]} but the file has {count} records")
                 )
-            if int(row[2]) != total:
+            filled = fill_from_trailer(amounts, int(row[2]))
+            if filled is None:
+                readable = sum(a for a in amounts if a is not None)
                 out.file_errors.append(
-                    LineError(file, no, "total", f"{row[2]} but the records sum to {total}")
+                    LineError(file, no, "total", f"{row[2]} but the readable records sum to {readable}")
                 )
+            else:
+                amounts = filled
+                out.paid_yen = int(row[2])
     if out.file_errors:
         out.receipts = []
+        return out
+    for index, rec, error in rejected:
+        amount = amounts[index]
+        if amount is None or amount > 0:  # a zero amount reports no money
+            out.rejected.append(RejectedRecord(error.record_no, amount, rec, error))
     return out
 
 

@@ -112,6 +112,8 @@ overpayments = Table(
     Column("receipt_id", String(36), nullable=True),
     Column("amount", Integer, nullable=False),
     Column("appropriated", Integer, nullable=False, server_default=ZERO),  # Σ 充当 applied from it
+    # yen taken back because the money behind it never came (不渡) or moved (収納訂正)
+    Column("withdrawn", Integer, nullable=False, server_default=ZERO),
     Column("cause", String(30), nullable=False),
     Column("reason", String(20), nullable=True),
     Column("arose_on", Date, nullable=False),
@@ -218,7 +220,13 @@ import_batches = Table(
     Column("duplicates", Integer, nullable=False),
     Column("unmatched", Integer, nullable=False),
     Column("invalid", Integer, nullable=False),
-    Column("status", String(10), nullable=False),  # applied | refused
+    Column("held", Integer, nullable=False, server_default=ZERO),  # records put on the suspense list
+    Column("held_yen", Integer, nullable=False, server_default=ZERO),
+    # 日計: the file's own money total (trailer; 全銀: 振替済金額; コンビニ: 02 records) and the yen of
+    # its records already recorded before (duplicates); None when an amount was unreadable
+    Column("paid_yen", Integer, nullable=True),
+    Column("duplicate_yen", Integer, nullable=False, server_default=ZERO),
+    Column("status", String(10), nullable=False),  # applied | refused | held
     Column("imported_at", DateTime(timezone=True), nullable=False),
 )
 
@@ -242,4 +250,34 @@ security_instruments = Table(  # 証券 (checks) received at the counter
     Column("received_on", Date, nullable=False),
     Column("status", String(12), nullable=False),  # received | cleared | dishonoured
     Column("settled_on", Date, nullable=True),
+)
+
+# 保留 / 未確認入金: money a file or channel reported that could not be validated or matched to the
+# request it answers (unknown bank code on a paid record, unreadable amount, bad check digit,
+# implausible date, another 委託者 or 振替日, amount differing from the request). Held and visible
+# until a clerk resolves it (assign → a receipt) or returns it; never dropped, never applied silently.
+suspense_items = Table(
+    "suspense_items",
+    metadata,
+    Column("suspense_id", String(36), primary_key=True),
+    Column("batch_id", String(36), nullable=True, index=True),
+    Column("channel", String(30), nullable=False),
+    Column("file_name", String(255), nullable=True),
+    Column("record_no", Integer, nullable=True),
+    Column("field", String(40), nullable=False),
+    Column("reason", String(200), nullable=False),  # located message, never a field value
+    Column("amount", Integer, nullable=True),  # None: unreadable and not derivable from the trailer
+    Column("paid_on", Date, nullable=True),
+    Column("booked_on", Date, nullable=True),
+    Column("notice_number", String(20), nullable=True),
+    Column("installment_no", Integer, nullable=True),
+    Column("status", String(10), nullable=False),  # held | resolved | returned
+    Column("receipt_id", String(36), nullable=True),  # the receipt made when resolved
+    Column("resolved_by", String(64), nullable=True),  # staff (token subject)
+    Column("resolved_on", Date, nullable=True),
+    Column("note", String(200), nullable=True),
+    # SHA-256 of the channel and the record as received: the same record re-sent is held once
+    Column("source_key", String(64), nullable=True),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("channel", "source_key", name="uq_suspense_items_channel_source"),
 )

@@ -217,6 +217,67 @@ class LedgerRepository:
             .values(appropriated=orm.overpayments.c.appropriated + amount)
         )
 
+    async def overpayments_of_cheque(
+        self, receipt_id: str, notice_number: str, installment_no: int
+    ) -> list[dict]:
+        """The overpayments a receipt's money may sit in: its own, then the 過納 overpayments of
+        減額更正 on the same installment (no receipt), newest first."""
+        o = orm.overpayments.c
+        query = (
+            select(orm.overpayments)
+            .where(
+                (o.receipt_id == receipt_id)
+                | (
+                    o.receipt_id.is_(None)
+                    & (o.notice_number == notice_number)
+                    & (o.installment_no == installment_no)
+                )
+            )
+            .with_for_update()
+        )
+        rows = [dict(r) for r in (await self.session.execute(query)).mappings().all()]
+        own = [r for r in rows if r["receipt_id"] == receipt_id]
+        later = sorted(
+            (r for r in rows if r["receipt_id"] is None), key=lambda r: r["arose_on"], reverse=True
+        )
+        return own + later
+
+    async def applied_appropriations(self, overpayment_id: str) -> list[tuple[str, int]]:
+        """(appropriation_id, total) of the 充当 applied from an overpayment, newest first."""
+        a = orm.appropriations.c
+        query = (
+            select(a.appropriation_id, a.total)
+            .where(a.overpayment_id == overpayment_id, a.outcome == "applied")
+            .order_by(a.recorded_at.desc(), a.appropriation_id.desc())
+        )
+        return [(r.appropriation_id, r.total) for r in (await self.session.execute(query)).all()]
+
+    async def appropriation_receipts(self, appropriation_id: str) -> list[dict]:
+        r = orm.receipts.c
+        query = select(orm.receipts).where(
+            r.channel == "appropriation", r.channel_key.like(f"{appropriation_id}:%"), r.state == "final"
+        )
+        return [dict(x) for x in (await self.session.execute(query)).mappings().all()]
+
+    async def reverse_appropriation(self, appropriation_id: str, overpayment_id: str, total: int) -> None:
+        await self.session.execute(
+            update(orm.appropriations)
+            .where(orm.appropriations.c.appropriation_id == appropriation_id)
+            .values(outcome="reversed")
+        )
+        await self.session.execute(
+            update(orm.overpayments)
+            .where(orm.overpayments.c.overpayment_id == overpayment_id)
+            .values(appropriated=orm.overpayments.c.appropriated - total)
+        )
+
+    async def add_withdrawn(self, overpayment_id: str, amount: int) -> None:
+        await self.session.execute(
+            update(orm.overpayments)
+            .where(orm.overpayments.c.overpayment_id == overpayment_id)
+            .values(withdrawn=orm.overpayments.c.withdrawn + amount)
+        )
+
     async def appropriation_recorded(self, appropriation_id: str) -> bool:
         query = select(orm.appropriations.c.appropriation_id).where(
             orm.appropriations.c.appropriation_id == appropriation_id
@@ -317,3 +378,30 @@ async def money(session: AsyncSession, addressee_id: str | None) -> dict[str, in
         "applied": (await session.execute(applied)).scalar_one(),
         "unmatched": (await session.execute(unmatched)).scalar_one(),
     }
+
+
+async def import_batches(
+    session: AsyncSession, *, channel: str | None, status: str | None, limit: int
+) -> list[dict]:
+    """Import batches, newest first (counts only; no file contents)."""
+    b = orm.import_batches.c
+    query = select(orm.import_batches).order_by(b.imported_at.desc()).limit(limit)
+    if channel:
+        query = query.where(b.channel == channel)
+    if status:
+        query = query.where(b.status == status)
+    return [dict(r) for r in (await session.execute(query)).mappings().all()]
+
+
+async def import_batch(session: AsyncSession, batch_id: str) -> dict | None:
+    """One batch with its located errors (file, record, field, message — never a value)."""
+    b, e = orm.import_batches.c, orm.import_errors.c
+    row = (await session.execute(select(orm.import_batches).where(b.batch_id == batch_id))).mappings().first()
+    if row is None:
+        return None
+    errors = (
+        await session.execute(
+            select(e.record_no, e.field, e.message).where(e.batch_id == batch_id).order_by(e.record_no, e.id)
+        )
+    ).mappings()
+    return {**dict(row), "errors": [dict(x) for x in errors]}

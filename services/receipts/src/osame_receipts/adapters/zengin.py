@@ -10,11 +10,14 @@ number and the field name; nothing about the money is guessed.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from dataclasses import dataclass, field
 
 import jaconv
 import zengin_code
+
+from osame_receipts.domain.totals import fill_from_trailer
 
 RECORD = 120
 ENCODING = "cp932"
@@ -381,6 +384,10 @@ class ParseResult:
     file: ZenginFile | None
     file_errors: list[FieldError]
     record_errors: list[FieldError]
+    # invalid data records: (record number, amount or None if unreadable even from the trailer,
+    # 振替結果コード byte, SHA-256 of the record) — a paid one (b"0") reports money that must be
+    # held, not dropped (the hash lets a re-sent record be held once without keeping account data)
+    rejected: list[tuple[int, int | None, bytes, str]] = field(default_factory=list)
 
     @property
     def errors(self) -> list[FieldError]:
@@ -413,6 +420,7 @@ def parse_file(
     records: list[DebitRecord] = []
     numbers: list[int] = []
     amounts_seen = []  # (amount, result) of every data record, valid or not, for the trailer check
+    rejected_at: list[tuple[int, int, str]] = []  # (index in amounts_seen, record number, record hash)
     trailer = None
     end_seen = False
     for no, rec in enumerate(recs[1:], 2):
@@ -433,6 +441,8 @@ def parse_file(
             if parsed is not None:
                 records.append(parsed)
                 numbers.append(no)
+            else:
+                rejected_at.append((len(amounts_seen) - 1, no, hashlib.sha256(rec).hexdigest()))
         elif kind == b"8":
             if trailer is not None:
                 file_errors.append(
@@ -451,24 +461,27 @@ def parse_file(
     elif not end_seen:
         file_errors.append(FieldError(file, len(recs), "データ区分", "no end record (9)"))
     if trailer is not None:
-        _check_trailer(trailer, amounts_seen, file, trailer_no, file_errors, result=result)
+        amounts_seen = _check_trailer(trailer, amounts_seen, file, trailer_no, file_errors, result=result)
     if header is None or trailer is None or file_errors:
         return ParseResult(None, file_errors, record_errors)
-    return ParseResult(ZenginFile(header, records, trailer, numbers), file_errors, record_errors)
+    rejected = [(no, amounts_seen[i][0], amounts_seen[i][1], digest) for i, no, digest in rejected_at]
+    return ParseResult(ZenginFile(header, records, trailer, numbers), file_errors, record_errors, rejected)
 
 
-def _check_trailer(t: Trailer, seen, file: str, no: int, errors: list[FieldError], *, result: bool) -> None:
+def _check_trailer(t: Trailer, seen, file: str, no: int, errors: list[FieldError], *, result: bool) -> list:
+    """Check the trailer; returns `seen` with one unreadable amount derived from the 合計金額."""
     if t.count != len(seen):
         errors.append(
             FieldError(file, no, "合計件数", f"{t.count} but the file has {len(seen)} data records")
         )
-    if any(a is None for a, _ in seen):
-        return  # an unreadable amount was reported on its record; totals cannot be checked
-    total = sum(a for a, _ in seen)
-    if t.total != total:
-        errors.append(FieldError(file, no, "合計金額", f"{t.total} but the data records sum to {total}"))
-    if not result:
-        return
+    filled = fill_from_trailer([a for a, _ in seen], t.total)
+    if filled is None:
+        readable = sum(a for a, _ in seen if a is not None)
+        errors.append(FieldError(file, no, "合計金額", f"{t.total} but the data records sum to {readable}"))
+        return seen
+    seen = [(a, code) for a, (_, code) in zip(filled, seen, strict=True)]
+    if not result or any(a is None for a, _ in seen):
+        return seen  # several unreadable amounts: the 済/不能 split cannot be checked
     done = [a for a, code in seen if code == b"0"]
     failed = [a for a, code in seen if code not in (b"0", b" ")]
     if (t.done_count, t.done_total) != (len(done), sum(done)):
@@ -479,6 +492,7 @@ def _check_trailer(t: Trailer, seen, file: str, no: int, errors: list[FieldError
         )
     if t.done_count + t.failed_count != t.count or t.done_total + t.failed_total != t.total:
         errors.append(FieldError(file, no, "合計", "済 + 不能 ≠ 合計"))
+    return seen
 
 
 def to_json(parsed: ParseResult) -> dict:

@@ -22,3 +22,15 @@ class NormalizedReceipt:
     preliminary: bool = False
     record_no: int = 0
     raw: str = ""
+
+
+@dataclass(frozen=True)
+class RejectedRecord:
+    """An invalid file record that may still report money (it goes to the suspense list, 保留):
+    its amount (None when unreadable and not derivable from the trailer), what could be read of
+    the payment, and the first located error (an object with `field` and `message`)."""
+
+    record_no: int
+    amount: int | None
+    receipt: NormalizedReceipt | None
+    error: object

@@ -9,7 +9,7 @@ from osame_chassis.runtime import ServiceRuntime
 from osame_contracts.messages import address_sync, collection, receipts, taxation
 
 from osame_receipts.domain.reconciliation import parse_order
-from osame_receipts.service_layer import addressees, appropriation, charges, handlers
+from osame_receipts.service_layer import addressees, appropriation, channels, charges, handlers
 
 
 def register(runtime: ServiceRuntime) -> None:
@@ -17,7 +17,7 @@ def register(runtime: ServiceRuntime) -> None:
     order = parse_order(getattr(settings, "reconciliation_order", "demand_fee,principal_tax,late_fee"))
     subscribe(runtime, taxation.AssessmentRegistered, handlers.record_assessment)
     subscribe(runtime, taxation.AssessmentChanged, handlers.record_assessment)
-    subscribe(runtime, receipts.RecordReceipt, partial(handlers.record_receipt, order=order))
+    subscribe(runtime, receipts.RecordReceipt, partial(channels.receive_receipt, order=order))
     subscribe(runtime, receipts.AppropriateOverpayment, appropriation.apply_appropriation)
     subscribe(runtime, address_sync.AddresseeChanged, handlers.apply_addressee_change)
     subscribe(runtime, collection.DemandNoticesIssued, charges.charge_demand_fees)

@@ -11,14 +11,16 @@ import logging
 
 from osame_chassis.audit import AuditLog
 from osame_chassis.auth import Authenticator, AuthSettings
+from osame_law.errors import LawError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from osame_receipts.adapters import cvs, kei_jnks, orm, repository
+from osame_receipts.adapters import cvs, daily, kei_jnks, ledger_view, orm, repository
+from osame_receipts.domain import dates
 from osame_receipts.domain.direct_debit import DebitRequestRefused
 from osame_receipts.domain.reconciliation import parse_order
-from osame_receipts.service_layer import channels, direct_debit
+from osame_receipts.service_layer import channels, direct_debit, suspense
 
 log = logging.getLogger("osame.receipts.http")
 IMPORT_KINDS = ("zengin-result", "cvs", "ocr", "mpn", "eltax")
@@ -69,6 +71,26 @@ def routes(runtime, auth: Authenticator | None = None) -> list[Route]:
         async with runtime.sessions() as session:
             return JSONResponse(await repository.money(session, addressee_id))
 
+    @auth.require("receipts:ledger.read")
+    async def ledger_route(request: Request) -> Response:
+        addressee_id = request.path_params["addressee_id"]
+        if not (addressee_id.isdigit() and len(addressee_id) <= 15):
+            return JSONResponse({"error": "addressee_id must be a 宛名番号 (1–15 digits)"}, status_code=422)
+        request.state.audit_addressee_id = addressee_id
+        async with runtime.sessions() as session:
+            return JSONResponse(_deep_jsonable(await ledger_view.taxpayer_ledger(session, addressee_id)))
+
+    @auth.require("receipts:daily-totals.read")
+    async def daily_route(request: Request) -> Response:
+        async with runtime.unit_of_work() as uow:
+            try:
+                day = request.query_params.get("booked_on")
+                booked_on = _date(day, "booked_on") if day else uow.today()
+                dates.check_planned("booked_on", booked_on, uow.today())
+            except (channels.ChannelError, LawError) as err:
+                return JSONResponse({"error": str(err)}, status_code=422)
+            return JSONResponse(await daily.daily_totals(uow.session, booked_on))
+
     def endpoint(fn, permission: str):
         @auth.require(f"receipts:{permission}")
         async def wrapped(request: Request) -> Response:
@@ -80,7 +102,13 @@ def routes(runtime, auth: Authenticator | None = None) -> list[Route]:
                     result = await fn(request, body, uow)
                     await uow.commit()
                 return result if isinstance(result, Response) else JSONResponse(result)
-            except (channels.ChannelError, DebitRequestRefused, cvs.BarcodeError) as err:
+            except (
+                channels.ChannelError,
+                DebitRequestRefused,
+                cvs.BarcodeError,
+                LawError,
+                suspense.SuspenseError,
+            ) as err:
                 return JSONResponse({"error": str(err)}, status_code=409 if "already" in str(err) else 422)
             except ValueError as err:
                 return JSONResponse(
@@ -90,7 +118,7 @@ def routes(runtime, auth: Authenticator | None = None) -> list[Route]:
         return wrapped
 
     async def counter(request, body, uow):
-        receipt_id = await channels.counter_payment(
+        outcome = await channels.counter_payment(
             uow,
             receipt_no=_text(body, "receipt_no"),
             notice_number=_text(body, "notice_number"),
@@ -99,7 +127,65 @@ def routes(runtime, auth: Authenticator | None = None) -> list[Route]:
             paid_on=_date(body.get("paid_on"), "paid_on"),
             order=order,
         )
-        return {"receipt_id": receipt_id, "duplicate": receipt_id is None}
+        # 202: the money is kept but not applied (unmatched list); the cashier must see that
+        return JSONResponse(outcome, status_code=202 if outcome["status"] == "unmatched" else 200)
+
+    async def suspense_list(request, body, uow):
+        q = request.query_params
+        status = q.get("status", "held")
+        if status not in ("held", "resolved", "returned", "all"):
+            raise channels.ChannelError("status must be held, resolved, returned or all")
+        items = await suspense.search(
+            uow,
+            status=None if status == "all" else status,
+            channel=q.get("channel") or None,
+            batch_id=q.get("batch_id") or None,
+            notice_number=q.get("notice_number") or None,
+            paid_from=_date(q["paid_from"], "paid_from") if q.get("paid_from") else None,
+            paid_to=_date(q["paid_to"], "paid_to") if q.get("paid_to") else None,
+            limit=min(_int(q.get("limit", 500), "limit"), 5_000),
+        )
+        return {"items": _jsonable(items)}
+
+    async def suspense_resolve(request, body, uow):
+        return await suspense.resolve(
+            uow,
+            request.path_params["suspense_id"],
+            notice_number=_text(body, "notice_number"),
+            installment_no=_int(body.get("installment_no"), "installment_no"),
+            staff=request.state.principal.user,
+            amount=_int(body["amount"], "amount") if body.get("amount") is not None else None,
+            paid_on=_date(body["paid_on"], "paid_on") if body.get("paid_on") else None,
+            booked_on=_date(body["booked_on"], "booked_on") if body.get("booked_on") else None,
+            order=order,
+        )
+
+    async def suspense_return(request, body, uow):
+        return await suspense.return_money(
+            uow,
+            request.path_params["suspense_id"],
+            note=_text(body, "note"),
+            staff=request.state.principal.user,
+        )
+
+    async def batches(request, body, uow):
+        q = request.query_params
+        return {
+            "items": _jsonable(
+                await repository.import_batches(
+                    uow.session,
+                    channel=q.get("channel") or None,
+                    status=q.get("status") or None,
+                    limit=min(_int(q.get("limit", 100), "limit"), 1_000),
+                )
+            )
+        }
+
+    async def batch(request, body, uow):
+        found = await repository.import_batch(uow.session, request.path_params["batch_id"])
+        if found is None:
+            raise channels.ChannelError("no import batch with this id")
+        return _jsonable([found])[0] | {"errors": found["errors"]}
 
     async def security(request, body, uow):
         instrument_id, receipt_id = await channels.receive_security(
@@ -145,22 +231,34 @@ def routes(runtime, auth: Authenticator | None = None) -> list[Route]:
         data = await request.body()
         name = request.query_params.get("file", f"upload.{kind}")
         if kind == "zengin-result":
-            year = _int(request.query_params.get("year", dt.date.today().year), "year")
+            year = request.query_params.get("year")
             report = await direct_debit.import_result(
-                uow, data, file=name, year=year, order=order, check_banks=settings.check_bank_codes
+                uow,
+                data,
+                file=name,
+                creditor_code=settings.creditor_code,
+                year=_int(year, "year") if year is not None else None,
+                order=order,
+                check_banks=settings.check_bank_codes,
             )
         elif kind == "cvs":
             report = await channels.import_cvs(uow, data, file=name, order=order)
         else:
             report = await channels.import_normalized(uow, kind, data, file=name, order=order)
-        return JSONResponse(report.as_dict(), status_code=200 if report.status == "applied" else 422)
+        ok = report.status in ("applied", "already_imported")
+        return JSONResponse(
+            report.as_dict(), status_code=200 if ok else 202 if report.status == "held" else 422
+        )
 
     async def debit_request(request, body, uow):
+        if "today" in body:
+            raise channels.ChannelError(
+                "today: not accepted; the business date is the server's (Asia/Tokyo), never the request's"
+            )
         data = await direct_debit.build_request(
             uow,
             debit_date=_date(body.get("debit_date"), "debit_date"),
             fiscal_year=_int(body.get("fiscal_year"), "fiscal_year"),
-            today=_date(body.get("today", dt.date.today().isoformat()), "today"),
             creditor=creditor(settings),
         )
         return Response(data, media_type="application/octet-stream")
@@ -248,6 +346,8 @@ def routes(runtime, auth: Authenticator | None = None) -> list[Route]:
 
     return [
         Route("/money", auth.require("receipts:money.read")(money_route), methods=["GET"]),
+        Route("/api/taxpayers/{addressee_id}/ledger", ledger_route, methods=["GET"]),
+        Route("/api/daily-totals", daily_route, methods=["GET"]),
         Route("/api/counter-payments", endpoint(counter, "counter-payment.record"), methods=["POST"]),
         Route("/api/securities", endpoint(security, "security.record"), methods=["POST"]),
         Route(
@@ -263,6 +363,19 @@ def routes(runtime, auth: Authenticator | None = None) -> list[Route]:
         Route("/api/unmatched", endpoint(unmatched, "unmatched.read"), methods=["GET"]),
         Route("/api/unmatched/{receipt_id}/assign", endpoint(assign, "unmatched.assign"), methods=["POST"]),
         Route("/api/imports/{kind}", endpoint(import_file, "import.run"), methods=["POST"]),
+        Route("/api/import-batches", endpoint(batches, "import.read"), methods=["GET"]),
+        Route("/api/import-batches/{batch_id}", endpoint(batch, "import.read"), methods=["GET"]),
+        Route("/api/suspense", endpoint(suspense_list, "suspense.read"), methods=["GET"]),
+        Route(
+            "/api/suspense/{suspense_id}/resolve",
+            endpoint(suspense_resolve, "suspense.resolve"),
+            methods=["POST"],
+        ),
+        Route(
+            "/api/suspense/{suspense_id}/return",
+            endpoint(suspense_return, "suspense.resolve"),
+            methods=["POST"],
+        ),
         Route("/api/direct-debit/requests", endpoint(debit_request, "debit-request.build"), methods=["POST"]),
         Route("/api/direct-debit/failures", endpoint(failures, "debit-failure.read"), methods=["GET"]),
         Route("/api/mandates", endpoint(mandate, "mandate.record"), methods=["POST"]),
@@ -289,3 +402,14 @@ def _safe(err: Exception) -> str:
 
 def _jsonable(rows: list[dict]) -> list[dict]:
     return [{k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in r.items()} for r in rows]
+
+
+def _deep_jsonable(value):
+    """Dates and timestamps as ISO strings, through nested dicts and lists."""
+    if isinstance(value, dict):
+        return {k: _deep_jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_deep_jsonable(v) for v in value]
+    if isinstance(value, dt.date):  # datetime too
+        return value.isoformat()
+    return value

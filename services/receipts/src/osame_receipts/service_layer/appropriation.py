@@ -11,11 +11,15 @@ from osame_contracts.messages import receipts
 from osame_receipts.adapters.repository import LedgerRepository
 from osame_receipts.domain.appropriation import Debt, Line, check_appropriation
 from osame_receipts.domain.reconciliation import Component, apply_to_component
+from osame_receipts.service_layer.addressees import survivor_of
 from osame_receipts.service_layer.handlers import installment_state
 
 
 async def apply_appropriation(command: receipts.AppropriateOverpayment, uow: UnitOfWork) -> str:
     """充当: book every item as a receipt dated the 充当適状日, or refuse the whole command.
+
+    Items on installments of a 宛名番号 merged (名寄せ) with the overpayment's are the same
+    person's debts and accepted.
 
     Returns "applied", "refused" or "duplicate" (the appropriation_id was seen before). The outcome
     goes to refunds as AppropriationApplied/Refused, the ledger changes to collection.
@@ -40,12 +44,20 @@ async def apply_appropriation(command: receipts.AppropriateOverpayment, uow: Uni
         Line((i.notice_number, i.installment_no), Component(i.component.value), i.amount)
         for i in command.items
     ]
+    # 名寄せ: the 充当 may cover debts of the same person under a merged 宛名番号 (法17条の2①,
+    # refunds plans across merges); receipts resolves every 宛名番号 to its person from its own
+    # copy of address-sync's merges, so a debt under a merged number is the person's own.
+    person = {}
+    for addressee_id in {command.addressee_id, *(n.addressee_id for n, _ in debts.values())} | (
+        {overpayment["addressee_id"]} if overpayment else set()
+    ):
+        person[addressee_id] = await survivor_of(uow.session, addressee_id)
     verdict = check_appropriation(
         lines,
-        addressee_id=command.addressee_id,
-        overpayment_addressee_id=overpayment["addressee_id"] if overpayment else None,
+        addressee_id=person[command.addressee_id],
+        overpayment_addressee_id=person[overpayment["addressee_id"]] if overpayment else None,
         available=available,
-        debts={k: Debt(n.addressee_id, inst.owed()) for k, (n, inst) in debts.items()},
+        debts={k: Debt(person[n.addressee_id], inst.owed()) for k, (n, inst) in debts.items()},
     )
     total = sum(line.amount for line in lines)
     await repo.add_appropriation(

@@ -5,9 +5,11 @@
   mandate for that tax → one 全銀 record each (顧客番号 = a per-date sequence kept in
   `debit_requests`). Refused for a past date, a closed day or another fiscal year (F9, F10).
   Building again for the same date returns the same file.
-- `import_result`: parse → validate all → apply: code 0 → a receipt (領収日 = 収入日 = 引落日);
-  any other code → an unpaid 不能通知 record (`debit_failures`) for the taxpayer letter; 3/4/8 also
-  stop the mandate. A trailer mismatch refuses the whole file.
+- `import_result`: parse → validate all → check the file answers a request of ours (委託者コード,
+  振替日, each record's 顧客番号 and amount; mismatches are held on the suspense list) → apply:
+  code 0 → a receipt (領収日 = 収入日 = 引落日); any other code → an unpaid 不能通知 record
+  (`debit_failures`) for the taxpayer letter; 3/4/8 also stop the mandate. A trailer mismatch
+  refuses the whole file; the same bytes imported again are a no-op.
 """
 
 from __future__ import annotations
@@ -17,13 +19,15 @@ from dataclasses import dataclass
 
 from osame_chassis.ids import new_id
 from osame_chassis.uow import UnitOfWork
+from osame_law.plausibility import check_not_before
 from sqlalchemy import and_, bindparam, func, insert, select, update
 
 from osame_receipts.adapters import orm, zengin
+from osame_receipts.domain import dates
 from osame_receipts.domain import direct_debit as rules
 from osame_receipts.domain.receipt import NormalizedReceipt
 from osame_receipts.domain.reconciliation import DEFAULT_ORDER, Component
-from osame_receipts.service_layer import imports
+from osame_receipts.service_layer import imports, suspense
 
 CHANNEL = "direct_debit"
 
@@ -43,6 +47,9 @@ class Creditor:
 async def register_mandate(uow: UnitOfWork, values: dict) -> str:
     """口座振替依頼 accepted: store it (holder kana normalized for the bank file). Returns mandate_id."""
     terms = rules.MandateTerms(values["applied_on"], values["starts_on"], values.get("cancelled_on"))
+    today = uow.today()
+    dates.check_past("applied_on", terms.applied_on, today)
+    dates.check_planned("starts_on", terms.starts_on, today)
     rules.check_mandate(terms)
     if values["bank_code"] not in zengin.zengin_code.Bank.all:
         raise ValueError("unknown bank code (zengin-code master)")
@@ -67,6 +74,16 @@ async def register_mandate(uow: UnitOfWork, values: dict) -> str:
 
 
 async def cancel_mandate(uow: UnitOfWork, mandate_id: str, cancelled_on: dt.date) -> bool:
+    """解約: the 解約日 may lie ahead, but not before the mandate's 申込日 nor past the planning window."""
+    applied_on = (
+        await uow.session.execute(
+            select(orm.mandates.c.applied_on).where(orm.mandates.c.mandate_id == mandate_id)
+        )
+    ).scalar_one_or_none()
+    if applied_on is None:
+        return False
+    dates.check_planned("on", cancelled_on, uow.today())
+    check_not_before("on", cancelled_on, "applied_on", applied_on)
     result = await uow.session.execute(
         update(orm.mandates).where(orm.mandates.c.mandate_id == mandate_id).values(cancelled_on=cancelled_on)
     )
@@ -78,12 +95,14 @@ async def build_request(
     *,
     debit_date: dt.date,
     fiscal_year: int,
-    today: dt.date,
     creditor: Creditor,
     crlf: bool = True,
 ) -> bytes:
-    """The 種別91 request file for `debit_date` (raises DebitRequestRefused for F9/F10 cases)."""
-    rules.check_request(debit_date, fiscal_year, today)
+    """The 種別91 request file for `debit_date` (raises DebitRequestRefused for F9/F10 cases).
+
+    "Today" is the server's business date (`uow.today()`, Asia/Tokyo), never a caller's value:
+    a client-supplied today built last year's file (defect 3, F9/F10)."""
+    rules.check_request(debit_date, fiscal_year, uow.today())
     session = uow.session
     existing = (
         await session.execute(select(func.count()).where(orm.debit_requests.c.debit_date == debit_date))
@@ -189,14 +208,26 @@ async def import_result(
     data: bytes,
     *,
     file: str,
-    year: int,
+    creditor_code: str,
+    year: int | None = None,
     order: tuple[Component, ...] = DEFAULT_ORDER,
     check_banks: bool = True,
     progress=None,
 ) -> imports.ImportReport:
-    """Apply a bank's 種別91 result file (see the module docstring)."""
+    """Apply a bank's 種別91 result file (see the module docstring).
+
+    The same bytes imported again (whatever `year`) are a no-op. The 引落日 is MMDD: its year is
+    `year` when the operator gives one, else the year of the latest request for that MMDD on or
+    before the business date. A file of another 委託者, for a 振替日 after the business date or for
+    which no request was built is held as a whole (its paid records on the suspense list, nothing
+    applied, no 不能 recorded); a paid record that does not answer a request of that date (unknown
+    顧客番号, another amount) or that is invalid (unknown bank code, unreadable amount) is held.
+    """
     digest = imports.sha256(data)
-    parsed = zengin.parse_file(data, file, result=True, year=year, check_banks=check_banks)
+    if (done := await imports.already_imported(uow, file=file, digest=digest)) is not None:
+        return done
+    today = uow.today()
+    parsed = zengin.parse_file(data, file, result=True, year=year or today.year, check_banks=check_banks)
     if progress:
         progress("parsed", len(parsed.file.records) if parsed.file else 0)
     if parsed.file is None:
@@ -204,16 +235,55 @@ async def import_result(
             uow, channel=CHANNEL, file=file, digest=digest, errors=parsed.errors, records=0
         )
     f = parsed.file
-    debit_date = f.header.debit_date
-    key_date = debit_date.strftime("%Y%m%d")
+    debit_date = f.header.debit_date if year else await _year_of(uow, f.header.debit_date, today)
     invalid = list(parsed.record_errors)
+    first_error = {}
+    for e in parsed.record_errors:
+        first_error.setdefault(e.record_no, e)
+    held = [
+        suspense.Held(
+            no, first_error[no].field, first_error[no].message, amount, debit_date, debit_date, source=record
+        )
+        for no, amount, code, record in parsed.rejected
+        if code == b"0" and (amount is None or amount > 0)
+    ]
+    refusal = await _file_refusal(uow, f.header, debit_date, creditor_code, today)
+    if refusal is not None:
+        field_name, message = refusal
+        held = [
+            suspense.Held(
+                no,
+                field_name,
+                message,
+                rec.amount,
+                debit_date,
+                debit_date,
+                source=f"{debit_date:%Y%m%d}-{rec.customer_number}",
+            )
+            for rec, no in zip(f.records, f.record_numbers, strict=True)
+            if rec.result_code == "0"
+        ] + held
+        report = imports.ImportReport(
+            batch_id=new_id(),
+            file=file,
+            status="held",
+            paid_yen=f.trailer.done_total,
+            records=len(f.records) + len(parsed.rejected),
+            invalid=len(invalid),
+            errors=[imports.LocatedError(file, 1, field_name, message)]
+            + [imports.LocatedError(e.file, e.record_no, e.field, e.message) for e in invalid],
+        )
+        await imports.put_on_hold(uow, report, channel=CHANNEL, held=held)
+        await imports.record_batch(uow, report, CHANNEL, digest)
+        return report
+    key_date = debit_date.strftime("%Y%m%d")
     paid: list[NormalizedReceipt] = []
     failed = []
     for rec, no in zip(f.records, f.record_numbers, strict=True):
         if rec.result_code == "0":
-            # money came in: never dropped. The installment is found in SQL from the 顧客番号
-            # (an unknown one leaves the receipt unmatched). Only the 顧客番号 is kept as the raw
-            # record: the bank record also carries account data, which receipts does not copy.
+            # money came in: never dropped. The installment is found in SQL from the 顧客番号; a
+            # record answering no request of this date (or another amount) is held. Only the
+            # 顧客番号 is kept as the raw record: the bank record also carries account data.
             paid.append(
                 NormalizedReceipt(
                     channel=CHANNEL,
@@ -238,16 +308,25 @@ async def import_result(
         file=file,
         digest=digest,
         invalid=invalid,
-        records=len(f.records) + len(parsed.record_errors),
+        records=len(f.records) + len(parsed.rejected),
         order=order,
         progress=progress,
+        held=held,
+        paid_yen=f.trailer.done_total,
         resolve=[
+            (_HOLD_UNREQUESTED, params),
+            (
+                "DELETE FROM receipt_staging WHERE NOT EXISTS (SELECT 1 FROM debit_requests d"
+                " WHERE d.debit_date = :debit_date AND d.customer_number = receipt_staging.raw_record"
+                " AND d.amount = receipt_staging.amount)",
+                params,
+            ),
             (
                 "UPDATE receipt_staging SET notice_number = d.notice_number, installment_no = d.installment_no"
                 " FROM debit_requests d WHERE d.debit_date = :debit_date"
                 " AND d.customer_number = receipt_staging.raw_record",
                 params,
-            )
+            ),
         ],
         after=[
             (
@@ -267,6 +346,68 @@ async def import_result(
     await _record_failures(uow, failures, debit_date)
     await _record_results(uow, failures, debit_date)
     return report
+
+
+# Paid records of a result file that answer no request of the 振替日 (unknown 顧客番号) or another
+# amount than requested: onto the suspense list (keys already recorded are re-sends: left to the
+# duplicate check). The staging row's receipt id becomes the suspense id.
+_HOLD_UNREQUESTED = """
+INSERT INTO suspense_items (suspense_id, batch_id, channel, file_name, record_no, field, reason, amount,
+    paid_on, booked_on, notice_number, installment_no, status, source_key, recorded_at)
+SELECT s.receipt_id, :batch_id, s.channel, :file, s.record_no,
+    CASE WHEN d.request_id IS NULL THEN '顧客番号' ELSE '引落金額' END,
+    CASE WHEN d.request_id IS NULL THEN 'no 口座振替 request with this 顧客番号 for the 振替日'
+         ELSE 'differs from the amount requested for this 顧客番号' END,
+    s.amount, s.paid_on, s.booked_on, d.notice_number, d.installment_no, 'held', s.channel_key,
+    CURRENT_TIMESTAMP
+FROM receipt_staging s
+LEFT JOIN debit_requests d ON d.debit_date = :debit_date AND d.customer_number = s.raw_record
+WHERE (d.request_id IS NULL OR d.amount <> s.amount)
+  AND NOT EXISTS (SELECT 1 FROM receipts r WHERE r.channel = s.channel AND r.channel_key = s.channel_key)
+  AND NOT EXISTS (SELECT 1 FROM suspense_items h WHERE h.channel = s.channel AND h.source_key = s.channel_key)
+"""
+
+
+async def _year_of(uow: UnitOfWork, header_date: dt.date, today: dt.date) -> dt.date:
+    """The 引落日 of a result file whose header gives MMDD: the latest request date with that month
+    and day on or before the business date; without one, the latest such date not after today."""
+    r = orm.debit_requests.c
+    dates = (
+        await uow.session.execute(
+            select(r.debit_date)
+            .where(r.debit_date <= today)
+            .distinct()
+            .order_by(r.debit_date.desc())
+            .limit(800)
+        )
+    ).scalars()
+    for day in dates:
+        if (day.month, day.day) == (header_date.month, header_date.day):
+            return day
+    for year in (today.year, today.year - 1):
+        try:
+            candidate = header_date.replace(year=year)
+        except ValueError:  # 29 February
+            continue
+        if candidate <= today:
+            return candidate
+    return header_date
+
+
+async def _file_refusal(
+    uow: UnitOfWork, header: zengin.Header, debit_date: dt.date, creditor_code: str, today: dt.date
+) -> tuple[str, str] | None:
+    """Why a whole result file does not answer a request of this city: (field, message) or None."""
+    if header.creditor_code != creditor_code:
+        return "委託者コード", "not this city's 委託者コード: the file answers another creditor's request"
+    if debit_date > today:
+        return "引落日", f"振替日 {debit_date.isoformat()} is after the business date {today.isoformat()}"
+    count = (
+        await uow.session.execute(select(func.count()).where(orm.debit_requests.c.debit_date == debit_date))
+    ).scalar_one()
+    if not count:
+        return "引落日", f"no 口座振替 request was built for 振替日 {debit_date.isoformat()}"
+    return None
 
 
 async def _failed_requests(uow: UnitOfWork, failed, debit_date: dt.date, file: str, invalid: list) -> list:

@@ -2,8 +2,10 @@
 
 A file-level problem (structure, trailer totals) refuses the whole file: nothing is applied and
 the batch is recorded as refused with its located errors. Otherwise the valid records are applied
-with set-based SQL (`adapters/bulk.py`) and the invalid ones are listed on the batch. Re-importing
-the same file or record changes nothing: receipts are unique by (channel, channel key).
+with set-based SQL (`adapters/bulk.py`) and the invalid ones are listed on the batch; invalid or
+implausible records that report money are put on the suspense list (`service_layer/suspense.py`).
+Re-importing the same file changes nothing: a file whose SHA-256 was already imported (applied or
+held) is a no-op reported as `already_imported`, and receipts are unique by (channel, channel key).
 Events are batched: at most 1,000 installments per InstallmentsSettled/PartlyPaid message.
 """
 
@@ -17,14 +19,16 @@ from datetime import UTC, datetime
 from osame_chassis.ids import new_id
 from osame_chassis.uow import UnitOfWork
 from osame_contracts.messages import receipts
+from osame_law.errors import ImplausibleDateError
 from pydantic import PrivateAttr
 from sqlalchemy import insert, text
 
 from osame_receipts.adapters import bulk, orm
 from osame_receipts.adapters.repository import LedgerInstallment
+from osame_receipts.domain.dates import check_receipt_dates
 from osame_receipts.domain.receipt import NormalizedReceipt
 from osame_receipts.domain.reconciliation import DEFAULT_ORDER, Component, Owed, overpayment_reason
-from osame_receipts.service_layer import unmatched
+from osame_receipts.service_layer import suspense, unmatched
 
 BATCH = receipts.MAX_ITEMS_PER_MESSAGE
 
@@ -44,7 +48,7 @@ class LocatedError:
 class ImportReport:
     batch_id: str
     file: str
-    status: str  # applied | refused
+    status: str  # applied | refused | held | already_imported
     records: int = 0
     applied: int = 0
     duplicates: int = 0
@@ -52,6 +56,11 @@ class ImportReport:
     invalid: int = 0
     overpayments: int = 0
     events: int = 0
+    held: int = 0  # records put on the suspense list (保留)
+    held_yen: int = 0
+    paid_yen: int | None = None  # the file's own money total (日計 reconciles against it)
+    duplicate_yen: int = 0
+    previous_batch_id: str | None = None  # already_imported: the batch that imported these bytes
     errors: list[LocatedError] = field(default_factory=list)
 
     def as_dict(self) -> dict:
@@ -76,6 +85,10 @@ async def record_batch(uow: UnitOfWork, report: ImportReport, channel: str, dige
             duplicates=report.duplicates,
             unmatched=report.unmatched,
             invalid=report.invalid,
+            held=report.held,
+            held_yen=report.held_yen,
+            paid_yen=report.paid_yen,
+            duplicate_yen=report.duplicate_yen,
             status=report.status,
             imported_at=datetime.now(UTC),
         )
@@ -93,6 +106,59 @@ async def record_batch(uow: UnitOfWork, report: ImportReport, channel: str, dige
                 for e in report.errors
             ],
         )
+
+
+async def already_imported(uow: UnitOfWork, *, file: str, digest: str) -> ImportReport | None:
+    """The same bytes were imported before (applied or held): a no-op report, else None.
+
+    Whatever the operator passes besides the file (e.g. `--year` for a 全銀 file), the bytes are
+    the same money: importing them again must change nothing (defect 5)."""
+    previous = await bulk.batch_with_digest(uow.session, digest)
+    if previous is None:
+        return None
+    return ImportReport(batch_id="", file=file, status="already_imported", previous_batch_id=previous)
+
+
+async def hold_rows(
+    uow: UnitOfWork, rows: list[NormalizedReceipt], report: ImportReport, *, channel: str, held: list
+) -> list[NormalizedReceipt]:
+    """Check each receipt's 領収日/収入日 against the business date; implausible ones go to `held`
+    (and the report's errors). Returns the plausible rows."""
+    today = uow.today()
+    kept = []
+    for row in rows:
+        try:
+            check_receipt_dates(row.paid_on, row.booked_on, today)
+        except ImplausibleDateError as err:
+            field_name = str(err).split(" ", 1)[0]
+            report.errors.append(LocatedError(report.file, row.record_no, field_name, str(err)))
+            report.invalid += 1
+            held.append(
+                suspense.Held(
+                    row.record_no,
+                    field_name,
+                    str(err),
+                    row.amount,
+                    row.paid_on,
+                    row.booked_on,
+                    row.notice_number,
+                    row.installment_no,
+                    row.channel_key,
+                )
+            )
+            continue
+        kept.append(row)
+    return kept
+
+
+async def put_on_hold(uow: UnitOfWork, report: ImportReport, *, channel: str, held: list) -> None:
+    if held:
+        count, yen, again = await suspense.hold(
+            uow, held, channel=channel, batch_id=report.batch_id, file=report.file
+        )
+        report.held += count
+        report.held_yen += yen
+        report.duplicate_yen += again  # already on the suspense list: a re-sent record
 
 
 async def refuse_file(
@@ -123,13 +189,18 @@ async def apply_receipts(
     progress=None,
     resolve: list[tuple[str, dict]] = (),
     after: list[tuple[str, dict]] = (),
+    held: list | None = None,
+    paid_yen: int | None = None,
 ) -> ImportReport:
     """Apply valid normalized receipts in bulk and stage batched events, in the caller's transaction.
 
     `resolve`: channel SQL run on `receipt_staging` before 消込 (e.g. 顧客番号 → installment);
     `after`: channel SQL run with `receipt_alloc` (the receipts just recorded) afterwards.
+    `held`: records reporting money that the caller found invalid (they go to the suspense list);
+    receipts with an implausible 領収日/収入日 join them.
     """
     invalid = invalid or []
+    held = list(held or [])
     batch_id = new_id()
     report = ImportReport(
         batch_id=batch_id,
@@ -138,13 +209,17 @@ async def apply_receipts(
         records=records if records is not None else len(rows) + len(invalid),
         invalid=len(invalid),
         errors=[LocatedError(e.file, e.record_no, e.field, e.message) for e in invalid],
+        paid_yen=paid_yen,
     )
     session = uow.session
+    rows = await hold_rows(uow, rows, report, channel=channel, held=held)
+    await put_on_hold(uow, report, channel=channel, held=held)
     if rows:
         ids = [new_id() for _ in rows]
         await bulk.load_staging(session, rows, ids)
         for statement, params in resolve:
-            await session.execute(text(statement), params)
+            own = {k: v for k, v in (("batch_id", batch_id), ("file", file[:255])) if f":{k}" in statement}
+            await session.execute(text(statement), {**params, **own})
         if progress:
             progress("staged", len(rows))
         outcome = await bulk.reconcile_staging(
@@ -157,6 +232,7 @@ async def apply_receipts(
             outcome.duplicates,
             outcome.unmatched,
         )
+        report.duplicate_yen += outcome.duplicate_yen
         if progress:
             progress("reconciled", len(rows))
         report.events += await _publish_states(uow)
@@ -164,6 +240,7 @@ async def apply_receipts(
             report.events += await unmatched.announce(uow, await bulk.unmatched_rows(session))
         report.overpayments = await _overpayments(uow, channel)
         report.events += report.overpayments
+    report.held, report.held_yen = await bulk.held_in_batch(session, batch_id)
     await record_batch(uow, report, channel, digest)
     return report
 
