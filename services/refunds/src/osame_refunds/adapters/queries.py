@@ -204,7 +204,9 @@ class RefundsQueries:
         columns = [c for c in b.c if c.name not in ("file",)]
         return await self._rows(select(*columns).order_by(b.c.created_at))
 
-    async def returned_transfers(self, addressee_id: str | None = None, page: Page | None = None) -> list[dict]:
+    async def returned_transfers(
+        self, addressee_id: str | None = None, page: Page | None = None
+    ) -> list[dict]:
         t, r = orm.transfer_results, orm.refunds
         query = (
             select(t, r.c.addressee_id, r.c.status.label("refund_status"))
