@@ -133,6 +133,7 @@ def test_each_interest_part_and_appropriation_opens_its_explanation(make_harness
     assert '<time datetime="2026-11-30" title="2026-11-30">令和8年11月30日</time>' in part
     assert "122日" in part and "1.3%" in part and "¥1,200,000" in part and "¥5,214" in part
     assert "地方税法17条の4①四" in part
+    assert "期間ごとの計 ¥5,214 → 還付加算金 ¥5,200" in part  # the rounding is explained too
     missing = h.client.get("/refunds/overpayments/op-9999")
     assert missing.status_code == 404 and "この過誤納金は見つかりません" in missing.text
 
