@@ -98,7 +98,7 @@ APPROPRIATION = {
     "addressee_id": "100001",
     "appropriable_on": "2026-07-01",
     "total": 30000,
-    "rule": "oldest-first; 督促手数料 → 本税 → 延滞金",
+    "rule": "oldest_first;demand_fee>principal_tax>late_fee",
     "status": "applied",
     "reason": None,
     "items": [

@@ -125,6 +125,7 @@ def test_each_interest_part_and_appropriation_opens_its_explanation(make_harness
     assert "充当 ¥30,000" in appropriation and "K8-000001" in appropriation and "本税" in appropriation
     assert '<time datetime="2026-07-01" title="2026-07-01">令和8年7月1日</time>' in appropriation
     assert "地方税法17条の2①" in appropriation
+    assert "充当適状日の古い期別から、督促手数料 → 本税 → 延滞金" in appropriation
     assert 'href="/refunds/appropriations/ap-0001/notice.pdf"' in appropriation
     # 還付加算金: from, to, days, rate, base, yen and the legal basis.
     part = page.split('id="overpayment-interest-1"')[1].split("</details>")[0]
@@ -188,3 +189,14 @@ def test_refunds_error_codes_map_to_japanese():
     )
     assert map_upstream(404, "unknown refund").message == "この還付は見つかりません。"
     assert "理由コード" in map_upstream(409, "something new").message
+
+
+def test_the_appropriation_rule_is_shown_in_words():
+    from osame_console.domain.vocabulary import appropriation_rule
+
+    rule = "oldest_first;disposition_cost>demand_fee>principal_tax>additional_tax>late_fee"
+    assert appropriation_rule(rule) == (
+        "充当適状日の古い期別から、滞納処分費 → 督促手数料 → 本税 → 加算金 → 延滞金"
+    )
+    assert appropriation_rule("newest;x") == "newest、x"  # unknown parts as they are
+    assert appropriation_rule(None) == "—"

@@ -103,7 +103,14 @@ VOCABULARY: dict[str, dict[str, str]] = {
         "cancelled": "取消",
         "uncomputed": "未計算（利率未設定）",
     },
-    "component": {"principal_tax": "本税", "demand_fee": "督促手数料", "late_fee": "延滞金"},
+    "component": {
+        "principal_tax": "本税",
+        "demand_fee": "督促手数料",
+        "late_fee": "延滞金",
+        "disposition_cost": "滞納処分費",
+        "additional_tax": "加算金",
+    },
+    "appropriation_order": {"oldest_first": "充当適状日の古い期別から"},
     "skip_reason": {
         "debts_outstanding_appropriated": "未納があるため充当に変更",
         "no_payee_account": "振込口座の届出なし（還付請求待ち）",
@@ -118,6 +125,18 @@ def label(kind: str, code) -> str:
     if code is None or code == "":
         return "—"
     return VOCABULARY.get(kind, {}).get(str(code), str(code))
+
+
+def appropriation_rule(rule: str | None) -> str:
+    """Refunds' 充当 rule ('oldest_first;demand_fee>principal_tax>late_fee') in words:
+    '充当適状日の古い期別から、督促手数料 → 本税 → 延滞金'. Unknown parts are shown as they are."""
+    if not rule:
+        return "—"
+    order, _, components = rule.partition(";")
+    parts = [label("appropriation_order", order)]
+    if components:
+        parts.append(" → ".join(label("component", c) for c in components.split(">")))
+    return "、".join(parts)
 
 
 def choices(kind: str) -> list[tuple[str, str]]:
