@@ -329,8 +329,7 @@ def test_a_user_without_the_role_sees_no_menu_entry_and_is_refused_on_the_url(co
     addressee_id, _ = _taxpayer(city)
     browser.sign_in(url, "shuno01")  # 収納担当: no collection or address-sync permission
     menu = [a.text for a in browser.all("nav.menu a")]
-    assert menu == ["ホーム"]
-    assert "割り当てられた業務はありません" in browser.text()
+    assert menu == ["ホーム", "還付・充当"]  # the refund queues (read only), nothing of 滞納整理
     browser.shot("home-receipts-clerk")
     browser.driver.get(f"{url}/cases/{addressee_id}")
     browser.visible("h1")
@@ -351,3 +350,177 @@ def _wait_for_download(directory: Path, suffix: str, timeout: float = 30) -> Pat
             return done[0]
         time.sleep(0.2)
     raise TimeoutError(f"no {suffix} download in {directory}: {list(directory.iterdir())}")
+
+
+# -- 還付・充当 ------------------------------------------------------------------------------------------
+
+# The 支出決定 is made on refunds' business date, after the overpayments arose (the day's money was
+# booked on the next day) and before the 住民税 2期 (08-31) falls due, so a household that owes
+# only 住民税 has nothing payable to appropriate the refund to. Money paid on 06-30 earns 還付加算金
+# from 07-01 (過納, 17条の4①一) or 08-01 (誤納, ①四) to the 支出決定日: the explanation has a segment.
+DECIDED = dt.date(2026, 8, 28)
+
+
+def _refunds_api(stack: Stack, user: str) -> httpx.Client:
+    token = stack.staff_token(user, ["refunds_staff"])
+    return httpx.Client(
+        base_url=stack.services["refunds"].url, headers={"Authorization": f"Bearer {token}"}, timeout=30
+    )
+
+
+def _refunds_on(stack: Stack, day: dt.date) -> None:
+    """Restart refunds with a new business date (OSAME_BUSINESS_DATE): "today" is the server's."""
+    process = stack.services["refunds"]
+    assert process.stop() == 0
+    process.env["OSAME_BUSINESS_DATE"] = day.isoformat()
+    process.start()
+    stack.wait_ready(120, ["refunds"])
+
+
+def _wait_for(condition, timeout: float = 120):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = condition()
+        if found:
+            return found
+        time.sleep(0.5)
+    raise TimeoutError("refunds did not reach the expected state")
+
+
+def test_refunds_are_prepared_and_approved_by_two_officers_with_explanations_and_files(
+    console_stack, browser, city
+):
+    from osame_refunds.adapters import zengin_transfer
+
+    url = console_stack.console.url
+    fixed_asset = {a.addressee_id for a in city.assessments if a.notice_number.startswith("K")}
+    with _refunds_api(console_stack, "kanpu02") as api:
+        # The day's overpayments are registered; the one of a household owing a past-due 固定資産税
+        # installment was appropriated (充当), a 住民税-only household's waits to be refunded.
+        applied = _wait_for(lambda: api.get("/appropriations", params={"status": "applied"}).json())
+        refund = _wait_for(
+            lambda: next(
+                (
+                    r
+                    for r in api.get("/refunds", params={"stage": "to_prepare"}).json()
+                    if r["addressee_id"] not in fixed_asset and r["amount"] >= 2_000
+                ),
+                None,
+            )
+        )
+        _refunds_on(console_stack, DECIDED)
+        claim = {  # the taxpayer's 還付請求 with the account to pay into (not a console screen yet)
+            "addressee_id": refund["addressee_id"],
+            "bank_code": "0001",
+            "branch_code": "001",
+            "account_type": "1",
+            "account_number": "1234567",
+            "holder_kana": "ﾃｽﾄ ﾀﾛｳ",
+            "claimed_on": DECIDED.isoformat(),
+        }
+        assert api.post("/refund-claims", json=claim).status_code == 201
+    refund_id = refund["refund_id"]
+
+    # 還付・充当担当 kanpu01: the menu entry, the queue to prepare (paged), the refund, 起案.
+    browser.sign_in(url, "kanpu01")
+    assert "還付・充当" in [a.text for a in browser.all("nav.menu a")]
+    browser.css('nav.menu a[data-menu="refunds"]').click()
+    browser.visible(f'tr[data-refund="{refund_id}"]')
+    assert "起案待ちの還付" in browser.text() and "¥" in browser.text()
+    browser.shot("refunds-to-prepare")
+    browser.assert_accessible("refunds-to-prepare")
+    browser.css(f'tr[data-refund="{refund_id}"] a').click()
+    browser.visible("#prepare")
+    browser.shot("refund-to-prepare")
+    browser.assert_accessible("refund")
+    browser.css("#prepare").click()
+    browser.wait(lambda d: "起案しました" in browser.text())
+    assert browser.css("#prepared-by").text == "kanpu01"
+
+    # The same officer may not approve what they prepared: refunds refuses, the console says why.
+    browser.css("#approve").click()
+    browser.visible("#refused")
+    assert "決裁できません" in browser.text()
+    assert "起案した職員は同じ還付を決裁できません" in browser.text()
+    assert browser.css("#approved-by").text == "—"
+    browser.shot("refund-same-user-refused")
+    browser.assert_accessible("refund-refused")
+
+    # サインアウト, then the 係長 kanpu02 approves (決裁・支出決定) from the queue to approve.
+    browser.css("form[action='/auth/logout'] button").click()
+    browser.wait(lambda d: "/auth/signed-out" in d.current_url)
+    browser.sign_in(url, "kanpu02")
+    browser.driver.get(url + "/refunds?view=to_approve")
+    browser.css(f'tr[data-refund="{refund_id}"] a').click()
+    browser.visible("#approve").click()
+    browser.wait(lambda d: "決裁しました" in browser.text())
+    assert browser.css("#approved-by").text == "kanpu02" and browser.css("#prepared-by").text == "kanpu01"
+    assert browser.css("[data-status]").get_attribute("data-status") == "approved"
+
+    # The 還付加算金 of the refunded part opens its explanation: from, to, days, rate, base, basis.
+    browser.css("#refund-interest-1 > summary").click()
+    part = browser.visible("#refund-interest-1 table").text
+    assert "令和8年8月28日" in part and "日" in part and "1.3%" in part and "¥" in part
+    assert "17条の4" in browser.css("#refund-interest-1 .basis").text
+    hover = browser.css("#refund-interest-1 table time")
+    assert hover.get_attribute("title") in ("2026-07-01", "2026-08-01")  # the Western date on hover
+    browser.shot("refund-approved-explanation")
+    browser.assert_accessible("refund-approved")
+    browser.css("#refund-notice").click()
+    notice = _wait_for_download(browser.driver.downloads, ".pdf")
+    assert notice.read_bytes().startswith(b"%PDF")
+    shutil.copy(notice, browser.shots / "還付通知書.pdf")
+
+    # A 充当: its items, 充当適状日, legal basis and interest; the 充当通知書.
+    appropriation = applied[0]
+    browser.driver.get(f"{url}/refunds/overpayments/{appropriation['overpayment_id']}")
+    details = f"#appropriation-{appropriation['appropriation_id']}"
+    browser.css(f"{details} > summary").click()
+    shown = browser.visible(f"{details} table").text
+    assert appropriation["items"][0]["notice_number"] in shown and "¥" in shown
+    assert "地方税法17条の2" in browser.css(details).text
+    browser.shot("overpayment-appropriation")
+    browser.assert_accessible("overpayment")
+    browser.css(f'{details} a[data-download="appropriation-notice"]').click()
+    _wait_for(lambda: len([p for p in browser.driver.downloads.iterdir() if p.suffix == ".pdf"]) == 2, 30)
+
+    # 総合振込: the file refunds built for the day's approvals, downloaded from the console.
+    with _refunds_api(console_stack, "kanpu02") as api:
+        built = api.post(
+            "/payouts", json={"transfer_date": DECIDED.isoformat(), "approved_on": DECIDED.isoformat()}
+        )
+        assert built.status_code == 201, built.text
+    browser.driver.get(url + "/refunds?view=payouts")
+    link = browser.visible(f'tr[data-payout="{built.json()["batch_id"]}"] a[data-download="payout-file"]')
+    browser.shot("payouts")
+    browser.assert_accessible("payouts")
+    link.click()
+    payout = _wait_for_download(browser.driver.downloads, ".txt")
+    _, [line], trailer = zengin_transfer.parse(payout.read_bytes())
+    tail = line.reference.removeprefix("KANPU ")  # the EDI field carries the refund id's tail
+    assert line.reference.startswith("KANPU ") and refund_id.replace("-", "").upper().endswith(tail)
+    assert trailer["count"] == 1 and line.amount >= refund["amount"]
+
+    # 振込不能: the bank returned the transfer; the list shows it and the refund's state.
+    with _refunds_api(console_stack, "kanpu02") as api:
+        result = {"ok": False, "on": DECIDED.isoformat(), "reason": "account_closed"}
+        assert api.post(f"/refunds/{refund_id}/transfer-result", json=result).status_code == 200
+    browser.driver.get(url + "/refunds?view=returned")
+    browser.visible(f'#queue a[href="/refunds/{refund_id}"]')
+    assert "account_closed" in browser.text()
+    browser.shot("returned-transfers")
+    browser.assert_accessible("returned")
+
+
+def test_a_cashier_reads_the_refund_queues_but_cannot_prepare_or_approve(console_stack, browser):
+    url = console_stack.console.url
+    browser.sign_in(url, "shuno01")  # 収納担当: the three reads, never an action on a refund
+    assert [a.text for a in browser.all("nav.menu a")] == ["ホーム", "還付・充当"]
+    browser.css('nav.menu a[data-menu="refunds"]').click()
+    browser.visible("#queue")
+    views = [a.get_attribute("data-view") for a in browser.all("nav.tabs a")]
+    assert views == ["to_prepare", "to_approve", "to_pay", "planned", "overpayments"]
+    browser.shot("refunds-cashier")
+    for path in ("/refunds?view=payouts", "/refunds?view=returned"):
+        browser.driver.get(url + path)
+        assert "権限がありません" in browser.visible("h1").text

@@ -1,7 +1,8 @@
 """The console in process, signed in through the real development issuer (in process too), over
 a small stand-in for the services' APIs guarded by the real chassis `Authenticator`.
 
-The stand-in answers like collection and address-sync do (`{"error": code}`), and some ids make
+The stand-in answers like collection, address-sync and refunds do (refunds' separation of
+duties included: the user who prepared a refund is refused its approval) (`{"error": code}`), and some ids make
 it answer an error on purpose: 401401 → 401, 403403 → 403, 409409 → 409, 500500 → 500. It
 records what it received (paths, bodies, traceparent) so tests can assert what the console sent
 — and what it did not send. The end-to-end browser tests run the real services instead.
@@ -18,12 +19,13 @@ import httpx
 import pytest
 from osame_chassis.auth import Authenticator, AuthSettings
 from osame_console.bootstrap import build_app
+from osame_console.domain.errors import SEPARATION_OF_DUTIES
 from osame_console.settings import ConsoleSettings
 from osame_dev_issuer.app import build_app as build_issuer
 from osame_dev_issuer.settings import DevIssuerSettings
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
@@ -65,6 +67,87 @@ CASE = {
     "write_offs": [],
 }
 FORCED = {"401401": 401, "403403": 403, "409409": 409, "500500": 500}
+SEGMENT = {
+    "from": "2026-08-01",
+    "to": "2026-11-30",
+    "days": 122,
+    "rate_percent": "1.3",
+    "base": 1200000,
+    "yen": 5214,
+    "relief": False,
+}
+INTEREST_PART = {
+    "part_id": "part-1",
+    "kind": "refunded",
+    "reference": "rf-0001",
+    "base_amount": 1200000,
+    "cause": "erroneous_payment",
+    "start": "2026-08-01",
+    "end": "2026-11-30",
+    "interest": 5200,
+    "excluded_days": 0,
+    "segments": [SEGMENT],
+    "legal_basis": "地方税法17条の4①四 (誤納: 納付の日から1月を経過する日の翌日から)",
+    "status": "in_refund",
+    "refund_id": "rf-0001",
+    "error": None,
+}
+APPROPRIATION = {
+    "appropriation_id": "ap-0001",
+    "overpayment_id": "op-0001",
+    "addressee_id": "100001",
+    "appropriable_on": "2026-07-01",
+    "total": 30000,
+    "rule": "oldest_first;demand_fee>principal_tax>late_fee",
+    "status": "applied",
+    "reason": None,
+    "items": [
+        {
+            "notice_number": "K8-000001",
+            "installment_no": 1,
+            "component": "principal_tax",
+            "amount": 30000,
+            "addressee_id": "100001",
+            "basis_date": "2026-04-30",
+        }
+    ],
+    "legal_basis": "地方税法17条の2① (充当)",
+    "interest_parts": [
+        {
+            **INTEREST_PART,
+            "part_id": "part-2",
+            "kind": "appropriated",
+            "reference": "ap-0001",
+            "interest": 0,
+            "segments": [],
+            "status": "owed",
+            "refund_id": None,
+        }
+    ],
+}
+
+
+def refund_row(refund_id: str = "rf-0001", **changes) -> dict:
+    return {
+        "refund_id": refund_id,
+        "overpayment_id": "op-0001",
+        "addressee_id": "100001",
+        "amount": 1200000,
+        "refund_interest": None,
+        "interest_start": "2026-08-01",
+        "cause": "erroneous_payment",
+        "status": "pending_approval",
+        "created_on": "2026-07-01",
+        "prepared_by": None,
+        "prepared_on": None,
+        "approved_by": None,
+        "decided_on": None,
+        "payout_batch_id": None,
+        "closed_on": None,
+        "cancel_reason": None,
+        "interest_parts": [],
+        **changes,
+    }
 
 
 @dataclass
@@ -72,6 +155,7 @@ class Upstream:
     """What the stand-in services received."""
 
     calls: list[dict] = field(default_factory=list)
+    refunds: dict[str, dict] = field(default_factory=lambda: {"rf-0001": refund_row()})
 
     def paths(self) -> list[str]:
         return [c["path"] for c in self.calls]
@@ -130,8 +214,140 @@ def upstream_app(auth: Authenticator, upstream: Upstream) -> Starlette:
         await record(request)
         return JSONResponse({"results": [], "truncated": False})
 
+    # -- refunds: the queues, 起案/決裁 with the separation of duties, the explanations, files --
+    def stage_of(r: dict) -> str | None:
+        if r["status"] == "approved":
+            return "to_pay"
+        if r["status"] == "pending_approval":
+            return "to_approve" if r["prepared_by"] else "to_prepare"
+        return None
+
+    async def refund_list(request: Request):
+        await record(request)
+        q = request.query_params
+        rows = [r for r in upstream.refunds.values() if q.get("stage") in (None, stage_of(r))]
+        if "limit" in q:
+            offset = int(q.get("offset", "0"))
+            rows = rows[offset : offset + int(q["limit"])]
+        return JSONResponse(rows)
+
+    def refund_or_404(request: Request):
+        found = upstream.refunds.get(request.path_params["refund_id"])
+        return found, (None if found else JSONResponse({"error": "unknown refund"}, status_code=404))
+
+    async def refund_one(request: Request):
+        await record(request)
+        found, missing = refund_or_404(request)
+        return missing or JSONResponse({**found, "transfer_results": []})
+
+    async def prepare(request: Request):
+        await record(request)
+        found, missing = refund_or_404(request)
+        if missing:
+            return missing
+        if stage_of(found) != "to_prepare":
+            refund_id = found["refund_id"]
+            return JSONResponse(
+                {"error": f"refund {refund_id} is {found['status']}, not pending approval"}, 409
+            )
+        found.update(prepared_by=request.state.principal.user, prepared_on="2026-07-10")
+        return JSONResponse(found)
+
+    async def approve(request: Request):
+        await record(request)
+        found, missing = refund_or_404(request)
+        if missing:
+            return missing
+        if found["prepared_by"] == request.state.principal.user:
+            return JSONResponse({"error": SEPARATION_OF_DUTIES}, status_code=403)
+        if stage_of(found) != "to_approve":
+            return JSONResponse(
+                {"error": f"refund {found['refund_id']} is {found['status']}, not pending approval"}, 409
+            )
+        found.update(
+            status="approved",
+            approved_by=request.state.principal.user,
+            decided_on="2026-07-10",
+            refund_interest=5200,
+            interest_parts=[INTEREST_PART],
+        )
+        return JSONResponse(found)
+
+    async def overpayment(request: Request):
+        await record(request)
+        if request.path_params["overpayment_id"] != "op-0001":
+            return JSONResponse({"error": "unknown overpayment"}, status_code=404)
+        return JSONResponse(
+            {
+                "overpayment_id": "op-0001",
+                "addressee_id": "100001",
+                "notice_number": "R8-000001",
+                "installment_no": 1,
+                "amount": 1230000,
+                "appropriated": 30000,
+                "refunded": 1200000,
+                "withdrawn": 0,
+                "held": 0,
+                "cause": "erroneous_payment",
+                "arose_on": "2026-07-01",
+                "paid_on": "2026-06-30",
+                "status": "refund_decided",
+                "hold_reason": None,
+                "interest_parts": [INTEREST_PART, *APPROPRIATION["interest_parts"]],
+                "interest_owed": 0,
+                "appropriations": [APPROPRIATION],
+                "refunds": list(upstream.refunds.values())[:1],
+                "withdrawals": [],
+                "recovery_claims": [],
+            }
+        )
+
+    async def listing(request: Request):
+        await record(request)
+        return JSONResponse(
+            {
+                "/appropriations": [APPROPRIATION],
+                "/payouts": [
+                    {
+                        "batch_id": "pb-0001",
+                        "transfer_date": "2026-07-13",
+                        "approved_on": "2026-07-10",
+                        "count": 1,
+                        "total": 1205200,
+                        "skipped": [{"refund_id": "rf-0002", "reason": "no_payee_account"}],
+                        "created_by": "kanpu02",
+                        "created_at": "2026-07-10T01:00:00+00:00",
+                    }
+                ],
+                "/transfers/returned": [],
+                "/overpayments": [],
+            }[request.url.path]
+        )
+
+    async def file(request: Request):
+        await record(request)
+        media = "application/pdf" if request.url.path.endswith(".pdf") else "application/octet-stream"
+        return Response(
+            b"%PDF-1.4 stand-in" if media == "application/pdf" else b"1210000000", media_type=media
+        )
+
+    def refunds_route(path: str, endpoint, permission: str, method: str = "GET") -> Route:
+        return Route(path, auth.require(f"refunds:{permission}")(endpoint), methods=[method])
+
     return Starlette(
         routes=[
+            refunds_route("/refunds", refund_list, "refund.read"),
+            refunds_route("/refunds/{refund_id}", refund_one, "refund.read"),
+            refunds_route("/refunds/{refund_id}/prepare", prepare, "refund.prepare", "POST"),
+            refunds_route("/refunds/{refund_id}/approve", approve, "refund.approve", "POST"),
+            refunds_route("/refunds/{refund_id}/notice.pdf", file, "notice.read"),
+            refunds_route("/appropriations/{appropriation_id}/notice.pdf", file, "notice.read"),
+            refunds_route("/payouts/{batch_id}/file", file, "payout.read"),
+            refunds_route("/overpayments/{overpayment_id}", overpayment, "overpayment.read"),
+            refunds_route("/overpayments", listing, "overpayment.read"),
+            refunds_route("/appropriations", listing, "appropriation.read"),
+            refunds_route("/payouts", listing, "payout.read"),
+            refunds_route("/transfers/returned", listing, "payout.read"),
             Route("/cases/{addressee_id}", auth.require("collection:cases.read")(view), methods=["GET"]),
             Route(
                 "/cases/{addressee_id}/contacts",
@@ -196,6 +412,7 @@ def console_settings(tmp_path) -> ConsoleSettings:
         oidc_discovery_url=f"{ISSUER}/.well-known/openid-configuration",
         collection_url=SERVICES,
         address_sync_url=SERVICES,
+        refunds_url=SERVICES,
         gateway_url="http://127.0.0.1:9",  # nothing listens: a service that does not answer
         business_date="2026-07-10",
         telemetry_enabled=False,

@@ -35,11 +35,11 @@ def keys(roles: tuple[str, ...]) -> list[str]:
 @pytest.mark.parametrize(
     ("roles", "menu"),
     [
-        (("admin",), ["addressees", "cases", "batches", "admin"]),
+        (("admin",), ["addressees", "cases", "batches", "refunds", "admin"]),
         (("addressee_staff",), ["addressees", "admin"]),  # address-sync:* includes its audit
         (("auditor",), ["admin"]),  # *:audit.read
-        (("receipts_staff",), []),  # no screen of phase 1 yet (receipts/refunds screens: phase 2)
-        (("refunds_staff",), []),
+        (("receipts_staff",), ["refunds"]),  # reads the 還付・充当 queues (never acts on them)
+        (("refunds_staff",), ["refunds"]),
         (("disclosure_officer",), []),
         (("linkage_gateway",), []),  # a service identity has no screen
         ((), []),
@@ -105,3 +105,18 @@ def test_a_changed_role_map_changes_the_menu():
             return grants(permissions_for(self.roles, {"viewer": ["collection:cases.read"]}), permission)
 
     assert [s.key for s in menu_for(Custom("u", ("viewer",)))] == ["cases"]
+
+
+def test_refunds_actions_per_role():
+    """収納担当 reads the 還付・充当 queues but may not prepare, approve, pay out or print; a
+    還付・充当担当 may do all; 滞納整理担当 sees none of it."""
+    cashier, officer, collector = (
+        Staff("u", (r,)) for r in ("receipts_staff", "refunds_staff", "collection_staff")
+    )
+    reads = (Action.REFUND_READ, Action.OVERPAYMENT_READ, Action.APPROPRIATION_READ)
+    acts = (Action.REFUND_PREPARE, Action.REFUND_APPROVE, Action.PAYOUT_READ, Action.NOTICE_READ)
+    assert all(allowed(cashier, a) for a in reads) and not any(allowed(cashier, a) for a in acts)
+    assert all(allowed(officer, a) for a in reads + acts)
+    assert not any(allowed(collector, a) for a in reads + acts)
+    with pytest.raises(Forbidden):
+        require(cashier, Action.REFUND_APPROVE)

@@ -111,3 +111,35 @@ async def test_claim_with_an_unknown_branch_is_refused_without_storing(service, 
     response = client.post("/refund-claims", json=body, headers=staff)
     assert response.status_code == 409 and "1234567" not in response.text
     assert await service.rows(orm.payee_accounts) == []
+
+
+async def test_the_queues_page_with_limit_and_offset(service, api):
+    """The console pages the queues: `limit` rows after `offset`, in the queue's own order."""
+    client, issuer = api
+    for n in range(3):
+        await service.handle(
+            handlers.register_overpayment,
+            receipts.OverpaymentDetected(
+                overpayment_id=f"op-p{n}",
+                addressee_id=f"10002{n}",
+                notice_number="R1",
+                installment_no=1,
+                amount=10_000 + n,
+                cause=receipts.OverpaymentCause.REASSESSMENT,
+                arose_on=dt.date(2026, 5, 1),
+                paid_on=dt.date(2026, 4, 30),
+            ),
+        )
+    reader = bearer(issuer, "cashier-1", ["receipts_staff"])
+    whole = client.get("/refunds?stage=to_prepare", headers=reader).json()
+    assert len(whole) == 3
+    first = client.get("/refunds?stage=to_prepare&limit=2", headers=reader).json()
+    rest = client.get("/refunds?stage=to_prepare&limit=2&offset=2", headers=reader).json()
+    assert [r["refund_id"] for r in first + rest] == [r["refund_id"] for r in whole]
+    overpayments = client.get("/overpayments?limit=1&offset=1", headers=reader).json()
+    assert [o["overpayment_id"] for o in overpayments] == ["op-p1"]
+    assert client.get("/appropriations?limit=5", headers=reader).json() == []
+    for bad in ("limit=0", "limit=201", "offset=1", "limit=x", "limit=2&offset=-1"):
+        response = client.get(f"/refunds?{bad}", headers=reader)
+        assert response.status_code == 422, bad
+        assert "query parameter" in response.json()["error"]

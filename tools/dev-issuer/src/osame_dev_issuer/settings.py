@@ -20,6 +20,10 @@ class DemoUser(BaseModel):
 DEMO_USERS = [
     DemoUser(user="tainou01", label="滞納整理担当", roles=["collection_staff"]),
     DemoUser(user="shuno01", label="収納担当", roles=["receipts_staff"]),
+    # Two 還付・充当 officers: one prepares (起案) a refund, the other approves it (決裁); refunds
+    # refuses the approval by the one who prepared it.
+    DemoUser(user="kanpu01", label="還付・充当担当", roles=["refunds_staff"]),
+    DemoUser(user="kanpu02", label="還付・充当担当 係長（決裁）", roles=["refunds_staff"]),
     DemoUser(user="atena01", label="宛名管理担当", roles=["addressee_staff"]),
     DemoUser(user="kansa01", label="監査担当", roles=["auditor"]),
     DemoUser(user="kanri01", label="システム管理者", roles=["admin"]),

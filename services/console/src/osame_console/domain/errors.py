@@ -21,6 +21,10 @@ import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+SEPARATION_OF_DUTIES = (
+    "the approver must be a different staff member from the preparer (separation of duties)"
+)
+
 
 class Outcome(StrEnum):
     SIGN_IN_AGAIN = "sign_in_again"
@@ -71,6 +75,10 @@ FIELD_LABELS: dict[str, str] = {
     "installments": "対象の期別",
     "batch_date": "処理日",
     "batch_id": "バッチ番号",
+    "refund_id": "還付番号",
+    "overpayment_id": "過誤納金番号",
+    "appropriation_id": "充当番号",
+    "page": "ページ",
 }
 
 # pydantic error types → what is wrong, after the field's label.
@@ -108,8 +116,29 @@ REASONS: dict[str, str] = {
     "unknown_stay": "この執行停止は見つかりません。",
     "enforcement_stay_in_force": "執行停止中のため、差押はできません。",
     "invalid_addressee_id": "宛名番号は半角数字15桁以内で入力してください。",
+    # refunds (還付・充当): separation of duties and the queue states, answered as sentences.
+    SEPARATION_OF_DUTIES: "起案した職員は同じ還付を決裁できません。別の職員（決裁権限のある職員）が決裁してください。",
+    "unknown refund": "この還付は見つかりません。",
+    "unknown overpayment": "この過誤納金は見つかりません。",
+    "unknown batch": "この総合振込ファイルは見つかりません。",
+    "no applied 充当 with this id": "充当通知書は、充当が済んだ（充当済）ものについて作成できます。",
+    "no approved refund with this id": "還付通知書は、決裁（支出決定）が済んだ還付について作成できます。",
     "body is not JSON": "送信内容を読み取れませんでした。画面を更新してやり直してください。",
 }
+
+# Refunds' sentences that carry an id (the refund's own, never personal data) → a sentence.
+PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (
+        re.compile(r"^refund \S+ has not been prepared"),
+        "この還付はまだ起案されていません。先に起案してください。",
+    ),
+    (
+        re.compile(
+            r"^refund \S+ is (approved|in_payout|paid|cancelled|expired|failed), not pending approval$"
+        ),
+        "この還付はすでに決裁待ちではありません（他の職員が処理した可能性があります）。画面を更新して確認してください。",
+    ),
+)
 
 _PAIR = re.compile(r"([A-Za-z0-9_.<>\[\]]+)\s*:\s*([a-z_]+)")
 
@@ -156,6 +185,9 @@ def reason_message(code: str | None) -> str | None:
     """The sentence for a known reason code ('merged_into:100002' included), else None."""
     if not code:
         return None
+    for pattern, sentence in PATTERNS:
+        if pattern.match(code):
+            return sentence
     name, _, argument = code.partition(":")
     template = REASONS.get(code) or REASONS.get(name)
     if template is None:
@@ -185,6 +217,8 @@ def map_upstream(status: int | None, code: str | None = None) -> UserError:
             Outcome.SIGN_IN_AGAIN, 401, "サインインし直してください", "サインインの有効期限が切れました。"
         )
     if status == 403:
+        if code == SEPARATION_OF_DUTIES:
+            return UserError(Outcome.FORBIDDEN, 403, "決裁できません", reason_message(code), code=code)
         return UserError(
             Outcome.FORBIDDEN, 403, "権限がありません", "この操作を行う権限がありません。", code=code
         )

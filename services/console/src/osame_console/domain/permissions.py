@@ -42,6 +42,13 @@ class Action(StrEnum):
     GATEWAY_AUDIT = "gateway.audit"
     CONSOLE_AUDIT = "console.audit"
     DEAD_LETTERS_READ = "dead-letters.read"
+    OVERPAYMENT_READ = "overpayment.read"
+    APPROPRIATION_READ = "appropriation.read"
+    REFUND_READ = "refund.read"
+    REFUND_PREPARE = "refund.prepare"
+    REFUND_APPROVE = "refund.approve"
+    PAYOUT_READ = "payout.read"
+    NOTICE_READ = "notice.read"
 
 
 PERMISSION: dict[Action, str] = {
@@ -58,6 +65,15 @@ PERMISSION: dict[Action, str] = {
     Action.COLLECTION_AUDIT: "collection:audit.read",
     Action.ADDRESS_SYNC_AUDIT: "address-sync:audit.read",
     Action.GATEWAY_AUDIT: "intermediate-server-gw:audit.read",
+    # 還付・充当 (refunds). 収納担当 (receipts_staff) holds the first three reads only: the role
+    # that records money may see the queues but never prepare, approve or pay a refund.
+    Action.OVERPAYMENT_READ: "refunds:overpayment.read",
+    Action.APPROPRIATION_READ: "refunds:appropriation.read",
+    Action.REFUND_READ: "refunds:refund.read",
+    Action.REFUND_PREPARE: "refunds:refund.prepare",
+    Action.REFUND_APPROVE: "refunds:refund.approve",
+    Action.PAYOUT_READ: "refunds:payout.read",
+    Action.NOTICE_READ: "refunds:notice.read",
     # The console's own: its sign-in/sign-out trail, and the broker's dead-letter depths.
     Action.CONSOLE_AUDIT: "console:audit.read",
     Action.DEAD_LETTERS_READ: "console:dead-letters.read",
@@ -103,6 +119,12 @@ MENU: tuple[Screen, ...] = (
     Screen("addressees", "宛名検索", "/addressees", (Action.ADDRESSEE_SEARCH,)),
     Screen("cases", "滞納整理", "/cases", (Action.CASE_READ,)),
     Screen("batches", "夜間バッチ", "/batches", (Action.BATCH_READ,)),
+    Screen(
+        "refunds",
+        "還付・充当",
+        "/refunds",
+        (Action.REFUND_READ, Action.OVERPAYMENT_READ, Action.APPROPRIATION_READ, Action.PAYOUT_READ),
+    ),
     Screen("admin", "管理", "/admin", ADMIN_ACTIONS),
 )
 

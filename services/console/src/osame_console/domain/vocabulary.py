@@ -63,6 +63,61 @@ VOCABULARY: dict[str, dict[str, str]] = {
         "debit_in_flight": "口座振替の結果待ち",
     },
     "addressee_kind": {"person": "個人", "corporation": "法人"},
+    "overpayment_status": {
+        "held": "保留中（充当・還付待ち）",
+        "appropriated": "充当済",
+        "refund_decided": "還付決定",
+        "closed": "完了",
+        "withdrawn": "取消（収納取消）",
+    },
+    "overpayment_cause": {
+        "reassessment": "更正・決定による減額（過納）",
+        "correction_request": "更正の請求による減額",
+        "national_tax_change": "国税の更正等に基づく減額",
+        "erroneous_payment": "誤納",
+    },
+    "refund_status": {
+        "pending_approval": "決裁待ち",
+        "approved": "決裁済（支出決定）",
+        "in_payout": "振込ファイル作成済",
+        "paid": "支払済",
+        "failed": "振込不能",
+        "expired": "時効消滅",
+        "cancelled": "取消（充当へ）",
+    },
+    "refund_stage": {
+        "to_prepare": "起案待ち",
+        "to_approve": "決裁待ち",
+        "to_pay": "支払待ち",
+    },
+    "appropriation_status": {
+        "requested": "充当予定（収納の確認待ち）",
+        "applied": "充当済",
+        "refused": "充当不可",
+        "reversed": "取消",
+    },
+    "interest_kind": {"appropriated": "充当した額", "refunded": "還付する額"},
+    "interest_status": {
+        "owed": "未払（充当分）",
+        "in_refund": "還付に含む",
+        "cancelled": "取消",
+        "uncomputed": "未計算（利率未設定）",
+    },
+    "component": {
+        "principal_tax": "本税",
+        "demand_fee": "督促手数料",
+        "late_fee": "延滞金",
+        "disposition_cost": "滞納処分費",
+        "additional_tax": "加算金",
+    },
+    "appropriation_order": {"oldest_first": "充当適状日の古い期別から"},
+    "skip_reason": {
+        "debts_outstanding_appropriated": "未納があるため充当に変更",
+        "no_payee_account": "振込口座の届出なし（還付請求待ち）",
+        "unknown_bank_or_branch": "金融機関・支店コード不明",
+        "payee_name_over_30_bytes": "口座名義が30バイトを超える",
+        "payee_name_characters": "口座名義に使えない文字",
+    },
 }
 
 
@@ -70,6 +125,18 @@ def label(kind: str, code) -> str:
     if code is None or code == "":
         return "—"
     return VOCABULARY.get(kind, {}).get(str(code), str(code))
+
+
+def appropriation_rule(rule: str | None) -> str:
+    """Refunds' 充当 rule ('oldest_first;demand_fee>principal_tax>late_fee') in words:
+    '充当適状日の古い期別から、督促手数料 → 本税 → 延滞金'. Unknown parts are shown as they are."""
+    if not rule:
+        return "—"
+    order, _, components = rule.partition(";")
+    parts = [label("appropriation_order", order)]
+    if components:
+        parts.append(" → ".join(label("component", c) for c in components.split(">")))
+    return "、".join(parts)
 
 
 def choices(kind: str) -> list[tuple[str, str]]:

@@ -30,7 +30,7 @@ from osame_console.domain.errors import InputRefused, Outcome, UserError, forbid
 from osame_console.domain.money import yen
 from osame_console.domain.permissions import Forbidden, menu_for, role_label
 from osame_console.domain.session import SessionState, csrf_matches, sign, unsign
-from osame_console.domain.vocabulary import choices, label
+from osame_console.domain.vocabulary import appropriation_rule, choices, label
 from osame_console.domain.wareki import wareki_or_western
 from osame_console.entrypoints.metrics import ConsoleMetrics
 from osame_console.service_layer.signin import SessionEnded, SignIn, StaffSession
@@ -98,6 +98,7 @@ def templates() -> Jinja2Templates:
     env.env.filters["jst"] = jst_html
     env.env.filters["role_label"] = role_label
     env.env.filters["vocab"] = lambda code, kind: label(kind, code)
+    env.env.filters["appropriation_rule"] = appropriation_rule
     env.env.globals["choices"] = choices
     return env
 

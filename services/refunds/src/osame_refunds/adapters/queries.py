@@ -10,6 +10,8 @@ No query returns payee account details except the payout file itself.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -38,6 +40,18 @@ APPROPRIATION_BASIS = (
 )
 
 
+@dataclass(frozen=True)
+class Page:
+    """A window of a queue (the staff console pages its lists): `limit` rows after `offset`."""
+
+    limit: int
+    offset: int = 0
+
+
+def _paged(query, page: Page | None):
+    return query if page is None else query.limit(page.limit).offset(page.offset)
+
+
 def _part(row) -> dict:
     return {k: row[k] for k in PART_KEYS}
 
@@ -61,13 +75,15 @@ class RefundsQueries:
             query = query.where(t.c[column] == value)
         return [_part(r) for r in await self._rows(query)]
 
-    async def overpayments(self, addressee_id: str | None = None, status: str | None = None) -> list[dict]:
+    async def overpayments(
+        self, addressee_id: str | None = None, status: str | None = None, page: Page | None = None
+    ) -> list[dict]:
         o = orm.overpayments
         query = select(o).where(*await self._person_filter(o.c.addressee_id, addressee_id))
         if status:
             query = query.where(o.c.status == status)
         out = []
-        for row in await self._rows(query.order_by(o.c.arose_on, o.c.overpayment_id)):
+        for row in await self._rows(_paged(query.order_by(o.c.arose_on, o.c.overpayment_id), page)):
             row.pop("registered_at", None)
             row["held"] = row["amount"] - row["appropriated"] - row["refunded"] - row["withdrawn"]
             row["interest_parts"] = await self.interest_parts(overpayment_id=row["overpayment_id"])
@@ -96,7 +112,12 @@ class RefundsQueries:
         return row
 
     async def appropriations(
-        self, *, addressee_id: str | None = None, status: str | None = None, overpayment_id: str | None = None
+        self,
+        *,
+        addressee_id: str | None = None,
+        status: str | None = None,
+        overpayment_id: str | None = None,
+        page: Page | None = None,
     ) -> list[dict]:
         a, i = orm.appropriations, orm.appropriation_items
         query = select(a).where(*await self._person_filter(a.c.addressee_id, addressee_id))
@@ -105,7 +126,7 @@ class RefundsQueries:
         if overpayment_id:
             query = query.where(a.c.overpayment_id == overpayment_id)
         out = []
-        for row in await self._rows(query.order_by(a.c.appropriable_on, a.c.appropriation_id)):
+        for row in await self._rows(_paged(query.order_by(a.c.appropriable_on, a.c.appropriation_id), page)):
             row.pop("decided_at", None)
             items = await self._rows(
                 select(i).where(i.c.appropriation_id == row["appropriation_id"]).order_by(i.c.line)
@@ -144,6 +165,7 @@ class RefundsQueries:
         status: str | None = None,
         stage: str | None = None,
         overpayment_id: str | None = None,
+        page: Page | None = None,
     ) -> list[dict]:
         """`stage`: to_prepare (pending, not prepared), to_approve (prepared, not approved), to_pay."""
         r = orm.refunds
@@ -159,7 +181,7 @@ class RefundsQueries:
         elif stage == "to_pay":
             query = query.where(r.c.status == "approved")
         out = []
-        for row in await self._rows(query.order_by(r.c.created_on, r.c.refund_id)):
+        for row in await self._rows(_paged(query.order_by(r.c.created_on, r.c.refund_id), page)):
             row["interest_parts"] = await self.interest_parts(refund_id=row["refund_id"])
             out.append(row)
         return out
@@ -182,7 +204,9 @@ class RefundsQueries:
         columns = [c for c in b.c if c.name not in ("file",)]
         return await self._rows(select(*columns).order_by(b.c.created_at))
 
-    async def returned_transfers(self, addressee_id: str | None = None) -> list[dict]:
+    async def returned_transfers(
+        self, addressee_id: str | None = None, page: Page | None = None
+    ) -> list[dict]:
         t, r = orm.transfer_results, orm.refunds
         query = (
             select(t, r.c.addressee_id, r.c.status.label("refund_status"))
@@ -190,7 +214,7 @@ class RefundsQueries:
             .where(t.c.ok.is_(False), *await self._person_filter(r.c.addressee_id, addressee_id))
             .order_by(t.c.on, t.c.result_id)
         )
-        return await self._rows(query)
+        return await self._rows(_paged(query, page))
 
     async def recovery_claims(self, addressee_id: str | None = None, status: str | None = None) -> list[dict]:
         c = orm.recovery_claims

@@ -19,7 +19,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from osame_refunds.adapters import notices_pdf, orm
-from osame_refunds.adapters.queries import RefundsQueries
+from osame_refunds.adapters.queries import Page, RefundsQueries
 from osame_refunds.adapters.repository import RefundsRepository
 from osame_refunds.adapters.zengin_transfer import TransferFileError
 from osame_refunds.domain.interest import CauseDates
@@ -101,6 +101,22 @@ def _param(request: Request, name: str, pattern: str = ID) -> str | None:
     if value is not None and not re.match(pattern, value):
         raise _BadRequest(f"invalid query parameter: {name}")
     return value
+
+
+MAX_PAGE = 200
+
+
+def _page(request: Request) -> Page | None:
+    """`limit` (1..200) and `offset` of a list, both optional; none = the whole list."""
+    limit = _param(request, "limit", r"^[0-9]{1,3}$")
+    offset = _param(request, "offset", r"^[0-9]{1,9}$")
+    if limit is None:
+        if offset is not None:
+            raise _BadRequest("invalid query parameter: offset needs limit")
+        return None
+    if not 1 <= int(limit) <= MAX_PAGE:
+        raise _BadRequest(f"invalid query parameter: limit (1..{MAX_PAGE})")
+    return Page(int(limit), int(offset or 0))
 
 
 def routes(runtime: ServiceRuntime, auth: Authenticator | None = None) -> list[Route]:
@@ -234,7 +250,8 @@ def routes(runtime: ServiceRuntime, auth: Authenticator | None = None) -> list[R
         addressee_id = _param(request, "addressee_id", ADDRESSEE)
         audit_addressee(request, addressee_id)
         status = _param(request, "status", r"^[a-z_]{1,20}$")
-        return JSONResponse(_json_safe(await read(lambda q: q.overpayments(addressee_id, status))))
+        page = _page(request)
+        return JSONResponse(_json_safe(await read(lambda q: q.overpayments(addressee_id, status, page))))
 
     async def overpayment(request: Request) -> Response:
         found = await read(lambda q: q.overpayment(request.path_params["overpayment_id"]))
@@ -247,7 +264,8 @@ def routes(runtime: ServiceRuntime, auth: Authenticator | None = None) -> list[R
         addressee_id = _param(request, "addressee_id", ADDRESSEE)
         audit_addressee(request, addressee_id)
         status = _param(request, "status", r"^[a-z_]{1,20}$")
-        found = await read(lambda q: q.appropriations(addressee_id=addressee_id, status=status))
+        page = _page(request)
+        found = await read(lambda q: q.appropriations(addressee_id=addressee_id, status=status, page=page))
         return JSONResponse(_json_safe(found))
 
     async def refunds_of(request: Request) -> Response:
@@ -255,7 +273,10 @@ def routes(runtime: ServiceRuntime, auth: Authenticator | None = None) -> list[R
         audit_addressee(request, addressee_id)
         status = _param(request, "status", r"^[a-z_]{1,20}$")
         stage = _param(request, "stage", r"^(to_prepare|to_approve|to_pay)$")
-        found = await read(lambda q: q.refunds(addressee_id=addressee_id, status=status, stage=stage))
+        page = _page(request)
+        found = await read(
+            lambda q: q.refunds(addressee_id=addressee_id, status=status, stage=stage, page=page)
+        )
         return JSONResponse(_json_safe(found))
 
     async def refund(request: Request) -> Response:
@@ -271,7 +292,8 @@ def routes(runtime: ServiceRuntime, auth: Authenticator | None = None) -> list[R
     async def returned(request: Request) -> Response:
         addressee_id = _param(request, "addressee_id", ADDRESSEE)
         audit_addressee(request, addressee_id)
-        return JSONResponse(_json_safe(await read(lambda q: q.returned_transfers(addressee_id))))
+        page = _page(request)
+        return JSONResponse(_json_safe(await read(lambda q: q.returned_transfers(addressee_id, page))))
 
     async def claims(request: Request) -> Response:
         addressee_id = _param(request, "addressee_id", ADDRESSEE)
