@@ -15,6 +15,7 @@ from osame_collection.entrypoints.cli import benchmark_command
 from osame_collection.service_layer import handlers, holds
 from osame_collection.service_layer.nightly import RunNightly, run_nightly
 from osame_collection.service_layer.policy import CollectionPolicy
+from osame_contracts.messages import receipts
 from osame_law import LateFeePolicy, SegmentRounding
 from rich.console import Console
 from sqlalchemy import update
@@ -100,6 +101,27 @@ async def test_guard_and_withheld_counts(backend, request, tmp_path, make_servic
     await svc.handle(handlers.note_receipt, receipt("w-1", "N-W", 1, D(2026, 7, 10)))  # on the batch date
     await svc.handle(handlers.note_receipt, receipt("w-2", "N-W", 2, D(2026, 7, 20), preliminary=True))
     await svc.handle(handlers.note_receipt, receipt("w-3", "N-W", 3, D(2026, 7, 20)))  # after the batch
+    # ... and shown by the ledger: the remainder is dunned (a partial payment never cancels the 督促)
+    await svc.handle(
+        handlers.project_installment_states,
+        receipts.InstallmentsPartlyPaid(
+            items=[
+                receipts.InstallmentState(
+                    addressee_id="200001",
+                    notice_number="N-W",
+                    installment_no=3,
+                    tax_item="resident_tax",
+                    fiscal_year=2026,
+                    due_date=due,
+                    principal_tax=10_000,
+                    paid=1_000,
+                    remaining=9_000,
+                    last_paid_on=D(2026, 7, 20),
+                    ledger_version=2,
+                )
+            ]
+        ),
+    )
     await svc.handle(
         holds.set_hold, holds.DemandHold(notice_number="N-W", installment_no=4, reason="staff_hold")
     )
@@ -111,6 +133,7 @@ async def test_guard_and_withheld_counts(backend, request, tmp_path, make_servic
     summary = await _nightly(svc, D(2026, 7, 10))
     notices = {r["installment_no"]: r for r in await svc.rows(orm.demand_notices)}
     assert set(notices) == {3, 6, 7}
+    assert notices[3]["principal_tax_due"] == 9_000
     assert summary["withheld"] == {"receipt": 2, "preliminary": 1, "hold": 1}
     assert summary["demand_notices"] == 3 and summary["demand_notices_late"] == 0
     installments = {r["installment_no"]: r for r in await svc.rows(orm.installments)}

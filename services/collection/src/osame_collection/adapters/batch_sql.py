@@ -175,21 +175,20 @@ async def write_late_fees(session: AsyncSession, values: list[dict], as_of_key: 
     await session.execute(statement, values)
 
 
-def _receipt_on_or_before(batch_date: date):
-    return exists().where(
-        R.c.notice_number == I.c.notice_number,
-        R.c.installment_no == I.c.installment_no,
-        R.c.paid_on <= batch_date,
+def _unreflected_receipt():
+    """Confirmed money applied to the installment that its 本税 paid does not show yet: the ledger
+    state of that receipt has not reached collection (two queues, any order)."""
+    applied = (
+        select(func.coalesce(func.sum(R.c.applied), 0))
+        .where(
+            R.c.notice_number == I.c.notice_number,
+            R.c.installment_no == I.c.installment_no,
+            R.c.preliminary.is_(False),
+            R.c.cancelled.is_(False),
+        )
+        .scalar_subquery()
     )
-
-
-def _receipt_mark_on_or_before(batch_date: date):
-    M = orm.receipt_marks
-    return exists().where(
-        M.c.notice_number == I.c.notice_number,
-        M.c.installment_no == I.c.installment_no,
-        M.c.last_receipt_on <= batch_date,
-    )
+    return applied > I.c.paid + I.c.demand_fee
 
 
 def _pending_preliminary():
@@ -225,8 +224,7 @@ def candidate_condition(batch_date: date):
 def guard_condition(batch_date: date):
     """The 行き違い guard (domain.demand.withheld_reason is None)."""
     return and_(
-        not_(_receipt_on_or_before(batch_date)),
-        not_(_receipt_mark_on_or_before(batch_date)),
+        not_(_unreflected_receipt()),
         not_(_pending_preliminary()),
         not_(_held()),
     )
@@ -234,7 +232,7 @@ def guard_condition(batch_date: date):
 
 async def withheld_counts(session: AsyncSession, batch_date: date) -> dict[str, int]:
     """Candidates the guard withholds, by first reason (receipt, then 速報, then hold): one pass."""
-    receipt = or_(_receipt_on_or_before(batch_date), _receipt_mark_on_or_before(batch_date))
+    receipt = _unreflected_receipt()
     preliminary = _pending_preliminary()
     held = _held()
     reasons = (

@@ -35,7 +35,7 @@ installments = Table(
     Column("principal_tax", Integer, nullable=False),
     Column("due_date", Date, nullable=False),
     Column("paid", Integer, nullable=False),
-    Column("status", String(10), nullable=False),
+    Column("status", String(10), nullable=False),  # open | charges | paid (domain.projection)
     Column("last_receipt_on", Date, nullable=True),
     Column("ledger_version", Integer, nullable=False),
     # 督促 / 延滞金 / 不納欠損 state (the nightly batch updates these set-based).
@@ -149,6 +149,8 @@ demand_holds = Table(
     Column("installment_no", Integer, nullable=False),
     Column("reason", String(40), nullable=False),
     Column("held_at", DateTime(timezone=True), nullable=False),
+    Column("staff_user", String(64), nullable=True),  # who placed it (system for automatic holds)
+    Column("note", Text, nullable=True),  # why (staff holds)
     PrimaryKeyConstraint("notice_number", "installment_no", "reason", name="pk_demand_holds"),
 )
 
@@ -218,6 +220,8 @@ reminder_items = Table(
     Column("installment_no", Integer, nullable=False),
     Column("principal_tax_due", Integer, nullable=False),
     Column("late_fee_accrued", Integer, nullable=False),
+    # 督促手数料 still owed on the 催告 day (0 once paid)
+    Column("demand_fee_due", Integer, nullable=False, server_default="0"),
     PrimaryKeyConstraint("reminder_id", "notice_number", "installment_no", name="pk_reminder_items"),
 )
 
@@ -333,6 +337,21 @@ write_offs = Table(
     Column("extinguished_on", Date, nullable=False),
     Column("staff_user", String(64), nullable=False),
     PrimaryKeyConstraint("notice_number", "installment_no", name="pk_write_offs"),
+)
+
+# 不納欠損 runs: prepared by one staff user, applied only when another approves (issue #12 defect 6).
+write_off_runs = Table(
+    "write_off_runs",
+    metadata,
+    Column("run_id", String(36), primary_key=True),
+    Column("as_of", Date, nullable=False),
+    Column("status", String(10), nullable=False),  # prepared | approved
+    Column("prepared_by", String(64), nullable=False),
+    Column("prepared_at", DateTime(timezone=True), nullable=False),
+    Column("approved_by", String(64), nullable=True),
+    Column("approved_at", DateTime(timezone=True), nullable=True),
+    Column("items", JSON, nullable=False),  # [[notice_number, installment_no], ...] as prepared
+    Column("counts", JSON, nullable=False),  # per cause
 )
 
 # Append-only, hash-chained audit trail of staff actions and data access (who, when, what, 宛名番号).

@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, delete, func, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from osame_collection.adapters import orm
+from osame_collection.domain.projection import OWING, charges_paid, status_for
 from osame_collection.domain.stay import Stay, StayGround
 
 _EVENT_NAMESPACE = uuid.UUID("6f1c5d3e-2b7a-4c1e-9a51-0c0115ec7104")
@@ -219,6 +220,40 @@ class CollectionRepository:
                 out.setdefault((n, i), []).append((day, applied))
         return out
 
+    async def applied_totals(self, keys: list[tuple[str, int]]) -> dict[tuple[str, int], int]:
+        """Σ confirmed receipts applied to each installment (every component), by key."""
+        return {key: sum(a for _, a in paid) for key, paid in (await self.payments_for(keys)).items()}
+
+    async def refresh_status(self, keys: list[tuple[str, int]]) -> None:
+        """Recompute open / charges / paid of these installments from 本税 paid, the 督促手数料 and
+        延滞金 charged and the money applied beyond the 本税 (domain.projection.status_for)."""
+        I = orm.installments  # noqa: E741
+        keys = list(dict.fromkeys(keys))
+        totals = await self.applied_totals(keys)
+        writes = []
+        for start in range(0, len(keys), 500):
+            query = select(
+                I.c.notice_number,
+                I.c.installment_no,
+                I.c.principal_tax,
+                I.c.paid,
+                I.c.demand_fee,
+                I.c.late_fee,
+                I.c.status,
+            ).where(tuple_(I.c.notice_number, I.c.installment_no).in_(keys[start : start + 500]))
+            for row in (await self.session.execute(query)).mappings():
+                key = (row["notice_number"], row["installment_no"])
+                status = status_for(
+                    row["principal_tax"],
+                    row["paid"],
+                    row["demand_fee"],
+                    row["late_fee"],
+                    charges_paid(totals.get(key, 0), row["paid"]),
+                ).value
+                if status != row["status"]:
+                    writes.append({"k_notice": key[0], "k_installment": key[1], "status": status})
+        await self.update_installments(writes)
+
     async def stays_by_installment(self) -> dict[tuple[str, int], list[Stay]]:
         S = orm.enforcement_stays
         out: dict[tuple[str, int], list[Stay]] = {}
@@ -240,8 +275,9 @@ class CollectionRepository:
         return out
 
     async def open_installments(self, addressee_id: str | None = None) -> list[dict]:
+        """Installments that still owe anything (本税, 督促手数料 or 延滞金) and are not written off."""
         I = orm.installments  # noqa: E741
-        query = select(I).where(I.c.status == "open", I.c.written_off_on.is_(None))
+        query = select(I).where(I.c.status.in_(OWING), I.c.written_off_on.is_(None))
         if addressee_id is not None:
             query = query.where(I.c.addressee_id == addressee_id)
         query = query.order_by(I.c.due_date, I.c.notice_number, I.c.installment_no)

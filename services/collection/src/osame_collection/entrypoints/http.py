@@ -22,7 +22,8 @@ Permissions (``collection:<action>``):
   POST /campaigns                                   batches.run   SaveCampaign (saved criteria)
   POST /campaigns/{campaign_id}/run                 batches.run   {run_on}
   POST /pledges/monitor                             batches.run   {as_of} 履行監視
-  POST /write-offs/run                              write-offs.run {as_of} 不納欠損
+  POST /write-offs/run                              write-offs.run {as_of} 不納欠損 prepared
+  POST /write-offs/{run_id}/approve                 write-offs.approve  applied (approver ≠ preparer)
   GET  /batches/{batch_id}/letters.csv              print.read    print-vendor file
   GET  /batches/{batch_id}/sample.pdf               print.read    rendered sample
   GET  /audit?addressee_id=                         audit.read    the trail (+ chain check)
@@ -152,7 +153,7 @@ def routes(
         try:
             command = cases.ViewCase(
                 addressee_id=addressee_id,
-                as_of=request.query_params.get("as_of") or date.today().isoformat(),
+                as_of=request.query_params.get("as_of") or policy.business_date().isoformat(),
                 staff_user=request.state.principal.user[:64],
             )
         except ValidationError as err:
@@ -175,6 +176,10 @@ def routes(
             return day
         if day.batch_date is None:
             return _error(422, "batch_date: missing")
+        try:
+            policy.check_typed("batch_date", day.batch_date)  # refused before a background run starts
+        except PermanentError as err:
+            return _error(422, str(err))
         batch_id = str(uuid.uuid4())
         command = nightly.RunNightly(
             batch_date=day.batch_date, staff_user=request.state.principal.user[:64], batch_id=batch_id
@@ -217,8 +222,10 @@ def routes(
             )
         except ValidationError as err:
             return _error(422, describe_validation_error(err))
-        except PermanentError as err:
+        except cases.NotFound as err:
             return _error(404, str(err))
+        except PermanentError as err:
+            return _error(422, str(err))
 
     async def monitor(request: Request) -> Response:
         day = await _day(request)
@@ -226,9 +233,12 @@ def routes(
             return day
         if day.as_of is None:
             return _error(422, "as_of: missing")
-        async with runtime.unit_of_work() as uow:
-            breached = await pledges.monitor(uow, day.as_of, policy)
-            await uow.commit()
+        try:
+            async with runtime.unit_of_work() as uow:
+                breached = await pledges.monitor(uow, day.as_of, policy)
+                await uow.commit()
+        except PermanentError as err:
+            return _error(422, str(err))
         return JSONResponse({"result": {"breached": breached}}, headers=NO_STORE)
 
     async def write_offs(request: Request) -> Response:
@@ -238,9 +248,25 @@ def routes(
         if day.as_of is None:
             return _error(422, "as_of: missing")
         command = stays.RunWriteOffs(as_of=day.as_of, staff_user=request.state.principal.user[:64])
-        return JSONResponse(
-            {"result": await run(stays.run_write_offs, command, policy=policy)}, headers=NO_STORE
+        try:
+            return JSONResponse(
+                {"result": await run(stays.run_write_offs, command, policy=policy)}, headers=NO_STORE
+            )
+        except PermanentError as err:
+            return _error(422, str(err))
+
+    async def approve_write_offs(request: Request) -> Response:
+        command = stays.ApproveWriteOffs(
+            run_id=request.path_params["run_id"][:36], staff_user=request.state.principal.user[:64]
         )
+        try:
+            return JSONResponse(
+                {"result": await run(stays.approve_write_offs, command, policy=policy)}, headers=NO_STORE
+            )
+        except cases.NotFound as err:
+            return _error(404, str(err))
+        except PermanentError as err:
+            return _error(422, str(err))
 
     async def cancel_stay(request: Request) -> Response:
         day = await _day(request)
@@ -254,7 +280,7 @@ def routes(
             staff_user=request.state.principal.user[:64],
         )
         try:
-            await run(stays.cancel_stay, command)
+            await run(stays.cancel_stay, command, policy=policy)
         except cases.NotFound as err:
             return _error(404, str(err))
         except PermanentError as err:
@@ -313,7 +339,7 @@ def routes(
         ),
         Route(
             "/cases/{addressee_id}/contacts",
-            guard("cases.write", body_command(cases.RecordContact, cases.record_contact)),
+            guard("cases.write", body_command(cases.RecordContact, cases.record_contact, with_policy=True)),
             methods=["POST"],
         ),
         Route(
@@ -323,7 +349,7 @@ def routes(
         ),
         Route(
             "/cases/{addressee_id}/inquiries",
-            guard("cases.write", body_command(cases.RecordInquiry, cases.record_inquiry)),
+            guard("cases.write", body_command(cases.RecordInquiry, cases.record_inquiry, with_policy=True)),
             methods=["POST"],
         ),
         Route(
@@ -359,5 +385,10 @@ def routes(
         Route("/campaigns/{campaign_id}/run", guard("batches.run", run_campaign), methods=["POST"]),
         Route("/pledges/monitor", guard("batches.run", monitor), methods=["POST"]),
         Route("/write-offs/run", guard("write-offs.run", write_offs), methods=["POST"]),
+        Route(
+            "/write-offs/{run_id}/approve",
+            guard("write-offs.approve", approve_write_offs),
+            methods=["POST"],
+        ),
         Route("/audit", guard("audit.read", trail), methods=["GET"]),
     ]

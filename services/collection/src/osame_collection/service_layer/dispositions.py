@@ -101,6 +101,7 @@ async def record_disposition(
 ) -> dict:
     """処分: 差押 (F12 match + 差押禁止 check), 交付要求, 参加差押, 配当 (配当計算 when the proceeds
     are given), 解除."""
+    policy.check_typed("executed_on", command.executed_on)
     await _require_case(uow, command.addressee_id)
     repo = CollectionRepository(uow.session)
     protected = 0

@@ -35,6 +35,7 @@ async def _upsert(
         )
     else:
         await repo.update_installment(notice_number, installment_no, **values)
+    await repo.refresh_status([(notice_number, installment_no)])
 
 
 async def project_assessment(event: receipts.AssessmentRecorded, uow: UnitOfWork) -> None:
@@ -66,6 +67,7 @@ async def note_receipt(event: receipts.ReceiptRecorded, uow: UnitOfWork) -> None
     if event.cancelled:  # 03 速報取消
         if await repo.cancel_receipt(event.receipt_id) is not None:
             await repo.recompute_mark(event.notice_number, event.installment_no)
+            await repo.refresh_status([(event.notice_number, event.installment_no)])
         return
     filed_under = await merges.current(uow, event.addressee_id)  # 名寄せ: the survivor's case file
     await repo.note_receipt(event.notice_number, event.installment_no, event.paid_on)
@@ -84,6 +86,7 @@ async def note_receipt(event: receipts.ReceiptRecorded, uow: UnitOfWork) -> None
         )
     elif held["preliminary"] and not event.preliminary:
         await repo.confirm_receipt(event.receipt_id, paid_on=event.paid_on, applied=event.applied)
+    await repo.refresh_status([(event.notice_number, event.installment_no)])
     if not event.preliminary and event.applied > 0:
         key = (event.notice_number, event.installment_no)
         await repo.add_limitation_event(
@@ -114,6 +117,7 @@ async def reverse_receipt(event: receipts.ReceiptReversed, uow: UnitOfWork) -> N
     else:
         await repo.cancel_receipt(event.receipt_id, also_final=True)
     await repo.recompute_mark(event.notice_number, event.installment_no)
+    await repo.refresh_status([(event.notice_number, event.installment_no)])
 
 
 async def apply_addressee_change_v2(event: address_sync.AddresseeChangedV2, uow: UnitOfWork) -> None:

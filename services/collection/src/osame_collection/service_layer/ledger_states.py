@@ -77,6 +77,7 @@ async def project_installment_states(
             )
     await repo.insert_installments(inserts)
     await repo.update_installments(updates)
+    await repo.refresh_status(list(fresh))  # 本税 paid: still owed while 督促手数料 / 延滞金 are
     await publish_bulk(
         uow, contract.LateFeesAssessed, fixed, lambda items: contract.LateFeesAssessed(items=items)
     )

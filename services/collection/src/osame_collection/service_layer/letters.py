@@ -82,7 +82,7 @@ async def _demand_letters(uow: UnitOfWork, batch_id: str) -> list[Letter]:
 async def reminder_letter(uow: UnitOfWork, reminder: dict) -> Letter:
     RI, I = orm.reminder_items, orm.installments  # noqa: E741
     query = (
-        select(RI, I.c.tax_item, I.c.fiscal_year, I.c.due_date, I.c.demand_fee)
+        select(RI, I.c.tax_item, I.c.fiscal_year, I.c.due_date)
         .join(I, (I.c.notice_number == RI.c.notice_number) & (I.c.installment_no == RI.c.installment_no))
         .where(RI.c.reminder_id == reminder["reminder_id"])
         .order_by(I.c.due_date, RI.c.notice_number, RI.c.installment_no)
@@ -96,7 +96,7 @@ async def reminder_letter(uow: UnitOfWork, reminder: dict) -> Letter:
             r["due_date"],
             r["principal_tax_due"],
             r["late_fee_accrued"],
-            r["demand_fee"],
+            r["demand_fee_due"],
         )
         for r in (await uow.session.execute(query)).mappings()
     ]

@@ -51,6 +51,7 @@ async def run_nightly(
     session = uow.session
     day = command.batch_date
     batch_id = command.batch_id or str(uuid.uuid4())
+    policy.check_typed("batch_date", day)  # a future batch date would dun and charge ahead of time
     fee = policy.demand_fees.fee_on(day)  # RateNotAvailableError when no rule covers the day
     await session.execute(
         insert(orm.batches).values(

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
+from osame_chassis.errors import PermanentError
 from osame_law import TAKAOKA_DEMAND_FEE, DemandFeeRule, DemandFeeSchedule, LateFeePolicy, SegmentRounding
+
+from osame_collection.domain.dates import DateRefused, not_after_business_date, tokyo_today
 
 
 @dataclass(frozen=True)
@@ -13,6 +17,14 @@ class CollectionPolicy:
     demand_fees: DemandFeeSchedule = TAKAOKA_DEMAND_FEE
     late_fee: LateFeePolicy = field(default_factory=LateFeePolicy)
     pledge_grace_days: int = 7
+    business_date: Callable[[], date] = tokyo_today  # the server's day in Asia/Tokyo (tests pin it)
+
+    def check_typed(self, field_name: str, value: date) -> None:
+        """A date a person typed: not after the business date (PermanentError with a located code)."""
+        try:
+            not_after_business_date(field_name, value, self.business_date())
+        except DateRefused as exc:
+            raise PermanentError(exc.code) from exc
 
     @property
     def per_segment(self) -> bool:

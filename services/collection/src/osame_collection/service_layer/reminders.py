@@ -9,18 +9,18 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime
 
-from osame_chassis.errors import PermanentError
 from osame_chassis.uow import UnitOfWork
 from osame_contracts.messages import collection as contract
-from osame_law import LawError
 from pydantic import BaseModel, Field
 from sqlalchemy import insert, select, update
 
 from osame_collection.adapters import orm
 from osame_collection.adapters.repository import CollectionRepository, event_id
 from osame_collection.domain.campaign import CampaignCriteria, OpenItem, addressee_matches
-from osame_collection.domain.late_fee import accrued_late_fee
+from osame_collection.domain.projection import InstallmentStatus
 from osame_collection.service_layer import audit, merges
+from osame_collection.service_layer.cases import NotFound
+from osame_collection.service_layer.owed import owed_on
 from osame_collection.service_layer.policy import DEFAULT_POLICY, CollectionPolicy
 
 
@@ -51,28 +51,6 @@ async def save_campaign(command: SaveCampaign, uow: UnitOfWork) -> str:
     return campaign_id
 
 
-async def _accrued(
-    repo: CollectionRepository, items: list[dict], as_of: date, policy: CollectionPolicy
-) -> dict:
-    keys = [(i["notice_number"], i["installment_no"]) for i in items]
-    payments = await repo.payments_for(keys)
-    exempt = await repo.exempt_intervals_for(keys, as_of)
-    out = {}
-    for i, key in zip(items, keys, strict=True):
-        try:
-            out[key] = accrued_late_fee(
-                i["principal_tax"],
-                i["due_date"],
-                as_of,
-                payments.get(key, []),
-                exempt.get(key, []),
-                policy.late_fee,
-            ).late_fee
-        except LawError:
-            out[key] = i["late_fee"]
-    return out
-
-
 async def _issue_reminder(
     uow: UnitOfWork,
     addressee_id: str,
@@ -86,18 +64,22 @@ async def _issue_reminder(
     pledge_id: str | None = None,
 ) -> str:
     repo = CollectionRepository(uow.session)
-    fees = await _accrued(repo, items, run_on, policy)
+    lines = await owed_on(repo, items, run_on, policy)
     reminder_id = str(uuid.uuid4())
-    rows = [
-        {
-            "reminder_id": reminder_id,
-            "notice_number": i["notice_number"],
-            "installment_no": i["installment_no"],
-            "principal_tax_due": i["principal_tax"] - i["paid"],
-            "late_fee_accrued": fees[(i["notice_number"], i["installment_no"])],
-        }
-        for i in items
-    ]
+    rows = []
+    for i in items:
+        line = lines[(i["notice_number"], i["installment_no"])].owed
+        rows.append(
+            {
+                "reminder_id": reminder_id,
+                "notice_number": i["notice_number"],
+                "installment_no": i["installment_no"],
+                "principal_tax_due": line.principal_tax,
+                # not computable (unpriced period): the last accrued amount, flagged by the batch
+                "late_fee_accrued": i["late_fee"] if line.late_fee is None else line.late_fee,
+                "demand_fee_due": line.demand_fee,
+            }
+        )
     await uow.session.execute(
         insert(orm.reminders).values(
             reminder_id=reminder_id,
@@ -107,7 +89,7 @@ async def _issue_reminder(
             reason=reason,
             campaign_id=campaign_id,
             pledge_id=pledge_id,
-            total_due=sum(r["principal_tax_due"] + r["late_fee_accrued"] for r in rows),
+            total_due=sum(r["principal_tax_due"] + r["late_fee_accrued"] + r["demand_fee_due"] for r in rows),
         )
     )
     await uow.session.execute(insert(orm.reminder_items), rows)
@@ -123,6 +105,7 @@ async def run_campaign(
     command: RunCampaign, uow: UnitOfWork, *, policy: CollectionPolicy = DEFAULT_POLICY
 ) -> dict:
     """一斉催告: one 催告 per selected addressee naming the matching installments."""
+    policy.check_typed("run_on", command.run_on)
     campaign = (
         (
             await uow.session.execute(
@@ -133,7 +116,7 @@ async def run_campaign(
         .first()
     )
     if campaign is None:
-        raise PermanentError("unknown campaign")
+        raise NotFound("unknown_campaign")
     criteria = CampaignCriteria.model_validate(campaign["criteria"])
     repo = CollectionRepository(uow.session)
     batch_id = str(uuid.uuid4())
@@ -170,8 +153,9 @@ async def run_campaign(
                 i["installment_no"],
                 i["tax_item"],
                 i["due_date"],
-                i["principal_tax"] - i["paid"],
+                max(0, i["principal_tax"] - i["paid"]),
                 i["demand_issued_on"] is not None,
+                i["status"] == InstallmentStatus.CHARGES.value,
             )
             for i in items
         ]
