@@ -167,10 +167,26 @@ class CollectionRepository:
         out: dict[tuple[str, int], dict] = {}
         for start in range(0, len(keys), 500):
             query = select(
-                I.c.notice_number, I.c.installment_no, I.c.ledger_version, I.c.late_fee, I.c.late_fee_version
+                I.c.notice_number,
+                I.c.installment_no,
+                I.c.ledger_version,
+                I.c.late_fee,
+                I.c.late_fee_version,
+                I.c.principal_tax,
             ).where(tuple_(I.c.notice_number, I.c.installment_no).in_(keys[start : start + 500]))
             for row in (await self.session.execute(query)).mappings():
                 out[(row["notice_number"], row["installment_no"])] = dict(row)
+        return out
+
+    async def installment_rows(self, keys: list[tuple[str, int]]) -> list[dict]:
+        """Whole rows of the installments among `keys` (chunked IN lists)."""
+        I = orm.installments  # noqa: E741
+        out: list[dict] = []
+        for start in range(0, len(keys), 500):
+            query = select(I).where(
+                tuple_(I.c.notice_number, I.c.installment_no).in_(keys[start : start + 500])
+            )
+            out.extend(dict(r) for r in (await self.session.execute(query)).mappings())
         return out
 
     async def receipt_marks_for(self, keys: list[tuple[str, int]]) -> dict[tuple[str, int], object]:

@@ -193,7 +193,7 @@ async def run_campaign(
 
 
 async def send_breach_reminder(
-    event: contract.PledgeBreached, uow: UnitOfWork, *, policy: CollectionPolicy = DEFAULT_POLICY
+    event: contract.PledgeBreached, uow: UnitOfWork, *, policy: CollectionPolicy
 ) -> str | None:
     """The 催告 after a missed pledge payment (consumer of collection.pledge.breached.v1); idempotent."""
     held = (
