@@ -350,12 +350,22 @@ class CollectionRepository:
                 )
             )
 
-    async def limitation_events(self, key: tuple[str, int]) -> list[tuple[str, object]]:
-        L = orm.limitation_events
-        query = select(L.c.kind, L.c.occurred_on).where(
+    async def limitation_events(self, key: tuple[str, int]) -> list[tuple[str, object, object]]:
+        """(kind, occurred_on, ended_on) of the installment's 時効 events; ended_on is the day a 差押 /
+        交付要求 ended (its 解除 or 配当, the earliest), None while in force or for other kinds."""
+        L, D = orm.limitation_events, orm.dispositions
+        ended = (
+            select(func.min(D.c.executed_on))
+            .where(D.c.related_id == L.c.source_id, D.c.kind.in_(("release", "distribution")))
+            .scalar_subquery()
+        )
+        query = select(L.c.kind, L.c.occurred_on, ended).where(
             L.c.notice_number == key[0], L.c.installment_no == key[1]
         )
-        return [(k, d) for k, d in (await self.session.execute(query)).all()]
+        return [
+            (k, d, e if k in ("seizure", "claim_filing") else None)
+            for k, d, e in (await self.session.execute(query)).all()
+        ]
 
 
 async def stats(session: AsyncSession) -> dict[str, int]:

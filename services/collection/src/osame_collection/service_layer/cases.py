@@ -61,8 +61,8 @@ class ViewCase(BaseModel):
 
 async def limitation_of(repo: CollectionRepository, item: dict):
     events = [
-        LimitationEvent(LimitationEventKind(kind), on)
-        for kind, on in await repo.limitation_events((item["notice_number"], item["installment_no"]))
+        LimitationEvent(LimitationEventKind(kind), on, max(ended, on) if ended else None)
+        for kind, on, ended in await repo.limitation_events((item["notice_number"], item["installment_no"]))
     ]
     return limitation_clock(item["due_date"], events)
 
@@ -98,7 +98,8 @@ async def delinquency_view(
                 "owed": line.owed.total,
                 "earliest_seizure_on": _iso(item["earliest_seizure_on"]),
                 "written_off_on": _iso(item["written_off_on"]),
-                "limitation_ends_on": clock.ends_on.isoformat(),
+                "limitation_ends_on": _iso(clock.ends_on),  # null while a 差押 / 交付要求 is in force
+                "limitation_suspended_by_procedure_since": _iso(clock.suspended_by_procedure_since),
                 "limitation_suspended_by_reminder_on": _iso(clock.suspended_by_reminder_on),
             }
         )

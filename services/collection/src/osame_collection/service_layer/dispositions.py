@@ -18,6 +18,7 @@ from osame_collection.adapters import orm
 from osame_collection.adapters.repository import CollectionRepository, event_id
 from osame_collection.domain import distribution as distribution_rules
 from osame_collection.domain import seizure as seizure_rules
+from osame_collection.domain.dates import DateRefused, not_before
 from osame_collection.domain.late_fee import accrued_late_fee
 from osame_collection.service_layer import audit
 from osame_collection.service_layer.cases import AddresseeId, NotFound, Staff, _require_case
@@ -150,6 +151,10 @@ async def record_disposition(
         )
         if related is None or related["addressee_id"] != command.addressee_id:
             raise NotFound("unknown_related_disposition")
+        try:  # a 解除 / 配当 ends the procedure it names: not before it began
+            not_before("executed_on", command.executed_on, "related_executed_on", related["executed_on"])
+        except DateRefused as exc:
+            raise PermanentError(exc.code) from exc
     open_items = {
         (i["notice_number"], i["installment_no"]): i
         for i in await repo.open_installments(command.addressee_id)
