@@ -33,7 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from osame_collection.adapters import orm
-from osame_collection.domain.projection import InstallmentStatus
+from osame_collection.domain.projection import OWING, InstallmentStatus
 
 I = orm.installments  # noqa: E741
 R = orm.receipts
@@ -228,6 +228,21 @@ def guard_condition(batch_date: date):
         not_(_pending_preliminary()),
         not_(_held()),
     )
+
+
+async def guarded_installments(session: AsyncSession) -> set[tuple[str, int]]:
+    """Owing installments the 督促 guards withhold (pending 速報, a receipt the ledger does not show
+    yet, a 督促停止 hold): a 催告 campaign skips them too (issue #12 defect 9)."""
+    query = select(I.c.notice_number, I.c.installment_no).where(
+        I.c.status.in_(OWING),
+        I.c.written_off_on.is_(None),
+        or_(
+            and_(I.c.status == InstallmentStatus.OPEN.value, _unreflected_receipt()),
+            _pending_preliminary(),
+            _held(),
+        ),
+    )
+    return {(n, i) for n, i in (await session.execute(query)).all()}
 
 
 async def withheld_counts(session: AsyncSession, batch_date: date) -> dict[str, int]:

@@ -23,7 +23,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from osame_collection.adapters import benchmark_data
-from osame_collection.service_layer.nightly import RunNightly, run_nightly
+from osame_collection.service_layer.nightly import RunNightly, run_and_record, run_nightly
 
 COMMANDS = ("nightly", "benchmark")
 
@@ -56,14 +56,12 @@ async def nightly_command(runtime: ServiceRuntime, day: date, console: Console) 
         def advance(n: int, total: int) -> None:
             bar.update(task, advance=n, total=total)
 
-        async with runtime.unit_of_work() as uow:
-            summary = await run_nightly(
-                RunNightly(batch_date=day, staff_user="cli"),
-                uow,
-                policy=runtime.settings.policy(),
-                progress=advance,
-            )
-            await uow.commit()
+        summary = await run_and_record(
+            runtime.unit_of_work,
+            RunNightly(batch_date=day, staff_user="cli"),
+            policy=runtime.settings.policy(),
+            progress=advance,
+        )
     return summary
 
 

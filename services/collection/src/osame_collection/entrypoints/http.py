@@ -184,7 +184,9 @@ def routes(
         command = nightly.RunNightly(
             batch_date=day.batch_date, staff_user=request.state.principal.user[:64], batch_id=batch_id
         )
-        work = run(nightly.run_nightly, command, policy=policy, progress=progress.tracker(batch_id))
+        work = nightly.run_and_record(
+            runtime.unit_of_work, command, policy=policy, progress=progress.tracker(batch_id)
+        )
         if day.wait:
             try:
                 return JSONResponse({"result": await work}, headers=NO_STORE)

@@ -214,6 +214,49 @@ async def _accrue_detailed(uow: UnitOfWork, day: date, policy: CollectionPolicy)
     return done, review
 
 
+async def run_and_record(
+    unit_of_work: Callable[[], UnitOfWork],
+    command: RunNightly,
+    *,
+    policy: CollectionPolicy,
+    progress: Progress = _noop,
+) -> dict:
+    """Run the batch in one unit of work; if it fails, nothing of it stays (one transaction) and a
+    ``failed`` row is written in a unit of work of its own — with the error's type only, no data —
+    so the failure is visible (batch metrics → the failed-run alert) and the date can be re-run
+    (a failed row never counts as done). Issue #12 defect 11."""
+    batch_id = command.batch_id or str(uuid.uuid4())
+    command = command.model_copy(update={"batch_id": batch_id})
+    try:
+        async with unit_of_work() as uow:
+            summary = await run_nightly(command, uow, policy=policy, progress=progress)
+            await uow.commit()
+        return summary
+    except Exception as exc:
+        async with unit_of_work() as uow:
+            await uow.session.execute(
+                insert(orm.batches).values(
+                    batch_id=batch_id,
+                    kind="nightly",
+                    run_on=command.batch_date,
+                    status="failed",
+                    started_at=datetime.now(UTC),
+                    finished_at=datetime.now(UTC),
+                    summary={"error": type(exc).__name__},
+                    staff_user=command.staff_user,
+                )
+            )
+            await audit.record(
+                uow.session,
+                command.staff_user,
+                "nightly_batch.failed",
+                None,
+                {"batch_id": batch_id, "batch_date": command.batch_date, "error": type(exc).__name__},
+            )
+            await uow.commit()
+        raise
+
+
 async def batch_summary(uow: UnitOfWork, batch_id: str) -> dict | None:
     row = (
         (await uow.session.execute(select(orm.batches).where(orm.batches.c.batch_id == batch_id)))

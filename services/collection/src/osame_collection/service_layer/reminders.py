@@ -14,7 +14,7 @@ from osame_contracts.messages import collection as contract
 from pydantic import BaseModel, Field
 from sqlalchemy import insert, select, update
 
-from osame_collection.adapters import orm
+from osame_collection.adapters import batch_sql, orm
 from osame_collection.adapters.repository import CollectionRepository, event_id
 from osame_collection.domain.campaign import CampaignCriteria, OpenItem, addressee_matches
 from osame_collection.domain.projection import InstallmentStatus
@@ -118,6 +118,19 @@ async def run_campaign(
     if campaign is None:
         raise NotFound("unknown_campaign")
     criteria = CampaignCriteria.model_validate(campaign["criteria"])
+    B = orm.batches
+    done = (
+        await uow.session.execute(
+            select(B.c.summary).where(
+                B.c.kind == "campaign",
+                B.c.campaign_id == command.campaign_id,
+                B.c.run_on == command.run_on,
+                B.c.status == "done",
+            )
+        )
+    ).first()
+    if done is not None:  # idempotent per run: the same campaign on the same day sends nothing twice
+        return {**done[0], "repeated": True}
     repo = CollectionRepository(uow.session)
     batch_id = str(uuid.uuid4())
     await uow.session.execute(
@@ -131,9 +144,20 @@ async def run_campaign(
             staff_user=command.staff_user,
         )
     )
+    # the 督促 guards apply to 催告 too: pending 速報, unreflected receipt, 督促停止; and nobody under
+    # 執行停止 or on an active 分納誓約 is sent a 催告 (issue #12 defect 9)
+    guarded = await batch_sql.guarded_installments(uow.session)
+    excluded = await _excluded_addressees(uow, command.run_on)
     by_addressee: dict[str, list[dict]] = {}
+    skipped = {"guarded_installments": 0, "excluded_addressees": 0}
     for item in await repo.open_installments():
+        if (item["notice_number"], item["installment_no"]) in guarded:
+            skipped["guarded_installments"] += 1
+            continue
         by_addressee.setdefault(item["addressee_id"], []).append(item)
+    for addressee_id in excluded & set(by_addressee):
+        del by_addressee[addressee_id]
+        skipped["excluded_addressees"] += 1
     assignees = {
         a: s
         for a, s in (await uow.session.execute(select(orm.cases.c.addressee_id, orm.cases.c.assignee))).all()
@@ -176,7 +200,7 @@ async def run_campaign(
             campaign_id=command.campaign_id,
         )
         sent += 1
-    summary = {"batch_id": batch_id, "campaign_id": command.campaign_id, "reminders": sent}
+    summary = {"batch_id": batch_id, "campaign_id": command.campaign_id, "reminders": sent, **skipped}
     await uow.session.execute(
         update(orm.batches)
         .where(orm.batches.c.batch_id == batch_id)
@@ -190,6 +214,18 @@ async def run_campaign(
     )
     await audit.record(uow.session, command.staff_user, "campaign.run", None, summary)
     return summary
+
+
+async def _excluded_addressees(uow: UnitOfWork, on: date) -> set[str]:
+    """Addressees under a 執行停止 in force on ``on`` or with an active 分納誓約."""
+    S, P = orm.enforcement_stays, orm.pledges
+    stayed = await uow.session.execute(
+        select(S.c.addressee_id).where(
+            S.c.decided_on <= on, (S.c.cancelled_on.is_(None)) | (S.c.cancelled_on > on)
+        )
+    )
+    pledged = await uow.session.execute(select(P.c.addressee_id).where(P.c.status == "active"))
+    return {a for (a,) in stayed.all()} | {a for (a,) in pledged.all()}
 
 
 async def send_breach_reminder(
