@@ -48,7 +48,7 @@ def view(**kw):
 )
 def test_demand_eligibility(kw, issue, reason):
     v = view(**kw)
-    assert may_issue_demand(v, BATCH) is issue
+    assert may_issue_demand(v, BATCH, 0) is issue
     assert withheld_reason(v, BATCH) == reason
 
 
@@ -209,3 +209,18 @@ def test_letter_mailing_rules():
     assert mailing({**person, "protected": True, "address": ""}, override)[4] == "protected_address"
     assert mailing({**person, "deceased_on": d("2026-01-01")}, None)[4] == "deceased"
     assert mailing(None, None)[4] == "unknown_addressee"
+
+
+# 督促 data cut-off (issue #12 defect 2): N business days after the 納期限 must have passed
+@pytest.mark.parametrize(
+    ("due", "cutoff_days", "issue"),
+    [
+        ("2026-07-09", 0, True),  # the night after the 納期限 with no allowance
+        ("2026-07-09", 1, False),  # cut-off Fri 7/10 = the batch date: not yet
+        ("2026-07-08", 1, True),  # cut-off Thu 7/9 < batch date
+        ("2026-07-06", 3, True),  # cut-off Thu 7/9
+        ("2026-07-07", 3, False),  # cut-off Fri 7/10
+    ],
+)
+def test_demand_waits_for_the_data_cutoff(due, cutoff_days, issue):
+    assert may_issue_demand(view(due_date=d(due)), BATCH, cutoff_days) is issue

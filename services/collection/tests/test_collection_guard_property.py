@@ -16,6 +16,7 @@ from osame_collection.adapters import orm
 from osame_collection.domain.demand import DunningView, may_issue_demand
 from osame_collection.service_layer import handlers, holds
 from osame_collection.service_layer.nightly import RunNightly, run_nightly
+from osame_collection.service_layer.policy import CollectionPolicy
 from osame_contracts.messages import receipts
 
 from .conftest import Service
@@ -159,4 +160,8 @@ def test_demand_waits_for_unconfirmed_payments_and_duns_the_remainder(cases, tem
     for n, v in views.items():
         if v.pending_preliminary or v.unreflected_receipt or v.held:
             assert n not in issued, f"督促 despite an unconfirmed payment or a hold: {cases[n - 1]}"
-    assert issued == {n for n, v in views.items() if may_issue_demand(v, BATCH_DAY)}
+    assert issued == {
+        n
+        for n, v in views.items()
+        if may_issue_demand(v, BATCH_DAY, CollectionPolicy().demand_cutoff_business_days)
+    }

@@ -208,8 +208,9 @@ def _held():
     )
 
 
-def candidate_condition(batch_date: date):
-    """Overdue, open, never dunned, not written off (domain.demand.is_candidate).
+def candidate_condition(batch_date: date, last_due: date):
+    """Past its cut-off (納期限 ≤ ``last_due``, ``osame_law.last_due_date_dunnable``), open, never
+    dunned, not written off (domain.demand.is_candidate).
 
     The status is rendered as a literal so that PostgreSQL can prove the partial index
     ``ix_collection_installments_undunned`` applies (a bound parameter would hide it)."""
@@ -217,7 +218,7 @@ def candidate_condition(batch_date: date):
         I.c.status == bindparam("open_status", InstallmentStatus.OPEN.value, literal_execute=True),
         I.c.written_off_on.is_(None),
         I.c.demand_issued_on.is_(None),
-        I.c.due_date < batch_date,
+        I.c.due_date <= last_due,
     )
 
 
@@ -245,14 +246,14 @@ async def guarded_installments(session: AsyncSession) -> set[tuple[str, int]]:
     return {(n, i) for n, i in (await session.execute(query)).all()}
 
 
-async def withheld_counts(session: AsyncSession, batch_date: date) -> dict[str, int]:
+async def withheld_counts(session: AsyncSession, batch_date: date, last_due: date) -> dict[str, int]:
     """Candidates the guard withholds, by first reason (receipt, then 速報, then hold): one pass."""
     receipt = _unreflected_receipt()
     preliminary = _pending_preliminary()
     held = _held()
     reasons = (
         select(case((receipt, "receipt"), (preliminary, "preliminary"), else_="hold").label("reason"))
-        .where(candidate_condition(batch_date), or_(receipt, preliminary, held))
+        .where(candidate_condition(batch_date, last_due), or_(receipt, preliminary, held))
         .subquery()
     )
     query = select(reasons.c.reason, func.count()).group_by(reasons.c.reason)
@@ -262,7 +263,12 @@ async def withheld_counts(session: AsyncSession, batch_date: date) -> dict[str, 
 
 
 async def issue_demands(
-    session: AsyncSession, batch_id: str, batch_date: date, fee: int, earliest_seizure_on: date
+    session: AsyncSession,
+    batch_id: str,
+    batch_date: date,
+    last_due: date,
+    fee: int,
+    earliest_seizure_on: date,
 ) -> int:
     """INSERT the batch's 督促 set-based, then stamp the installments and their 時効 events."""
     dn_id = literal("dn-") + I.c.notice_number + literal("-") + cast(I.c.installment_no, String(3))
@@ -277,7 +283,7 @@ async def issue_demands(
         I.c.principal_tax - I.c.paid,
         I.c.late_fee,
         literal(earliest_seizure_on),
-    ).where(candidate_condition(batch_date), guard_condition(batch_date))
+    ).where(candidate_condition(batch_date, last_due), guard_condition(batch_date))
     DN = orm.demand_notices
     result = await session.execute(
         insert(DN).from_select(

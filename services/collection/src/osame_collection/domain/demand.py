@@ -3,9 +3,11 @@
 An installment gets a 督促 in the batch of ``batch_date`` when (issue #4, 法329; practice F6–F8):
 
 - it is open (本税 not fully paid) and not written off;
-- its (holiday-shifted) 納期限 is before ``batch_date`` — the 督促 is issued from the day after
-  the 納期限, within 20 days (``osame_law.demand_notice_deadline``; a late 督促 is still valid
-  and is issued, counted as ``late``);
+- the data cut-off of its 納期限 is before ``batch_date``: N business days after the
+  (holiday-shifted) 納期限 (``osame_law.demand_cutoff``; issue #12 defect 2: a 督促 the night after
+  the 納期限 crossed payments still on their way from banks and 口座振替), within 20 days
+  (``osame_law.demand_notice_deadline``; a late 督促 is still valid and is issued, counted as
+  ``late``);
 - it has had no 督促 before (one 督促 per 期別; later letters are 催告);
 - 行き違い guard: no 速報 is pending (not yet confirmed by its 確報 nor cancelled), no confirmed
   receipt is waiting for the ledger (money applied to it that its 本税 paid does not show yet),
@@ -25,7 +27,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from osame_law import demand_notice_deadline
+from osame_law import demand_cutoff, demand_notice_deadline
 
 
 class Withheld(StrEnum):
@@ -60,13 +62,14 @@ def withheld_reason(view: DunningView, batch_date: date) -> Withheld | None:
     return None
 
 
-def is_candidate(view: DunningView, batch_date: date) -> bool:
-    """Overdue, open, never dunned, not written off (before the 行き違い guard)."""
-    return view.open and not view.demanded and not view.written_off and view.due_date < batch_date
+def is_candidate(view: DunningView, batch_date: date, cutoff_days: int) -> bool:
+    """Past its cut-off, open, never dunned, not written off (before the 行き違い guard)."""
+    past_cutoff = demand_cutoff(view.due_date, cutoff_days) < batch_date
+    return view.open and not view.demanded and not view.written_off and past_cutoff
 
 
-def may_issue_demand(view: DunningView, batch_date: date) -> bool:
-    return is_candidate(view, batch_date) and withheld_reason(view, batch_date) is None
+def may_issue_demand(view: DunningView, batch_date: date, cutoff_days: int) -> bool:
+    return is_candidate(view, batch_date, cutoff_days) and withheld_reason(view, batch_date) is None
 
 
 def is_late(due_date: date, issued_on: date) -> bool:

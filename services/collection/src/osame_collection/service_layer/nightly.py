@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime
 
 from osame_chassis.uow import UnitOfWork
 from osame_contracts.messages import collection as contract
-from osame_law import LawError, earliest_seizure_date
+from osame_law import LawError, earliest_seizure_date, last_due_date_dunnable
 from pydantic import BaseModel, Field
 from sqlalchemy import insert, select, update
 
@@ -91,8 +91,9 @@ async def run_nightly(
     clock = time.perf_counter()
 
     # 2. 督促 for what is due, behind the 行き違い guard.
-    withheld = await batch_sql.withheld_counts(session, day)
-    issued = await batch_sql.issue_demands(session, batch_id, day, fee, earliest_seizure_date(day))
+    last_due = last_due_date_dunnable(day, policy.demand_cutoff_business_days)  # the data cut-off
+    withheld = await batch_sql.withheld_counts(session, day, last_due)
+    issued = await batch_sql.issue_demands(session, batch_id, day, last_due, fee, earliest_seizure_date(day))
     notices = await batch_sql.issued_in_batch(session, batch_id)
     late = sum(1 for n in notices if is_late(n["due_date"], day))
 
@@ -136,6 +137,7 @@ async def run_nightly(
         "not_late_yet": sum(n for due, n in groups if plans.get(due) == []),
         "unpriced_due_dates": unpriced_due_dates,
         "demand_notices": issued,
+        "demand_cutoff_due_date": last_due.isoformat(),  # latest 納期限 past its cut-off
         "demand_notices_late": late,
         "demand_fee": fee,
         "withheld": withheld,
