@@ -55,7 +55,7 @@ class Model:
         self.principal = 100_000
         self.payments: list[tuple[dt.date, int]] = []  # confirmed, applied
         self.reflected = 0  # 本税 paid as the ledger last told collection
-        self.pending_preliminary = False
+        self.pending_preliminary = 0  # 速報 not yet withdrawn
         self.held = False
         self.demanded_on: dt.date | None = None
         self.version = 1
@@ -185,7 +185,7 @@ class CollectionMachine(RuleBasedStateMachine):
         return max(0, m.principal - m.confirmed) + max(0, fee + late - max(0, m.confirmed - m.principal))
 
     # --- rules -------------------------------------------------------------------------------
-    @rule(days=st.integers(min_value=1, max_value=45))
+    @rule(days=st.integers(min_value=1, max_value=90))
     def days_pass(self, days):
         self.today += dt.timedelta(days=days)
 
@@ -213,10 +213,10 @@ class CollectionMachine(RuleBasedStateMachine):
         m = self.items[i]
         message = self.receipt(m, 5_000, preliminary=True)
         self.handle(handlers.note_receipt, message)
-        m.pending_preliminary = True
-        if withdraw:  # 03 速報取消 (only one 速報 pending per item in this model)
+        m.pending_preliminary += 1
+        if withdraw:  # 03 速報取消
             self.handle(handlers.note_receipt, message.model_copy(update={"cancelled": True}))
-            m.pending_preliminary = False
+            m.pending_preliminary -= 1
 
     @rule(i=st.integers(0, 2))
     def toggle_hold(self, i):
@@ -255,7 +255,9 @@ class CollectionMachine(RuleBasedStateMachine):
 
     @rule()
     def nightly_batch(self):
-        before = {m.n: (m.pending_preliminary, m.held, m.reflected != m.principal_paid()) for m in self.items}
+        before = {
+            m.n: (m.pending_preliminary > 0, m.held, m.reflected != m.principal_paid()) for m in self.items
+        }
         first = self.handle(run_nightly, RunNightly(batch_date=self.today))
         notices = {r["notice_number"]: r for r in self.rows(orm.demand_notices)}
         cutoff = self.policy.demand_cutoff_business_days

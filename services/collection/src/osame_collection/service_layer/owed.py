@@ -37,7 +37,10 @@ async def owed_on(
     for item, key in zip(items, keys, strict=True):
         paid = payments.get(key, [])
         error = None
-        if item["status"] == InstallmentStatus.OPEN.value:
+        # 本税 paid by receipts collection saw: the 確定延滞金 from them (a period the rate table does
+        # not price is an error, never the stale stored amount); paid otherwise (充当): the stored one
+        from_payments = sum(a for _, a in paid) >= item["principal_tax"]
+        if item["status"] == InstallmentStatus.OPEN.value or from_payments:
             try:
                 late_fee = accrued_late_fee(
                     item["principal_tax"],
