@@ -15,12 +15,11 @@ from osame_collection.entrypoints.cli import benchmark_command
 from osame_collection.service_layer import handlers, holds
 from osame_collection.service_layer.nightly import RunNightly, run_nightly
 from osame_collection.service_layer.policy import CollectionPolicy
-from osame_contracts.messages import receipts
 from osame_law import LateFeePolicy, SegmentRounding
 from rich.console import Console
 from sqlalchemy import update
 
-from .test_collection_nightly import assessment, receipt
+from .test_collection_nightly import assessment, partly_paid, receipt
 
 D = dt.date
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)]
@@ -102,26 +101,7 @@ async def test_guard_and_withheld_counts(backend, request, tmp_path, make_servic
     await svc.handle(handlers.note_receipt, receipt("w-2", "N-W", 2, D(2026, 7, 20), preliminary=True))
     await svc.handle(handlers.note_receipt, receipt("w-3", "N-W", 3, D(2026, 7, 20)))  # after the batch
     # ... and shown by the ledger: the remainder is dunned (a partial payment never cancels the 督促)
-    await svc.handle(
-        handlers.project_installment_states,
-        receipts.InstallmentsPartlyPaid(
-            items=[
-                receipts.InstallmentState(
-                    addressee_id="200001",
-                    notice_number="N-W",
-                    installment_no=3,
-                    tax_item="resident_tax",
-                    fiscal_year=2026,
-                    due_date=due,
-                    principal_tax=10_000,
-                    paid=1_000,
-                    remaining=9_000,
-                    last_paid_on=D(2026, 7, 20),
-                    ledger_version=2,
-                )
-            ]
-        ),
-    )
+    await svc.handle(handlers.project_installment_states, partly_paid("N-W", 3, 10_000, 1_000, due))
     await svc.handle(
         holds.set_hold, holds.DemandHold(notice_number="N-W", installment_no=4, reason="staff_hold")
     )

@@ -12,9 +12,8 @@ from osame_collection.domain.late_fee import accrued_late_fee
 from osame_collection.domain.projection import InstallmentStatus, owed, status_for
 from osame_collection.service_layer import cases, handlers, reminders, stays
 from osame_collection.service_layer.policy import CollectionPolicy
-from osame_contracts.messages import receipts
 
-from .test_collection_nightly import ADDRESSEE, assessment, nightly, receipt
+from .test_collection_nightly import ADDRESSEE, assessment, ledger_state, nightly, receipt
 
 D = dt.date
 DUE = D(2024, 6, 30)
@@ -22,32 +21,14 @@ PRINCIPAL = 1_000_000
 PAID_ON = D(2026, 6, 30)
 
 
-def settled(version: int) -> receipts.InstallmentsSettled:
-    return receipts.InstallmentsSettled(
-        items=[
-            receipts.InstallmentState(
-                addressee_id=ADDRESSEE,
-                notice_number="N-C",
-                installment_no=1,
-                tax_item="resident_tax",
-                fiscal_year=2024,
-                due_date=DUE,
-                principal_tax=PRINCIPAL,
-                paid=PRINCIPAL,
-                remaining=0,
-                last_paid_on=PAID_ON,
-                ledger_version=version,
-            )
-        ]
-    )
-
-
 async def principal_paid(service) -> int:
     """Dunned, then the 本税 paid two years late: the 確定延滞金 and the 100-yen fee are still owed."""
     await service.handle(handlers.project_assessment, assessment("N-C", [(1, PRINCIPAL, DUE, 0)]))
     await nightly(service, D(2024, 7, 10))
     await service.handle(handlers.note_receipt, receipt("r-1", "N-C", 1, PAID_ON, applied=PRINCIPAL))
-    await service.handle(handlers.project_installment_states, settled(2))
+    await service.handle(
+        handlers.project_installment_states, ledger_state("N-C", 1, PRINCIPAL, PRINCIPAL, DUE, 2, PAID_ON)
+    )
     late_fee = accrued_late_fee(PRINCIPAL, DUE, PAID_ON, [(PAID_ON, PRINCIPAL)], []).late_fee
     assert late_fee > 0
     return late_fee

@@ -15,11 +15,10 @@ from osame_collection.adapters import orm
 from osame_collection.bootstrap import CollectionSettings
 from osame_collection.domain.late_fee import accrued_late_fee
 from osame_collection.service_layer import handlers
-from osame_contracts.messages import receipts
 from osame_law import LateFeePolicy, PartialPayment, SegmentRounding, recompute_after_reduction
 
 from .conftest import Service
-from .test_collection_nightly import ADDRESSEE, assessment, receipt
+from .test_collection_nightly import assessment, ledger_state, receipt
 
 D = dt.date
 DUE = D(2025, 6, 30)
@@ -27,23 +26,7 @@ PAID_ON = D(2026, 6, 30)
 
 
 def settled(principal: int, version: int, notice: str = "N-K", due: dt.date = DUE, paid_on=PAID_ON):
-    return receipts.InstallmentsSettled(
-        items=[
-            receipts.InstallmentState(
-                addressee_id=ADDRESSEE,
-                notice_number=notice,
-                installment_no=1,
-                tax_item="resident_tax",
-                fiscal_year=2025,
-                due_date=due,
-                principal_tax=principal,
-                paid=principal,
-                remaining=0,
-                last_paid_on=paid_on,
-                ledger_version=version,
-            )
-        ]
-    )
+    return ledger_state(notice, 1, principal, principal, due, version, paid_on)
 
 
 async def published_late_fees(service) -> list[dict]:

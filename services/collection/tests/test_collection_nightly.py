@@ -50,25 +50,29 @@ def receipt(
     )
 
 
-def partly_paid(notice, installment_no, principal, paid, due, version=2, addressee=ADDRESSEE):
-    """The ledger's state after a partial payment (receipts.installment.partly-paid.v1)."""
-    return receipts.InstallmentsPartlyPaid(
+def ledger_state(notice, installment_no, principal, paid, due, version=2, paid_on=None, addressee=ADDRESSEE):
+    """The ledger's state after a payment: InstallmentsSettled when the 本税 is paid, else PartlyPaid."""
+    event = receipts.InstallmentsSettled if paid >= principal else receipts.InstallmentsPartlyPaid
+    return event(
         items=[
             receipts.InstallmentState(
                 addressee_id=addressee,
                 notice_number=notice,
                 installment_no=installment_no,
                 tax_item="resident_tax",
-                fiscal_year=2026,
+                fiscal_year=due.year,
                 due_date=due,
                 principal_tax=principal,
                 paid=paid,
                 remaining=principal - paid,
-                last_paid_on=due,
+                last_paid_on=paid_on or due,
                 ledger_version=version,
             )
         ]
     )
+
+
+partly_paid = ledger_state
 
 
 async def nightly(service, day, **kw):

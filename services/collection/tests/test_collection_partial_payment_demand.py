@@ -10,32 +10,11 @@ import pytest
 from osame_chassis.errors import PermanentError
 from osame_collection.adapters import orm
 from osame_collection.service_layer import cases, handlers, holds
-from osame_contracts.messages import receipts
 
-from .test_collection_nightly import ADDRESSEE, assessment, demanded, nightly, receipt
+from .test_collection_nightly import ADDRESSEE, assessment, demanded, nightly, partly_paid, receipt
 
 D = dt.date
 DUE = D(2026, 6, 30)
-
-
-def partly_paid(paid: int, version: int = 2) -> receipts.InstallmentsPartlyPaid:
-    return receipts.InstallmentsPartlyPaid(
-        items=[
-            receipts.InstallmentState(
-                addressee_id=ADDRESSEE,
-                notice_number="N-P",
-                installment_no=1,
-                tax_item="resident_tax",
-                fiscal_year=2026,
-                due_date=DUE,
-                principal_tax=100_000,
-                paid=paid,
-                remaining=100_000 - paid,
-                last_paid_on=D(2026, 7, 3),
-                ledger_version=version,
-            )
-        ]
-    )
 
 
 async def test_partial_payment_delays_the_demand_of_the_remainder_never_cancels_it(service):
@@ -47,7 +26,7 @@ async def test_partial_payment_delays_the_demand_of_the_remainder_never_cancels_
     await service.handle(handlers.note_receipt, receipt("r-1", "N-P", 1, D(2026, 7, 3), 1_000))
     assert (await nightly(service, D(2026, 7, 7)))["withheld"]["receipt"] == 1
     # the ledger shows ¥1,000 paid: the next batch duns the remaining ¥99,000
-    await service.handle(handlers.project_installment_states, partly_paid(1_000))
+    await service.handle(handlers.project_installment_states, partly_paid("N-P", 1, 100_000, 1_000, DUE))
     summary = await nightly(service, D(2026, 7, 8))
     assert summary["demand_notices"] == 1
     [notice] = (await demanded(service)).values()
