@@ -405,3 +405,11 @@ async def test_distribution_computes_the_statement_by_priority(service, client):
     assert (refused.status_code, refused.json()["error"]) == (422, "distribution_refused:circular_priority")
     no_amount = await client.post(f"/cases/{A}/dispositions", json={**SEIZURE, "amount": None})
     assert no_amount.status_code == 422
+
+
+async def test_view_defaults_to_the_business_date_in_tokyo(service, client):
+    """Issue #12 defect 12: the default as_of is the server's business date (Asia/Tokyo, from the
+    policy), not the machine's local date."""
+    await seed(service)
+    body = (await client.get(f"/cases/{A}")).json()
+    assert body["as_of"] == TODAY.isoformat()
