@@ -8,6 +8,7 @@ Progress is reported through ``progress(advance, total)``.
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from collections.abc import Callable
@@ -27,6 +28,7 @@ from osame_collection.service_layer import audit, pledges
 from osame_collection.service_layer.policy import DEFAULT_POLICY, CollectionPolicy
 from osame_collection.service_layer.publishing import publish_bulk
 
+log = logging.getLogger("osame.collection.nightly")
 Progress = Callable[[int, int], None]
 CHUNK = 2_000
 
@@ -149,6 +151,13 @@ async def run_nightly(
         .where(orm.batches.c.batch_id == batch_id)
         .values(status="done", finished_at=datetime.now(UTC), total=total, processed=total, summary=summary)
     )
+    if unpriced_due_dates or review:  # never a silent 0: the rate table does not cover these days
+        log.warning(
+            "nightly batch %s: 延滞金 not priced for %d due dates and %d installments (rate table)",
+            batch_id,
+            len(unpriced_due_dates),
+            review,
+        )
     await audit.record(
         session,
         command.staff_user,
