@@ -262,6 +262,22 @@ async def withheld_counts(session: AsyncSession, batch_date: date, last_due: dat
     return out
 
 
+AD, MO = orm.addressees, orm.mailing_overrides
+
+
+def held_reason():
+    """Why the 督促状 of the installment would be held (None: it is mailed), as ``mailing``."""
+    override = exists().where(
+        MO.c.addressee_id == I.c.addressee_id, MO.c.tax_item == I.c.tax_item, MO.c.address != ""
+    )
+    return case(
+        (AD.c.protected.is_(True), literal("protected_address")),
+        (AD.c.deceased_on.is_not(None), literal("deceased")),
+        (and_(AD.c.addressee_id.is_not(None), AD.c.address == "", not_(override)), literal("no_address")),
+        else_=literal(None, String),
+    )
+
+
 async def issue_demands(
     session: AsyncSession,
     batch_id: str,
@@ -270,20 +286,31 @@ async def issue_demands(
     fee: int,
     earliest_seizure_on: date,
 ) -> int:
-    """INSERT the batch's 督促 set-based, then stamp the installments and their 時効 events."""
+    """INSERT the batch's 督促 set-based, then stamp the installments and their 時効 events.
+
+    A 督促状 that will not be mailed (addressee under 支援措置, deceased, or with no address and no
+    送付先 for the 税目 — ``domain.letters.mailing``) is recorded as held: no fee, no earliest seizure
+    date, no 時効 event until it is served (issue #12 defect 7; ``demand_service.serve``)."""
     dn_id = literal("dn-") + I.c.notice_number + literal("-") + cast(I.c.installment_no, String(3))
-    chosen = select(
-        dn_id,
-        literal(batch_id),
-        I.c.addressee_id,
-        I.c.notice_number,
-        I.c.installment_no,
-        literal(batch_date),
-        literal(fee),
-        I.c.principal_tax - I.c.paid,
-        I.c.late_fee,
-        literal(earliest_seizure_on),
-    ).where(candidate_condition(batch_date, last_due), guard_condition(batch_date))
+    held = held_reason()
+    chosen = (
+        select(
+            dn_id,
+            literal(batch_id),
+            I.c.addressee_id,
+            I.c.notice_number,
+            I.c.installment_no,
+            literal(batch_date),
+            case((held.is_(None), literal(fee)), else_=literal(0)),
+            I.c.principal_tax - I.c.paid,
+            I.c.late_fee,
+            case((held.is_(None), literal(earliest_seizure_on)), else_=literal(None)),
+            held,
+            case((held.is_(None), literal(batch_date)), else_=literal(None)),
+        )
+        .select_from(I.outerjoin(AD, AD.c.addressee_id == I.c.addressee_id))
+        .where(candidate_condition(batch_date, last_due), guard_condition(batch_date))
+    )
     DN = orm.demand_notices
     result = await session.execute(
         insert(DN).from_select(
@@ -298,6 +325,8 @@ async def issue_demands(
                 "principal_tax_due",
                 "late_fee_accrued",
                 "earliest_seizure_on",
+                "held_reason",
+                "served_on",
             ],
             chosen,
         )
@@ -312,8 +341,8 @@ async def issue_demands(
         )
         .values(
             demand_issued_on=batch_date,
-            demand_fee=fee,
-            earliest_seizure_on=earliest_seizure_on,
+            demand_fee=DN.c.demand_fee,
+            earliest_seizure_on=DN.c.earliest_seizure_on,
             late_fee_version=I.c.late_fee_version + 1,  # the 督促 publishes the accrued 延滞金
         )
         .execution_options(synchronize_session=False)
@@ -329,7 +358,7 @@ async def issue_demands(
                 literal("demand"),
                 DN.c.issued_on,
                 DN.c.demand_notice_id,
-            ).where(DN.c.batch_id == batch_id),
+            ).where(DN.c.batch_id == batch_id, DN.c.served_on.is_not(None)),
         )
     )
     return issued

@@ -194,7 +194,10 @@ demand_notices = Table(
     Column("demand_fee", Integer, nullable=False),
     Column("principal_tax_due", Integer, nullable=False),
     Column("late_fee_accrued", Integer, nullable=False),
-    Column("earliest_seizure_on", Date, nullable=False),
+    Column("earliest_seizure_on", Date, nullable=True),  # null while the letter is held
+    # 督促状 not mailed (支援措置, deceased, no address): no legal effect until served (issue #12 defect 7)
+    Column("held_reason", String(30), nullable=True),
+    Column("served_on", Date, nullable=True),  # the day it was served (mailed: issued_on)
     UniqueConstraint("notice_number", "installment_no", name="uq_demand_notice_installment"),
 )
 

@@ -17,6 +17,7 @@ Permissions (``collection:<action>``):
   POST /cases/{addressee_id}/stays                  stays.write   執行停止 RecordStay
   POST /stays/{stay_id}/cancel                      stays.write   {cancelled_on}
   POST /demand-holds                                cases.write   督促停止 DemandHold
+  POST /demand-notices/{id}/serve                   cases.write   a held 督促状 served {served_on, means}
   POST /batches/nightly                             batches.run   {batch_date, wait?}
   GET  /batches/{batch_id}                          batches.read  status, progress, summary
   POST /campaigns                                   batches.run   SaveCampaign (saved criteria)
@@ -50,6 +51,7 @@ from osame_collection.adapters import print_formats
 from osame_collection.service_layer import (
     audit,
     cases,
+    demand_notices,
     dispositions,
     holds,
     letters,
@@ -131,7 +133,8 @@ def routes(
                 return _error(400, "body must be a JSON object")
             if path_field in request.path_params:
                 raw[path_field] = request.path_params[path_field]
-                request.state.audit_addressee_id = request.path_params[path_field][:15]
+                if path_field == "addressee_id":
+                    request.state.audit_addressee_id = request.path_params[path_field][:15]
             raw["staff_user"] = request.state.principal.user[:64]
             try:
                 command = model.model_validate(raw)
@@ -370,6 +373,20 @@ def routes(
             methods=["POST"],
         ),
         Route("/stays/{stay_id}/cancel", guard("stays.write", cancel_stay), methods=["POST"]),
+        Route(
+            "/demand-notices/{demand_notice_id}/serve",
+            guard(
+                "cases.write",
+                body_command(
+                    demand_notices.ServeDemandNotice,
+                    demand_notices.serve,
+                    with_policy=True,
+                    path_field="demand_notice_id",
+                    status=200,
+                ),
+            ),
+            methods=["POST"],
+        ),
         Route(
             "/demand-holds",
             guard("cases.write", body_command(holds.DemandHold, holds.set_hold, status=200)),

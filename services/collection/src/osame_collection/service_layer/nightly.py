@@ -96,7 +96,7 @@ async def run_nightly(
     last_due = last_due_date_dunnable(day, policy.demand_cutoff_business_days)  # the data cut-off
     withheld = await batch_sql.withheld_counts(session, day, last_due)
     issued = await batch_sql.issue_demands(session, batch_id, day, last_due, fee, earliest_seizure_date(day))
-    notices = await batch_sql.issued_in_batch(session, batch_id)
+    notices = [n for n in await batch_sql.issued_in_batch(session, batch_id) if n["served_on"] is not None]
     late = sum(1 for n in notices if is_late(n["due_date"], day))
 
     timings["demand_notices"] = time.perf_counter() - clock
@@ -139,6 +139,7 @@ async def run_nightly(
         "not_late_yet": sum(n for due, n in groups if plans.get(due) == []),
         "unpriced_due_dates": unpriced_due_dates,
         "demand_notices": issued,
+        "demand_notices_held": issued - len(notices),  # not mailed: no legal effect until served
         "demand_cutoff_due_date": last_due.isoformat(),  # latest 納期限 past its cut-off
         "demand_notices_late": late,
         "demand_fee": fee,
