@@ -72,3 +72,33 @@ async def test_held_demand_notice_has_no_legal_effect_until_served(service):
     assert item["demand_fee"] == 100
     with pytest.raises(PermanentError, match="already_served"):
         await service.handle(lambda c, uow: demand_notices.serve(c, uow, policy=POLICY), serve)
+
+
+async def test_held_reminder_does_not_suspend_the_limitation(service):
+    from osame_collection.domain.campaign import CampaignCriteria
+    from osame_collection.service_layer import reminders
+
+    await service.handle(
+        handlers.apply_addressee_change,
+        address_sync.AddresseeChanged(
+            addressee_id=ADDRESSEE,
+            version=1,
+            name="故人 太郎",
+            name_kana="コジン タロウ",
+            postal_code="933-0001",
+            address="富山県高岡市1",
+            protected=False,
+            deceased_on=D(2026, 7, 1),
+        ),
+    )
+    await service.handle(handlers.project_assessment, assessment("N-R", [(1, 100_000, D(2026, 6, 30), 0)]))
+    campaign_id = await service.handle(
+        reminders.save_campaign,
+        reminders.SaveCampaign(name="c", criteria=CampaignCriteria(require_demand=False), staff_user="s"),
+    )
+    await service.handle(
+        lambda c, uow: reminders.run_campaign(c, uow, policy=POLICY),
+        reminders.RunCampaign(campaign_id=campaign_id, run_on=D(2026, 8, 31), staff_user="s"),
+    )
+    assert await service.count(orm.reminders) == 1
+    assert await service.rows(orm.limitation_events) == []

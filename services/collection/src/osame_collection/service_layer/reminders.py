@@ -17,6 +17,7 @@ from sqlalchemy import insert, select, update
 from osame_collection.adapters import batch_sql, orm
 from osame_collection.adapters.repository import CollectionRepository, event_id
 from osame_collection.domain.campaign import CampaignCriteria, OpenItem, addressee_matches
+from osame_collection.domain.letters import mailing
 from osame_collection.domain.projection import InstallmentStatus
 from osame_collection.service_layer import audit, merges
 from osame_collection.service_layer.cases import NotFound
@@ -93,8 +94,12 @@ async def _issue_reminder(
         )
     )
     await uow.session.execute(insert(orm.reminder_items), rows)
+    addressee = await repo.addressee(addressee_id)
     for i in items:
         key = (i["notice_number"], i["installment_no"])
+        *_, hold = mailing(addressee, await repo.mailing_override(addressee_id, i["tax_item"]))
+        if hold is not None:
+            continue  # a 催告 never mailed suspends nothing (issue #12 defect 7)
         await repo.add_limitation_event(
             event_id("reminder", reminder_id, key), key, "reminder", run_on, reminder_id
         )
