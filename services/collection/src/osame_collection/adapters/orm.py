@@ -357,6 +357,22 @@ write_off_runs = Table(
     Column("counts", JSON, nullable=False),  # per cause
 )
 
+# 延滞金 rates loaded by command (law as data, issue #12 defect 10): calendar years the built-in table
+# of osame_law does not cover yet (e.g. 2027, announced in Nov/Dec 2026), with their source.
+law_rates = Table(
+    "law_rates",
+    metadata,
+    Column("first_year", Integer, primary_key=True),
+    Column("last_year", Integer, nullable=False),
+    Column("late_fee_first_tier", String(10), nullable=False),  # percent per year, as text (Decimal)
+    Column("late_fee_second_tier", String(10), nullable=False),
+    Column("refund_interest", String(10), nullable=False),
+    Column("postponement", String(10), nullable=True),
+    Column("source", String(300), nullable=False),
+    Column("loaded_by", String(64), nullable=False),
+    Column("loaded_at", DateTime(timezone=True), nullable=False),
+)
+
 # Append-only, hash-chained audit trail of staff actions and data access (who, when, what, 宛名番号).
 audit_log = Table(
     "audit_log",

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 
 from osame_chassis.db import count_rows
+from osame_law import RateRow, RateTable
+from osame_law.rates.table import RATE_ROWS
 from sqlalchemy import bindparam, delete, func, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,6 +16,18 @@ from osame_collection.domain.projection import OWING, charges_paid, status_for
 from osame_collection.domain.stay import Stay, StayGround
 
 _EVENT_NAMESPACE = uuid.UUID("6f1c5d3e-2b7a-4c1e-9a51-0c0115ec7104")
+
+
+def rate_row(r) -> RateRow:
+    return RateRow(
+        r["first_year"],
+        r["last_year"],
+        Decimal(r["late_fee_first_tier"]),
+        Decimal(r["late_fee_second_tier"]),
+        Decimal(r["refund_interest"]),
+        Decimal(r["postponement"]) if r["postponement"] is not None else None,
+        r["source"],
+    )
 
 
 def event_id(kind: str, source_id: str, key: tuple[str, int]) -> str:
@@ -269,6 +284,11 @@ class CollectionRepository:
                 if status != row["status"]:
                     writes.append({"k_notice": key[0], "k_installment": key[1], "status": status})
         await self.update_installments(writes)
+
+    async def rate_table(self) -> RateTable:
+        """The built-in 延滞金 rate table plus the years loaded by command (``law_rates``)."""
+        rows = (await self.session.execute(select(orm.law_rates))).mappings().all()
+        return RateTable([*RATE_ROWS, *(rate_row(r) for r in rows)])
 
     async def stays_by_installment(self) -> dict[tuple[str, int], list[Stay]]:
         S = orm.enforcement_stays

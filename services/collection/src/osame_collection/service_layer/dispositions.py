@@ -256,6 +256,7 @@ async def _distribution_statement(
         raise PermanentError("no_open_installments")
     payments = await repo.payments_for(keys)
     exempt = await repo.exempt_intervals_for(keys, command.executed_on)
+    rates = await repo.rate_table()
     items = []
     for key in keys:
         row = open_items[key]
@@ -267,6 +268,7 @@ async def _distribution_statement(
                 payments.get(key, []),
                 exempt.get(key, []),
                 policy.late_fee,
+                rates,
             ).late_fee
         except LawError as exc:
             raise PermanentError("late_fee_not_computable") from exc

@@ -108,6 +108,7 @@ async def _fix_late_fees(
     keys = [(item.notice_number, item.installment_no) for item in settled]
     payments = await repo.payments_for(keys)
     stays = await repo.stays_by_installment()
+    rates = await repo.rate_table()
     out, writes = [], []
     for key, item in zip(keys, settled, strict=True):
         paid = list(payments.get(key, []))
@@ -117,7 +118,7 @@ async def _fix_late_fees(
         exempt = [iv for s in stays.get(key, []) if (iv := s.exempt_interval(item.last_paid_on)) is not None]
         try:
             accrual = accrued_late_fee(
-                item.principal_tax, item.due_date, item.last_paid_on, paid, exempt, policy.late_fee
+                item.principal_tax, item.due_date, item.last_paid_on, paid, exempt, policy.late_fee, rates
             )
         except LawError:
             continue  # outside the rate table: left for review, never guessed
@@ -164,6 +165,7 @@ async def recompute_after_correction(
     held = {(r["notice_number"], r["installment_no"]): r for r in await repo.installment_rows(keys)}
     payments = await repo.payments_for(keys)
     exempt = await repo.exempt_intervals_for(keys, today)
+    rates = await repo.rate_table()
     out, writes = [], []
     for key in keys:
         row = held.get(key)
@@ -183,6 +185,7 @@ async def recompute_after_correction(
                     calculation_date=today,
                     exempt_intervals=exempt.get(key, []),
                     policy=policy.late_fee,
+                    rates=rates,
                 )
                 late_fee, computed_to = result.late_fee, _completed_on(paid, row["principal_tax"], today)
             else:
@@ -193,6 +196,7 @@ async def recompute_after_correction(
                     [(p.paid_on, p.amount) for p in paid],
                     exempt.get(key, []),
                     policy.late_fee,
+                    rates,
                 )
                 late_fee, computed_to = accrual.late_fee, accrual.computed_to
         except LawError:

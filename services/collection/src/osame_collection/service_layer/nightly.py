@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime
 
 from osame_chassis.uow import UnitOfWork
 from osame_contracts.messages import collection as contract
-from osame_law import LawError, earliest_seizure_date, last_due_date_dunnable
+from osame_law import LawError, RateTable, earliest_seizure_date, last_due_date_dunnable
 from pydantic import BaseModel, Field
 from sqlalchemy import insert, select, update
 
@@ -75,8 +75,9 @@ async def run_nightly(
     clock = time.perf_counter()
     plans = {}
     unpriced_due_dates = []
+    rates = await CollectionRepository(session).rate_table()  # built-in + loaded by command
     for due_date, _count in groups:
-        plan = segment_plan(due_date, day, policy.late_fee)
+        plan = segment_plan(due_date, day, policy.late_fee, rates)
         if plan is None:
             unpriced_due_dates.append(due_date.isoformat())
         else:
@@ -86,7 +87,7 @@ async def run_nightly(
     progress(set_based_share, total)
     timings["late_fee_set_based"] = time.perf_counter() - clock
     clock = time.perf_counter()
-    detailed, review = await _accrue_detailed(uow, day, policy)
+    detailed, review = await _accrue_detailed(uow, day, policy, rates)
     progress(total - set_based_share, total)
 
     timings["late_fee_detailed"] = time.perf_counter() - clock
@@ -183,7 +184,9 @@ def _issued_item(n: dict) -> contract.IssuedDemandNotice:
     )
 
 
-async def _accrue_detailed(uow: UnitOfWork, day: date, policy: CollectionPolicy) -> tuple[int, int]:
+async def _accrue_detailed(
+    uow: UnitOfWork, day: date, policy: CollectionPolicy, rates: RateTable
+) -> tuple[int, int]:
     """Installments with partial payments or a 執行停止: priced by the law library.
 
     The rows and their payments are read in one query each (not per chunk: a keyset walk over the
@@ -209,6 +212,7 @@ async def _accrue_detailed(uow: UnitOfWork, day: date, policy: CollectionPolicy)
                     payments.get(key, []),
                     exempt.get(key, []),
                     policy.late_fee,
+                    rates,
                 )
             except LawError:
                 review += 1

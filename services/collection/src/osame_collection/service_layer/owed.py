@@ -33,6 +33,7 @@ async def owed_on(
     keys = [(i["notice_number"], i["installment_no"]) for i in items]
     payments = await repo.payments_for(keys)
     exempt = await repo.exempt_intervals_for(keys, as_of)
+    rates = await repo.rate_table()
     out: dict[Key, OwedLine] = {}
     for item, key in zip(items, keys, strict=True):
         paid = payments.get(key, [])
@@ -49,6 +50,7 @@ async def owed_on(
                     paid,
                     exempt.get(key, []),
                     policy.late_fee,
+                    rates,
                 ).late_fee
             except LawError as exc:
                 late_fee, error = None, str(exc)
