@@ -176,33 +176,33 @@ class CollectionRepository:
             await self.session.execute(insert(orm.asset_inquiries).values(query_id=query_id, **values))
 
     # -- 延滞金 inputs --------------------------------------------------------------------------
-    async def installments_by_key(self, keys: list[tuple[str, int]]) -> dict[tuple[str, int], dict]:
-        """The held installments among `keys` (chunked IN lists: one query per 500 keys)."""
-        I = orm.installments  # noqa: E741
-        out: dict[tuple[str, int], dict] = {}
-        for start in range(0, len(keys), 500):
-            query = select(
-                I.c.notice_number,
-                I.c.installment_no,
-                I.c.ledger_version,
-                I.c.late_fee,
-                I.c.late_fee_version,
-                I.c.principal_tax,
-            ).where(tuple_(I.c.notice_number, I.c.installment_no).in_(keys[start : start + 500]))
-            for row in (await self.session.execute(query)).mappings():
-                out[(row["notice_number"], row["installment_no"])] = dict(row)
-        return out
-
-    async def installment_rows(self, keys: list[tuple[str, int]]) -> list[dict]:
-        """Whole rows of the installments among `keys` (chunked IN lists)."""
+    async def _installments_among(self, keys: list[tuple[str, int]], *columns) -> list[dict]:
+        """Installments among `keys` (all columns, or the ones named), chunked: one query per 500 keys."""
         I = orm.installments  # noqa: E741
         out: list[dict] = []
         for start in range(0, len(keys), 500):
-            query = select(I).where(
-                tuple_(I.c.notice_number, I.c.installment_no).in_(keys[start : start + 500])
-            )
+            query = select(*columns) if columns else select(I)
+            query = query.where(tuple_(I.c.notice_number, I.c.installment_no).in_(keys[start : start + 500]))
             out.extend(dict(r) for r in (await self.session.execute(query)).mappings())
         return out
+
+    async def installments_by_key(self, keys: list[tuple[str, int]]) -> dict[tuple[str, int], dict]:
+        """The held installments among `keys` (the projection's columns)."""
+        I = orm.installments  # noqa: E741
+        rows = await self._installments_among(
+            keys,
+            I.c.notice_number,
+            I.c.installment_no,
+            I.c.ledger_version,
+            I.c.late_fee,
+            I.c.late_fee_version,
+            I.c.principal_tax,
+        )
+        return {(r["notice_number"], r["installment_no"]): r for r in rows}
+
+    async def installment_rows(self, keys: list[tuple[str, int]]) -> list[dict]:
+        """Whole rows of the installments among `keys`."""
+        return await self._installments_among(keys)
 
     async def receipt_marks_for(self, keys: list[tuple[str, int]]) -> dict[tuple[str, int], object]:
         """Latest 領収日 seen per installment among `keys` (receipts may arrive before the ledger)."""
@@ -262,27 +262,18 @@ class CollectionRepository:
         keys = list(dict.fromkeys(keys))
         totals = await self.applied_totals(keys)
         writes = []
-        for start in range(0, len(keys), 500):
-            query = select(
-                I.c.notice_number,
-                I.c.installment_no,
-                I.c.principal_tax,
-                I.c.paid,
-                I.c.demand_fee,
-                I.c.late_fee,
-                I.c.status,
-            ).where(tuple_(I.c.notice_number, I.c.installment_no).in_(keys[start : start + 500]))
-            for row in (await self.session.execute(query)).mappings():
-                key = (row["notice_number"], row["installment_no"])
-                status = status_for(
-                    row["principal_tax"],
-                    row["paid"],
-                    row["demand_fee"],
-                    row["late_fee"],
-                    charges_paid(totals.get(key, 0), row["paid"]),
-                ).value
-                if status != row["status"]:
-                    writes.append({"k_notice": key[0], "k_installment": key[1], "status": status})
+        columns = (I.c.notice_number, I.c.installment_no, I.c.principal_tax, I.c.paid, I.c.demand_fee)
+        for row in await self._installments_among(keys, *columns, I.c.late_fee, I.c.status):
+            key = (row["notice_number"], row["installment_no"])
+            status = status_for(
+                row["principal_tax"],
+                row["paid"],
+                row["demand_fee"],
+                row["late_fee"],
+                charges_paid(totals.get(key, 0), row["paid"]),
+            ).value
+            if status != row["status"]:
+                writes.append({"k_notice": key[0], "k_installment": key[1], "status": status})
         await self.update_installments(writes)
 
     async def rate_table(self) -> RateTable:
