@@ -165,3 +165,13 @@ async def test_other_typed_dates_are_checked_against_the_business_date(service):
     for handler, command in refusals:
         with pytest.raises(PermanentError, match="after_business_date"):
             await service.handle(with_policy(handler), command)
+
+
+def test_the_chassis_business_date_setting_reaches_the_policy():
+    from osame_collection.bootstrap import CollectionSettings
+
+    pinned = CollectionSettings(database_url="sqlite+aiosqlite:///x.db", business_date=D(2026, 6, 30))
+    assert pinned.policy().business_date() == D(2026, 6, 30)
+    assert (
+        CollectionSettings(database_url="sqlite+aiosqlite:///x.db").policy().business_date() == tokyo_today()
+    )

@@ -51,6 +51,7 @@ class CollectionSettings(ServiceSettings):
             self.late_fee_segment_rounding,
             self.pledge_grace_days,
             self.demand_cutoff_business_days,
+            self.business_date,  # OSAME_BUSINESS_DATE (chassis; demos and simulations), else Tokyo today
         )
 
 
