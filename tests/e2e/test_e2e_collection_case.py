@@ -2,7 +2,8 @@
 PostgreSQL, the real broker, staff over HTTP with JWTs:
 
 assessment → no payment → 督促 (with fee) → 分納誓約 → breach (event over the broker) → 催告 →
-差押 record → 執行停止 → 不納欠損 after the 3-year timer, with the hash-chained audit trail.
+差押 record → 執行停止 (即時消滅) → 不納欠損 (prepared, then approved by another staff user), with the
+hash-chained audit trail. Every typed date is on or before the server's business date (2026 history).
 """
 
 from __future__ import annotations
@@ -106,13 +107,25 @@ def staff_flow(stack) -> dict:
             },
         )
         assert seizure.status_code == 201, seizure.text
-        # 執行停止 (no property), then the 3-year extinction → 不納欠損
-        stay = http.post(f"/cases/{A}/stays", json={"ground": "no_property", "decided_on": "2026-10-01"})
-        assert stay.status_code == 201
-        early = http.post("/write-offs/run", json={"as_of": "2029-10-01"}).json()["result"]["written_off"]
-        assert sum(early.values()) == 0
-        done = http.post("/write-offs/run", json={"as_of": "2029-10-02"}).json()["result"]["written_off"]
-        assert done == {"limitation": 0, "stay_three_years": 2, "immediate_extinction": 0}
+        # 執行停止 (no property, 即時消滅) → 不納欠損 the same day: every typed date is checked against
+        # the server's business date, so the 3-year timer is left to the unit tests
+        stay = http.post(
+            f"/cases/{A}/stays",
+            json={"ground": "no_property", "decided_on": "2026-10-01", "immediate_extinction": True},
+        )
+        assert stay.status_code == 201, stay.text
+        future = http.post("/write-offs/run", json={"as_of": "2099-01-01"})
+        assert future.json()["error"] == "as_of:after_business_date"
+        early = http.post("/write-offs/run", json={"as_of": "2026-09-30"}).json()["result"]
+        assert sum(early["written_off"].values()) == 0
+        prepared = http.post("/write-offs/run", json={"as_of": "2026-10-01"}).json()["result"]
+        assert prepared["written_off"] == {"limitation": 0, "stay_three_years": 0, "immediate_extinction": 2}
+        # 不納欠損 needs an approver other than the preparer
+        refused = http.post(f"/write-offs/{prepared['run_id']}/approve")
+        assert refused.json()["error"] == "approver_must_differ_from_preparer"
+        approver = {"Authorization": f"Bearer {stack.issuer.token('approver-e2e', ['collection_staff'])}"}
+        done = http.post(f"/write-offs/{prepared['run_id']}/approve", headers=approver).json()["result"]
+        assert done["written_off"] == {"limitation": 0, "stay_three_years": 0, "immediate_extinction": 2}
         trail = http.get("/audit", params={"addressee_id": A}).json()
     return trail
 

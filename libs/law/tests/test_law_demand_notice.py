@@ -1,6 +1,6 @@
 """督促 deadline, day-10 rule and 督促手数料 (法329, 330, 331①一; domain-rules §3, §10.4)."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from osame_law.demand_notice import (
@@ -8,9 +8,11 @@ from osame_law.demand_notice import (
     DemandFeeRule,
     DemandFeeSchedule,
     day10_date,
+    demand_cutoff,
     demand_notice_deadline,
     earliest_seizure_date,
     is_issued_in_time,
+    last_due_date_dunnable,
 )
 from osame_law.errors import InvalidInputError, RateNotAvailableError
 
@@ -98,3 +100,31 @@ def test_demand_fee_before_first_rule_raises():
 def test_bad_schedules(rules):
     with pytest.raises(InvalidInputError):
         DemandFeeSchedule("x", rules)
+
+
+# 督促 data cut-off (issue #12 defect 2): N business days after the (shifted) 納期限, closed days skipped
+@pytest.mark.parametrize(
+    ("due", "days", "cutoff"),
+    [
+        ("2026-06-30", 0, "2026-06-30"),  # Tue: no allowance
+        ("2026-06-30", 3, "2026-07-03"),  # Wed, Thu, Fri
+        ("2026-07-03", 1, "2026-07-06"),  # Fri → Mon
+        ("2026-12-28", 3, "2027-01-06"),  # 年末年始 12/29–1/3 closed: Mon 1/4, Tue 1/5, Wed 1/6
+        ("2026-05-02", 1, "2026-05-08"),  # Sat 納期限 → shifted past Golden Week to Thu 5/7, then Fri 5/8
+    ],
+)
+def test_demand_cutoff(due, days, cutoff):
+    assert demand_cutoff(date.fromisoformat(due), days) == date.fromisoformat(cutoff)
+
+
+def test_cutoffs_up_to_eight_business_days_keep_the_20_day_limit_of_law_329():
+    for offset in range(731):
+        due = date(2026, 1, 1) + timedelta(days=offset)
+        assert demand_cutoff(due, 8) < demand_notice_deadline(due)
+
+
+def test_last_due_date_dunnable_is_the_latest_due_past_its_cutoff():
+    batch = date(2026, 7, 6)  # Mon
+    last = last_due_date_dunnable(batch, 3)
+    assert demand_cutoff(last, 3) < batch <= demand_cutoff(last + timedelta(days=1), 3)
+    assert last == date(2026, 6, 30)

@@ -12,6 +12,7 @@ from faststream.rabbit import TestRabbitBroker
 from osame_chassis.testing import ServiceHarness
 from osame_collection.adapters import orm
 from osame_collection.bootstrap import CollectionSettings, build_spec
+from osame_collection.entrypoints.consumers import bind
 
 
 class Service(ServiceHarness):
@@ -23,6 +24,10 @@ class Service(ServiceHarness):
             CollectionSettings(database_url=database_url, telemetry_enabled=False, amqp_prefix="test."),
             orm.metadata,
         )
+
+    async def handle(self, handler, message):
+        """As the consumers do: a handler that takes the city's policy gets the settings' one."""
+        return await super().handle(bind(handler, self.runtime.settings.policy()), message)
 
     async def made_income_query(self, query_id: str, addressee_id: str) -> None:
         """The 財産調査 row collection writes when it asks the gateway (`cases.record_inquiry`):

@@ -19,7 +19,7 @@ from osame_law import LateFeePolicy, SegmentRounding
 from rich.console import Console
 from sqlalchemy import update
 
-from .test_collection_nightly import assessment, receipt
+from .test_collection_nightly import assessment, partly_paid, receipt
 
 D = dt.date
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)]
@@ -100,6 +100,8 @@ async def test_guard_and_withheld_counts(backend, request, tmp_path, make_servic
     await svc.handle(handlers.note_receipt, receipt("w-1", "N-W", 1, D(2026, 7, 10)))  # on the batch date
     await svc.handle(handlers.note_receipt, receipt("w-2", "N-W", 2, D(2026, 7, 20), preliminary=True))
     await svc.handle(handlers.note_receipt, receipt("w-3", "N-W", 3, D(2026, 7, 20)))  # after the batch
+    # ... and shown by the ledger: the remainder is dunned (a partial payment never cancels the 督促)
+    await svc.handle(handlers.project_installment_states, partly_paid("N-W", 3, 10_000, 1_000, due))
     await svc.handle(
         holds.set_hold, holds.DemandHold(notice_number="N-W", installment_no=4, reason="staff_hold")
     )
@@ -111,6 +113,7 @@ async def test_guard_and_withheld_counts(backend, request, tmp_path, make_servic
     summary = await _nightly(svc, D(2026, 7, 10))
     notices = {r["installment_no"]: r for r in await svc.rows(orm.demand_notices)}
     assert set(notices) == {3, 6, 7}
+    assert notices[3]["principal_tax_due"] == 9_000
     assert summary["withheld"] == {"receipt": 2, "preliminary": 1, "hold": 1}
     assert summary["demand_notices"] == 3 and summary["demand_notices_late"] == 0
     installments = {r["installment_no"]: r for r in await svc.rows(orm.installments)}

@@ -16,6 +16,7 @@ from osame_collection.adapters import orm
 from osame_collection.domain.late_fee import accrued_late_fee
 from osame_collection.entrypoints.http import audit_hook, routes
 from osame_collection.service_layer import handlers
+from osame_collection.service_layer.policy import CollectionPolicy
 from osame_contracts.messages import address_sync, collection, receipts
 from starlette.applications import Starlette
 
@@ -24,6 +25,19 @@ from .test_collection_nightly import assessment, receipt
 D = dt.date
 A = "200001"
 ROLES = {"collection_staff": ["collection:*"], "viewer": ["collection:cases.read"]}
+TODAY = D(2031, 12, 31)  # the business date of these tests (the server's day, never a request field)
+PINNED = CollectionPolicy(business_date=lambda: TODAY)
+
+
+async def write_off(client, issuer, as_of: str) -> dict:
+    """不納欠損: prepared by the client's user (staff-07), approved by another (staff-08)."""
+    prepared = await client.post("/write-offs/run", json={"as_of": as_of})
+    assert prepared.status_code == 200, prepared.text
+    run_id = prepared.json()["result"]["run_id"]
+    approver = {"Authorization": f"Bearer {issuer.token('staff-08', ['collection_staff'])}"}
+    approved = await client.post(f"/write-offs/{run_id}/approve", headers=approver)
+    assert approved.status_code == 200, approved.text
+    return approved.json()["result"]["written_off"]
 
 
 @pytest.fixture
@@ -38,7 +52,7 @@ async def client(service, issuer):
     auth = Authenticator(
         AuthSettings(jwks_file=issuer.jwks_path, role_permissions=ROLES), audit=audit_hook(service.runtime)
     )
-    app = Starlette(routes=routes(service.runtime, auth))
+    app = Starlette(routes=routes(service.runtime, auth, policy=PINNED))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://collection") as c:
         c.headers["Authorization"] = f"Bearer {issuer.token('staff-07', ['collection_staff'])}"
         yield c
@@ -205,7 +219,9 @@ async def test_salary_seizure_is_limited_to_the_non_protected_part(service, clie
     assert over.json()["error"] == "exceeds_seizable_amount:76000"
 
 
-async def test_stay_exempts_late_fee_blocks_seizure_and_extinguishes_after_three_years(service, client):
+async def test_stay_exempts_late_fee_blocks_seizure_and_extinguishes_after_three_years(
+    service, client, issuer
+):
     await seed(service)
     stay = await client.post(f"/cases/{A}/stays", json={"ground": "livelihood", "decided_on": "2026-10-01"})
     assert stay.status_code == 201
@@ -217,17 +233,14 @@ async def test_stay_exempts_late_fee_blocks_seizure_and_extinguishes_after_three
     await client.post("/batches/nightly", json={"batch_date": "2026-09-15"})
     refused = await client.post(f"/cases/{A}/dispositions", json={**SEIZURE, "executed_on": "2026-12-10"})
     assert refused.json()["error"] == "enforcement_stay_in_force"
-    none_yet = await client.post("/write-offs/run", json={"as_of": "2029-10-01"})
-    assert none_yet.json()["result"]["written_off"]["stay_three_years"] == 0
-    done = await client.post("/write-offs/run", json={"as_of": "2029-10-02"})
-    assert done.json()["result"]["written_off"]["stay_three_years"] == 2
+    assert (await write_off(client, issuer, "2029-10-01"))["stay_three_years"] == 0
+    assert (await write_off(client, issuer, "2029-10-02"))["stay_three_years"] == 2
     rows = await service.rows(orm.write_offs)
     assert {(r["cause"], r["extinguished_on"], r["principal_tax"]) for r in rows} == {
         ("stay_three_years", D(2029, 10, 2), 120_000)
     }
     # idempotent: nothing is written off twice
-    again = await client.post("/write-offs/run", json={"as_of": "2030-01-01"})
-    assert sum(again.json()["result"]["written_off"].values()) == 0
+    assert sum((await write_off(client, issuer, "2030-01-01")).values()) == 0
 
 
 async def test_immediate_extinction_needs_ground_no_property(service, client):
@@ -246,10 +259,9 @@ async def test_immediate_extinction_needs_ground_no_property(service, client):
     assert done.json()["result"]["written_off"]["immediate_extinction"] == 2
 
 
-async def test_limitation_write_off_after_five_years(service, client):
+async def test_limitation_write_off_after_five_years(service, client, issuer):
     await seed(service)
-    result = await client.post("/write-offs/run", json={"as_of": "2031-07-01"})
-    assert result.json()["result"]["written_off"] == {
+    assert await write_off(client, issuer, "2031-07-01") == {
         "limitation": 1,
         "stay_three_years": 0,
         "immediate_extinction": 0,
@@ -393,3 +405,11 @@ async def test_distribution_computes_the_statement_by_priority(service, client):
     assert (refused.status_code, refused.json()["error"]) == (422, "distribution_refused:circular_priority")
     no_amount = await client.post(f"/cases/{A}/dispositions", json={**SEIZURE, "amount": None})
     assert no_amount.status_code == 422
+
+
+async def test_view_defaults_to_the_business_date_in_tokyo(service, client):
+    """Issue #12 defect 12: the default as_of is the server's business date (Asia/Tokyo, from the
+    policy), not the machine's local date."""
+    await seed(service)
+    body = (await client.get(f"/cases/{A}")).json()
+    assert body["as_of"] == TODAY.isoformat()

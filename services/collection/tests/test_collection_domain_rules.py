@@ -23,7 +23,7 @@ def view(**kw):
         open=True,
         demanded=False,
         written_off=False,
-        last_receipt_on=None,
+        unreflected_receipt=False,
         pending_preliminary=False,
         held=False,
     )
@@ -38,16 +38,17 @@ def view(**kw):
         ({"open": False}, False, None),
         ({"demanded": True}, False, None),
         ({"written_off": True}, False, None),
-        ({"last_receipt_on": BATCH}, False, Withheld.RECEIPT),  # 領収日 = batch date
-        ({"last_receipt_on": d("2026-06-01")}, False, Withheld.RECEIPT),
-        ({"last_receipt_on": d("2026-07-11")}, True, None),  # after the batch date
+        # a confirmed receipt the ledger does not show yet (行き違い): wait for it
+        ({"unreflected_receipt": True}, False, Withheld.RECEIPT),
+        # a partial payment the ledger shows: the remainder is dunned (issue #12 defect 1)
+        ({"unreflected_receipt": False}, True, None),
         ({"pending_preliminary": True}, False, Withheld.PRELIMINARY),
         ({"held": True}, False, Withheld.HOLD),
     ],
 )
 def test_demand_eligibility(kw, issue, reason):
     v = view(**kw)
-    assert may_issue_demand(v, BATCH) is issue
+    assert may_issue_demand(v, BATCH, 0) is issue
     assert withheld_reason(v, BATCH) == reason
 
 
@@ -208,3 +209,18 @@ def test_letter_mailing_rules():
     assert mailing({**person, "protected": True, "address": ""}, override)[4] == "protected_address"
     assert mailing({**person, "deceased_on": d("2026-01-01")}, None)[4] == "deceased"
     assert mailing(None, None)[4] == "unknown_addressee"
+
+
+# 督促 data cut-off (issue #12 defect 2): N business days after the 納期限 must have passed
+@pytest.mark.parametrize(
+    ("due", "cutoff_days", "issue"),
+    [
+        ("2026-07-09", 0, True),  # the night after the 納期限 with no allowance
+        ("2026-07-09", 1, False),  # cut-off Fri 7/10 = the batch date: not yet
+        ("2026-07-08", 1, True),  # cut-off Thu 7/9 < batch date
+        ("2026-07-06", 3, True),  # cut-off Thu 7/9
+        ("2026-07-07", 3, False),  # cut-off Fri 7/10
+    ],
+)
+def test_demand_waits_for_the_data_cutoff(due, cutoff_days, issue):
+    assert may_issue_demand(view(due_date=d(due)), BATCH, cutoff_days) is issue

@@ -33,8 +33,10 @@ from osame_law.demand_notice import (
     DemandFeeRule,
     DemandFeeSchedule,
     day10_date,
+    demand_cutoff,
     demand_notice_deadline,
     earliest_seizure_date,
+    last_due_date_dunnable,
 )
 from osame_law.errors import ImplausibleDateError, InvalidInputError, LawError, RateNotAvailableError
 from osame_law.late_fee import (
@@ -93,9 +95,11 @@ __all__ = [
     "compute_refund_interest",
     "day10_date",
     "days_inclusive",
+    "demand_cutoff",
     "demand_notice_deadline",
     "earliest_seizure_date",
     "is_closed_day",
+    "last_due_date_dunnable",
     "limitation_period",
     "plan_appropriation",
     "recompute_after_reduction",

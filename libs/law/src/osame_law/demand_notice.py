@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from osame_law.calendar import shift_due_date
+from osame_law.calendar import next_business_day, shift_due_date
 from osame_law.errors import InvalidInputError, RateNotAvailableError
 from osame_law.plausibility import check_amount
 
@@ -36,6 +36,27 @@ def demand_notice_deadline(due_date: date, *, shift_due_date_for_holidays: bool 
     """Last day on which the 督促状 should be issued: effective 納期限 + 20 days."""
     effective_due = shift_due_date(due_date) if shift_due_date_for_holidays else due_date
     return effective_due + timedelta(days=ISSUE_WITHIN_DAYS)
+
+
+def demand_cutoff(due_date: date, business_days: int) -> date:
+    """Data cut-off of a 督促 (issue #12 defect 2, the 行き違い allowance): the ``business_days``-th
+    business day after the (holiday-shifted) 納期限. A 督促 is issued only by a batch dated after
+    it, so bank and 口座振替 results of the last days have arrived. 0 = the 納期限 itself."""
+    if business_days < 0:
+        raise ValueError("business_days must be ≥ 0")
+    day = shift_due_date(due_date)
+    for _ in range(business_days):
+        day = next_business_day(day + timedelta(days=1))
+    return day
+
+
+def last_due_date_dunnable(batch_date: date, business_days: int) -> date:
+    """The latest 納期限 whose cut-off is before ``batch_date`` (cut-offs never decrease with the
+    納期限, so every earlier 納期限 is past its cut-off too)."""
+    due = batch_date - timedelta(days=1)
+    while demand_cutoff(due, business_days) >= batch_date:
+        due -= timedelta(days=1)
+    return due
 
 
 def is_issued_in_time(due_date: date, issued_on: date) -> bool:

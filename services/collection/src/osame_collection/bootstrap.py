@@ -31,6 +31,13 @@ class CollectionSettings(ServiceSettings):
     pledge_grace_days: int = Field(
         default=7, ge=0, le=60, description="履行監視: days after a pledge payment"
     )
+    demand_cutoff_business_days: int = Field(
+        default=3,
+        ge=0,
+        le=8,
+        description="督促 only from the batch after N business days past the 納期限 (bank / 口座振替 lag; "
+        "at most 8 keeps every 督促 within 法329's 20 days)",
+    )
     nightly_at: str | None = Field(
         default=None,
         pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$",
@@ -39,7 +46,12 @@ class CollectionSettings(ServiceSettings):
 
     def policy(self) -> CollectionPolicy:
         return CollectionPolicy.from_settings(
-            self.city, self.demand_fee_rules or None, self.late_fee_segment_rounding, self.pledge_grace_days
+            self.city,
+            self.demand_fee_rules or None,
+            self.late_fee_segment_rounding,
+            self.pledge_grace_days,
+            self.demand_cutoff_business_days,
+            self.business_date,  # OSAME_BUSINESS_DATE (chassis; demos and simulations), else Tokyo today
         )
 
 

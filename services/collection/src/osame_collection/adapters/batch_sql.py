@@ -33,7 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from osame_collection.adapters import orm
-from osame_collection.domain.projection import InstallmentStatus
+from osame_collection.domain.projection import OWING, InstallmentStatus
 
 I = orm.installments  # noqa: E741
 R = orm.receipts
@@ -175,21 +175,20 @@ async def write_late_fees(session: AsyncSession, values: list[dict], as_of_key: 
     await session.execute(statement, values)
 
 
-def _receipt_on_or_before(batch_date: date):
-    return exists().where(
-        R.c.notice_number == I.c.notice_number,
-        R.c.installment_no == I.c.installment_no,
-        R.c.paid_on <= batch_date,
+def _unreflected_receipt():
+    """Confirmed money applied to the installment that its 本税 paid does not show yet: the ledger
+    state of that receipt has not reached collection (two queues, any order)."""
+    applied = (
+        select(func.coalesce(func.sum(R.c.applied), 0))
+        .where(
+            R.c.notice_number == I.c.notice_number,
+            R.c.installment_no == I.c.installment_no,
+            R.c.preliminary.is_(False),
+            R.c.cancelled.is_(False),
+        )
+        .scalar_subquery()
     )
-
-
-def _receipt_mark_on_or_before(batch_date: date):
-    M = orm.receipt_marks
-    return exists().where(
-        M.c.notice_number == I.c.notice_number,
-        M.c.installment_no == I.c.installment_no,
-        M.c.last_receipt_on <= batch_date,
-    )
+    return applied > I.c.paid + I.c.demand_fee
 
 
 def _pending_preliminary():
@@ -209,8 +208,9 @@ def _held():
     )
 
 
-def candidate_condition(batch_date: date):
-    """Overdue, open, never dunned, not written off (domain.demand.is_candidate).
+def candidate_condition(batch_date: date, last_due: date):
+    """Past its cut-off (納期限 ≤ ``last_due``, ``osame_law.last_due_date_dunnable``), open, never
+    dunned, not written off (domain.demand.is_candidate).
 
     The status is rendered as a literal so that PostgreSQL can prove the partial index
     ``ix_collection_installments_undunned`` applies (a bound parameter would hide it)."""
@@ -218,28 +218,42 @@ def candidate_condition(batch_date: date):
         I.c.status == bindparam("open_status", InstallmentStatus.OPEN.value, literal_execute=True),
         I.c.written_off_on.is_(None),
         I.c.demand_issued_on.is_(None),
-        I.c.due_date < batch_date,
+        I.c.due_date <= last_due,
     )
 
 
 def guard_condition(batch_date: date):
     """The 行き違い guard (domain.demand.withheld_reason is None)."""
     return and_(
-        not_(_receipt_on_or_before(batch_date)),
-        not_(_receipt_mark_on_or_before(batch_date)),
+        not_(_unreflected_receipt()),
         not_(_pending_preliminary()),
         not_(_held()),
     )
 
 
-async def withheld_counts(session: AsyncSession, batch_date: date) -> dict[str, int]:
+async def guarded_installments(session: AsyncSession) -> set[tuple[str, int]]:
+    """Owing installments the 督促 guards withhold (pending 速報, a receipt the ledger does not show
+    yet, a 督促停止 hold): a 催告 campaign skips them too (issue #12 defect 9)."""
+    query = select(I.c.notice_number, I.c.installment_no).where(
+        I.c.status.in_(OWING),
+        I.c.written_off_on.is_(None),
+        or_(
+            and_(I.c.status == InstallmentStatus.OPEN.value, _unreflected_receipt()),
+            _pending_preliminary(),
+            _held(),
+        ),
+    )
+    return {(n, i) for n, i in (await session.execute(query)).all()}
+
+
+async def withheld_counts(session: AsyncSession, batch_date: date, last_due: date) -> dict[str, int]:
     """Candidates the guard withholds, by first reason (receipt, then 速報, then hold): one pass."""
-    receipt = or_(_receipt_on_or_before(batch_date), _receipt_mark_on_or_before(batch_date))
+    receipt = _unreflected_receipt()
     preliminary = _pending_preliminary()
     held = _held()
     reasons = (
         select(case((receipt, "receipt"), (preliminary, "preliminary"), else_="hold").label("reason"))
-        .where(candidate_condition(batch_date), or_(receipt, preliminary, held))
+        .where(candidate_condition(batch_date, last_due), or_(receipt, preliminary, held))
         .subquery()
     )
     query = select(reasons.c.reason, func.count()).group_by(reasons.c.reason)
@@ -248,23 +262,55 @@ async def withheld_counts(session: AsyncSession, batch_date: date) -> dict[str, 
     return out
 
 
+AD, MO = orm.addressees, orm.mailing_overrides
+
+
+def held_reason():
+    """Why the 督促状 of the installment would be held (None: it is mailed), as ``mailing``."""
+    override = exists().where(
+        MO.c.addressee_id == I.c.addressee_id, MO.c.tax_item == I.c.tax_item, MO.c.address != ""
+    )
+    return case(
+        (AD.c.protected.is_(True), literal("protected_address")),
+        (AD.c.deceased_on.is_not(None), literal("deceased")),
+        (and_(AD.c.addressee_id.is_not(None), AD.c.address == "", not_(override)), literal("no_address")),
+        else_=literal(None, String),
+    )
+
+
 async def issue_demands(
-    session: AsyncSession, batch_id: str, batch_date: date, fee: int, earliest_seizure_on: date
+    session: AsyncSession,
+    batch_id: str,
+    batch_date: date,
+    last_due: date,
+    fee: int,
+    earliest_seizure_on: date,
 ) -> int:
-    """INSERT the batch's 督促 set-based, then stamp the installments and their 時効 events."""
+    """INSERT the batch's 督促 set-based, then stamp the installments and their 時効 events.
+
+    A 督促状 that will not be mailed (addressee under 支援措置, deceased, or with no address and no
+    送付先 for the 税目 — ``domain.letters.mailing``) is recorded as held: no fee, no earliest seizure
+    date, no 時効 event until it is served (issue #12 defect 7; ``demand_service.serve``)."""
     dn_id = literal("dn-") + I.c.notice_number + literal("-") + cast(I.c.installment_no, String(3))
-    chosen = select(
-        dn_id,
-        literal(batch_id),
-        I.c.addressee_id,
-        I.c.notice_number,
-        I.c.installment_no,
-        literal(batch_date),
-        literal(fee),
-        I.c.principal_tax - I.c.paid,
-        I.c.late_fee,
-        literal(earliest_seizure_on),
-    ).where(candidate_condition(batch_date), guard_condition(batch_date))
+    held = held_reason()
+    chosen = (
+        select(
+            dn_id,
+            literal(batch_id),
+            I.c.addressee_id,
+            I.c.notice_number,
+            I.c.installment_no,
+            literal(batch_date),
+            case((held.is_(None), literal(fee)), else_=literal(0)),
+            I.c.principal_tax - I.c.paid,
+            I.c.late_fee,
+            case((held.is_(None), literal(earliest_seizure_on)), else_=literal(None)),
+            held,
+            case((held.is_(None), literal(batch_date)), else_=literal(None)),
+        )
+        .select_from(I.outerjoin(AD, AD.c.addressee_id == I.c.addressee_id))
+        .where(candidate_condition(batch_date, last_due), guard_condition(batch_date))
+    )
     DN = orm.demand_notices
     result = await session.execute(
         insert(DN).from_select(
@@ -279,6 +325,8 @@ async def issue_demands(
                 "principal_tax_due",
                 "late_fee_accrued",
                 "earliest_seizure_on",
+                "held_reason",
+                "served_on",
             ],
             chosen,
         )
@@ -293,8 +341,8 @@ async def issue_demands(
         )
         .values(
             demand_issued_on=batch_date,
-            demand_fee=fee,
-            earliest_seizure_on=earliest_seizure_on,
+            demand_fee=DN.c.demand_fee,
+            earliest_seizure_on=DN.c.earliest_seizure_on,
             late_fee_version=I.c.late_fee_version + 1,  # the 督促 publishes the accrued 延滞金
         )
         .execution_options(synchronize_session=False)
@@ -310,7 +358,7 @@ async def issue_demands(
                 literal("demand"),
                 DN.c.issued_on,
                 DN.c.demand_notice_id,
-            ).where(DN.c.batch_id == batch_id),
+            ).where(DN.c.batch_id == batch_id, DN.c.served_on.is_not(None)),
         )
     )
     return issued

@@ -35,7 +35,7 @@ installments = Table(
     Column("principal_tax", Integer, nullable=False),
     Column("due_date", Date, nullable=False),
     Column("paid", Integer, nullable=False),
-    Column("status", String(10), nullable=False),
+    Column("status", String(10), nullable=False),  # open | charges | paid (domain.projection)
     Column("last_receipt_on", Date, nullable=True),
     Column("ledger_version", Integer, nullable=False),
     # 督促 / 延滞金 / 不納欠損 state (the nightly batch updates these set-based).
@@ -149,6 +149,8 @@ demand_holds = Table(
     Column("installment_no", Integer, nullable=False),
     Column("reason", String(40), nullable=False),
     Column("held_at", DateTime(timezone=True), nullable=False),
+    Column("staff_user", String(64), nullable=True),  # who placed it (system for automatic holds)
+    Column("note", Text, nullable=True),  # why (staff holds)
     PrimaryKeyConstraint("notice_number", "installment_no", "reason", name="pk_demand_holds"),
 )
 
@@ -192,7 +194,10 @@ demand_notices = Table(
     Column("demand_fee", Integer, nullable=False),
     Column("principal_tax_due", Integer, nullable=False),
     Column("late_fee_accrued", Integer, nullable=False),
-    Column("earliest_seizure_on", Date, nullable=False),
+    Column("earliest_seizure_on", Date, nullable=True),  # null while the letter is held
+    # 督促状 not mailed (支援措置, deceased, no address): no legal effect until served (issue #12 defect 7)
+    Column("held_reason", String(30), nullable=True),
+    Column("served_on", Date, nullable=True),  # the day it was served (mailed: issued_on)
     UniqueConstraint("notice_number", "installment_no", name="uq_demand_notice_installment"),
 )
 
@@ -218,6 +223,8 @@ reminder_items = Table(
     Column("installment_no", Integer, nullable=False),
     Column("principal_tax_due", Integer, nullable=False),
     Column("late_fee_accrued", Integer, nullable=False),
+    # 督促手数料 still owed on the 催告 day (0 once paid)
+    Column("demand_fee_due", Integer, nullable=False, server_default="0"),
     PrimaryKeyConstraint("reminder_id", "notice_number", "installment_no", name="pk_reminder_items"),
 )
 
@@ -333,6 +340,37 @@ write_offs = Table(
     Column("extinguished_on", Date, nullable=False),
     Column("staff_user", String(64), nullable=False),
     PrimaryKeyConstraint("notice_number", "installment_no", name="pk_write_offs"),
+)
+
+# 不納欠損 runs: prepared by one staff user, applied only when another approves (issue #12 defect 6).
+write_off_runs = Table(
+    "write_off_runs",
+    metadata,
+    Column("run_id", String(36), primary_key=True),
+    Column("as_of", Date, nullable=False),
+    Column("status", String(10), nullable=False),  # prepared | approved
+    Column("prepared_by", String(64), nullable=False),
+    Column("prepared_at", DateTime(timezone=True), nullable=False),
+    Column("approved_by", String(64), nullable=True),
+    Column("approved_at", DateTime(timezone=True), nullable=True),
+    Column("items", JSON, nullable=False),  # [[notice_number, installment_no], ...] as prepared
+    Column("counts", JSON, nullable=False),  # per cause
+)
+
+# 延滞金 rates loaded by command (law as data, issue #12 defect 10): calendar years the built-in table
+# of osame_law does not cover yet (e.g. 2027, announced in Nov/Dec 2026), with their source.
+law_rates = Table(
+    "law_rates",
+    metadata,
+    Column("first_year", Integer, primary_key=True),
+    Column("last_year", Integer, nullable=False),
+    Column("late_fee_first_tier", String(10), nullable=False),  # percent per year, as text (Decimal)
+    Column("late_fee_second_tier", String(10), nullable=False),
+    Column("refund_interest", String(10), nullable=False),
+    Column("postponement", String(10), nullable=True),
+    Column("source", String(300), nullable=False),
+    Column("loaded_by", String(64), nullable=False),
+    Column("loaded_at", DateTime(timezone=True), nullable=False),
 )
 
 # Append-only, hash-chained audit trail of staff actions and data access (who, when, what, 宛名番号).

@@ -3,15 +3,31 @@
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 
 from osame_chassis.db import count_rows
+from osame_law import RateRow, RateTable
+from osame_law.rates.table import RATE_ROWS
 from sqlalchemy import bindparam, delete, func, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from osame_collection.adapters import orm
+from osame_collection.domain.projection import OWING, charges_paid, status_for
 from osame_collection.domain.stay import Stay, StayGround
 
 _EVENT_NAMESPACE = uuid.UUID("6f1c5d3e-2b7a-4c1e-9a51-0c0115ec7104")
+
+
+def rate_row(r) -> RateRow:
+    return RateRow(
+        r["first_year"],
+        r["last_year"],
+        Decimal(r["late_fee_first_tier"]),
+        Decimal(r["late_fee_second_tier"]),
+        Decimal(r["refund_interest"]),
+        Decimal(r["postponement"]) if r["postponement"] is not None else None,
+        r["source"],
+    )
 
 
 def event_id(kind: str, source_id: str, key: tuple[str, int]) -> str:
@@ -160,17 +176,33 @@ class CollectionRepository:
             await self.session.execute(insert(orm.asset_inquiries).values(query_id=query_id, **values))
 
     # -- 延滞金 inputs --------------------------------------------------------------------------
-    async def installments_by_key(self, keys: list[tuple[str, int]]) -> dict[tuple[str, int], dict]:
-        """The held installments among `keys` (chunked IN lists: one query per 500 keys)."""
+    async def _installments_among(self, keys: list[tuple[str, int]], *columns) -> list[dict]:
+        """Installments among `keys` (all columns, or the ones named), chunked: one query per 500 keys."""
         I = orm.installments  # noqa: E741
-        out: dict[tuple[str, int], dict] = {}
+        out: list[dict] = []
         for start in range(0, len(keys), 500):
-            query = select(
-                I.c.notice_number, I.c.installment_no, I.c.ledger_version, I.c.late_fee, I.c.late_fee_version
-            ).where(tuple_(I.c.notice_number, I.c.installment_no).in_(keys[start : start + 500]))
-            for row in (await self.session.execute(query)).mappings():
-                out[(row["notice_number"], row["installment_no"])] = dict(row)
+            query = select(*columns) if columns else select(I)
+            query = query.where(tuple_(I.c.notice_number, I.c.installment_no).in_(keys[start : start + 500]))
+            out.extend(dict(r) for r in (await self.session.execute(query)).mappings())
         return out
+
+    async def installments_by_key(self, keys: list[tuple[str, int]]) -> dict[tuple[str, int], dict]:
+        """The held installments among `keys` (the projection's columns)."""
+        I = orm.installments  # noqa: E741
+        rows = await self._installments_among(
+            keys,
+            I.c.notice_number,
+            I.c.installment_no,
+            I.c.ledger_version,
+            I.c.late_fee,
+            I.c.late_fee_version,
+            I.c.principal_tax,
+        )
+        return {(r["notice_number"], r["installment_no"]): r for r in rows}
+
+    async def installment_rows(self, keys: list[tuple[str, int]]) -> list[dict]:
+        """Whole rows of the installments among `keys`."""
+        return await self._installments_among(keys)
 
     async def receipt_marks_for(self, keys: list[tuple[str, int]]) -> dict[tuple[str, int], object]:
         """Latest 領収日 seen per installment among `keys` (receipts may arrive before the ledger)."""
@@ -219,6 +251,36 @@ class CollectionRepository:
                 out.setdefault((n, i), []).append((day, applied))
         return out
 
+    async def applied_totals(self, keys: list[tuple[str, int]]) -> dict[tuple[str, int], int]:
+        """Σ confirmed receipts applied to each installment (every component), by key."""
+        return {key: sum(a for _, a in paid) for key, paid in (await self.payments_for(keys)).items()}
+
+    async def refresh_status(self, keys: list[tuple[str, int]]) -> None:
+        """Recompute open / charges / paid of these installments from 本税 paid, the 督促手数料 and
+        延滞金 charged and the money applied beyond the 本税 (domain.projection.status_for)."""
+        I = orm.installments  # noqa: E741
+        keys = list(dict.fromkeys(keys))
+        totals = await self.applied_totals(keys)
+        writes = []
+        columns = (I.c.notice_number, I.c.installment_no, I.c.principal_tax, I.c.paid, I.c.demand_fee)
+        for row in await self._installments_among(keys, *columns, I.c.late_fee, I.c.status):
+            key = (row["notice_number"], row["installment_no"])
+            status = status_for(
+                row["principal_tax"],
+                row["paid"],
+                row["demand_fee"],
+                row["late_fee"],
+                charges_paid(totals.get(key, 0), row["paid"]),
+            ).value
+            if status != row["status"]:
+                writes.append({"k_notice": key[0], "k_installment": key[1], "status": status})
+        await self.update_installments(writes)
+
+    async def rate_table(self) -> RateTable:
+        """The built-in 延滞金 rate table plus the years loaded by command (``law_rates``)."""
+        rows = (await self.session.execute(select(orm.law_rates))).mappings().all()
+        return RateTable([*RATE_ROWS, *(rate_row(r) for r in rows)])
+
     async def stays_by_installment(self) -> dict[tuple[str, int], list[Stay]]:
         S = orm.enforcement_stays
         out: dict[tuple[str, int], list[Stay]] = {}
@@ -240,8 +302,9 @@ class CollectionRepository:
         return out
 
     async def open_installments(self, addressee_id: str | None = None) -> list[dict]:
+        """Installments that still owe anything (本税, 督促手数料 or 延滞金) and are not written off."""
         I = orm.installments  # noqa: E741
-        query = select(I).where(I.c.status == "open", I.c.written_off_on.is_(None))
+        query = select(I).where(I.c.status.in_(OWING), I.c.written_off_on.is_(None))
         if addressee_id is not None:
             query = query.where(I.c.addressee_id == addressee_id)
         query = query.order_by(I.c.due_date, I.c.notice_number, I.c.installment_no)
@@ -298,12 +361,22 @@ class CollectionRepository:
                 )
             )
 
-    async def limitation_events(self, key: tuple[str, int]) -> list[tuple[str, object]]:
-        L = orm.limitation_events
-        query = select(L.c.kind, L.c.occurred_on).where(
+    async def limitation_events(self, key: tuple[str, int]) -> list[tuple[str, object, object]]:
+        """(kind, occurred_on, ended_on) of the installment's 時効 events; ended_on is the day a 差押 /
+        交付要求 ended (its 解除 or 配当, the earliest), None while in force or for other kinds."""
+        L, D = orm.limitation_events, orm.dispositions
+        ended = (
+            select(func.min(D.c.executed_on))
+            .where(D.c.related_id == L.c.source_id, D.c.kind.in_(("release", "distribution")))
+            .scalar_subquery()
+        )
+        query = select(L.c.kind, L.c.occurred_on, ended).where(
             L.c.notice_number == key[0], L.c.installment_no == key[1]
         )
-        return [(k, d) for k, d in (await self.session.execute(query)).all()]
+        return [
+            (k, d, e if k in ("seizure", "claim_filing") else None)
+            for k, d, e in (await self.session.execute(query)).all()
+        ]
 
 
 async def stats(session: AsyncSession) -> dict[str, int]:

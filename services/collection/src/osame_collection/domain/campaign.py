@@ -36,8 +36,9 @@ class OpenItem:
     installment_no: int
     tax_item: str
     due_date: date
-    unpaid: int
+    unpaid: int  # 本税 still owed
     demanded: bool
+    owes_charges: bool = False  # 本税 paid, 督促手数料 / 延滞金 still owed (a debt like any other)
 
 
 def item_matches(criteria: CampaignCriteria, item: OpenItem, run_on: date) -> bool:
@@ -45,7 +46,8 @@ def item_matches(criteria: CampaignCriteria, item: OpenItem, run_on: date) -> bo
         return False
     if criteria.require_demand and not item.demanded:
         return False
-    return item.due_date <= run_on - timedelta(days=criteria.min_days_overdue) and item.unpaid > 0
+    owes = item.unpaid > 0 or item.owes_charges
+    return item.due_date <= run_on - timedelta(days=criteria.min_days_overdue) and owes
 
 
 def addressee_matches(

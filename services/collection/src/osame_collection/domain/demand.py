@@ -3,16 +3,22 @@
 An installment gets a 督促 in the batch of ``batch_date`` when (issue #4, 法329; practice F6–F8):
 
 - it is open (本税 not fully paid) and not written off;
-- its (holiday-shifted) 納期限 is before ``batch_date`` — the 督促 is issued from the day after
-  the 納期限, within 20 days (``osame_law.demand_notice_deadline``; a late 督促 is still valid
-  and is issued, counted as ``late``);
+- the data cut-off of its 納期限 is before ``batch_date``: N business days after the
+  (holiday-shifted) 納期限 (``osame_law.demand_cutoff``; issue #12 defect 2: a 督促 the night after
+  the 納期限 crossed payments still on their way from banks and 口座振替), within 20 days
+  (``osame_law.demand_notice_deadline``; a late 督促 is still valid and is issued, counted as
+  ``late``);
 - it has had no 督促 before (one 督促 per 期別; later letters are 催告);
-- 行き違い guard: no receipt (速報 or 確報) dated on or before ``batch_date`` is known for it,
-  no 速報 is pending (not yet confirmed by its 確報 nor cancelled) whatever its date, and no
-  督促停止 hold (e.g. a pending 充当) is set.
+- 行き違い guard: no 速報 is pending (not yet confirmed by its 確報 nor cancelled), no confirmed
+  receipt is waiting for the ledger (money applied to it that its 本税 paid does not show yet),
+  and no 督促停止 hold (e.g. a pending 充当, a staff hold) is set.
+
+A partial payment only delays the 督促 of the remainder until the payment is confirmed and the
+ledger shows it (issue #12 defect 1: ¥1,000 paid on ¥100,000 used to block the 督促 for good, so no
+差押 and no 時効 renewal ever followed); the 督促 then names the remainder.
 
 The SQL of the batch implements exactly this predicate set-based; the property test checks the
-two agree and that no 督促 is ever issued for an installment with a receipt dated ≤ batch date.
+two agree and that no 督促 is issued while a payment is unconfirmed or unreflected.
 """
 
 from __future__ import annotations
@@ -21,13 +27,13 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from osame_law import demand_notice_deadline
+from osame_law import demand_cutoff, demand_notice_deadline
 
 
 class Withheld(StrEnum):
     """Why an overdue open installment got no 督促 in a batch."""
 
-    RECEIPT = "receipt"  # a receipt dated ≤ batch date (行き違い)
+    RECEIPT = "receipt"  # a confirmed receipt the ledger projection does not show yet (行き違い)
     PRELIMINARY = "preliminary"  # a 速報 awaiting its 確報
     HOLD = "hold"  # 督促停止 (pending 充当, staff hold)
 
@@ -40,13 +46,14 @@ class DunningView:
     open: bool
     demanded: bool
     written_off: bool
-    last_receipt_on: date | None
+    unreflected_receipt: bool
+    """Σ confirmed receipts applied to it > its 本税 paid as the ledger last reported."""
     pending_preliminary: bool
     held: bool
 
 
 def withheld_reason(view: DunningView, batch_date: date) -> Withheld | None:
-    if view.last_receipt_on is not None and view.last_receipt_on <= batch_date:
+    if view.unreflected_receipt:
         return Withheld.RECEIPT
     if view.pending_preliminary:
         return Withheld.PRELIMINARY
@@ -55,13 +62,14 @@ def withheld_reason(view: DunningView, batch_date: date) -> Withheld | None:
     return None
 
 
-def is_candidate(view: DunningView, batch_date: date) -> bool:
-    """Overdue, open, never dunned, not written off (before the 行き違い guard)."""
-    return view.open and not view.demanded and not view.written_off and view.due_date < batch_date
+def is_candidate(view: DunningView, batch_date: date, cutoff_days: int) -> bool:
+    """Past its cut-off, open, never dunned, not written off (before the 行き違い guard)."""
+    past_cutoff = demand_cutoff(view.due_date, cutoff_days) < batch_date
+    return view.open and not view.demanded and not view.written_off and past_cutoff
 
 
-def may_issue_demand(view: DunningView, batch_date: date) -> bool:
-    return is_candidate(view, batch_date) and withheld_reason(view, batch_date) is None
+def may_issue_demand(view: DunningView, batch_date: date, cutoff_days: int) -> bool:
+    return is_candidate(view, batch_date, cutoff_days) and withheld_reason(view, batch_date) is None
 
 
 def is_late(due_date: date, issued_on: date) -> bool:

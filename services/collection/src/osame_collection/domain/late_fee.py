@@ -15,10 +15,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from osame_law import (
+    DEFAULT_RATES,
     ExemptInterval,
     LateFeePolicy,
     LawError,
     PartialPayment,
+    RateTable,
     charge_base,
     compute_late_fee,
     round_total,
@@ -43,6 +45,7 @@ def accrued_late_fee(
     payments: list[tuple[date, int]],
     exempt: list[ExemptInterval],
     policy: LateFeePolicy | None = None,
+    rates: RateTable | None = None,
 ) -> Accrual:
     """延滞金 accrued to ``as_of`` (or fixed at full payment). Raises ``LawError`` on implausible data."""
     ordered = sorted((p for p in payments if p[0] <= as_of and p[1] > 0), key=lambda p: p[0])
@@ -70,12 +73,13 @@ def accrued_late_fee(
         partial_payments=partial,
         exempt_intervals=intervals,
         policy=policy,
+        rates=rates or DEFAULT_RATES,
     )
     return Accrual(result.late_fee, paid_on, fixed)
 
 
 def segment_plan(
-    due_date: date, as_of: date, policy: LateFeePolicy | None = None
+    due_date: date, as_of: date, policy: LateFeePolicy | None = None, rates: RateTable | None = None
 ) -> list[tuple[int, int]] | None:
     """[(rate in 1/100 %, days), ...] for an unpaid installment with no payment or stay; [] when not
     yet late; None when the rates cannot be expressed in 1/100 % or the dates are implausible."""
@@ -83,7 +87,11 @@ def segment_plan(
         return []  # not late yet (a later 納期限 shifted off a holiday is still not late)
     try:
         result = compute_late_fee(
-            principal_tax=PLAN_PRINCIPAL, due_date=due_date, paid_on=as_of, policy=policy
+            principal_tax=PLAN_PRINCIPAL,
+            due_date=due_date,
+            paid_on=as_of,
+            policy=policy,
+            rates=rates or DEFAULT_RATES,
         )
     except LawError:
         return None

@@ -24,15 +24,18 @@ _TIE_ORDER = {
 
 
 def extinction(
-    limitation_extinguished_on: date,
+    limitation_extinguished_on: date | None,
     stay_extinctions: list[tuple[date, bool]],
     as_of: date,
 ) -> tuple[WriteOffCause, date] | None:
     """The cause and day the installment is extinguished on or before ``as_of`` (None: still owed).
 
-    ``stay_extinctions``: (extinguished_on, immediate) of each stay covering the installment.
+    ``stay_extinctions``: (extinguished_on, immediate) of each stay covering the installment;
+    ``limitation_extinguished_on`` is None while a 差押 / 交付要求 suspends the 時効 (法18③, 民法148).
     """
-    options = [(limitation_extinguished_on, WriteOffCause.LIMITATION)]
+    options = []
+    if limitation_extinguished_on is not None:
+        options.append((limitation_extinguished_on, WriteOffCause.LIMITATION))
     for day, immediate in stay_extinctions:
         options.append(
             (day, WriteOffCause.IMMEDIATE_EXTINCTION if immediate else WriteOffCause.STAY_THREE_YEARS)

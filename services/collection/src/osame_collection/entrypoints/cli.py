@@ -2,6 +2,7 @@
 
   osame-collection nightly --date 2026-07-15     run the nightly batch on the service's database
   osame-collection benchmark --rows 1000000      the batch vs a single-column UPDATE baseline
+  osame-collection rates --file 2027.json --staff s-01   load 延滞金 rates of new calendar years
 
 Both read the service's settings (``OSAME_DATABASE_URL`` …) unless ``--database-url`` is given.
 """
@@ -16,6 +17,7 @@ import statistics
 import sys
 import time
 from datetime import date
+from pathlib import Path
 
 from osame_chassis.migrations import upgrade
 from osame_chassis.runtime import ServiceRuntime
@@ -23,9 +25,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from osame_collection.adapters import benchmark_data
-from osame_collection.service_layer.nightly import RunNightly, run_nightly
+from osame_collection.service_layer import law_rates
+from osame_collection.service_layer.nightly import RunNightly, run_and_record, run_nightly
 
-COMMANDS = ("nightly", "benchmark")
+COMMANDS = ("nightly", "benchmark", "rates")
 
 
 def _runtime(spec_factory, database_url: str | None) -> ServiceRuntime:
@@ -56,14 +59,12 @@ async def nightly_command(runtime: ServiceRuntime, day: date, console: Console) 
         def advance(n: int, total: int) -> None:
             bar.update(task, advance=n, total=total)
 
-        async with runtime.unit_of_work() as uow:
-            summary = await run_nightly(
-                RunNightly(batch_date=day, staff_user="cli"),
-                uow,
-                policy=runtime.settings.policy(),
-                progress=advance,
-            )
-            await uow.commit()
+        summary = await run_and_record(
+            runtime.unit_of_work,
+            RunNightly(batch_date=day, staff_user="cli"),
+            policy=runtime.settings.policy(),
+            progress=advance,
+        )
     return summary
 
 
@@ -126,6 +127,16 @@ async def benchmark_command(
     }
 
 
+async def rates_command(runtime: ServiceRuntime, rows: list[dict], staff: str) -> dict:
+    """Load 延滞金 rate rows (JSON list of law_rates.RateYears) on the service's database."""
+    await upgrade(runtime.engine, runtime.spec.migrations)
+    command = law_rates.LoadRates(rows=rows, staff_user=staff)
+    async with runtime.unit_of_work() as uow:
+        result = await law_rates.load_rates(command, uow)
+        await uow.commit()
+    return result
+
+
 def main(spec_factory, argv: list[str]) -> None:
     parser = argparse.ArgumentParser(
         prog="osame-collection", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -145,14 +156,25 @@ def main(spec_factory, argv: list[str]) -> None:
     b.add_argument(
         "--rounds", type=int, default=3, help="timed rounds of baseline + batch; medians are reported"
     )
+    r = sub.add_parser(
+        "rates",
+        help="load 延滞金 rates of calendar years not yet priced (JSON: [{first_year, last_year, "
+        "late_fee_first_tier, late_fee_second_tier, refund_interest, postponement, source}]); audited",
+    )
+    r.add_argument("--file", required=True, help="the JSON file of rate rows")
+    r.add_argument("--staff", required=True, help="the staff user loading them (audit trail)")
+    r.add_argument("--database-url", default=None, help="SQLAlchemy async URL (default: the service's)")
     args = parser.parse_args(argv)
     console = Console(stderr=True)
     runtime = _runtime(spec_factory, args.database_url)
+    rows = json.loads(Path(args.file).read_text(encoding="utf-8")) if args.command == "rates" else []
 
     async def go():
         try:
             if args.command == "nightly":
                 return await nightly_command(runtime, args.date, console)
+            if args.command == "rates":
+                return await rates_command(runtime, rows, args.staff)
             return await benchmark_command(runtime, args.rows, args.date, console, max(1, args.rounds))
         finally:
             await runtime.engine.dispose()

@@ -1,8 +1,17 @@
-"""FastStream subscriptions of collection: contract message → service-layer handler."""
+"""FastStream subscriptions of collection: contract message → service-layer handler.
+
+The city's settings (延滞金 rounding, 督促手数料, business date) reach every handler the same way:
+a handler that takes ``policy`` gets the one built from the settings here, bound once (issue #12
+defect 13: the rounding setting never reached the 確定延滞金 on the message path). Handlers on the
+message path have no default policy, so one left unbound fails loudly instead of using another's.
+"""
 
 from __future__ import annotations
 
-from osame_chassis.messaging.consumer import subscribe
+import functools
+import inspect
+
+from osame_chassis.messaging.consumer import subscribe as _subscribe
 from osame_chassis.runtime import ServiceRuntime
 from osame_contracts.messages import address_sync, collection, gateway, receipts, refunds
 
@@ -11,7 +20,19 @@ from osame_collection.entrypoints import scheduler
 from osame_collection.service_layer import handlers, linkage, merges, refund_watch, unmatched
 
 
+def bind(handler, policy):
+    """The handler with the city's policy bound when it takes one."""
+    if "policy" in inspect.signature(handler).parameters:
+        return functools.partial(handler, policy=policy)
+    return handler
+
+
 def register(runtime: ServiceRuntime) -> None:
+    policy = runtime.settings.policy()
+
+    def subscribe(runtime, model, handler):
+        return _subscribe(runtime, model, bind(handler, policy))
+
     subscribe(runtime, receipts.AssessmentRecorded, handlers.project_assessment)
     subscribe(runtime, receipts.ReceiptRecorded, handlers.note_receipt)
     subscribe(runtime, receipts.InstallmentsSettled, handlers.project_installment_states)

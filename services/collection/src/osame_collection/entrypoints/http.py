@@ -17,12 +17,14 @@ Permissions (``collection:<action>``):
   POST /cases/{addressee_id}/stays                  stays.write   執行停止 RecordStay
   POST /stays/{stay_id}/cancel                      stays.write   {cancelled_on}
   POST /demand-holds                                cases.write   督促停止 DemandHold
+  POST /demand-notices/{id}/serve                   cases.write   a held 督促状 served {served_on, means}
   POST /batches/nightly                             batches.run   {batch_date, wait?}
   GET  /batches/{batch_id}                          batches.read  status, progress, summary
   POST /campaigns                                   batches.run   SaveCampaign (saved criteria)
   POST /campaigns/{campaign_id}/run                 batches.run   {run_on}
   POST /pledges/monitor                             batches.run   {as_of} 履行監視
-  POST /write-offs/run                              write-offs.run {as_of} 不納欠損
+  POST /write-offs/run                              write-offs.run {as_of} 不納欠損 prepared
+  POST /write-offs/{run_id}/approve                 write-offs.approve  applied (approver ≠ preparer)
   GET  /batches/{batch_id}/letters.csv              print.read    print-vendor file
   GET  /batches/{batch_id}/sample.pdf               print.read    rendered sample
   GET  /audit?addressee_id=                         audit.read    the trail (+ chain check)
@@ -49,6 +51,7 @@ from osame_collection.adapters import print_formats
 from osame_collection.service_layer import (
     audit,
     cases,
+    demand_notices,
     dispositions,
     holds,
     letters,
@@ -130,7 +133,8 @@ def routes(
                 return _error(400, "body must be a JSON object")
             if path_field in request.path_params:
                 raw[path_field] = request.path_params[path_field]
-                request.state.audit_addressee_id = request.path_params[path_field][:15]
+                if path_field == "addressee_id":
+                    request.state.audit_addressee_id = request.path_params[path_field][:15]
             raw["staff_user"] = request.state.principal.user[:64]
             try:
                 command = model.model_validate(raw)
@@ -152,7 +156,7 @@ def routes(
         try:
             command = cases.ViewCase(
                 addressee_id=addressee_id,
-                as_of=request.query_params.get("as_of") or date.today().isoformat(),
+                as_of=request.query_params.get("as_of") or policy.business_date().isoformat(),
                 staff_user=request.state.principal.user[:64],
             )
         except ValidationError as err:
@@ -175,11 +179,17 @@ def routes(
             return day
         if day.batch_date is None:
             return _error(422, "batch_date: missing")
+        try:
+            policy.check_typed("batch_date", day.batch_date)  # refused before a background run starts
+        except PermanentError as err:
+            return _error(422, str(err))
         batch_id = str(uuid.uuid4())
         command = nightly.RunNightly(
             batch_date=day.batch_date, staff_user=request.state.principal.user[:64], batch_id=batch_id
         )
-        work = run(nightly.run_nightly, command, policy=policy, progress=progress.tracker(batch_id))
+        work = nightly.run_and_record(
+            runtime.unit_of_work, command, policy=policy, progress=progress.tracker(batch_id)
+        )
         if day.wait:
             try:
                 return JSONResponse({"result": await work}, headers=NO_STORE)
@@ -217,8 +227,10 @@ def routes(
             )
         except ValidationError as err:
             return _error(422, describe_validation_error(err))
-        except PermanentError as err:
+        except cases.NotFound as err:
             return _error(404, str(err))
+        except PermanentError as err:
+            return _error(422, str(err))
 
     async def monitor(request: Request) -> Response:
         day = await _day(request)
@@ -226,9 +238,12 @@ def routes(
             return day
         if day.as_of is None:
             return _error(422, "as_of: missing")
-        async with runtime.unit_of_work() as uow:
-            breached = await pledges.monitor(uow, day.as_of, policy)
-            await uow.commit()
+        try:
+            async with runtime.unit_of_work() as uow:
+                breached = await pledges.monitor(uow, day.as_of, policy)
+                await uow.commit()
+        except PermanentError as err:
+            return _error(422, str(err))
         return JSONResponse({"result": {"breached": breached}}, headers=NO_STORE)
 
     async def write_offs(request: Request) -> Response:
@@ -238,9 +253,25 @@ def routes(
         if day.as_of is None:
             return _error(422, "as_of: missing")
         command = stays.RunWriteOffs(as_of=day.as_of, staff_user=request.state.principal.user[:64])
-        return JSONResponse(
-            {"result": await run(stays.run_write_offs, command, policy=policy)}, headers=NO_STORE
+        try:
+            return JSONResponse(
+                {"result": await run(stays.run_write_offs, command, policy=policy)}, headers=NO_STORE
+            )
+        except PermanentError as err:
+            return _error(422, str(err))
+
+    async def approve_write_offs(request: Request) -> Response:
+        command = stays.ApproveWriteOffs(
+            run_id=request.path_params["run_id"][:36], staff_user=request.state.principal.user[:64]
         )
+        try:
+            return JSONResponse(
+                {"result": await run(stays.approve_write_offs, command, policy=policy)}, headers=NO_STORE
+            )
+        except cases.NotFound as err:
+            return _error(404, str(err))
+        except PermanentError as err:
+            return _error(422, str(err))
 
     async def cancel_stay(request: Request) -> Response:
         day = await _day(request)
@@ -254,7 +285,7 @@ def routes(
             staff_user=request.state.principal.user[:64],
         )
         try:
-            await run(stays.cancel_stay, command)
+            await run(stays.cancel_stay, command, policy=policy)
         except cases.NotFound as err:
             return _error(404, str(err))
         except PermanentError as err:
@@ -313,7 +344,7 @@ def routes(
         ),
         Route(
             "/cases/{addressee_id}/contacts",
-            guard("cases.write", body_command(cases.RecordContact, cases.record_contact)),
+            guard("cases.write", body_command(cases.RecordContact, cases.record_contact, with_policy=True)),
             methods=["POST"],
         ),
         Route(
@@ -323,7 +354,7 @@ def routes(
         ),
         Route(
             "/cases/{addressee_id}/inquiries",
-            guard("cases.write", body_command(cases.RecordInquiry, cases.record_inquiry)),
+            guard("cases.write", body_command(cases.RecordInquiry, cases.record_inquiry, with_policy=True)),
             methods=["POST"],
         ),
         Route(
@@ -343,6 +374,20 @@ def routes(
         ),
         Route("/stays/{stay_id}/cancel", guard("stays.write", cancel_stay), methods=["POST"]),
         Route(
+            "/demand-notices/{demand_notice_id}/serve",
+            guard(
+                "cases.write",
+                body_command(
+                    demand_notices.ServeDemandNotice,
+                    demand_notices.serve,
+                    with_policy=True,
+                    path_field="demand_notice_id",
+                    status=200,
+                ),
+            ),
+            methods=["POST"],
+        ),
+        Route(
             "/demand-holds",
             guard("cases.write", body_command(holds.DemandHold, holds.set_hold, status=200)),
             methods=["POST"],
@@ -359,5 +404,10 @@ def routes(
         Route("/campaigns/{campaign_id}/run", guard("batches.run", run_campaign), methods=["POST"]),
         Route("/pledges/monitor", guard("batches.run", monitor), methods=["POST"]),
         Route("/write-offs/run", guard("write-offs.run", write_offs), methods=["POST"]),
+        Route(
+            "/write-offs/{run_id}/approve",
+            guard("write-offs.approve", approve_write_offs),
+            methods=["POST"],
+        ),
         Route("/audit", guard("audit.read", trail), methods=["GET"]),
     ]

@@ -13,15 +13,15 @@ from typing import Literal
 from osame_chassis.errors import PermanentError
 from osame_chassis.uow import UnitOfWork
 from osame_contracts.messages import collection as contract
-from osame_law import LawError
 from osame_law.limitation_clock import LimitationEvent, LimitationEventKind, limitation_clock
 from pydantic import BaseModel, Field
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select, tuple_, update
 
 from osame_collection.adapters import orm
 from osame_collection.adapters.repository import CollectionRepository
-from osame_collection.domain.late_fee import accrued_late_fee
+from osame_collection.domain.projection import OWING
 from osame_collection.service_layer import audit, merges, refund_watch
+from osame_collection.service_layer.owed import owed_on
 from osame_collection.service_layer.policy import DEFAULT_POLICY, CollectionPolicy
 
 AddresseeId = Field(pattern=r"^[0-9]{1,15}$")
@@ -61,8 +61,8 @@ class ViewCase(BaseModel):
 
 async def limitation_of(repo: CollectionRepository, item: dict):
     events = [
-        LimitationEvent(LimitationEventKind(kind), on)
-        for kind, on in await repo.limitation_events((item["notice_number"], item["installment_no"]))
+        LimitationEvent(LimitationEventKind(kind), on, max(ended, on) if ended else None)
+        for kind, on, ended in await repo.limitation_events((item["notice_number"], item["installment_no"]))
     ]
     return limitation_clock(item["due_date"], events)
 
@@ -74,24 +74,11 @@ async def delinquency_view(
     時効 clock, and the case records (no name or address: the view is by 宛名番号)."""
     await _require_case(uow, command.addressee_id)
     repo = CollectionRepository(uow.session)
-    items = [i for i in await repo.installments_of(command.addressee_id) if i["status"] == "open"]
-    keys = [(i["notice_number"], i["installment_no"]) for i in items]
-    payments = await repo.payments_for(keys)
-    exempt = await repo.exempt_intervals_for(keys, command.as_of)
+    items = [i for i in await repo.installments_of(command.addressee_id) if i["status"] in OWING]
+    lines = await owed_on(repo, items, command.as_of, policy)
     unpaid = []
-    for item, key in zip(items, keys, strict=True):
-        try:
-            fee = accrued_late_fee(
-                item["principal_tax"],
-                item["due_date"],
-                command.as_of,
-                payments.get(key, []),
-                exempt.get(key, []),
-                policy.late_fee,
-            ).late_fee
-            fee_error = None
-        except LawError as exc:
-            fee, fee_error = None, str(exc)
+    for item in items:
+        line = lines[(item["notice_number"], item["installment_no"])]
         clock = await limitation_of(repo, item)
         unpaid.append(
             {
@@ -102,14 +89,17 @@ async def delinquency_view(
                 "due_date": item["due_date"].isoformat(),
                 "principal_tax": item["principal_tax"],
                 "paid": item["paid"],
-                "unpaid": item["principal_tax"] - item["paid"],
-                "late_fee": fee,
-                "late_fee_error": fee_error,
+                "status": item["status"],
+                "unpaid": line.owed.principal_tax,
+                "late_fee": line.owed.late_fee,
+                "late_fee_error": line.late_fee_error,
                 "demand_issued_on": _iso(item["demand_issued_on"]),
-                "demand_fee": item["demand_fee"],
+                "demand_fee": line.owed.demand_fee,
+                "owed": line.owed.total,
                 "earliest_seizure_on": _iso(item["earliest_seizure_on"]),
                 "written_off_on": _iso(item["written_off_on"]),
-                "limitation_ends_on": clock.ends_on.isoformat(),
+                "limitation_ends_on": _iso(clock.ends_on),  # null while a 差押 / 交付要求 is in force
+                "limitation_suspended_by_procedure_since": _iso(clock.suspended_by_procedure_since),
                 "limitation_suspended_by_reminder_on": _iso(clock.suspended_by_reminder_on),
             }
         )
@@ -132,6 +122,8 @@ async def delinquency_view(
             "unpaid": sum(u["unpaid"] for u in unpaid),
             "late_fee": sum(u["late_fee"] or 0 for u in unpaid),
             "demand_fee": sum(u["demand_fee"] for u in unpaid),
+            "owed": sum(u["owed"] for u in unpaid),
+            "late_fee_unpriced": sum(1 for u in unpaid if u["late_fee"] is None),
         },
         "contacts": await rows(orm.contact_records, orm.contact_records.c.contacted_on),
         "pledges": await rows(orm.pledges, orm.pledges.c.signed_on),
@@ -140,12 +132,23 @@ async def delinquency_view(
         "dispositions": await rows(orm.dispositions, orm.dispositions.c.executed_on),
         "stays": await rows(orm.enforcement_stays, orm.enforcement_stays.c.decided_on),
         "write_offs": await rows(orm.write_offs, orm.write_offs.c.extinguished_on),
+        "demand_holds": await _holds_of(uow, items),
         **await refund_watch.case_view(uow.session, command.addressee_id),
     }
     await audit.record(
         uow.session, command.staff_user, "case.view", command.addressee_id, {"as_of": command.as_of}
     )
     return view
+
+
+async def _holds_of(uow: UnitOfWork, items: list[dict]) -> list[dict]:
+    """督促停止 on the listed installments: reason, who, when, why."""
+    keys = [(i["notice_number"], i["installment_no"]) for i in items]
+    if not keys:
+        return []
+    H = orm.demand_holds
+    query = select(H).where(tuple_(H.c.notice_number, H.c.installment_no).in_(keys)).order_by(H.c.held_at)
+    return [_jsonable(dict(r)) for r in (await uow.session.execute(query)).mappings()]
 
 
 def _iso(value):
@@ -185,7 +188,10 @@ class RecordContact(BaseModel):
     staff_user: str = Staff
 
 
-async def record_contact(command: RecordContact, uow: UnitOfWork) -> str:
+async def record_contact(
+    command: RecordContact, uow: UnitOfWork, *, policy: CollectionPolicy = DEFAULT_POLICY
+) -> str:
+    policy.check_typed("contacted_on", command.contacted_on)
     await _require_case(uow, command.addressee_id)
     contact_id = str(uuid.uuid4())
     await uow.session.execute(
@@ -217,8 +223,11 @@ class RecordInquiry(BaseModel):
     staff_user: str = Staff
 
 
-async def record_inquiry(command: RecordInquiry, uow: UnitOfWork) -> str:
+async def record_inquiry(
+    command: RecordInquiry, uow: UnitOfWork, *, policy: CollectionPolicy = DEFAULT_POLICY
+) -> str:
     """財産調査 record; an income inquiry goes to the gateway (情報照会, IncomeQueryRequested)."""
+    policy.check_typed("requested_on", command.requested_on)
     await _require_case(uow, command.addressee_id)
     query_id = str(uuid.uuid4())
     status = "requested" if command.kind == "income" else "recorded"

@@ -18,6 +18,7 @@ from osame_collection.adapters import orm
 from osame_collection.adapters.repository import CollectionRepository, event_id
 from osame_collection.domain import distribution as distribution_rules
 from osame_collection.domain import seizure as seizure_rules
+from osame_collection.domain.dates import DateRefused, not_before
 from osame_collection.domain.late_fee import accrued_late_fee
 from osame_collection.service_layer import audit
 from osame_collection.service_layer.cases import AddresseeId, NotFound, Staff, _require_case
@@ -101,6 +102,7 @@ async def record_disposition(
 ) -> dict:
     """処分: 差押 (F12 match + 差押禁止 check), 交付要求, 参加差押, 配当 (配当計算 when the proceeds
     are given), 解除."""
+    policy.check_typed("executed_on", command.executed_on)
     await _require_case(uow, command.addressee_id)
     repo = CollectionRepository(uow.session)
     protected = 0
@@ -149,6 +151,10 @@ async def record_disposition(
         )
         if related is None or related["addressee_id"] != command.addressee_id:
             raise NotFound("unknown_related_disposition")
+        try:  # a 解除 / 配当 ends the procedure it names: not before it began
+            not_before("executed_on", command.executed_on, "related_executed_on", related["executed_on"])
+        except DateRefused as exc:
+            raise PermanentError(exc.code) from exc
     open_items = {
         (i["notice_number"], i["installment_no"]): i
         for i in await repo.open_installments(command.addressee_id)
@@ -250,6 +256,7 @@ async def _distribution_statement(
         raise PermanentError("no_open_installments")
     payments = await repo.payments_for(keys)
     exempt = await repo.exempt_intervals_for(keys, command.executed_on)
+    rates = await repo.rate_table()
     items = []
     for key in keys:
         row = open_items[key]
@@ -261,6 +268,7 @@ async def _distribution_statement(
                 payments.get(key, []),
                 exempt.get(key, []),
                 policy.late_fee,
+                rates,
             ).late_fee
         except LawError as exc:
             raise PermanentError("late_fee_not_computable") from exc

@@ -6,11 +6,17 @@ from datetime import UTC, datetime
 
 from osame_chassis.uow import UnitOfWork
 from osame_contracts.messages import address_sync, gateway, receipts
+from osame_contracts.messages import collection as contract
 
 from osame_collection.adapters.repository import CollectionRepository, event_id
 from osame_collection.domain.projection import is_newer, status_for
 from osame_collection.service_layer import linkage, merges, unmatched
-from osame_collection.service_layer.ledger_states import project_installment_states
+from osame_collection.service_layer.ledger_states import (
+    project_installment_states,
+    recompute_after_correction,
+)
+from osame_collection.service_layer.policy import CollectionPolicy
+from osame_collection.service_layer.publishing import publish_bulk
 from osame_collection.service_layer.reminders import send_breach_reminder
 
 __all__ = ["project_installment_states", "send_breach_reminder"]
@@ -18,11 +24,12 @@ __all__ = ["project_installment_states", "send_breach_reminder"]
 
 async def _upsert(
     repo: CollectionRepository, notice_number: str, installment_no: int, version: int, values: dict
-) -> None:
-    """Apply a ledger view of one installment when it is newer than the one held (any arrival order)."""
+) -> bool:
+    """Apply a ledger view of one installment when it is newer than the one held (any arrival order);
+    True when it changed the 本税 of an installment already held (a 更正)."""
     held = await repo.installment(notice_number, installment_no)
     if held is not None and not is_newer(version, held["ledger_version"]):
-        return
+        return False
     values = {
         **values,
         "status": status_for(values["principal_tax"], values["paid"]),
@@ -35,14 +42,20 @@ async def _upsert(
         )
     else:
         await repo.update_installment(notice_number, installment_no, **values)
+    await repo.refresh_status([(notice_number, installment_no)])
+    return held is not None and held["principal_tax"] != values["principal_tax"]
 
 
-async def project_assessment(event: receipts.AssessmentRecorded, uow: UnitOfWork) -> None:
-    """Mirror the ledger's installments (本税, shifted 納期限, paid) for delinquency work."""
+async def project_assessment(
+    event: receipts.AssessmentRecorded, uow: UnitOfWork, *, policy: CollectionPolicy
+) -> None:
+    """Mirror the ledger's installments (本税, shifted 納期限, paid) for delinquency work; a 更正 of an
+    installment already held recomputes its 延滞金 and publishes it (issue #12 defect 4)."""
     repo = CollectionRepository(uow.session)
     filed_under = await merges.current(uow, event.addressee_id)  # 名寄せ: the survivor's case file
+    corrected = []
     for item in event.installments:
-        await _upsert(
+        changed = await _upsert(
             repo,
             event.notice_number,
             item.installment_no,
@@ -56,6 +69,14 @@ async def project_assessment(event: receipts.AssessmentRecorded, uow: UnitOfWork
                 paid=item.paid,
             ),
         )
+        if changed:
+            corrected.append((event.notice_number, item.installment_no))
+    await publish_bulk(
+        uow,
+        contract.LateFeesAssessed,
+        await recompute_after_correction(uow, corrected, policy),
+        lambda items: contract.LateFeesAssessed(items=items),
+    )
 
 
 async def note_receipt(event: receipts.ReceiptRecorded, uow: UnitOfWork) -> None:
@@ -66,6 +87,7 @@ async def note_receipt(event: receipts.ReceiptRecorded, uow: UnitOfWork) -> None
     if event.cancelled:  # 03 速報取消
         if await repo.cancel_receipt(event.receipt_id) is not None:
             await repo.recompute_mark(event.notice_number, event.installment_no)
+            await repo.refresh_status([(event.notice_number, event.installment_no)])
         return
     filed_under = await merges.current(uow, event.addressee_id)  # 名寄せ: the survivor's case file
     await repo.note_receipt(event.notice_number, event.installment_no, event.paid_on)
@@ -84,6 +106,7 @@ async def note_receipt(event: receipts.ReceiptRecorded, uow: UnitOfWork) -> None
         )
     elif held["preliminary"] and not event.preliminary:
         await repo.confirm_receipt(event.receipt_id, paid_on=event.paid_on, applied=event.applied)
+    await repo.refresh_status([(event.notice_number, event.installment_no)])
     if not event.preliminary and event.applied > 0:
         key = (event.notice_number, event.installment_no)
         await repo.add_limitation_event(
@@ -114,6 +137,7 @@ async def reverse_receipt(event: receipts.ReceiptReversed, uow: UnitOfWork) -> N
     else:
         await repo.cancel_receipt(event.receipt_id, also_final=True)
     await repo.recompute_mark(event.notice_number, event.installment_no)
+    await repo.refresh_status([(event.notice_number, event.installment_no)])
 
 
 async def apply_addressee_change_v2(event: address_sync.AddresseeChangedV2, uow: UnitOfWork) -> None:

@@ -1,9 +1,15 @@
-"""督促停止: holds that keep an installment out of the 督促 batch (pending 充当, staff decision)."""
+"""督促停止: holds that keep an installment out of the 督促 batch (pending 充当, staff decision).
+
+A staff hold and its release each carry a reason (the hold's code plus a note saying why) and are
+recorded: the hold row keeps who placed it, when and why; both steps go to the audit trail
+(issue #12 defect 1). System holds (``staff_user`` "system", e.g. a 充当 in flight) need no note.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from osame_chassis.errors import PermanentError
 from osame_chassis.uow import UnitOfWork
 from pydantic import BaseModel, Field
 from sqlalchemy import delete, insert, select
@@ -20,10 +26,16 @@ class DemandHold(BaseModel):
     reason: str = Field(pattern=r"^[a-z_]{1,40}$", description="e.g. appropriation_pending, staff_hold")
     staff_user: str = Field(default="system", max_length=64)
     release: bool = False
+    note: str | None = Field(default=None, max_length=500, description="why (required from staff)")
+
+
+SYSTEM = "system"
 
 
 async def set_hold(command: DemandHold, uow: UnitOfWork) -> bool:
     """Place (or release, with ``release=True``) a hold; idempotent. Returns whether anything changed."""
+    if command.staff_user != SYSTEM and not (command.note or "").strip():
+        raise PermanentError("note_required")
     where = (
         H.c.notice_number == command.notice_number,
         H.c.installment_no == command.installment_no,
@@ -43,6 +55,8 @@ async def set_hold(command: DemandHold, uow: UnitOfWork) -> bool:
                 installment_no=command.installment_no,
                 reason=command.reason,
                 held_at=datetime.now(UTC),
+                staff_user=command.staff_user,
+                note=command.note,
             )
         )
     await audit.record(
@@ -54,6 +68,7 @@ async def set_hold(command: DemandHold, uow: UnitOfWork) -> bool:
             "notice_number": command.notice_number,
             "installment_no": command.installment_no,
             "reason": command.reason,
+            "note": command.note,
         },
     )
     return True

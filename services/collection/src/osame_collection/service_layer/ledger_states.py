@@ -9,15 +9,18 @@ installment's 延滞金 is fixed (確定延滞金) at its full-payment day by th
 
 from __future__ import annotations
 
+from datetime import date
+
 from osame_chassis.uow import UnitOfWork
 from osame_contracts.messages import collection as contract
 from osame_contracts.messages import receipts
-from osame_law import LawError
+from osame_law import LawError, PartialPayment, recompute_after_reduction
 
 from osame_collection.adapters.repository import CollectionRepository
 from osame_collection.domain.late_fee import accrued_late_fee
 from osame_collection.domain.projection import is_newer, status_for
 from osame_collection.service_layer import merges
+from osame_collection.service_layer.policy import CollectionPolicy
 from osame_collection.service_layer.publishing import publish_bulk
 
 Key = tuple[str, int]
@@ -34,7 +37,10 @@ def _newest(items) -> dict[Key, receipts.InstallmentState]:
 
 
 async def project_installment_states(
-    event: receipts.InstallmentsSettled | receipts.InstallmentsPartlyPaid, uow: UnitOfWork
+    event: receipts.InstallmentsSettled | receipts.InstallmentsPartlyPaid,
+    uow: UnitOfWork,
+    *,
+    policy: CollectionPolicy,
 ) -> None:
     """Mark installments paid / partly paid (any arrival order, duplicates harmless)."""
     repo = CollectionRepository(uow.session)
@@ -49,7 +55,7 @@ async def project_installment_states(
         return
     filed_under = await merges.current_all(uow, {item.addressee_id for item in fresh.values()})
     fixed = await _fix_late_fees(
-        repo, [item for key, item in fresh.items() if key in held and item.remaining == 0], held
+        repo, [item for key, item in fresh.items() if key in held and item.remaining == 0], held, policy
     )
     marks = await repo.receipt_marks_for([key for key in fresh if key not in held])
     inserts, updates = [], []
@@ -77,13 +83,24 @@ async def project_installment_states(
             )
     await repo.insert_installments(inserts)
     await repo.update_installments(updates)
+    await repo.refresh_status(list(fresh))  # 本税 paid: still owed while 督促手数料 / 延滞金 are
+    # a 更正 seen first on a ledger state (it may overtake its AssessmentRecorded)
+    corrected = [
+        key
+        for key, item in fresh.items()
+        if key in held and item.remaining > 0 and item.principal_tax != held[key]["principal_tax"]
+    ]
+    fixed += await recompute_after_correction(uow, corrected, policy)
     await publish_bulk(
         uow, contract.LateFeesAssessed, fixed, lambda items: contract.LateFeesAssessed(items=items)
     )
 
 
 async def _fix_late_fees(
-    repo: CollectionRepository, settled: list[receipts.InstallmentState], held: dict[Key, dict]
+    repo: CollectionRepository,
+    settled: list[receipts.InstallmentState],
+    held: dict[Key, dict],
+    policy: CollectionPolicy,
 ) -> list[contract.AssessedLateFee]:
     """確定延滞金 of settled installments from their receipts (the last payment completes each)."""
     if not settled:
@@ -91,6 +108,7 @@ async def _fix_late_fees(
     keys = [(item.notice_number, item.installment_no) for item in settled]
     payments = await repo.payments_for(keys)
     stays = await repo.stays_by_installment()
+    rates = await repo.rate_table()
     out, writes = [], []
     for key, item in zip(keys, settled, strict=True):
         paid = list(payments.get(key, []))
@@ -99,7 +117,9 @@ async def _fix_late_fees(
             paid.append((item.last_paid_on, short))
         exempt = [iv for s in stays.get(key, []) if (iv := s.exempt_interval(item.last_paid_on)) is not None]
         try:
-            accrual = accrued_late_fee(item.principal_tax, item.due_date, item.last_paid_on, paid, exempt)
+            accrual = accrued_late_fee(
+                item.principal_tax, item.due_date, item.last_paid_on, paid, exempt, policy.late_fee, rates
+            )
         except LawError:
             continue  # outside the rate table: left for review, never guessed
         if accrual.late_fee == 0 and held[key]["late_fee"] == 0:
@@ -127,3 +147,93 @@ async def _fix_late_fees(
         )
     await repo.update_installments(writes)
     return out
+
+
+async def recompute_after_correction(
+    uow: UnitOfWork, keys: list[Key], policy: CollectionPolicy
+) -> list[contract.AssessedLateFee]:
+    """更正 (either way): the 延滞金 of each installment recomputed on its new 本税 and the change
+    published with a new version (issue #12 defect 4: a 減額更正 after payment kept the old 延滞金).
+
+    本税 fully paid after the 更正: the 確定延滞金 from the start on the corrected tax, the tax counting
+    as paid on the day the payments reached it (``osame_law.recompute_after_reduction``; later money
+    is 過誤納金). Still owed: the 延滞金 accrued to the business date on the corrected tax."""
+    if not keys:
+        return []
+    repo = CollectionRepository(uow.session)
+    today = policy.business_date()
+    held = {(r["notice_number"], r["installment_no"]): r for r in await repo.installment_rows(keys)}
+    payments = await repo.payments_for(keys)
+    exempt = await repo.exempt_intervals_for(keys, today)
+    rates = await repo.rate_table()
+    out, writes = [], []
+    for key in keys:
+        row = held.get(key)
+        if row is None or row["written_off_on"] is not None:
+            continue
+        paid = [PartialPayment(d, a) for d, a in sorted(payments.get(key, []))]
+        fully_paid = row["paid"] >= row["principal_tax"]
+        try:
+            if fully_paid:
+                short = row["principal_tax"] - sum(p.amount for p in paid)
+                if short > 0:  # paid by 充当 or before collection saw the receipts: on the last 領収日
+                    paid.append(PartialPayment(row["last_receipt_on"] or row["due_date"], short))
+                result = recompute_after_reduction(
+                    reduced_tax=row["principal_tax"],
+                    due_date=row["due_date"],
+                    payments=paid,
+                    calculation_date=today,
+                    exempt_intervals=exempt.get(key, []),
+                    policy=policy.late_fee,
+                    rates=rates,
+                )
+                late_fee, computed_to = result.late_fee, _completed_on(paid, row["principal_tax"], today)
+            else:
+                accrual = accrued_late_fee(
+                    row["principal_tax"],
+                    row["due_date"],
+                    today,
+                    [(p.paid_on, p.amount) for p in paid],
+                    exempt.get(key, []),
+                    policy.late_fee,
+                    rates,
+                )
+                late_fee, computed_to = accrual.late_fee, accrual.computed_to
+        except LawError:
+            continue  # outside the rate table: left for review (the batch counts it), never guessed
+        if late_fee == row["late_fee"] and not fully_paid:
+            continue
+        version = row["late_fee_version"] + 1
+        writes.append(
+            {
+                "k_notice": key[0],
+                "k_installment": key[1],
+                "late_fee": late_fee,
+                "late_fee_on": computed_to,
+                "late_fee_version": version,
+            }
+        )
+        out.append(
+            contract.AssessedLateFee(
+                addressee_id=row["addressee_id"],
+                notice_number=key[0],
+                installment_no=key[1],
+                late_fee=late_fee,
+                computed_to=computed_to,
+                fixed=fully_paid,
+                version=version,
+            )
+        )
+    await repo.update_installments(writes)
+    await repo.refresh_status(keys)
+    return out
+
+
+def _completed_on(payments: list[PartialPayment], tax: int, otherwise: date) -> date:
+    """The 領収日 on which the payments (in date order) reach ``tax`` (the 確定延滞金's last day)."""
+    running = 0
+    for p in sorted(payments, key=lambda p: p.paid_on):
+        running += p.amount
+        if running >= tax:
+            return p.paid_on
+    return otherwise

@@ -32,7 +32,7 @@ async def letters_of_batch(batch_id: str, uow: UnitOfWork) -> list[Letter]:
         .mappings()
         .all()
     )
-    return [await reminder_letter(uow, dict(r)) for r in rows]
+    return [letter for r in rows for letter in await reminder_letters(uow, dict(r))]
 
 
 async def _demand_letters(uow: UnitOfWork, batch_id: str) -> list[Letter]:
@@ -79,40 +79,48 @@ async def _demand_letters(uow: UnitOfWork, batch_id: str) -> list[Letter]:
     return letters
 
 
-async def reminder_letter(uow: UnitOfWork, reminder: dict) -> Letter:
+async def reminder_letters(uow: UnitOfWork, reminder: dict) -> list[Letter]:
+    """One 催告書 per recipient: each line goes to the 送付先 of its own 税目 (or the addressee), so a
+    letter carries only items whose 送付先 is its recipient (issue #12 defect 8: 住民税 was disclosed
+    to a 固定資産税 納税管理人 when every line went to the oldest line's 送付先)."""
     RI, I = orm.reminder_items, orm.installments  # noqa: E741
     query = (
-        select(RI, I.c.tax_item, I.c.fiscal_year, I.c.due_date, I.c.demand_fee)
+        select(RI, I.c.tax_item, I.c.fiscal_year, I.c.due_date)
         .join(I, (I.c.notice_number == RI.c.notice_number) & (I.c.installment_no == RI.c.installment_no))
         .where(RI.c.reminder_id == reminder["reminder_id"])
         .order_by(I.c.due_date, RI.c.notice_number, RI.c.installment_no)
     )
-    lines = [
-        LetterLine(
-            r["notice_number"],
-            r["installment_no"],
-            r["tax_item"],
-            r["fiscal_year"],
-            r["due_date"],
-            r["principal_tax_due"],
-            r["late_fee_accrued"],
-            r["demand_fee"],
-        )
-        for r in (await uow.session.execute(query)).mappings()
-    ]
     repo = CollectionRepository(uow.session)
-    # 送付先: the override of the oldest line's 税目 applies to the whole letter.
-    override = await repo.mailing_override(reminder["addressee_id"], lines[0].tax_item) if lines else None
-    recipient, postal, address, via, hold = mailing(await repo.addressee(reminder["addressee_id"]), override)
-    return Letter(
-        letter_id=reminder["reminder_id"],
-        kind="reminder",
-        addressee_id=reminder["addressee_id"],
-        issued_on=reminder["issued_on"],
-        recipient=recipient,
-        postal_code=postal,
-        address=address,
-        via_override=via,
-        lines=tuple(lines),
-        hold_reason=hold,
-    )
+    addressee = await repo.addressee(reminder["addressee_id"])
+    groups: dict[tuple, list[LetterLine]] = {}
+    for r in (await uow.session.execute(query)).mappings():
+        destination = mailing(addressee, await repo.mailing_override(reminder["addressee_id"], r["tax_item"]))
+        groups.setdefault(destination, []).append(
+            LetterLine(
+                r["notice_number"],
+                r["installment_no"],
+                r["tax_item"],
+                r["fiscal_year"],
+                r["due_date"],
+                r["principal_tax_due"],
+                r["late_fee_accrued"],
+                r["demand_fee_due"],
+            )
+        )
+    letters = []
+    for n, ((recipient, postal, address, via, hold), lines) in enumerate(groups.items(), start=1):
+        letters.append(
+            Letter(
+                letter_id=reminder["reminder_id"] if len(groups) == 1 else f"{reminder['reminder_id']}-{n}",
+                kind="reminder",
+                addressee_id=reminder["addressee_id"],
+                issued_on=reminder["issued_on"],
+                recipient=recipient,
+                postal_code=postal,
+                address=address,
+                via_override=via,
+                lines=tuple(lines),
+                hold_reason=hold,
+            )
+        )
+    return letters

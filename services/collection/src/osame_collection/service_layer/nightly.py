@@ -8,6 +8,7 @@ Progress is reported through ``progress(advance, total)``.
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from collections.abc import Callable
@@ -15,7 +16,7 @@ from datetime import UTC, date, datetime
 
 from osame_chassis.uow import UnitOfWork
 from osame_contracts.messages import collection as contract
-from osame_law import LawError, earliest_seizure_date
+from osame_law import LawError, RateTable, earliest_seizure_date, last_due_date_dunnable
 from pydantic import BaseModel, Field
 from sqlalchemy import insert, select, update
 
@@ -27,6 +28,7 @@ from osame_collection.service_layer import audit, pledges
 from osame_collection.service_layer.policy import DEFAULT_POLICY, CollectionPolicy
 from osame_collection.service_layer.publishing import publish_bulk
 
+log = logging.getLogger("osame.collection.nightly")
 Progress = Callable[[int, int], None]
 CHUNK = 2_000
 
@@ -51,6 +53,7 @@ async def run_nightly(
     session = uow.session
     day = command.batch_date
     batch_id = command.batch_id or str(uuid.uuid4())
+    policy.check_typed("batch_date", day)  # a future batch date would dun and charge ahead of time
     fee = policy.demand_fees.fee_on(day)  # RateNotAvailableError when no rule covers the day
     await session.execute(
         insert(orm.batches).values(
@@ -72,8 +75,9 @@ async def run_nightly(
     clock = time.perf_counter()
     plans = {}
     unpriced_due_dates = []
+    rates = await CollectionRepository(session).rate_table()  # built-in + loaded by command
     for due_date, _count in groups:
-        plan = segment_plan(due_date, day, policy.late_fee)
+        plan = segment_plan(due_date, day, policy.late_fee, rates)
         if plan is None:
             unpriced_due_dates.append(due_date.isoformat())
         else:
@@ -83,16 +87,17 @@ async def run_nightly(
     progress(set_based_share, total)
     timings["late_fee_set_based"] = time.perf_counter() - clock
     clock = time.perf_counter()
-    detailed, review = await _accrue_detailed(uow, day, policy)
+    detailed, review = await _accrue_detailed(uow, day, policy, rates)
     progress(total - set_based_share, total)
 
     timings["late_fee_detailed"] = time.perf_counter() - clock
     clock = time.perf_counter()
 
     # 2. 督促 for what is due, behind the 行き違い guard.
-    withheld = await batch_sql.withheld_counts(session, day)
-    issued = await batch_sql.issue_demands(session, batch_id, day, fee, earliest_seizure_date(day))
-    notices = await batch_sql.issued_in_batch(session, batch_id)
+    last_due = last_due_date_dunnable(day, policy.demand_cutoff_business_days)  # the data cut-off
+    withheld = await batch_sql.withheld_counts(session, day, last_due)
+    issued = await batch_sql.issue_demands(session, batch_id, day, last_due, fee, earliest_seizure_date(day))
+    notices = [n for n in await batch_sql.issued_in_batch(session, batch_id) if n["served_on"] is not None]
     late = sum(1 for n in notices if is_late(n["due_date"], day))
 
     timings["demand_notices"] = time.perf_counter() - clock
@@ -135,6 +140,8 @@ async def run_nightly(
         "not_late_yet": sum(n for due, n in groups if plans.get(due) == []),
         "unpriced_due_dates": unpriced_due_dates,
         "demand_notices": issued,
+        "demand_notices_held": issued - len(notices),  # not mailed: no legal effect until served
+        "demand_cutoff_due_date": last_due.isoformat(),  # latest 納期限 past its cut-off
         "demand_notices_late": late,
         "demand_fee": fee,
         "withheld": withheld,
@@ -146,6 +153,13 @@ async def run_nightly(
         .where(orm.batches.c.batch_id == batch_id)
         .values(status="done", finished_at=datetime.now(UTC), total=total, processed=total, summary=summary)
     )
+    if unpriced_due_dates or review:  # never a silent 0: the rate table does not cover these days
+        log.warning(
+            "nightly batch %s: 延滞金 not priced for %d due dates and %d installments (rate table)",
+            batch_id,
+            len(unpriced_due_dates),
+            review,
+        )
     await audit.record(
         session,
         command.staff_user,
@@ -170,7 +184,9 @@ def _issued_item(n: dict) -> contract.IssuedDemandNotice:
     )
 
 
-async def _accrue_detailed(uow: UnitOfWork, day: date, policy: CollectionPolicy) -> tuple[int, int]:
+async def _accrue_detailed(
+    uow: UnitOfWork, day: date, policy: CollectionPolicy, rates: RateTable
+) -> tuple[int, int]:
     """Installments with partial payments or a 執行停止: priced by the law library.
 
     The rows and their payments are read in one query each (not per chunk: a keyset walk over the
@@ -196,6 +212,7 @@ async def _accrue_detailed(uow: UnitOfWork, day: date, policy: CollectionPolicy)
                     payments.get(key, []),
                     exempt.get(key, []),
                     policy.late_fee,
+                    rates,
                 )
             except LawError:
                 review += 1
@@ -211,6 +228,49 @@ async def _accrue_detailed(uow: UnitOfWork, day: date, policy: CollectionPolicy)
         await batch_sql.write_late_fees(session, values)
         done += len(values)
     return done, review
+
+
+async def run_and_record(
+    unit_of_work: Callable[[], UnitOfWork],
+    command: RunNightly,
+    *,
+    policy: CollectionPolicy,
+    progress: Progress = _noop,
+) -> dict:
+    """Run the batch in one unit of work; if it fails, nothing of it stays (one transaction) and a
+    ``failed`` row is written in a unit of work of its own — with the error's type only, no data —
+    so the failure is visible (batch metrics → the failed-run alert) and the date can be re-run
+    (a failed row never counts as done). Issue #12 defect 11."""
+    batch_id = command.batch_id or str(uuid.uuid4())
+    command = command.model_copy(update={"batch_id": batch_id})
+    try:
+        async with unit_of_work() as uow:
+            summary = await run_nightly(command, uow, policy=policy, progress=progress)
+            await uow.commit()
+        return summary
+    except Exception as exc:
+        async with unit_of_work() as uow:
+            await uow.session.execute(
+                insert(orm.batches).values(
+                    batch_id=batch_id,
+                    kind="nightly",
+                    run_on=command.batch_date,
+                    status="failed",
+                    started_at=datetime.now(UTC),
+                    finished_at=datetime.now(UTC),
+                    summary={"error": type(exc).__name__},
+                    staff_user=command.staff_user,
+                )
+            )
+            await audit.record(
+                uow.session,
+                command.staff_user,
+                "nightly_batch.failed",
+                None,
+                {"batch_id": batch_id, "batch_date": command.batch_date, "error": type(exc).__name__},
+            )
+            await uow.commit()
+        raise
 
 
 async def batch_summary(uow: UnitOfWork, batch_id: str) -> dict | None:

@@ -39,6 +39,7 @@ async def record_pledge(
     command: RecordPledge, uow: UnitOfWork, *, policy: CollectionPolicy = DEFAULT_POLICY
 ) -> str:
     """Register a signed 分納誓約: a 承認 that restarts the 時効 of every open installment it covers."""
+    policy.check_typed("signed_on", command.signed_on)
     schedule = [ScheduledPayment(p.due_on, p.amount) for p in command.schedule]
     try:
         validate_schedule(schedule, command.signed_on)
@@ -95,6 +96,7 @@ async def _paid_since(uow: UnitOfWork, addressee_id: str, since: date, through: 
 
 async def monitor(uow: UnitOfWork, as_of: date, policy: CollectionPolicy = DEFAULT_POLICY) -> int:
     """履行監視: mark missed pledges breached and raise PledgeBreached (collection sends the 催告)."""
+    policy.check_typed("as_of", as_of)
     active = [
         dict(r) for r in (await uow.session.execute(select(P).where(P.c.status == "active"))).mappings()
     ]

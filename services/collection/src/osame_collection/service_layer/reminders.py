@@ -9,18 +9,19 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime
 
-from osame_chassis.errors import PermanentError
 from osame_chassis.uow import UnitOfWork
 from osame_contracts.messages import collection as contract
-from osame_law import LawError
 from pydantic import BaseModel, Field
 from sqlalchemy import insert, select, update
 
-from osame_collection.adapters import orm
+from osame_collection.adapters import batch_sql, orm
 from osame_collection.adapters.repository import CollectionRepository, event_id
 from osame_collection.domain.campaign import CampaignCriteria, OpenItem, addressee_matches
-from osame_collection.domain.late_fee import accrued_late_fee
+from osame_collection.domain.letters import mailing
+from osame_collection.domain.projection import InstallmentStatus
 from osame_collection.service_layer import audit, merges
+from osame_collection.service_layer.cases import NotFound
+from osame_collection.service_layer.owed import owed_on
 from osame_collection.service_layer.policy import DEFAULT_POLICY, CollectionPolicy
 
 
@@ -51,28 +52,6 @@ async def save_campaign(command: SaveCampaign, uow: UnitOfWork) -> str:
     return campaign_id
 
 
-async def _accrued(
-    repo: CollectionRepository, items: list[dict], as_of: date, policy: CollectionPolicy
-) -> dict:
-    keys = [(i["notice_number"], i["installment_no"]) for i in items]
-    payments = await repo.payments_for(keys)
-    exempt = await repo.exempt_intervals_for(keys, as_of)
-    out = {}
-    for i, key in zip(items, keys, strict=True):
-        try:
-            out[key] = accrued_late_fee(
-                i["principal_tax"],
-                i["due_date"],
-                as_of,
-                payments.get(key, []),
-                exempt.get(key, []),
-                policy.late_fee,
-            ).late_fee
-        except LawError:
-            out[key] = i["late_fee"]
-    return out
-
-
 async def _issue_reminder(
     uow: UnitOfWork,
     addressee_id: str,
@@ -86,18 +65,22 @@ async def _issue_reminder(
     pledge_id: str | None = None,
 ) -> str:
     repo = CollectionRepository(uow.session)
-    fees = await _accrued(repo, items, run_on, policy)
+    lines = await owed_on(repo, items, run_on, policy)
     reminder_id = str(uuid.uuid4())
-    rows = [
-        {
-            "reminder_id": reminder_id,
-            "notice_number": i["notice_number"],
-            "installment_no": i["installment_no"],
-            "principal_tax_due": i["principal_tax"] - i["paid"],
-            "late_fee_accrued": fees[(i["notice_number"], i["installment_no"])],
-        }
-        for i in items
-    ]
+    rows = []
+    for i in items:
+        line = lines[(i["notice_number"], i["installment_no"])].owed
+        rows.append(
+            {
+                "reminder_id": reminder_id,
+                "notice_number": i["notice_number"],
+                "installment_no": i["installment_no"],
+                "principal_tax_due": line.principal_tax,
+                # not computable (unpriced period): the last accrued amount, flagged by the batch
+                "late_fee_accrued": i["late_fee"] if line.late_fee is None else line.late_fee,
+                "demand_fee_due": line.demand_fee,
+            }
+        )
     await uow.session.execute(
         insert(orm.reminders).values(
             reminder_id=reminder_id,
@@ -107,12 +90,16 @@ async def _issue_reminder(
             reason=reason,
             campaign_id=campaign_id,
             pledge_id=pledge_id,
-            total_due=sum(r["principal_tax_due"] + r["late_fee_accrued"] for r in rows),
+            total_due=sum(r["principal_tax_due"] + r["late_fee_accrued"] + r["demand_fee_due"] for r in rows),
         )
     )
     await uow.session.execute(insert(orm.reminder_items), rows)
+    addressee = await repo.addressee(addressee_id)
     for i in items:
         key = (i["notice_number"], i["installment_no"])
+        *_, hold = mailing(addressee, await repo.mailing_override(addressee_id, i["tax_item"]))
+        if hold is not None:
+            continue  # a 催告 never mailed suspends nothing (issue #12 defect 7)
         await repo.add_limitation_event(
             event_id("reminder", reminder_id, key), key, "reminder", run_on, reminder_id
         )
@@ -123,6 +110,7 @@ async def run_campaign(
     command: RunCampaign, uow: UnitOfWork, *, policy: CollectionPolicy = DEFAULT_POLICY
 ) -> dict:
     """一斉催告: one 催告 per selected addressee naming the matching installments."""
+    policy.check_typed("run_on", command.run_on)
     campaign = (
         (
             await uow.session.execute(
@@ -133,8 +121,21 @@ async def run_campaign(
         .first()
     )
     if campaign is None:
-        raise PermanentError("unknown campaign")
+        raise NotFound("unknown_campaign")
     criteria = CampaignCriteria.model_validate(campaign["criteria"])
+    B = orm.batches
+    done = (
+        await uow.session.execute(
+            select(B.c.summary).where(
+                B.c.kind == "campaign",
+                B.c.campaign_id == command.campaign_id,
+                B.c.run_on == command.run_on,
+                B.c.status == "done",
+            )
+        )
+    ).first()
+    if done is not None:  # idempotent per run: the same campaign on the same day sends nothing twice
+        return {**done[0], "repeated": True}
     repo = CollectionRepository(uow.session)
     batch_id = str(uuid.uuid4())
     await uow.session.execute(
@@ -148,9 +149,20 @@ async def run_campaign(
             staff_user=command.staff_user,
         )
     )
+    # the 督促 guards apply to 催告 too: pending 速報, unreflected receipt, 督促停止; and nobody under
+    # 執行停止 or on an active 分納誓約 is sent a 催告 (issue #12 defect 9)
+    guarded = await batch_sql.guarded_installments(uow.session)
+    excluded = await _excluded_addressees(uow, command.run_on)
     by_addressee: dict[str, list[dict]] = {}
+    skipped = {"guarded_installments": 0, "excluded_addressees": 0}
     for item in await repo.open_installments():
+        if (item["notice_number"], item["installment_no"]) in guarded:
+            skipped["guarded_installments"] += 1
+            continue
         by_addressee.setdefault(item["addressee_id"], []).append(item)
+    for addressee_id in excluded & set(by_addressee):
+        del by_addressee[addressee_id]
+        skipped["excluded_addressees"] += 1
     assignees = {
         a: s
         for a, s in (await uow.session.execute(select(orm.cases.c.addressee_id, orm.cases.c.assignee))).all()
@@ -170,8 +182,9 @@ async def run_campaign(
                 i["installment_no"],
                 i["tax_item"],
                 i["due_date"],
-                i["principal_tax"] - i["paid"],
+                max(0, i["principal_tax"] - i["paid"]),
                 i["demand_issued_on"] is not None,
+                i["status"] == InstallmentStatus.CHARGES.value,
             )
             for i in items
         ]
@@ -192,7 +205,7 @@ async def run_campaign(
             campaign_id=command.campaign_id,
         )
         sent += 1
-    summary = {"batch_id": batch_id, "campaign_id": command.campaign_id, "reminders": sent}
+    summary = {"batch_id": batch_id, "campaign_id": command.campaign_id, "reminders": sent, **skipped}
     await uow.session.execute(
         update(orm.batches)
         .where(orm.batches.c.batch_id == batch_id)
@@ -208,8 +221,20 @@ async def run_campaign(
     return summary
 
 
+async def _excluded_addressees(uow: UnitOfWork, on: date) -> set[str]:
+    """Addressees under a 執行停止 in force on ``on`` or with an active 分納誓約."""
+    S, P = orm.enforcement_stays, orm.pledges
+    stayed = await uow.session.execute(
+        select(S.c.addressee_id).where(
+            S.c.decided_on <= on, (S.c.cancelled_on.is_(None)) | (S.c.cancelled_on > on)
+        )
+    )
+    pledged = await uow.session.execute(select(P.c.addressee_id).where(P.c.status == "active"))
+    return {a for (a,) in stayed.all()} | {a for (a,) in pledged.all()}
+
+
 async def send_breach_reminder(
-    event: contract.PledgeBreached, uow: UnitOfWork, *, policy: CollectionPolicy = DEFAULT_POLICY
+    event: contract.PledgeBreached, uow: UnitOfWork, *, policy: CollectionPolicy
 ) -> str | None:
     """The 催告 after a missed pledge payment (consumer of collection.pledge.breached.v1); idempotent."""
     held = (

@@ -1,0 +1,386 @@
+"""Model-based stateful test of the collection domain (issue #12 "Invariants").
+
+Random histories over a few installments of one taxpayer — partial and full payments (confirmed,
+shown by the ledger or not yet), 速報 and their 取消, 督促停止 holds, 更正 either way, 督促 batches,
+催告 campaigns, 交付要求 started and ended, 不納欠損 runs, days passing — drive the real service
+(handlers and use cases on SQLite); after every step the service is checked against an independent
+model built on ``libs/law`` only:
+
+- nothing owed disappears: every installment that owes 本税, 督促手数料 or 延滞金 (by the model) and
+  is not written off is in the case view, with the model's 本税 and 督促手数料 (defect 3);
+- no 督促 for an item with an unconfirmed or unreflected payment or a hold (defect 1), none before
+  the data cut-off (defect 2), and the 督促 names the remainder;
+- 時効 never completes while a 交付要求 is in force (defect 5);
+- running a batch or a campaign twice changes nothing (defect 9);
+- a 更正 leaves the 延滞金 the model computes (defect 4).
+
+Short by default; ``OSAME_MODEL_EXAMPLES`` / ``OSAME_MODEL_STEPS`` for a long run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import tempfile
+from pathlib import Path
+
+from hypothesis import HealthCheck, Phase, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+from osame_chassis.messaging.tables import plumbing_metadata
+from osame_collection.adapters import orm
+from osame_collection.domain.campaign import CampaignCriteria
+from osame_collection.service_layer import cases, dispositions, handlers, holds, reminders, stays
+from osame_collection.service_layer.nightly import RunNightly, run_nightly
+from osame_collection.service_layer.policy import CollectionPolicy
+from osame_contracts.messages import receipts
+from osame_law import LawError, PartialPayment, compute_late_fee, demand_cutoff, limitation_period
+
+from .conftest import Service
+
+EXAMPLES = int(os.environ.get("OSAME_MODEL_EXAMPLES", "8"))
+STEPS = int(os.environ.get("OSAME_MODEL_STEPS", "20"))
+A = "500001"
+START = dt.date(2026, 4, 1)
+DUES = [dt.date(2026, 4, 30), dt.date(2026, 5, 31), dt.date(2026, 6, 30)]
+FEE = 100
+
+
+class Model:
+    """The truth about one installment, kept from libs/law and the history only."""
+
+    def __init__(self, n: int, due: dt.date):
+        self.n, self.notice, self.due = n, f"M-{n}", due
+        self.principal = 100_000
+        self.payments: list[tuple[dt.date, int]] = []  # confirmed, applied
+        self.reflected = 0  # 本税 paid as the ledger last told collection
+        self.pending_preliminary = 0  # 速報 not yet withdrawn
+        self.held = False
+        self.demanded_on: dt.date | None = None
+        self.version = 1
+        self.written_off = False
+
+    @property
+    def confirmed(self) -> int:
+        return sum(a for _, a in self.payments)
+
+    def principal_paid(self) -> int:
+        return min(self.principal, self.confirmed)
+
+    def late_fee(self, as_of: dt.date) -> int | None:
+        """延滞金 by the law library: fixed at the day the payments reach the 本税, else to as_of
+        (None: a period the rate table does not price — shown as such, never as 0)."""
+        running, partial, paid_on = 0, [], as_of
+        for day, amount in sorted(self.payments):
+            if running + amount >= self.principal:
+                paid_on = day
+                break
+            partial.append(PartialPayment(day, amount))
+            running += amount
+        if paid_on <= self.due:
+            return 0
+        try:
+            return compute_late_fee(
+                principal_tax=self.principal, due_date=self.due, paid_on=paid_on, partial_payments=partial
+            ).late_fee
+        except LawError:
+            return None
+
+    def state(self) -> receipts.InstallmentState:
+        paid = min(self.principal, self.confirmed)
+        return receipts.InstallmentState(
+            addressee_id=A,
+            notice_number=self.notice,
+            installment_no=1,
+            tax_item="resident_tax",
+            fiscal_year=2026,
+            due_date=self.due,
+            principal_tax=self.principal,
+            paid=paid,
+            remaining=self.principal - paid,
+            last_paid_on=max([d for d, _ in self.payments], default=self.due),
+            ledger_version=self.version,
+        )
+
+
+class CollectionMachine(RuleBasedStateMachine):
+    def __init__(self):
+        super().__init__()
+        self.loop = asyncio.new_event_loop()
+        self.tmp = tempfile.TemporaryDirectory()
+        self.svc = Service(f"sqlite+aiosqlite:///{Path(self.tmp.name) / 'collection.db'}")
+        self.today = START
+        self.policy = CollectionPolicy(business_date=lambda: self.today)
+        self.run(self._create_schema())
+        self.items = [Model(n, due) for n, due in enumerate(DUES, start=1)]
+        self.claim: str | None = None  # 交付要求 in force
+        self.claim_covered: set[int] = set()
+        self.counter = 0
+        for m in self.items:
+            self.handle(
+                handlers.project_assessment,
+                receipts.AssessmentRecorded(
+                    addressee_id=A,
+                    notice_number=m.notice,
+                    tax_item="resident_tax",
+                    fiscal_year=2026,
+                    ledger_version=1,
+                    installments=[
+                        receipts.RecordedInstallment(
+                            installment_no=1, principal_tax=m.principal, due_date=m.due, paid=0
+                        )
+                    ],
+                ),
+            )
+
+    def teardown(self):
+        self.run(self.svc.close())
+        self.loop.close()
+        self.tmp.cleanup()
+
+    # --- plumbing ----------------------------------------------------------------------------
+    def run(self, coroutine):
+        return self.loop.run_until_complete(coroutine)
+
+    async def _create_schema(self):
+        async with self.svc.runtime.engine.begin() as conn:
+            await conn.run_sync(orm.metadata.create_all)
+            await conn.run_sync(plumbing_metadata.create_all)
+
+    def handle(self, handler, message):
+        return self.run(self.svc.handle(lambda m, uow: _call(handler, m, uow, self.policy), message))
+
+    def rows(self, table):
+        return self.run(self.svc.rows(table))
+
+    def receipt(self, m: Model, amount: int, preliminary: bool = False) -> receipts.ReceiptRecorded:
+        self.counter += 1
+        return receipts.ReceiptRecorded(
+            receipt_id=f"r-{self.counter}",
+            addressee_id=A,
+            notice_number=m.notice,
+            installment_no=1,
+            channel=receipts.Channel.CONVENIENCE_STORE,
+            amount=amount,
+            applied=0 if preliminary else amount,
+            overpaid=0,
+            paid_on=self.today,
+            booked_on=self.today,
+            preliminary=preliminary,
+        )
+
+    def reflect(self, m: Model) -> None:
+        m.version += 1
+        m.reflected = m.principal_paid()
+        event = (
+            receipts.InstallmentsSettled if m.reflected >= m.principal else receipts.InstallmentsPartlyPaid
+        )
+        self.handle(handlers.project_installment_states, event(items=[m.state()]))
+
+    def owes(self, m: Model) -> int:
+        """What the model says is still owed (本税 + 督促手数料 + 延滞金), before write-off."""
+        fee = FEE if m.demanded_on else 0
+        late = m.late_fee(self.today) or 0
+        return max(0, m.principal - m.confirmed) + max(0, fee + late - max(0, m.confirmed - m.principal))
+
+    # --- rules -------------------------------------------------------------------------------
+    @rule(days=st.integers(min_value=1, max_value=90))
+    def days_pass(self, days):
+        self.today += dt.timedelta(days=days)
+
+    @rule(i=st.integers(0, 2), whole=st.booleans(), shown=st.booleans())
+    def pay(self, i, whole, shown):
+        m = self.items[i]
+        if m.written_off:
+            return
+        owed = max(0, m.principal - m.confirmed)
+        amount = owed if whole and owed else 10_000
+        if owed == 0:  # the 本税 is paid: this pays 督促手数料 / 延滞金
+            amount = max(1, self.owes(m))
+        m.payments.append((self.today, amount))
+        self.handle(handlers.note_receipt, self.receipt(m, amount))
+        if shown:
+            self.reflect(m)
+
+    @rule(i=st.integers(0, 2))
+    def ledger_catches_up(self, i):
+        if self.items[i].reflected != self.items[i].principal_paid():
+            self.reflect(self.items[i])
+
+    @rule(i=st.integers(0, 2), withdraw=st.booleans())
+    def preliminary(self, i, withdraw):
+        m = self.items[i]
+        message = self.receipt(m, 5_000, preliminary=True)
+        self.handle(handlers.note_receipt, message)
+        m.pending_preliminary += 1
+        if withdraw:  # 03 速報取消
+            self.handle(handlers.note_receipt, message.model_copy(update={"cancelled": True}))
+            m.pending_preliminary -= 1
+
+    @rule(i=st.integers(0, 2))
+    def toggle_hold(self, i):
+        m = self.items[i]
+        self.handle(
+            holds.set_hold,
+            holds.DemandHold(
+                notice_number=m.notice, installment_no=1, reason="staff_hold", release=m.held, note="model"
+            ),
+        )
+        m.held = not m.held
+
+    @rule(i=st.integers(0, 2), up=st.booleans())
+    def correction(self, i, up):
+        m = self.items[i]
+        if m.written_off:
+            return
+        m.principal = m.principal + 20_000 if up else max(20_000, m.principal - 30_000)
+        m.version += 1
+        m.reflected = m.principal_paid()
+        self.handle(
+            handlers.project_assessment,
+            receipts.AssessmentRecorded(
+                addressee_id=A,
+                notice_number=m.notice,
+                tax_item="resident_tax",
+                fiscal_year=2026,
+                ledger_version=m.version,
+                installments=[
+                    receipts.RecordedInstallment(
+                        installment_no=1, principal_tax=m.principal, due_date=m.due, paid=m.reflected
+                    )
+                ],
+            ),
+        )
+
+    @rule()
+    def nightly_batch(self):
+        before = {
+            m.n: (m.pending_preliminary > 0, m.held, m.reflected != m.principal_paid()) for m in self.items
+        }
+        first = self.handle(run_nightly, RunNightly(batch_date=self.today))
+        notices = {r["notice_number"]: r for r in self.rows(orm.demand_notices)}
+        cutoff = self.policy.demand_cutoff_business_days
+        for m in self.items:
+            row = notices.get(m.notice)
+            eligible = (
+                m.demanded_on is None
+                and not m.written_off
+                and m.reflected < m.principal
+                and demand_cutoff(m.due, cutoff) < self.today
+                and not any(before[m.n])
+            )
+            if eligible:  # a partial payment delays the 督促, never cancels it (defect 1)
+                assert row is not None, ("no 督促 although nothing withholds it", m.notice)
+            if row is None or m.demanded_on is not None:
+                continue
+            pending, held, unreflected = before[m.n]
+            assert not (pending or held or unreflected), ("督促 despite a guard", m.notice)
+            assert demand_cutoff(m.due, self.policy.demand_cutoff_business_days) < self.today, (
+                "before cut-off"
+            )
+            assert row["principal_tax_due"] == m.principal - m.reflected, "督促 names the remainder"
+            m.demanded_on = self.today
+        again = self.handle(run_nightly, RunNightly(batch_date=self.today))
+        assert again["demand_notices"] == 0 and len(self.rows(orm.demand_notices)) == len(notices)
+        assert first["batch_date"] == again["batch_date"]
+
+    @rule()
+    def campaign(self):
+        campaign_id = self.handle(
+            reminders.save_campaign,
+            reminders.SaveCampaign(name="m", criteria=CampaignCriteria(require_demand=False), staff_user="s"),
+        )
+        command = reminders.RunCampaign(campaign_id=campaign_id, run_on=self.today, staff_user="s")
+        self.handle(reminders.run_campaign, command)
+        count = len(self.rows(orm.reminders))
+        assert self.handle(reminders.run_campaign, command)["repeated"]
+        assert len(self.rows(orm.reminders)) == count
+
+    @precondition(lambda self: self.claim is None)
+    @rule()
+    def claim_filing(self):
+        owing = [m for m in self.items if not m.written_off and self.owes(m) > 0]
+        if not owing:
+            return
+        self.claim = self.handle(
+            dispositions.record_disposition,
+            dispositions.RecordDisposition(
+                addressee_id=A, kind="claim_filing", executed_on=self.today, amount=1, staff_user="s"
+            ),
+        )["disposition_id"]
+        self.claim_covered = {m.n for m in owing}
+
+    @precondition(lambda self: self.claim is not None)
+    @rule()
+    def claim_ends(self):
+        self.handle(
+            dispositions.record_disposition,
+            dispositions.RecordDisposition(
+                addressee_id=A,
+                kind="release",
+                executed_on=self.today,
+                related_id=self.claim,
+                amount=1,
+                staff_user="s",
+            ),
+        )
+        self.claim, self.claim_covered = None, set()
+
+    @rule(years=st.integers(min_value=0, max_value=7))
+    def write_off_run(self, years):
+        self.today += dt.timedelta(days=365 * years)
+        prepared = self.handle(stays.run_write_offs, stays.RunWriteOffs(as_of=self.today, staff_user="s-1"))
+        self.handle(
+            stays.approve_write_offs, stays.ApproveWriteOffs(run_id=prepared["run_id"], staff_user="s-2")
+        )
+        written = {r["notice_number"] for r in self.rows(orm.write_offs)}
+        for m in self.items:
+            if m.notice in written and not m.written_off:
+                assert m.n not in self.claim_covered, (
+                    "時効 completed while a 交付要求 is in force",
+                    m.notice,
+                )
+                assert limitation_period(m.due).ends_on < self.today
+                m.written_off = True
+
+    # --- invariants --------------------------------------------------------------------------
+    @invariant()
+    def nothing_owed_disappears(self):
+        view = self.handle(
+            cases.delinquency_view, cases.ViewCase(addressee_id=A, as_of=self.today, staff_user="m")
+        )
+        listed = {u["notice_number"]: u for u in view["unpaid"]}
+        for m in self.items:
+            if m.written_off or m.reflected != m.principal_paid():
+                continue  # the ledger has not shown the last payment yet: collection cannot know
+            if self.owes(m) > 0:
+                assert m.notice in listed, ("owed but not in the case view", m.notice, self.owes(m))
+                line = listed[m.notice]
+                assert line["unpaid"] == max(0, m.principal - m.confirmed)
+                if m.late_fee(self.today) is None:  # unpriced: an error on the line, never a silent 0
+                    assert line["late_fee"] is None and line["late_fee_error"]
+                    continue
+                if m.confirmed >= m.principal:  # 確定延滞金 and 督促手数料 left (defect 3)
+                    assert line["late_fee"] + line["demand_fee"] == self.owes(m)
+            elif m.notice in listed:
+                assert listed[m.notice]["owed"] == 0, ("listed while nothing is owed", m.notice)
+
+
+async def _call(handler, message, uow, policy):
+    import inspect
+
+    if "policy" in inspect.signature(handler).parameters:
+        return await handler(message, uow, policy=policy)
+    return await handler(message, uow)
+
+
+CollectionMachine.TestCase.settings = settings(
+    max_examples=EXAMPLES,
+    stateful_step_count=STEPS,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+    # OSAME_MODEL_NO_SHRINK=1: report the first failing history as found (for fix-revert runs).
+    phases=[p for p in Phase if p is not Phase.shrink or not os.environ.get("OSAME_MODEL_NO_SHRINK")],
+)
+TestCollectionModel = CollectionMachine.TestCase
