@@ -359,7 +359,7 @@ def summary_rows(mission: Mission, stats: dict[str, dict], city: City) -> list[t
         ),
         (
             "network simulator",
-            "calls in the income query's trace: " + (", ".join(mission.network_calls) or "none"),
+            ", ".join(f"{k} {v}" for k, v in sorted(mission.network.items())) or "no requests",
         ),
     ]
 
