@@ -130,6 +130,31 @@ def _installments(total: int, dues: list[dt.date]) -> list[taxation.AssessedInst
     ]
 
 
+ASSESSED_ON = {
+    taxation.TaxItem.RESIDENT_TAX: dt.date(2026, 6, 1),
+    taxation.TaxItem.FIXED_ASSET_TAX: dt.date(2026, 4, 1),
+}
+
+
+def _assessment(
+    addressee_id: str,
+    notice: str,
+    tax_item: taxation.TaxItem,
+    installments: list[taxation.AssessedInstallment],
+) -> taxation.AssessmentRegistered:
+    """A first 調定 (revision 1) of fiscal year 2026, on the tax item's assessment date."""
+    return taxation.AssessmentRegistered(
+        addressee_id=addressee_id,
+        notice_number=notice,
+        fiscal_year=2026,
+        tax_year=2026,
+        tax_item=tax_item,
+        revision=1,
+        assessed_on=ASSESSED_ON[tax_item],
+        installments=installments,
+    )
+
+
 def build_city(households: int = 200, seed: int = 2026, day: dt.date = dt.date(2026, 6, 30)) -> City:
     rng = random.Random(seed)
     city = City(day=day)
@@ -150,33 +175,13 @@ def build_city(households: int = 200, seed: int = 2026, day: dt.date = dt.date(2
         )
         resident = _installments(rng.randrange(40_000, 400_000, 100), RESIDENT_TAX_DUES)
         notice = f"R2026{n:06d}"
-        city.assessments.append(
-            taxation.AssessmentRegistered(
-                addressee_id=addressee_id,
-                notice_number=notice,
-                fiscal_year=2026,
-                tax_year=2026,
-                tax_item=taxation.TaxItem.RESIDENT_TAX,
-                revision=1,
-                assessed_on=dt.date(2026, 6, 1),
-                installments=resident,
-            )
-        )
+        city.assessments.append(_assessment(addressee_id, notice, taxation.TaxItem.RESIDENT_TAX, resident))
         payable.append((notice, resident[0], addressee_id))
         if rng.random() < 0.4 or n == 0:  # household 0 always owes a fixed-asset installment (充当 target)
             fixed = _installments(rng.randrange(20_000, 300_000, 100), FIXED_ASSET_DUES)
             fixed_notice = f"K2026{n:06d}"
             city.assessments.append(
-                taxation.AssessmentRegistered(
-                    addressee_id=addressee_id,
-                    notice_number=fixed_notice,
-                    fiscal_year=2026,
-                    tax_year=2026,
-                    tax_item=taxation.TaxItem.FIXED_ASSET_TAX,
-                    revision=1,
-                    assessed_on=dt.date(2026, 4, 1),
-                    installments=fixed,
-                )
+                _assessment(addressee_id, fixed_notice, taxation.TaxItem.FIXED_ASSET_TAX, fixed)
             )
             payable.append((fixed_notice, fixed[1], addressee_id))
 
@@ -357,15 +362,6 @@ def build_register(rng: random.Random, day: dt.date) -> Register:
     for k, addressee_id in enumerate([*ids[:4], reg.non_resident]):
         installments = _installments(rng.randrange(20_000, 200_000, 100), FIXED_ASSET_DUES)
         reg.assessments.append(
-            taxation.AssessmentRegistered(
-                addressee_id=addressee_id,
-                notice_number=f"J2026{k:06d}",
-                fiscal_year=2026,
-                tax_year=2026,
-                tax_item=taxation.TaxItem.FIXED_ASSET_TAX,
-                revision=1,
-                assessed_on=dt.date(2026, 4, 1),
-                installments=installments,
-            )
+            _assessment(addressee_id, f"J2026{k:06d}", taxation.TaxItem.FIXED_ASSET_TAX, installments)
         )
     return reg
