@@ -48,6 +48,8 @@ from osame_cli.demo_mission import (
 from osame_cli.settle import dlq_depths, wait_settled
 from osame_cli.stack import SERVICES, Stack, free_port
 
+CLEANUP_SECONDS = 120
+
 
 async def _send_all(bus, messages, concurrency: int = 64) -> None:
     semaphore = asyncio.Semaphore(concurrency)
@@ -200,7 +202,7 @@ async def run_demo(
         if stack.console is not None:
             await _hold_open(console, stack)
         return 0 if ok else 1
-    except (TimeoutError, RuntimeError, httpx.HTTPError) as exc:
+    except Exception as exc:  # an effect that did not happen, a service or the broker not answering
         console.print(f"[red]Demo failed: an expected effect did not happen: {type(exc).__name__}: {exc}[/]")
         console.print(f"  logs: {work_dir / 'logs'}")
         return 1
@@ -210,7 +212,13 @@ async def run_demo(
             "Stopped services (exit codes: " + ", ".join(f"{k}={v}" for k, v in codes.items()) + ")"
         )
         if not keep:
-            await delete_namespace(amqp_url, prefix)
+            try:  # a broker that stopped answering must not keep the demo from ending
+                await asyncio.wait_for(delete_namespace(amqp_url, prefix), CLEANUP_SECONDS)
+            except (TimeoutError, OSError) as exc:
+                console.print(
+                    f"[red]Could not delete the broker namespace {prefix} ({type(exc).__name__}); "
+                    f"remove it later with osame_cli.bus.delete_namespace[/]"
+                )
             if database_urls:
                 await pgadmin.drop_databases(database_url, list(database_urls.values()))
         provider.shutdown()
