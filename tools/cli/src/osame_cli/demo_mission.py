@@ -186,7 +186,12 @@ async def _inquiry_outcome(stack: Stack, city: City, query_id: str, timeout: flo
     deadline = time.monotonic() + timeout
     async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30) as client:
         while time.monotonic() < deadline:
-            case = await client.get(f"/cases/{city.register.mover}", params={"as_of": city.day.isoformat()})
+            try:
+                case = await client.get(
+                    f"/cases/{city.register.mover}", params={"as_of": city.day.isoformat()}
+                )
+            except httpx.TimeoutException:  # a busy machine: poll again until the deadline
+                continue
             if case.status_code == 200:
                 found = [i for i in case.json()["inquiries"] if i["query_id"] == query_id]
                 if found and found[0]["status"] != "requested":
