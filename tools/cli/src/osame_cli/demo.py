@@ -307,7 +307,8 @@ def _print_mission(console: Console, mission: Mission, stats: dict, city) -> Non
     for r in mission.records:
         reason = f" ({r['reason']})" if r["reason"] else ""
         console.print(
-            f"  {r['query']:8} {r['step']:12} {r['outcome']}{reason}  [{r['affair']} / {r['item']}]"
+            f"  {r['query']:8} {r['step']:12} {r['outcome']}{reason}  (事務 {r['affair']}, item {r['item']})",
+            markup=False,  # the values are data, never rich markup
         )
     console.print(f"\nTrace of the income query (財産調査): [bold]{mission.trace_id}[/]")
     console.print(

@@ -38,6 +38,7 @@ from osame_cli.settle import wait_settled
 from osame_cli.stack import Stack
 
 CLIENT = 3  # SpanKind.CLIENT in OTLP
+HTTP_METHOD = {"http.request.method", "http.method"}  # span attributes of an HTTP call (both semconvs)
 NOT_PERMITTED = "not_on_permitted_query_list"
 
 
@@ -310,7 +311,10 @@ async def read_trace(mission: Mission, sink, simulator_url: str | None, timeout:
     mission.network_calls = sum(
         1
         for s in spans
-        if s.kind == CLIENT and s.service == "osame-intermediate-server-gw" and s.span_id not in parents
+        if s.kind == CLIENT
+        and s.service == "osame-intermediate-server-gw"
+        and HTTP_METHOD & set(s.attributes)  # HTTP, not the gateway's database calls
+        and s.span_id not in parents
     )
     mission.check(
         wanted <= set(mission.trace_services),
