@@ -1,9 +1,10 @@
 """A deterministic synthetic city for the demo and the end-to-end tests.
 
-Everything here is invented: names, addresses and amounts come from a seeded random
+Everything here is invented: names, addresses, 個人番号 and amounts come from a seeded random
 generator. The day's receipts mix every outcome the ledger must handle: exact, partial
 and over-payments, a receipt for an unknown notice, a duplicate of the same payment,
-and households that do not pay.
+and households that do not pay. `City.register` adds the 住基 side of the day (a few residents'
+異動, a 住登外者 merged by 同一人判定, a 支援措置), each person owing a past-due 固定資産税 期別.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import datetime as dt
 import random
 from dataclasses import dataclass, field
 
+from osame_address_sync.domain.identifiers import my_number_check_digit
 from osame_contracts.messages import address_sync, receipts, taxation
 
 SURNAMES = [
@@ -61,6 +63,50 @@ class Expected:
     overpaid_yen: int = 0
 
 
+TAKAOKA = "162027"  # 全国地方公共団体コード of the synthetic city
+
+
+@dataclass
+class Register:
+    """The 住基 / 宛名管理 side of the day, in the order the outside systems send it.
+
+    `arrivals` (支援措置, 転入 with 個人番号, a 住登外者) first, then `changes` (転居, 死亡, and the
+    転入 of the 住登外者 into the city with the same 個人番号 → 名寄せ), then `cancellations`
+    (異動の取消し of a 転居), each wave once the one before has settled: the register sends a
+    person's 異動 in sequence. `assessments` give every one of them a past-due 期別 (so the nightly
+    batch issues their 督促). The roles name who is who; `addresses` holds the printed addresses
+    the demo checks the print file against (they are never printed by the demo).
+    """
+
+    arrivals: list = field(default_factory=list)
+    changes: list = field(default_factory=list)
+    cancellations: list = field(default_factory=list)
+    assessments: list[taxation.AssessmentRegistered] = field(default_factory=list)
+    mover: str = ""  # 転入 with 個人番号, then 転居; delinquent: the 財産調査 income queries ask about them
+    deceased: str = ""  # 転入, then 死亡: the 督促 is held (承継 is the next step)
+    reverted: str = ""  # 転入, 転居, then the 転居 取消: the 督促 goes to the first address
+    protected: str = ""  # 支援措置 before the 転入: the 督促 is held, the address never printed
+    non_resident: str = ""  # 住登外者 (land owner elsewhere) with a 個人番号 …
+    survivor: str = ""  # … who moves into the city: same 個人番号 → merged into this record
+    addresses: dict[str, str] = field(default_factory=dict)  # role → printed address (the 督促's)
+    old_addresses: list[str] = field(default_factory=list)  # addresses no 督促 may carry
+
+    @property
+    def resident_changes(self) -> int:
+        return sum(isinstance(m, address_sync.RecordResidentChange) for m in self.messages)
+
+    @property
+    def messages(self) -> list:
+        return [*self.arrivals, *self.changes, *self.cancellations]
+
+    @property
+    def people(self) -> int:
+        return len({m.addressee_id for m in self.messages})
+
+    def notice_of(self, addressee_id: str) -> str:
+        return next(a.notice_number for a in self.assessments if a.addressee_id == addressee_id)
+
+
 @dataclass
 class City:
     day: dt.date
@@ -69,6 +115,7 @@ class City:
     receipts: list[receipts.RecordReceipt] = field(default_factory=list)
     expected: Expected = field(default_factory=Expected)
     traced_receipt: receipts.RecordReceipt | None = None
+    register: Register = field(default_factory=Register)
 
 
 def _installments(total: int, dues: list[dt.date]) -> list[taxation.AssessedInstallment]:
@@ -81,6 +128,31 @@ def _installments(total: int, dues: list[dt.date]) -> list[taxation.AssessedInst
         )
         for i, d in enumerate(dues)
     ]
+
+
+ASSESSED_ON = {
+    taxation.TaxItem.RESIDENT_TAX: dt.date(2026, 6, 1),
+    taxation.TaxItem.FIXED_ASSET_TAX: dt.date(2026, 4, 1),
+}
+
+
+def _assessment(
+    addressee_id: str,
+    notice: str,
+    tax_item: taxation.TaxItem,
+    installments: list[taxation.AssessedInstallment],
+) -> taxation.AssessmentRegistered:
+    """A first 調定 (revision 1) of fiscal year 2026, on the tax item's assessment date."""
+    return taxation.AssessmentRegistered(
+        addressee_id=addressee_id,
+        notice_number=notice,
+        fiscal_year=2026,
+        tax_year=2026,
+        tax_item=tax_item,
+        revision=1,
+        assessed_on=ASSESSED_ON[tax_item],
+        installments=installments,
+    )
 
 
 def build_city(households: int = 200, seed: int = 2026, day: dt.date = dt.date(2026, 6, 30)) -> City:
@@ -103,33 +175,13 @@ def build_city(households: int = 200, seed: int = 2026, day: dt.date = dt.date(2
         )
         resident = _installments(rng.randrange(40_000, 400_000, 100), RESIDENT_TAX_DUES)
         notice = f"R2026{n:06d}"
-        city.assessments.append(
-            taxation.AssessmentRegistered(
-                addressee_id=addressee_id,
-                notice_number=notice,
-                fiscal_year=2026,
-                tax_year=2026,
-                tax_item=taxation.TaxItem.RESIDENT_TAX,
-                revision=1,
-                assessed_on=dt.date(2026, 6, 1),
-                installments=resident,
-            )
-        )
+        city.assessments.append(_assessment(addressee_id, notice, taxation.TaxItem.RESIDENT_TAX, resident))
         payable.append((notice, resident[0], addressee_id))
         if rng.random() < 0.4 or n == 0:  # household 0 always owes a fixed-asset installment (充当 target)
             fixed = _installments(rng.randrange(20_000, 300_000, 100), FIXED_ASSET_DUES)
             fixed_notice = f"K2026{n:06d}"
             city.assessments.append(
-                taxation.AssessmentRegistered(
-                    addressee_id=addressee_id,
-                    notice_number=fixed_notice,
-                    fiscal_year=2026,
-                    tax_year=2026,
-                    tax_item=taxation.TaxItem.FIXED_ASSET_TAX,
-                    revision=1,
-                    assessed_on=dt.date(2026, 4, 1),
-                    installments=fixed,
-                )
+                _assessment(addressee_id, fixed_notice, taxation.TaxItem.FIXED_ASSET_TAX, fixed)
             )
             payable.append((fixed_notice, fixed[1], addressee_id))
 
@@ -183,4 +235,133 @@ def build_city(households: int = 200, seed: int = 2026, day: dt.date = dt.date(2
     city.expected.receipts_yen += stray.amount
     # The same payment reported twice by its channel: one receipt.
     city.receipts.append(city.receipts[0])
+    city.register = build_register(random.Random(f"{seed}-register"), day)
     return city
+
+
+def _my_number(rng: random.Random) -> str:
+    """An invented 個人番号 with a valid 検査用数字 (never a real person's: the city is synthetic)."""
+    first = f"{rng.randrange(10**10, 10**11):011d}"
+    return first + str(my_number_check_digit(first))
+
+
+def build_register(rng: random.Random, day: dt.date) -> Register:
+    """Six people of the 住基 / 宛名管理 side of the day; the numbers and texts come from `rng`."""
+    ids = [f"{700001 + i}" for i in range(6)]
+    reg = Register(
+        mover=ids[0], deceased=ids[1], reverted=ids[2], protected=ids[3], non_resident=ids[4], survivor=ids[5]
+    )
+
+    def person():
+        (sur, sur_kana), (given, given_kana) = rng.choice(SURNAMES), rng.choice(GIVEN)
+        return f"{sur} {given}", f"{sur_kana} {given_kana}"
+
+    used: set[str] = set()
+
+    def place(prefecture_city: str = "富山県高岡市", postal: str = "933") -> address_sync.StructuredAddress:
+        # 丁目 addresses: disjoint from the households' (町N番M号), and distinct from each other,
+        # so the print-file checks below can tell one address from another.
+        printed = ""
+        while not printed or printed in used:
+            town, block = (
+                rng.choice(TOWNS),
+                f"{rng.randint(1, 5)}丁目{rng.randint(1, 20)}番{rng.randint(1, 30)}号",
+            )
+            printed = f"{prefecture_city}{town}{block}"
+        used.add(printed)
+        code = TAKAOKA if postal == "933" else ""
+        return address_sync.StructuredAddress(
+            municipality_code=code, postal_code=f"{postal}-{rng.randint(0, 9999):04d}", printed=printed
+        )
+
+    def change(addressee_id, sequence, kind, on, cancels=None, **fields):
+        return address_sync.RecordResidentChange(
+            change_id=f"demo-{addressee_id}-{sequence}",
+            addressee_id=addressee_id,
+            sequence=sequence,
+            change_kind=kind,
+            changed_on=on,
+            notified_on=on,
+            cancels_change_id=cancels,
+            fields=address_sync.ResidentFields(**fields),
+        )
+
+    kind = address_sync.ChangeKind
+    arrived = day - dt.timedelta(days=90)
+    first = {}
+    for addressee_id in ids[:4]:
+        name, kana = person()
+        first[addressee_id] = place()
+        if addressee_id == reg.protected:  # 支援措置 is in force before the address is ever known
+            reg.arrivals.append(
+                address_sync.SetProtection(
+                    addressee_id=addressee_id, revision=1, protected=True, effective_on=arrived
+                )
+            )
+        reg.arrivals.append(
+            change(
+                addressee_id,
+                1,
+                kind.MOVED_IN,
+                arrived,
+                name=name,
+                name_kana=kana,
+                address=first[addressee_id],
+                my_number=_my_number(rng),
+            )
+        )
+    moved, undone = place(), place()
+    reg.changes.append(change(reg.mover, 2, kind.MOVED_WITHIN, day - dt.timedelta(days=45), address=moved))
+    reg.changes.append(change(reg.deceased, 2, kind.DEATH, day - dt.timedelta(days=20)))
+    reg.changes.append(
+        change(reg.reverted, 2, kind.MOVED_WITHIN, day - dt.timedelta(days=30), address=undone)
+    )
+    reg.cancellations.append(
+        change(
+            reg.reverted,
+            3,
+            kind.CANCELLATION,
+            day - dt.timedelta(days=25),
+            cancels=f"demo-{reg.reverted}-2",
+        )
+    )
+    # 住登外者: taxed on land in the city while living elsewhere; later moves in (同一人: same 個人番号).
+    name, kana = person()
+    shared_number = _my_number(rng)
+    elsewhere = place("東京都港区", "105")
+    reg.arrivals.append(
+        address_sync.RegisterNonResident(
+            addressee_id=reg.non_resident,
+            version=1,
+            name=name,
+            name_kana=kana,
+            address=elsewhere,
+            my_number=shared_number,
+        )
+    )
+    home = place()
+    reg.changes.append(
+        change(
+            reg.survivor,
+            1,
+            kind.MOVED_IN,
+            day - dt.timedelta(days=60),
+            name=name,
+            name_kana=kana,
+            address=home,
+            my_number=shared_number,
+        )
+    )
+    reg.addresses = {
+        "mover": moved.printed,
+        "reverted": first[reg.reverted].printed,
+        "survivor": home.printed,
+        "protected": first[reg.protected].printed,
+    }
+    reg.old_addresses = [first[reg.mover].printed, undone.printed, elsewhere.printed]
+    for k, addressee_id in enumerate([*ids[:4], reg.non_resident]):
+        installments = _installments(rng.randrange(20_000, 200_000, 100), FIXED_ASSET_DUES)
+        reg.assessments.append(
+            _assessment(addressee_id, f"J2026{k:06d}", taxation.TaxItem.FIXED_ASSET_TAX, installments)
+        )
+    return reg

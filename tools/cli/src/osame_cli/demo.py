@@ -14,7 +14,9 @@ demo logins, until Ctrl-C. Without a terminal (tests, CI) it stops after the sum
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
+import json
 import signal
 import sys
 import time
@@ -32,8 +34,21 @@ from rich.table import Table
 from osame_cli import pgadmin
 from osame_cli.bus import delete_namespace
 from osame_cli.city import build_city
+from osame_cli.demo_mission import (
+    Mission,
+    check_figures,
+    check_letters,
+    check_register,
+    read_records,
+    read_trace,
+    run_queries,
+    send_register,
+    summary_rows,
+)
 from osame_cli.settle import dlq_depths, wait_settled
 from osame_cli.stack import SERVICES, Stack, free_port
+
+CLEANUP_SECONDS = 120
 
 
 async def _send_all(bus, messages, concurrency: int = 64) -> None:
@@ -98,18 +113,26 @@ async def run_demo(
         console.print("Starting services: " + ", ".join(SERVICES))
         await asyncio.to_thread(stack.start, 90)
         telemetry = (RabbitTelemetryMiddleware(tracer_provider=provider),)
+        mission = Mission()
+        reg = city.register
         async with stack.bus(middlewares=telemetry) as bus:
             console.print(
-                f"Sending {len(city.addressees)} addressees (宛名) and {len(city.assessments)} assessments (調定)"
+                f"Sending {len(city.addressees)} addressees (宛名) and the 住基 / 宛名管理 day: "
+                f"{reg.resident_changes} 異動 of {reg.people} people (転入 with 個人番号, 転居, 死亡, 取消), "
+                "a 支援措置, a 住登外者 who moves in"
             )
             await _send_all(bus, city.addressees)
-            await _send_all(bus, city.assessments)
+            stats = await send_register(stack, bus, city, _send_all)
+            check_register(mission, stats, city)
+            assessments = [*city.assessments, *reg.assessments]
+            console.print(f"Sending {len(assessments)} assessments (調定)")
+            await _send_all(bus, assessments)
             await wait_settled(
                 stack,
                 bus,
                 lambda s: (
-                    s["receipts"]["notices"] == len(city.assessments)
-                    and s["collection"]["addressees"] == len(city.addressees)
+                    s["receipts"]["notices"] == len(assessments)
+                    and s["collection"]["addressees"] >= len(city.addressees) + reg.people
                 ),
             )
             console.print(f"Sending {len(city.receipts)} receipts (収納) of {city.day}")
@@ -131,11 +154,20 @@ async def run_demo(
             )
             console.print(f"Running collection's nightly batch for {city.day} (延滞金, 督促, 履行監視)")
             night = await asyncio.to_thread(_nightly, stack, city.day)
+            await wait_settled(stack, bus, lambda s: True)
+            await asyncio.to_thread(check_letters, mission, stack, city, night.get("batch_id"))
+            console.print(
+                "財産調査: an income query before the permitted-query list is loaded, the list "
+                "(osame-gateway load-permitted), the same query again through the network simulator"
+            )
+            await run_queries(mission, stack, city, tracer)
             stats = await wait_settled(stack, bus, lambda s: True)
+            await asyncio.to_thread(read_records, mission, stack, city)
             money = await asyncio.to_thread(_money, stack)
             dlqs = await dlq_depths(bus)
             provider.force_flush()
             await asyncio.sleep(1.5)
+            await read_trace(mission, sink, stack.simulator.url if stack.simulator else None)
         elapsed = time.monotonic() - started
         _print_summary(console, stats, dlqs, exp, elapsed)
         console.print(
@@ -150,31 +182,60 @@ async def run_demo(
         spans = sink.services_in_trace(trace_id)
         console.print(f"\nTrace of one over-payment ({traced.channel.value}): [bold]{trace_id}[/]")
         console.print("  spans per service: " + ", ".join(f"{k} {v}" for k, v in sorted(spans.items())))
+        check_figures(mission, stats)
+        _print_mission(console, mission, stats, city)
         ok = (
             stats["receipts"]["receipts"] == exp.receipts
             and stats["refunds"]["overpayments"] == exp.overpayments
             and money.ok
             and not any(dlqs.values())
+            and not mission.failures
         )
+        for reason in mission.failures:
+            console.print(f"[red]FAILED: {reason}[/]")
         console.print(
             "[green]Demo day settled: money and records match the synthetic city.[/]"
             if ok
             else "[red]Demo day did not match expectations; see the logs in the work dir.[/]"
         )
+        _write_report(work_dir / "summary.json", stats, dlqs, mission, money.ok, ok)
         if stack.console is not None:
             await _hold_open(console, stack)
         return 0 if ok else 1
+    except Exception as exc:  # an effect that did not happen, a service or the broker not answering
+        console.print(f"[red]Demo failed: an expected effect did not happen: {type(exc).__name__}: {exc}[/]")
+        console.print(f"  logs: {work_dir / 'logs'}")
+        return 1
     finally:
         codes = await asyncio.to_thread(stack.stop)
         console.print(
             "Stopped services (exit codes: " + ", ".join(f"{k}={v}" for k, v in codes.items()) + ")"
         )
         if not keep:
-            await delete_namespace(amqp_url, prefix)
+            try:  # a broker that stopped answering must not keep the demo from ending
+                await asyncio.wait_for(delete_namespace(amqp_url, prefix), CLEANUP_SECONDS)
+            except (TimeoutError, OSError) as exc:
+                console.print(
+                    f"[red]Could not delete the broker namespace {prefix} ({type(exc).__name__}); "
+                    f"remove it later with osame_cli.bus.delete_namespace[/]"
+                )
             if database_urls:
                 await pgadmin.drop_databases(database_url, list(database_urls.values()))
         provider.shutdown()
         sink.stop()
+
+
+def _write_report(path: Path, stats: dict, dlqs: dict, mission: Mission, money_ok: bool, ok: bool) -> None:
+    """The summary's figures as JSON in the run's work dir (counts, steps, reasons: no personal data)."""
+    report = {
+        "ok": ok,
+        "money_ok": money_ok,
+        "stats": stats,
+        "dlq": {q: n for q, n in dlqs.items() if n},
+        "mission": dataclasses.asdict(mission),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
 
 
 def interactive() -> bool:
@@ -232,6 +293,28 @@ def _money(stack: Stack):
         "*",
         ReceiptsSide(received=r["received"], applied=r["applied"], unmatched=r["unmatched"]),
         RefundsSide(refunded=f["refunded"] + f["forfeited"], held=f["held"], recovery=f["recovery_claims"]),
+    )
+
+
+def _print_mission(console: Console, mission: Mission, stats: dict, city) -> None:
+    table = Table(title="The mission: 住基, 名寄せ, 支援措置, 情報照会 (from each service's store)")
+    table.add_column("service")
+    table.add_column("what happened")
+    for name, line in summary_rows(mission, stats, city):
+        table.add_row(name, line)
+    console.print(table)
+    console.print("情報提供等記録 of the two queries (gateway GET /provision-records, one taxpayer):")
+    for r in mission.records:
+        reason = f" ({r['reason']})" if r["reason"] else ""
+        console.print(
+            f"  {r['query']:8} {r['step']:12} {r['outcome']}{reason}  (事務 {r['affair']}, item {r['item']})",
+            markup=False,  # the values are data, never rich markup
+        )
+    console.print(f"\nTrace of the income query (財産調査): [bold]{mission.trace_id}[/]")
+    console.print(
+        "  services crossed: "
+        + ", ".join(f"{k} {v}" for k, v in sorted(mission.trace_services.items()))
+        + f"; the gateway's calls to the network simulator (not instrumented): {mission.network_calls}"
     )
 
 

@@ -6,6 +6,7 @@ import asyncio
 import time
 from collections.abc import Callable
 
+import httpx
 from osame_contracts.topology import all_queues, dead_letter_queue_name
 
 from osame_cli.bus import Bus
@@ -32,11 +33,21 @@ async def wait_settled(
     stack: Stack, bus: Bus, done: Callable[[dict[str, dict]], bool], timeout: float = 120
 ) -> dict[str, dict]:
     """Poll until `done(stats)` holds, no outbox has pending rows and every work queue is empty,
-    twice in a row with the same consumed counts."""
+    twice in a row with the same consumed counts. A /stats call that times out (a busy machine) is
+    a poll that did not see the flow settled, not a failure: only the deadline fails."""
     deadline = time.monotonic() + timeout
     last = None
     while True:
-        stats = await asyncio.to_thread(stack.stats)
+        try:
+            stats = await asyncio.to_thread(stack.stats)
+        except httpx.TimeoutException:
+            if time.monotonic() > deadline:
+                raise TimeoutError(
+                    f"flow did not settle in {timeout}s: a service's /stats timed out"
+                ) from None
+            last = None
+            await asyncio.sleep(0.5)
+            continue
         quiet = all(s["outbox_pending"] == 0 for s in stats.values())
         depths = await queue_depths(bus)
         consumed = {n: s["messages_consumed"] for n, s in stats.items()}
