@@ -1,18 +1,23 @@
 """Async SQLAlchemy engine and session factory for one service's own database.
 
 SQLite (aiosqlite) is the embedded default; PostgreSQL (asyncpg) when a URL is set.
-SQLite gets WAL and a busy timeout so the relay and handlers can share the file.
+SQLite gets WAL and a busy timeout so the relay and handlers can share the file; its transactions
+take the write lock at their start, except read-only ones (`read_only`), which read a snapshot
+and never wait for a writer — so /stats, /readyz and staff reads answer while a batch writes.
 """
 
 from __future__ import annotations
 
+import zlib
 from pathlib import Path
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from osame_chassis.dburl import engine_arguments
+
+READ_ONLY = "osame_read_only"
 
 
 def is_sqlite(url: str) -> bool:
@@ -42,7 +47,10 @@ def create_engine(url: str) -> AsyncEngine:
 
         @event.listens_for(engine.sync_engine, "begin")
         def _begin_immediate(connection):
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            if connection.get_execution_options().get(READ_ONLY):
+                connection.exec_driver_sql("BEGIN")  # WAL: a snapshot, no lock to wait for
+            else:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return create_async_engine(
@@ -50,8 +58,29 @@ def create_engine(url: str) -> AsyncEngine:
     )
 
 
-def session_factory(engine: AsyncEngine) -> async_sessionmaker:
-    return async_sessionmaker(engine, expire_on_commit=False)
+async def serialise_writers(session, name: str) -> None:
+    """Hold the one writer slot of `name` (a hash chain, a sequence) until this transaction ends.
+
+    The one place writers of a read-modify-write chain are serialised. PostgreSQL: a
+    transaction-scoped advisory lock (a `SELECT … FOR UPDATE` of the last row is not enough: after
+    the wait it re-reads that same row, not the one inserted meanwhile, and an empty table locks
+    nothing). SQLite: every transaction already holds the database's write lock from its start
+    (`BEGIN IMMEDIATE`, above), so there is nothing more to take.
+    """
+    if session.bind.dialect.name == "postgresql":
+        key = zlib.crc32(name.encode()) & 0x7FFFFFFF
+        await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+
+
+def read_only(engine: AsyncEngine) -> AsyncEngine:
+    """The same engine (same pool) for transactions that only read: on SQLite they begin without
+    the write lock (a write in one fails instead of waiting); PostgreSQL is unchanged."""
+    return engine.execution_options(**{READ_ONLY: True})
+
+
+def session_factory(engine: AsyncEngine, *, reads_only: bool = False) -> async_sessionmaker:
+    """Sessions on `engine`; `reads_only=True` for health, stats and read endpoints (`read_only`)."""
+    return async_sessionmaker(read_only(engine) if reads_only else engine, expire_on_commit=False)
 
 
 async def count_rows(session, tables: dict) -> dict[str, int]:

@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from osame_chassis.db import read_only
 from osame_chassis.messaging.outbox import pending_count
 from osame_chassis.messaging.tables import inbox, outbox
 from osame_chassis.metrics import refresh as refresh_metrics
@@ -34,7 +35,7 @@ async def readiness(runtime: ServiceRuntime) -> tuple[bool, dict]:
     except Exception:
         checks["broker"] = False
     try:
-        async with runtime.engine.connect() as conn:
+        async with read_only(runtime.engine).connect() as conn:
             await conn.execute(text("SELECT 1"))
         checks["database"] = True
     except Exception:
@@ -43,7 +44,7 @@ async def readiness(runtime: ServiceRuntime) -> tuple[bool, dict]:
 
 
 async def stats(runtime: ServiceRuntime) -> dict:
-    async with runtime.sessions() as session:
+    async with runtime.read_sessions() as session:
         published = select(func.count()).select_from(outbox).where(outbox.c.published_at.is_not(None))
         out = {
             "outbox_pending": await pending_count(session),

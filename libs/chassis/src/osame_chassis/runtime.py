@@ -74,6 +74,8 @@ class ServiceRuntime:
         self.metrics = PlumbingMetrics(self.registry)
         self.engine = create_engine(self.settings.effective_database_url)
         self.sessions = session_factory(self.engine)
+        # Reads that must answer while the service writes (/stats, /readyz, staff GETs).
+        self.read_sessions = session_factory(self.engine, reads_only=True)
         self.broker = make_broker(self.settings, provider, self.registry, role="consumer")
         self.publisher = make_broker(self.settings, provider, self.registry, role="publisher")
         self.relay = OutboxRelay(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from osame_chassis.db import count_rows
+from osame_chassis.db import count_rows, serialise_writers
 from osame_contracts.messages.address_sync import ChangeKind
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -202,6 +202,7 @@ class AddresseeRepository:
 
     async def last_release_hash(self) -> str:
         table = orm.my_number_releases
+        await serialise_writers(self.session, table.name)  # the caller appends the next link
         query = select(table.c.hash).order_by(table.c.seq.desc()).limit(1)
         return (await self.session.execute(query)).scalar_one_or_none() or "0" * 64
 

@@ -1,0 +1,69 @@
+"""A busy service still answers /healthz, /readyz and /stats (issue 14).
+
+The newcomer's first `./osame demo` failed with `httpx.ReadTimeout` from `Stack.stats`: on the
+embedded SQLite store every transaction began with `BEGIN IMMEDIATE` (the write lock, so a
+read-modify-write cannot act on a stale read), the read-only /stats and /readyz included, so they
+queued behind whatever import or batch was writing. Here a writer holds the write lock until the
+operations endpoints have answered; before the fix they waited for it (and failed with "database
+is locked" after the busy timeout).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+from osame_chassis.http import build_app
+from osame_chassis.messaging.tables import inbox, plumbing_metadata
+from osame_chassis.runtime import ServiceRuntime, ServiceSpec
+from osame_chassis.settings import ServiceSettings
+from sqlalchemy import insert
+
+
+def _runtime(tmp_path) -> ServiceRuntime:
+    settings = ServiceSettings(
+        service_name="chassis-test",
+        database_url=f"sqlite+aiosqlite:///{tmp_path}/busy.db",
+        amqp_url="amqp://guest:guest@127.0.0.1:1/",  # never connected: only the database matters here
+        amqp_prefix="t.",
+        migrate_on_start=False,
+        telemetry_enabled=False,
+        http_port=0,
+    )
+    spec = ServiceSpec(settings=settings, migrations=Path("/nonexistent"), register=lambda _: None)
+    return ServiceRuntime(spec, provider=None)
+
+
+async def test_operations_endpoints_answer_while_a_writer_holds_the_store(tmp_path):
+    runtime = _runtime(tmp_path)
+    async with runtime.engine.begin() as conn:
+        await conn.run_sync(plumbing_metadata.create_all)
+    holding, answered = asyncio.Event(), asyncio.Event()
+
+    async def long_import() -> None:
+        async with runtime.sessions() as session, session.begin():
+            await session.execute(
+                insert(inbox).values(consumer="import", message_id="m-1", processed_at=datetime.now(UTC))
+            )
+            holding.set()
+            await answered.wait()  # the write lock is held until the endpoints have answered
+
+    writer = asyncio.create_task(long_import())
+    await holding.wait()
+    app = build_app(runtime)
+    try:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://service"
+        ) as client:
+            stats = await client.get("/stats")
+            ready = await client.get("/readyz")
+            health = await client.get("/healthz")
+    finally:
+        answered.set()
+        await writer
+        await runtime.engine.dispose()
+    assert stats.status_code == 200 and stats.json()["messages_consumed"] == 0  # not committed yet
+    assert ready.json()["database"] is True
+    assert health.status_code == 200
