@@ -78,7 +78,10 @@ def build_app(runtime: ServiceRuntime, asyncapi: dict | None = None) -> Starlett
         return JSONResponse(asyncapi or {})
 
     async def on_error(request: Request, exc: Exception) -> Response:
-        log.error("http error on %s %s (%s)", request.method, request.url.path, type(exc).__name__)
+        # The stack goes to the log as frames only (osame_chassis.logs.redacted_stack), no values.
+        log.error(
+            "http error on %s %s (%s)", request.method, request.url.path, type(exc).__name__, exc_info=exc
+        )
         return JSONResponse({"error": "internal error"}, status_code=500)
 
     routes = [
