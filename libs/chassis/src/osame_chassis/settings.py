@@ -160,7 +160,13 @@ TOOL_VARIABLES = frozenset(
 )
 # The simulator's and the console's own settings, broker users' passwords for provisioning, and the
 # knobs of the model-based tests (OSAME_MODEL_EXAMPLES, _STEPS, ...).
-TOOL_PREFIXES = ("OSAME_SIMULATOR_", "OSAME_CONSOLE_", "OSAME_BROKER_PASSWORD_", "OSAME_MODEL_")
+TOOL_PREFIXES = (
+    "OSAME_SIMULATOR_",
+    "OSAME_CONSOLE_",
+    "OSAME_BROKER_PASSWORD_",
+    "OSAME_MODEL_",
+    "OSAME_FAULT_",  # the fault-injection suite's options (tests/e2e/test_e2e_faults.py)
+)
 
 
 def _settings_classes() -> list[type[BaseSettings]]:
