@@ -63,7 +63,29 @@ async def test_operations_endpoints_answer_while_a_writer_holds_the_store(tmp_pa
     finally:
         answered.set()
         await writer
-        await runtime.engine.dispose()
+        await runtime.dispose_databases()
     assert stats.status_code == 200 and stats.json()["messages_consumed"] == 0  # not committed yet
     assert ready.json()["database"] is True
     assert health.status_code == 200
+
+
+async def test_operations_endpoints_answer_while_every_handler_connection_is_taken(tmp_path):
+    """A burst of deliveries checks out every connection of the handlers' pool (prefetch × queues
+    exceeds it); /stats and /readyz have a pool of their own and do not queue behind them."""
+    runtime = _runtime(tmp_path)
+    async with runtime.engine.begin() as conn:
+        await conn.run_sync(plumbing_metadata.create_all)
+    pool = runtime.engine.sync_engine.pool
+    taken = [await runtime.engine.connect() for _ in range(pool.size() + pool._max_overflow)]
+    try:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=build_app(runtime)), base_url="http://service"
+        ) as client:
+            stats = await client.get("/stats")
+            ready = await client.get("/readyz")
+    finally:
+        for conn in taken:
+            await conn.close()
+        await runtime.dispose_databases()
+    assert stats.status_code == 200 and stats.json()["messages_consumed"] == 0
+    assert ready.json()["database"] is True

@@ -67,7 +67,7 @@ async def test_a_500_is_logged_with_its_frames_and_without_its_values(tmp_path):
             response = await client.get("/boom")
     finally:
         logger.removeHandler(handler)
-        await runtime.engine.dispose()
+        await runtime.dispose_databases()
     assert response.status_code == 500
     [line] = stream.getvalue().splitlines()
     entry = json.loads(line)

@@ -2,8 +2,10 @@
 
 SQLite (aiosqlite) is the embedded default; PostgreSQL (asyncpg) when a URL is set.
 SQLite gets WAL and a busy timeout so the relay and handlers can share the file; its transactions
-take the write lock at their start, except read-only ones (`read_only`), which read a snapshot
-and never wait for a writer — so /stats, /readyz and staff reads answer while a batch writes.
+take the write lock at their start. A `reads_only` engine is a second, small pool for what must
+answer while the service is busy (/stats, /readyz, /metrics): it never queues behind the message
+handlers for a connection, and on SQLite its transactions read a snapshot without waiting for
+the write lock a long import or batch holds.
 """
 
 from __future__ import annotations
@@ -17,20 +19,19 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 
 from osame_chassis.dburl import engine_arguments
 
-READ_ONLY = "osame_read_only"
-
 
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def create_engine(url: str) -> AsyncEngine:
+def create_engine(url: str, *, reads_only: bool = False) -> AsyncEngine:
     url, connect_args = engine_arguments(url)  # postgresql://, postgres://, libpq ssl parameters
+    pool = {"pool_size": 2, "max_overflow": 3} if reads_only else {"pool_size": 10, "max_overflow": 10}
     if is_sqlite(url):
         database = make_url(url).database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        engine = create_async_engine(url, connect_args={"timeout": 30}, **pool)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):
@@ -47,15 +48,11 @@ def create_engine(url: str) -> AsyncEngine:
 
         @event.listens_for(engine.sync_engine, "begin")
         def _begin_immediate(connection):
-            if connection.get_execution_options().get(READ_ONLY):
-                connection.exec_driver_sql("BEGIN")  # WAL: a snapshot, no lock to wait for
-            else:
-                connection.exec_driver_sql("BEGIN IMMEDIATE")
+            # reads only: a WAL snapshot, no lock to wait for (a write in one fails, never waits)
+            connection.exec_driver_sql("BEGIN" if reads_only else "BEGIN IMMEDIATE")
 
         return engine
-    return create_async_engine(
-        url, connect_args=connect_args, pool_pre_ping=True, pool_size=10, max_overflow=10
-    )
+    return create_async_engine(url, connect_args=connect_args, pool_pre_ping=True, **pool)
 
 
 async def serialise_writers(session, name: str) -> None:
@@ -72,15 +69,8 @@ async def serialise_writers(session, name: str) -> None:
         await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
 
 
-def read_only(engine: AsyncEngine) -> AsyncEngine:
-    """The same engine (same pool) for transactions that only read: on SQLite they begin without
-    the write lock (a write in one fails instead of waiting); PostgreSQL is unchanged."""
-    return engine.execution_options(**{READ_ONLY: True})
-
-
-def session_factory(engine: AsyncEngine, *, reads_only: bool = False) -> async_sessionmaker:
-    """Sessions on `engine`; `reads_only=True` for health, stats and read endpoints (`read_only`)."""
-    return async_sessionmaker(read_only(engine) if reads_only else engine, expire_on_commit=False)
+def session_factory(engine: AsyncEngine) -> async_sessionmaker:
+    return async_sessionmaker(engine, expire_on_commit=False)
 
 
 async def count_rows(session, tables: dict) -> dict[str, int]:

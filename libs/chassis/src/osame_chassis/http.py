@@ -17,7 +17,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from osame_chassis.db import read_only
 from osame_chassis.messaging.outbox import pending_count
 from osame_chassis.messaging.tables import inbox, outbox
 from osame_chassis.metrics import refresh as refresh_metrics
@@ -35,7 +34,7 @@ async def readiness(runtime: ServiceRuntime) -> tuple[bool, dict]:
     except Exception:
         checks["broker"] = False
     try:
-        async with read_only(runtime.engine).connect() as conn:
+        async with runtime.read_engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
         checks["database"] = True
     except Exception:

@@ -65,7 +65,7 @@ async def stop(runtime: ServiceRuntime) -> None:
     await runtime.broker.stop()
     await runtime.relay.stop(drain_timeout=runtime.settings.graceful_timeout)
     await runtime.publisher.stop()
-    await runtime.engine.dispose()
+    await runtime.dispose_databases()
     if runtime.provider is not None:
         runtime.provider.force_flush()
         runtime.provider.shutdown()

@@ -74,8 +74,10 @@ class ServiceRuntime:
         self.metrics = PlumbingMetrics(self.registry)
         self.engine = create_engine(self.settings.effective_database_url)
         self.sessions = session_factory(self.engine)
-        # Reads that must answer while the service writes (/stats, /readyz, staff GETs).
-        self.read_sessions = session_factory(self.engine, reads_only=True)
+        # Reads that must answer while the service is busy (/stats, /readyz, /metrics): a pool of
+        # their own, never waiting for the handlers' connections nor for SQLite's write lock.
+        self.read_engine = create_engine(self.settings.effective_database_url, reads_only=True)
+        self.read_sessions = session_factory(self.read_engine)
         self.broker = make_broker(self.settings, provider, self.registry, role="consumer")
         self.publisher = make_broker(self.settings, provider, self.registry, role="publisher")
         self.relay = OutboxRelay(
@@ -92,6 +94,10 @@ class ServiceRuntime:
         self.consumed: dict[str, type] = {}  # queue → contract model
         self.ready = False
         self.staff_signer = signer_from_settings(self.settings)  # signs staff actions when staged
+
+    async def dispose_databases(self) -> None:
+        await self.engine.dispose()
+        await self.read_engine.dispose()
 
     def unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(
