@@ -11,6 +11,7 @@ is locked" after the busy timeout).
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -89,3 +90,18 @@ async def test_operations_endpoints_answer_while_every_handler_connection_is_tak
         await runtime.dispose_databases()
     assert stats.status_code == 200 and stats.json()["messages_consumed"] == 0
     assert ready.json()["database"] is True
+
+
+async def test_a_blocked_event_loop_is_reported(caplog):
+    """The watch names what no probe can: the loop itself stopped (blocking work on it)."""
+    import time
+
+    from osame_chassis.runner import watch_event_loop
+
+    watch = asyncio.create_task(watch_event_loop(interval=0.05, report_above=0.2))
+    await asyncio.sleep(0.01)
+    with caplog.at_level(logging.WARNING, logger="osame.runner"):
+        time.sleep(0.5)  # noqa: ASYNC251  (the blocking work on the loop this test is about)
+        await asyncio.sleep(0.1)
+    watch.cancel()
+    assert any("event loop blocked" in r.getMessage() for r in caplog.records)

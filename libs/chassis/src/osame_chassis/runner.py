@@ -29,6 +29,19 @@ from osame_chassis.startup import preflight
 log = logging.getLogger("osame.runner")
 
 
+async def watch_event_loop(interval: float = 0.5, report_above: float = 1.0) -> None:
+    """Warn when the event loop was blocked: health, readiness and stats answer only while it runs,
+    so blocking work (CPU-heavy parsing, a synchronous call) belongs in a thread. A measurement
+    for the log, never an assertion."""
+    loop = asyncio.get_running_loop()
+    while True:
+        expected = loop.time() + interval
+        await asyncio.sleep(interval)
+        lag = loop.time() - expected
+        if lag > report_above:
+            log.warning("event loop blocked for %.1f s", lag, extra={"count": round(lag, 1)})
+
+
 def build_runtime(spec: ServiceSpec) -> ServiceRuntime:
     settings = spec.settings
     configure_logging(settings.service_name, settings.log_level, settings.log_json)
@@ -88,6 +101,7 @@ async def serve(spec: ServiceSpec) -> None:
         loop.add_signal_handler(sig, stopping.set)
 
     http_task = asyncio.create_task(server.serve(), name="http")
+    watchdog = asyncio.create_task(watch_event_loop(), name="event-loop-watch")
     try:
         await start(runtime)
         log.info(
@@ -96,6 +110,7 @@ async def serve(spec: ServiceSpec) -> None:
         await stopping.wait()
         log.info("stopping")
     finally:
+        watchdog.cancel()
         await stop(runtime)
         server.should_exit = True
         await http_task
