@@ -68,6 +68,8 @@ async def start(runtime: ServiceRuntime) -> None:
     await declare_dead_letter_queues(
         runtime.publisher, runtime.names, runtime.queues, DeadLetterRetention.from_settings(runtime.settings)
     )
+    if runtime.spec.warm_up is not None:
+        await asyncio.to_thread(runtime.spec.warm_up)
     runtime.relay.start()
     await runtime.broker.start()
     runtime.ready = True

@@ -40,6 +40,9 @@ class ServiceSpec:
     stats: Callable[[AsyncSession], Awaitable[dict[str, int]]] | None = None
     title: str = ""
     routes: Callable[[ServiceRuntime], list[BaseRoute]] | None = None
+    # Slow first uses (a calendar to build, a table to load) done in a thread before consuming,
+    # so the first messages do not block the event loop (and with it /healthz, /readyz, /stats).
+    warm_up: Callable[[], None] | None = None
 
 
 def make_broker(
