@@ -8,6 +8,7 @@ returns raised), so the relay can still drain after consumers have stopped.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -93,6 +94,7 @@ class ServiceRuntime:
             poll_interval=self.settings.outbox_poll_interval,
             use_row_locks=not is_sqlite(self.settings.effective_database_url),
         )
+        self.handler_slots = asyncio.Semaphore(self.settings.handler_concurrency)
         self.queues: list[str] = []
         self.consumed: dict[str, type] = {}  # queue → contract model
         self.ready = False
