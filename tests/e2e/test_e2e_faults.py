@@ -121,11 +121,21 @@ async def query(url: str, sql: str, **params):
 
 
 def _normal(value):
+    if isinstance(value, (list, dict)):
+        return json.dumps(_masked(value), sort_keys=True, ensure_ascii=False, default=str)
     if isinstance(value, dt.datetime):
         return "<time>"  # when a row was written: a clock, not business state
     if isinstance(value, uuid.UUID) or (isinstance(value, str) and ID.match(value)):
         return "<id>"
     return value
+
+
+def _masked(value):
+    if isinstance(value, dict):
+        return {k: _masked(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_masked(v) for v in value]
+    return _normal(value)
 
 
 async def business_tables(stack: Stack) -> dict[str, dict[str, Counter]]:

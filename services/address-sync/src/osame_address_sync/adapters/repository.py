@@ -128,6 +128,7 @@ class AddresseeRepository:
 
     async def allocate_unified_id(self, first_addressee_id: str) -> str:
         table = orm.unified_addressees
+        await serialise_writers(self.session, table.name)  # the next number is read, then taken
         highest = (await self.session.execute(select(func.max(table.c.unified_addressee_id)))).scalar()
         next_id = f"{int(highest or 0) + 1:015d}"
         await self.session.execute(
