@@ -33,7 +33,6 @@ from dataclasses import dataclass, field
 import pytest
 from osame_chassis.db import create_engine
 from osame_cli import dlq
-from osame_cli.bus import delete_namespace
 from osame_cli.city import City, build_city
 from osame_cli.pgadmin import create_databases, drop_databases
 from osame_cli.settle import wait_settled
@@ -196,12 +195,8 @@ class FaultStack:
 
     def __exit__(self, *exc) -> None:
         self.stack.stop()
-
-        async def cleanup():
-            await delete_namespace(self.amqp_url, self.prefix)
-            await drop_databases(self.pg_server_url, self.names)
-
-        asyncio.run(cleanup())
+        self.stack.remove_namespace()  # in a thread of its own, bounded
+        asyncio.run(drop_databases(self.pg_server_url, self.names))
 
 
 async def _seed_city(stack: Stack, bus, city: City) -> None:
