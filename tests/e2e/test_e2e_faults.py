@@ -276,7 +276,9 @@ async def test_a_day_under_seeded_faults_ends_as_a_day_without_them(
     exp = city.expected
     plan = plan_faults(seed, city)
     print(plan.describe())
-    with FaultStack(amqp_url, pg_server_url, tmp_path, city) as stack:
+    faults = await asyncio.to_thread(FaultStack, amqp_url, pg_server_url, tmp_path, city)
+    stack = await asyncio.to_thread(faults.__enter__)  # blocking starts and stops: off the loop
+    try:
         async with stack.bus() as bus:
             await _seed_city(stack, bus, city)
             sends = [bus.send(message, message_id=message_id) for message, message_id in plan.sends]
@@ -314,6 +316,8 @@ async def test_a_day_under_seeded_faults_ends_as_a_day_without_them(
         assert figures, plan.describe()
         # the same final business state as the fault-free run
         after = await business_tables(stack)
+    finally:
+        await asyncio.to_thread(faults.__exit__, None, None, None)
     differing = {
         f"{service}.{table}": (
             sum((rows - fault_free[service][table]).values()),
