@@ -50,10 +50,11 @@ PLUMBING = {"outbox", "inbox", "alembic_version", "audit_log"}  # not business s
 # Surrogate numbers handed out in arrival order (which person gets which 統合宛名番号 is not
 # fixed by the input): compared as "a number", their links are compared through the rows.
 SURROGATES = {"unified_addressee_id"}
-# Two same-day receipts of one installment split 充当/過誤納 by arrival order (found by this suite,
-# left to receipts): compared per installment, not per receipt, until receipts breaks the tie.
-SPLIT_BY_ARRIVAL = {"receipts": ("applied", "applied_principal_tax", "applied_demand_fee",
-                                 "applied_late_fee", "overpaid")}  # fmt: skip
+# Tables whose rows still follow arrival order (found by this suite, left to their owners): a
+# difference there is reported as an expected failure, any other difference fails the test.
+# receipts.receipts: two same-day receipts of one installment split 消込/過誤納 by arrival order;
+# address-sync.addressees: rows carry values assigned in arrival order.
+KNOWN_ORDER_DEPENDENT = {"receipts.receipts", "address-sync.addressees"}
 ID = re.compile(r"^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$")
 
 
@@ -144,18 +145,6 @@ def _masked(value):
     return _normal(value)
 
 
-def _per_installment(keys: list[str], rows: list[tuple], split: tuple[str, ...]) -> list[tuple]:
-    """The rows without the split columns, plus each installment's totals of them."""
-    kept = [i for i, k in enumerate(keys) if k not in split]
-    parts = [keys.index(k) for k in split]
-    at = keys.index("notice_number"), keys.index("installment_no")
-    totals: Counter = Counter()
-    for row in rows:
-        for name, i in zip(split, parts, strict=True):
-            totals[(row[at[0]], row[at[1]], name)] += row[i] or 0
-    return [tuple(row[i] for i in kept) for row in rows] + [(*k, v) for k, v in totals.items()]
-
-
 async def business_tables(stack: Stack) -> dict[str, dict[str, Counter]]:
     """Every business table of every service as a multiset of rows (ids and clock times masked,
     serial keys left out)."""
@@ -187,9 +176,6 @@ async def business_tables(stack: Stack) -> dict[str, dict[str, Counter]]:
                         tuple("<n>" if k in SURROGATES else _normal(row._mapping[k]) for k in keys)
                         for row in result
                     ]
-                    split = SPLIT_BY_ARRIVAL.get(table) if service == "receipts" else None
-                    if split:
-                        rows = _per_installment(keys, rows, split)
             finally:
                 await engine.dispose()
             out[service][table] = Counter(rows)
