@@ -23,7 +23,6 @@ import time
 import uuid
 from pathlib import Path
 
-import httpx
 import pytest
 from osame_cli.city import build_city
 from osame_cli.settle import wait_settled
@@ -92,7 +91,7 @@ async def _seed(stack: Stack, city) -> None:
     async with stack.bus() as bus:
         for message in [*city.addressees, *city.assessments]:
             await bus.send(message)
-        await _settle(
+        await wait_settled(
             stack,
             bus,
             lambda s: (
@@ -100,22 +99,13 @@ async def _seed(stack: Stack, city) -> None:
                 and s["collection"]["addressees"] == len(city.addressees)
                 and s["address-sync"]["addressees"] == len(city.addressees)
             ),
+            timeout=180,
         )
         for message in city.receipts:
             await bus.send(message)
-        await _settle(stack, bus, lambda s: s["receipts"]["receipts"] == city.expected.receipts)
-
-
-async def _settle(stack: Stack, bus, done) -> None:
-    """`wait_settled`, polled again when one /stats poll is slower than its 5 s limit: on a shared
-    2-core machine a poll can be starved; that says nothing about the flow being waited for."""
-    for attempt in range(3):
-        try:
-            await wait_settled(stack, bus, done, timeout=180)
-            return
-        except httpx.TimeoutException:
-            if attempt == 2:
-                raise
+        await wait_settled(
+            stack, bus, lambda s: s["receipts"]["receipts"] == city.expected.receipts, timeout=180
+        )
 
 
 @pytest.fixture(scope="module")

@@ -105,7 +105,7 @@ class Harness:
         await self.runtime.broker.stop()
         await self.runtime.relay.stop(drain_timeout=5)
         await self.runtime.publisher.stop()
-        await self.runtime.engine.dispose()
+        await self.runtime.dispose_databases()
 
     async def times_applied(self, addressee_id: str) -> int:
         async with self.runtime.sessions() as s:

@@ -92,3 +92,18 @@ def test_shift_due_date(due, effective):
 )
 def test_days_inclusive(start, end, days):
     assert days_inclusive(d(start), d(end)) == days
+
+
+def test_warm_up_builds_the_holiday_calendar_around_today():
+    """Services run it in a thread before consuming: the first build takes seconds of CPU, which
+    on the event loop stalled every handler and probe (issue 14)."""
+    from datetime import date
+
+    from osame_law import calendar
+
+    calendar._national_holidays.cache_clear()
+    calendar.warm_up(date(2026, 7, 1))
+    assert calendar._national_holidays.cache_info().currsize == 3
+    hits = calendar._national_holidays.cache_info().hits
+    assert calendar.is_national_holiday(date(2026, 7, 20))  # 海の日: served from the warm calendar
+    assert calendar._national_holidays.cache_info().hits == hits + 1

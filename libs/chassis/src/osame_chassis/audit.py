@@ -22,8 +22,8 @@ Each row holds who (staff user id), when (UTC), operation, 宛名番号 (may be 
 the client address, the previous row's hash and its own hash =
 sha256(previous hash ‖ canonical JSON of the row). Editing, deleting or reordering any row
 breaks the chain from there on, and `verify` names the first broken row. `prev_hash` is
-unique, so two writers can never fork the chain (on PostgreSQL writers also serialise on a
-transaction-scoped advisory lock; SQLite serialises writers itself). Rows must never be
+unique, so two writers can never fork the chain, and writers wait for each other
+(`osame_chassis.db.serialise_writers`) so none fails. Rows must never be
 updated or deleted by the application; no personal data besides the 宛名番号 goes in.
 """
 
@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -46,9 +45,10 @@ from sqlalchemy import (
     UniqueConstraint,
     insert,
     select,
-    text,
 )
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from osame_chassis.db import serialise_writers
 
 GENESIS = "0" * 64
 
@@ -113,7 +113,6 @@ class AuditLog:
 
     def __init__(self, table: Table):
         self.table = table
-        self._lock_key = zlib.crc32(table.name.encode()) & 0x7FFFFFFF
 
     async def append(
         self,
@@ -128,8 +127,7 @@ class AuditLog:
     ) -> str:
         """Add one entry in the caller's transaction; returns its hash."""
         t = self.table
-        if session.bind.dialect.name == "postgresql":
-            await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": self._lock_key})
+        await serialise_writers(session, t.name)
         last = (
             await session.execute(select(t.c.entry_hash).order_by(t.c.id.desc()).limit(1))
         ).scalar_one_or_none()

@@ -34,7 +34,7 @@ async def readiness(runtime: ServiceRuntime) -> tuple[bool, dict]:
     except Exception:
         checks["broker"] = False
     try:
-        async with runtime.engine.connect() as conn:
+        async with runtime.read_engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
         checks["database"] = True
     except Exception:
@@ -43,7 +43,7 @@ async def readiness(runtime: ServiceRuntime) -> tuple[bool, dict]:
 
 
 async def stats(runtime: ServiceRuntime) -> dict:
-    async with runtime.sessions() as session:
+    async with runtime.read_sessions() as session:
         published = select(func.count()).select_from(outbox).where(outbox.c.published_at.is_not(None))
         out = {
             "outbox_pending": await pending_count(session),
@@ -77,7 +77,10 @@ def build_app(runtime: ServiceRuntime, asyncapi: dict | None = None) -> Starlett
         return JSONResponse(asyncapi or {})
 
     async def on_error(request: Request, exc: Exception) -> Response:
-        log.error("http error on %s %s (%s)", request.method, request.url.path, type(exc).__name__)
+        # The stack goes to the log as frames only (osame_chassis.logs.redacted_stack), no values.
+        log.error(
+            "http error on %s %s (%s)", request.method, request.url.path, type(exc).__name__, exc_info=exc
+        )
         return JSONResponse({"error": "internal error"}, status_code=500)
 
     routes = [

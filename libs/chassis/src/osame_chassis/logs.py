@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import traceback
 from datetime import UTC, datetime
 
 from opentelemetry import trace
@@ -12,8 +13,38 @@ from opentelemetry import trace
 from osame_chassis.redaction import scrub_text
 
 
+def _where(filename: str) -> str:
+    for marker in ("/site-packages/", "/src/", "/lib/python3"):
+        if marker in filename:
+            return filename.rsplit(marker, 1)[1]
+    return filename.rsplit("/", 1)[-1]
+
+
+def redacted_stack(exc: BaseException, limit: int = 60) -> list[str]:
+    """Where an exception came from, without what it said: `file:line in function` per frame and
+    `raised <type>`, the first cause first as Python prints it. No message, no argument or local
+    value (an IntegrityError's text carries the row it refused)."""
+    blocks: list[list[str]] = []
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        frames = traceback.extract_tb(current.__traceback__)
+        kind = type(current)
+        blocks.append(
+            [f"{_where(f.filename)}:{f.lineno} in {f.name}" for f in frames]
+            + [f"raised {kind.__module__}.{kind.__qualname__}"]
+        )
+        current = current.__cause__ or (None if current.__suppress_context__ else current.__context__)
+    out: list[str] = []
+    for block in reversed(blocks):
+        out += (["then:"] if out else []) + block
+    return out[-limit:]
+
+
 class ScrubFilter(logging.Filter):
-    """Renders the message, masks ID-shaped digits and drops exception text (it may echo input)."""
+    """Renders the message, masks ID-shaped digits and drops exception text (it may echo input),
+    keeping the exception's type and its stack of frames (`redacted_stack`)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
@@ -21,6 +52,8 @@ class ScrubFilter(logging.Filter):
         record.args = None
         if record.exc_info and record.exc_info[0] is not None:
             record.osame_exc_type = record.exc_info[0].__name__
+            if record.exc_info[1] is not None:
+                record.osame_exc_stack = redacted_stack(record.exc_info[1])
             record.exc_info = None
             record.exc_text = None
         return True
@@ -46,6 +79,9 @@ class JsonFormatter(logging.Formatter):
         exc_type = getattr(record, "osame_exc_type", None)
         if exc_type:
             entry["exc_type"] = exc_type
+        exc_stack = getattr(record, "osame_exc_stack", None)
+        if exc_stack:
+            entry["exc_stack"] = exc_stack
         for key in ("message_id", "queue", "reason", "count"):
             if hasattr(record, key):
                 entry[key] = getattr(record, key)

@@ -171,7 +171,7 @@ async def _dead_letters(runtime: ServiceRuntime) -> None:
 async def refresh(runtime: ServiceRuntime) -> None:
     """Everything read at scrape time (never raises: a scrape must answer)."""
     runtime.metrics.consumer_ready.set(1 if runtime.ready else 0)
-    sessions = getattr(runtime, "read_sessions", runtime.sessions)
+    sessions = runtime.read_sessions
     try:
         async with sessions() as session:
             await _outbox(session, runtime.metrics)

@@ -29,6 +29,19 @@ from osame_chassis.startup import preflight
 log = logging.getLogger("osame.runner")
 
 
+async def watch_event_loop(interval: float = 0.5, report_above: float = 1.0) -> None:
+    """Warn when the event loop was blocked: health, readiness and stats answer only while it runs,
+    so blocking work (CPU-heavy parsing, a synchronous call) belongs in a thread. A measurement
+    for the log, never an assertion."""
+    loop = asyncio.get_running_loop()
+    while True:
+        expected = loop.time() + interval
+        await asyncio.sleep(interval)
+        lag = loop.time() - expected
+        if lag > report_above:
+            log.warning("event loop blocked for %.1f s", lag, extra={"count": round(lag, 1)})
+
+
 def build_runtime(spec: ServiceSpec) -> ServiceRuntime:
     settings = spec.settings
     configure_logging(settings.service_name, settings.log_level, settings.log_json)
@@ -55,6 +68,8 @@ async def start(runtime: ServiceRuntime) -> None:
     await declare_dead_letter_queues(
         runtime.publisher, runtime.names, runtime.queues, DeadLetterRetention.from_settings(runtime.settings)
     )
+    if runtime.spec.warm_up is not None:
+        await asyncio.to_thread(runtime.spec.warm_up)
     runtime.relay.start()
     await runtime.broker.start()
     runtime.ready = True
@@ -65,7 +80,7 @@ async def stop(runtime: ServiceRuntime) -> None:
     await runtime.broker.stop()
     await runtime.relay.stop(drain_timeout=runtime.settings.graceful_timeout)
     await runtime.publisher.stop()
-    await runtime.engine.dispose()
+    await runtime.dispose_databases()
     if runtime.provider is not None:
         runtime.provider.force_flush()
         runtime.provider.shutdown()
@@ -89,6 +104,7 @@ async def serve(spec: ServiceSpec) -> None:
 
     http_task = asyncio.create_task(server.serve(), name="http")
     background: asyncio.Task | None = None
+    watchdog = asyncio.create_task(watch_event_loop(), name="event-loop-watch")
     try:
         await start(runtime)
         log.info(
@@ -102,6 +118,7 @@ async def serve(spec: ServiceSpec) -> None:
         if background is not None:
             background.cancel()
             await asyncio.gather(background, return_exceptions=True)
+        watchdog.cancel()
         await stop(runtime)
         server.should_exit = True
         await http_task

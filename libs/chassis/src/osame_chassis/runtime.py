@@ -44,6 +44,9 @@ class ServiceSpec:
     # A service's own periodic work (e.g. applying dated decisions when due), run by the runner
     # beside the consumers until the event is set: `async def loop(runtime, stop) -> None`.
     background: Callable[[ServiceRuntime, asyncio.Event], Awaitable[None]] | None = None
+    # Slow first uses (a calendar to build, a table to load) done in a thread before consuming,
+    # so the first messages do not block the event loop (and with it /healthz, /readyz, /stats).
+    warm_up: Callable[[], None] | None = None
 
 
 def make_broker(
@@ -78,6 +81,10 @@ class ServiceRuntime:
         self.metrics = PlumbingMetrics(self.registry)
         self.engine = create_engine(self.settings.effective_database_url)
         self.sessions = session_factory(self.engine)
+        # Reads that must answer while the service is busy (/stats, /readyz, /metrics): a pool of
+        # their own, never waiting for the handlers' connections nor for SQLite's write lock.
+        self.read_engine = create_engine(self.settings.effective_database_url, reads_only=True)
+        self.read_sessions = session_factory(self.read_engine)
         self.broker = make_broker(self.settings, provider, self.registry, role="consumer")
         self.publisher = make_broker(self.settings, provider, self.registry, role="publisher")
         self.relay = OutboxRelay(
@@ -90,10 +97,15 @@ class ServiceRuntime:
             poll_interval=self.settings.outbox_poll_interval,
             use_row_locks=not is_sqlite(self.settings.effective_database_url),
         )
+        self.handler_slots = asyncio.Semaphore(self.settings.handler_concurrency)
         self.queues: list[str] = []
         self.consumed: dict[str, type] = {}  # queue → contract model
         self.ready = False
         self.staff_signer = signer_from_settings(self.settings)  # signs staff actions when staged
+
+    async def dispose_databases(self) -> None:
+        await self.engine.dispose()
+        await self.read_engine.dispose()
 
     def unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(

@@ -49,6 +49,13 @@ class ServiceSettings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
     prefetch: int = Field(default=20, ge=1, le=2000)
+    handler_concurrency: int = Field(
+        default=8,
+        ge=1,
+        le=2000,
+        description="Message handlers running at once in the process, over all its queues (prefetch "
+        "is per queue): more only adds CPU contention, and delays /healthz, /readyz and /stats",
+    )
     delivery_limit: int = Field(default=5, ge=1, le=100)
     graceful_timeout: float = 15.0
     migrate_on_start: bool = True
@@ -166,6 +173,7 @@ TOOL_PREFIXES = (
     "OSAME_DEV_ISSUER_",
     "OSAME_BROKER_PASSWORD_",
     "OSAME_MODEL_",
+    "OSAME_FAULT_",  # the fault-injection suite's options (tests/e2e/test_e2e_faults.py)
 )
 
 

@@ -168,7 +168,7 @@ class ServiceHarness:
             return head, await conn.run_sync(snapshot)
 
     async def close(self) -> None:
-        await self.runtime.engine.dispose()
+        await self.runtime.dispose_databases()
 
 
 async def eventually(predicate, timeout: float = 20.0, interval: float = 0.1):

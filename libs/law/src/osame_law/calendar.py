@@ -30,6 +30,15 @@ def _national_holidays(year: int) -> frozenset[date]:
     return frozenset(holidays.country_holidays("JP", years=year).keys())
 
 
+def warm_up(today: date | None = None) -> None:
+    """Load the holiday calendar before serving: its first use takes seconds of CPU (the
+    ``holidays`` package builds Japan's calendar), which on a service's event loop would stall
+    every handler and probe. Services run this in a thread at start (``ServiceSpec.warm_up``)."""
+    year = (today or date.today()).year
+    for y in (year - 1, year, year + 1):
+        _national_holidays(y)
+
+
 def is_year_end_holiday(d: date) -> bool:
     """年末年始 (12/29–1/3), the closed days named in 令6条の18."""
     return (d.month == 12 and d.day >= 29) or (d.month == 1 and d.day <= 3)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from osame_chassis.runtime import ServiceSpec
 from osame_chassis.settings import ServiceSettings
+from osame_law import calendar
 from pydantic import Field
 
 from osame_collection.adapters.repository import stats
@@ -63,4 +64,5 @@ def build_spec() -> ServiceSpec:
         stats=stats,
         title="Osame collection (滞納管理)",
         routes=routes,
+        warm_up=calendar.warm_up,  # the holiday calendar: seconds of CPU at first use
     )

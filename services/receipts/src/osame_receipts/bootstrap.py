@@ -6,6 +6,7 @@ from pathlib import Path
 
 from osame_chassis.runtime import ServiceSpec
 from osame_chassis.settings import ServiceSettings
+from osame_law import calendar
 from pydantic import Field, field_validator
 
 from osame_receipts.adapters.repository import stats
@@ -47,4 +48,5 @@ def build_spec() -> ServiceSpec:
         stats=stats,
         routes=routes,
         title="Osame receipts (収納管理)",
+        warm_up=calendar.warm_up,  # the holiday calendar: seconds of CPU at first use
     )

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from osame_chassis.runtime import ServiceSpec
 from osame_chassis.settings import ServiceSettings
+from osame_law import calendar
 
 from osame_refunds.adapters.notices_pdf import DEFAULT_FONT
 from osame_refunds.adapters.repository import stats
@@ -51,4 +52,5 @@ def build_spec() -> ServiceSpec:
         stats=stats,
         routes=routes,
         title="Osame refunds (還付・充当)",
+        warm_up=calendar.warm_up,  # the holiday calendar: seconds of CPU at first use
     )

@@ -77,7 +77,10 @@ class ServiceProcess:
             return False
 
     def stats(self) -> dict:
-        return httpx.get(self.url + "/stats", timeout=5).json()
+        try:
+            return httpx.get(self.url + "/stats", timeout=5).json()
+        except httpx.TimeoutException as exc:  # say which service, and where its log is
+            raise TimeoutError(f"{self.name} /stats did not answer in 5 s; see {self.log_path}") from exc
 
     def stop(self, timeout: float = 30) -> int | None:
         """SIGTERM (graceful: in-flight handlers finish, outbox drained), SIGKILL after `timeout`."""

@@ -89,32 +89,35 @@ def subscribe(runtime: ServiceRuntime, model: type[Message], handler: Handler) -
                 staff_proofs.verify(body, publisher)
             except StaffProofError as err:
                 await _reject(message_id, f"staff proof refused: {err.code}")
-        try:
-            async for attempt in AsyncRetrying(
-                stop=stop_after_attempt(settings.handler_retry_attempts),
-                wait=wait_exponential_jitter(multiplier=0.05, max=1.0),
-                retry=retry_if_not_exception_type(PermanentError),
-                reraise=True,
-            ):
-                with attempt:
-                    async with runtime.unit_of_work() as uow:
-                        if not await uow.claim(queue, message_id):
-                            runtime.metrics.duplicates.labels(queue=queue).inc()
-                            log.info(
-                                "duplicate delivery skipped", extra={"message_id": message_id, "queue": queue}
-                            )
-                            return
-                        await handler(body, uow)
-                        await uow.commit()
-        except PermanentError as err:
-            await _reject(message_id, f"refused: {err}")
-        except Exception as err:
-            runtime.metrics.requeued.labels(queue=queue).inc()
-            log.warning(
-                "handler failed (%s); returned to queue for redelivery",
-                type(err).__name__,
-                extra={"message_id": message_id, "queue": queue},
-            )
-            raise RejectMessage(requeue=True) from err
+        async with runtime.handler_slots:  # bounded work in flight: probes and stats stay prompt
+            try:
+                async for attempt in AsyncRetrying(
+                    stop=stop_after_attempt(settings.handler_retry_attempts),
+                    wait=wait_exponential_jitter(multiplier=0.05, max=1.0),
+                    retry=retry_if_not_exception_type(PermanentError),
+                    reraise=True,
+                ):
+                    with attempt:
+                        async with runtime.unit_of_work() as uow:
+                            if not await uow.claim(queue, message_id):
+                                runtime.metrics.duplicates.labels(queue=queue).inc()
+                                log.info(
+                                    "duplicate delivery skipped",
+                                    extra={"message_id": message_id, "queue": queue},
+                                )
+                                return
+                            await handler(body, uow)
+                            await uow.commit()
+            except PermanentError as err:
+                await _reject(message_id, f"refused: {err}")
+            except Exception as err:
+                runtime.metrics.requeued.labels(queue=queue).inc()
+                log.warning(
+                    "handler failed (%s); returned to queue for redelivery",
+                    type(err).__name__,
+                    extra={"message_id": message_id, "queue": queue},
+                    exc_info=err,  # frames only (osame_chassis.logs.redacted_stack)
+                )
+                raise RejectMessage(requeue=True) from err
 
     return queue

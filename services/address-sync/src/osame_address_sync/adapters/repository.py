@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from osame_chassis.db import count_rows
+from osame_chassis.db import count_rows, serialise_writers
 from osame_contracts.messages.address_sync import ChangeKind
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -129,6 +129,7 @@ class AddresseeRepository:
 
     async def allocate_unified_id(self, first_addressee_id: str) -> str:
         table = orm.unified_addressees
+        await serialise_writers(self.session, table.name)  # the next number is read, then taken
         highest = (await self.session.execute(select(func.max(table.c.unified_addressee_id)))).scalar()
         next_id = f"{int(highest or 0) + 1:015d}"
         await self.session.execute(
@@ -230,6 +231,7 @@ class AddresseeRepository:
 
     async def last_release_hash(self) -> str:
         table = orm.my_number_releases
+        await serialise_writers(self.session, table.name)  # the caller appends the next link
         query = select(table.c.hash).order_by(table.c.seq.desc()).limit(1)
         return (await self.session.execute(query)).scalar_one_or_none() or "0" * 64
 

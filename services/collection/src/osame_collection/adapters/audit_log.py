@@ -1,6 +1,7 @@
 """Append-only, hash-chained audit log (who, when, what, which 宛名番号) in collection's database.
 
-Appends are serialised: on PostgreSQL the last entry is read FOR UPDATE (SQLite serialises writers).
+Appends are serialised (`osame_chassis.db.serialise_writers`): the next seq is read and written by one
+writer at a time, so concurrent staff calls and batches never fork the chain nor fail on it.
 The detail holds ids, codes and amounts only — never names or addresses.
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+from osame_chassis.db import serialise_writers
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -29,9 +31,8 @@ def as_utc(at: datetime) -> datetime:
 async def append(
     session: AsyncSession, staff_user: str, action: str, addressee_id: str | None, detail: dict
 ) -> int:
+    await serialise_writers(session, A.name)
     query = select(A.c.seq, A.c.hash).order_by(A.c.seq.desc()).limit(1)
-    if session.bind.dialect.name == "postgresql":
-        query = query.with_for_update()
     last = (await session.execute(query)).first()
     seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
     at = datetime.now(UTC).replace(microsecond=0)

