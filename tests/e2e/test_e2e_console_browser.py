@@ -23,6 +23,7 @@ import time
 import uuid
 from pathlib import Path
 
+import httpx
 import pytest
 from osame_cli.city import build_city
 from osame_cli.settle import wait_settled
