@@ -178,7 +178,7 @@ async def test_income_query_is_refused_recorded_and_reported_back(e2e):
     async with httpx.AsyncClient(base_url=e2e.services["collection"].url, headers=staff, timeout=30) as http:
         asked = await http.post(
             f"/cases/{addressee}/inquiries",
-            json={"kind": "income", "requested_on": "2026-07-01", "fiscal_year": 2025},
+            json={"kind": "income", "requested_on": CITY_DAY.isoformat(), "fiscal_year": 2025},
         )
     assert asked.status_code == 201, asked.text
     query_id = asked.json()["result"]

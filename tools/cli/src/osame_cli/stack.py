@@ -25,7 +25,7 @@ import httpx
 from osame_chassis.messaging.provision import Accounts, generate_passwords
 from osame_chassis.messaging.provision import provision as provision_namespace
 from osame_chassis.messaging.staff_proof import StaffProofSigner, generate_key
-from osame_contracts.publishers import OUTSIDE_SYSTEMS, PRINCIPALS, published_by
+from osame_contracts.publishers import PRINCIPALS, published_by
 
 SERVICES: dict[str, str] = {
     "receipts": "osame_receipts",
@@ -138,9 +138,9 @@ class Stack:
         self.accounts = Accounts(self.amqp_url, self.prefix, generate_passwords((*PRINCIPALS, OPERATOR)))
         staff_keys = {p: generate_key() for p in PRINCIPALS if any(m.staff_field for m in published_by(p))}
         public_keys = json.dumps({p: [public] for p, (_, public) in staff_keys.items()})
-        self.signers = {
-            p: StaffProofSigner(p, private) for p, (private, _) in staff_keys.items() if p in OUTSIDE_SYSTEMS
-        }
+        # The outside systems' keys, and the services' too: a test that plays a service on the bus
+        # (e.g. collection's income query) signs its staff actions as that service would.
+        self.signers = {p: StaffProofSigner(p, private) for p, (private, _) in staff_keys.items()}
         for name, module in SERVICES.items():
             env = {k: v for k, v in os.environ.items() if not k.startswith(("OSAME_", "OTEL_"))}
             port = free_port()
