@@ -10,6 +10,7 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -182,7 +183,13 @@ def test_collector_sends_metrics_and_logs_somewhere_real():
 
 def test_compose_file_validates_against_the_compose_specification():
     result = subprocess.run(
-        ["check-jsonschema", "--builtin-schema", "vendor.compose-spec", str(ROOT / "docker-compose.yml")],
+        # From the project's environment (./osame test runs .venv/bin/pytest without .venv/bin on PATH).
+        [
+            str(Path(sys.executable).with_name("check-jsonschema")),
+            "--builtin-schema",
+            "vendor.compose-spec",
+            str(ROOT / "docker-compose.yml"),
+        ],
         capture_output=True,
         text=True,
     )
