@@ -9,7 +9,6 @@ import time
 
 import httpx
 import pytest
-from osame_cli.bus import connect
 from osame_cli.settle import wait_settled
 from osame_contracts.messages import taxation
 from osame_receipts.adapters import cvs
@@ -32,7 +31,7 @@ async def _spans_of_trace(sink, trace_id: str, wanted: str, timeout: float = 30)
 
 async def test_http_import_is_the_root_of_a_trace_that_reaches_collection(e2e):
     cashier = {"Authorization": f"Bearer {e2e.staff_token('cashier-1', ['receipts_staff'])}"}
-    async with connect(e2e.services["receipts"].env["OSAME_AMQP_URL"], e2e.prefix) as bus:
+    async with e2e.bus() as bus:  # each message from its own publisher (taxation, channels)
         await bus.send(
             taxation.AssessmentRegistered(
                 addressee_id=ADDRESSEE,
