@@ -155,6 +155,10 @@ async def test_a_refused_appropriation_is_replanned_refunded_paid_out_and_money_
 
         # 3. Meanwhile the taxpayer paid B at the bank on its due date; the bank's OCR file is
         #    imported into receipts' database while its consumer is down.
+        # Receipts checks every date a file supplies against its business date: the file arrives on
+        # 08-03, so receipts (the import and the restarted service) runs on 08-03; refunds stays on
+        # 06-30, before B falls due.
+        receipts_process.env["OSAME_BUSINESS_DATE"] = "2026-08-03"
         ocr = tmp_path / "ocr-20260803.csv"
         ocr.write_text(
             "record_type,bank_code,branch_code,seq,notice_number,installment_no,amount,paid_on,booked_on\n"
