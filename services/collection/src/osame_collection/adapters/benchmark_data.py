@@ -59,6 +59,15 @@ WHERE paid = 0 AND installment_no = 1 AND notice_number LIKE '%77'
 """
 
 
+# 行き違い: confirmed money the ledger projection does not show yet (domain.demand RECEIPT reason).
+UNREFLECTED = """
+INSERT INTO receipts (receipt_id, notice_number, installment_no, addressee_id, paid_on, applied, preliminary, cancelled)
+SELECT 'bench-crossing-' || notice_number, notice_number, installment_no, addressee_id, :paid_on, 1000,
+       {false}, {false}
+FROM installments WHERE paid = 0 AND installment_no = 1 AND notice_number LIKE '%77'
+"""
+
+
 async def load(engine: AsyncEngine, rows: int, batch_date: date) -> None:
     postgres = engine.dialect.name == "postgresql"
     params = {"rows": rows, "dunned_before": batch_date - timedelta(days=40)}
@@ -70,6 +79,7 @@ async def load(engine: AsyncEngine, rows: int, batch_date: date) -> None:
         false = "false" if postgres else "0"
         await conn.execute(text(RECEIPTS.format(false=false)), {"paid_on": batch_date - timedelta(days=90)})
         await conn.execute(text(MARKS), {"mark_on": batch_date - timedelta(days=2)})
+        await conn.execute(text(UNREFLECTED.format(false=false)), {"paid_on": batch_date - timedelta(days=2)})
     async with engine.connect() as conn:
         if postgres:
             await conn.execution_options(isolation_level="AUTOCOMMIT")
