@@ -19,16 +19,13 @@ Short by default; ``OSAME_MODEL_EXAMPLES`` / ``OSAME_MODEL_STEPS`` for a long ru
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import os
-import tempfile
-from pathlib import Path
 
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
-from osame_chassis.messaging.tables import plumbing_metadata
+from osame_chassis.testing import InProcessService
 from osame_collection.adapters import orm
 from osame_collection.domain.campaign import CampaignCriteria
 from osame_collection.service_layer import cases, dispositions, handlers, holds, reminders, stays
@@ -104,15 +101,12 @@ class Model:
         )
 
 
-class CollectionMachine(RuleBasedStateMachine):
+class CollectionMachine(InProcessService, RuleBasedStateMachine):
     def __init__(self):
         super().__init__()
-        self.loop = asyncio.new_event_loop()
-        self.tmp = tempfile.TemporaryDirectory()
-        self.svc = Service(f"sqlite+aiosqlite:///{Path(self.tmp.name) / 'collection.db'}")
+        self.open_service(Service, "collection", orm.metadata)
         self.today = START
         self.policy = CollectionPolicy(business_date=lambda: self.today)
-        self.run(self._create_schema())
         self.items = [Model(n, due) for n, due in enumerate(DUES, start=1)]
         self.claim: str | None = None  # 交付要求 in force
         self.claim_covered: set[int] = set()
@@ -135,19 +129,9 @@ class CollectionMachine(RuleBasedStateMachine):
             )
 
     def teardown(self):
-        self.run(self.svc.close())
-        self.loop.close()
-        self.tmp.cleanup()
+        self.close_service()
 
     # --- plumbing ----------------------------------------------------------------------------
-    def run(self, coroutine):
-        return self.loop.run_until_complete(coroutine)
-
-    async def _create_schema(self):
-        async with self.svc.runtime.engine.begin() as conn:
-            await conn.run_sync(orm.metadata.create_all)
-            await conn.run_sync(plumbing_metadata.create_all)
-
     def handle(self, handler, message):
         return self.run(self.svc.handle(lambda m, uow: _call(handler, m, uow, self.policy), message))
 

@@ -28,18 +28,15 @@ Short by default; `OSAME_MODEL_EXAMPLES=500 OSAME_MODEL_STEPS=60` for a long run
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import os
-import tempfile
 from collections import Counter, defaultdict
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
-from osame_chassis.messaging.tables import plumbing_metadata
+from osame_chassis.testing import InProcessService
 from osame_contracts.messages import receipts, taxation
 from osame_law.calendar import is_closed_day
 from osame_law.errors import LawError
@@ -60,15 +57,12 @@ amounts = st.integers(1, 40).map(lambda k: k * 500)
 CREDITOR = direct_debit.Creditor(code="1234567890", name="ｼﾔｸｼﾖ")
 
 
-class ReceiptsMachine(RuleBasedStateMachine):
+class ReceiptsMachine(InProcessService, RuleBasedStateMachine):
     def __init__(self):
         super().__init__()
-        self.loop = asyncio.new_event_loop()
-        self.tmp = tempfile.TemporaryDirectory()
-        self.svc = Service(f"sqlite+aiosqlite:///{Path(self.tmp.name) / 'receipts.db'}")
+        self.open_service(Service, "receipts", orm.metadata)
         self.today = START
         self.svc.runtime.settings.business_date = self.today
-        self.run(self._create_schema())
         self.revision: dict[str, int] = {}
         self.received = Counter()  # owner → yen of standing money on their notices
         self.unmatched = 0  # yen on unknown notices
@@ -83,28 +77,9 @@ class ReceiptsMachine(RuleBasedStateMachine):
         self.mandates: set[str] = set()
 
     def teardown(self):
-        self.run(self.svc.close())
-        self.loop.close()
-        self.tmp.cleanup()
+        self.close_service()
 
     # --- plumbing ----------------------------------------------------------------------------
-    def run(self, coroutine):
-        return self.loop.run_until_complete(coroutine)
-
-    async def _create_schema(self):
-        async with self.svc.runtime.engine.begin() as conn:
-            await conn.run_sync(orm.metadata.create_all)
-            await conn.run_sync(plumbing_metadata.create_all)
-
-    def act(self, action):
-        async def go():
-            async with self.svc.runtime.unit_of_work() as uow:
-                result = await action(uow)
-                await uow.commit()
-            return result
-
-        return self.run(go())
-
     def rows(self, table):
         return self.run(self.svc.rows(table))
 

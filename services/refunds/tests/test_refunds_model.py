@@ -24,19 +24,17 @@ Short by default; `OSAME_MODEL_EXAMPLES=2000` (and `OSAME_MODEL_STEPS`) for a lo
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import json
 import os
-import tempfile
 from collections import defaultdict
-from pathlib import Path
 
 from hypothesis import HealthCheck, Phase, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 from osame_chassis.errors import PermanentError
-from osame_chassis.messaging.tables import outbox, plumbing_metadata
+from osame_chassis.messaging.tables import outbox
+from osame_chassis.testing import InProcessService
 from osame_contracts.messages import address_sync, receipts
 from osame_law.appropriation import appropriable_on
 from osame_law.calendar import is_business_day
@@ -84,15 +82,12 @@ class Installment:
         )
 
 
-class RefundsMachine(RuleBasedStateMachine):
+class RefundsMachine(InProcessService, RuleBasedStateMachine):
     def __init__(self):
         super().__init__()
-        self.loop = asyncio.new_event_loop()
-        self.tmp = tempfile.TemporaryDirectory()
-        self.svc = Service(f"sqlite+aiosqlite:///{Path(self.tmp.name) / 'refunds.db'}")
+        self.open_service(Service, "refunds", orm.metadata)
         self.today = START
         self.svc.spec.settings.business_date = self.today
-        self.run(self._create_schema())
         self.ledger: dict[str, Installment] = {}
         self.merges: list[tuple[str, str]] = []  # delivered 名寄せ
         self.pending: list[tuple[str, object]] = []  # (message_id, message) not yet delivered
@@ -111,28 +106,9 @@ class RefundsMachine(RuleBasedStateMachine):
         if os.environ.get("OSAME_MODEL_DEBUG"):
             kinds = sorted({type(m).__name__ for _, m in self.delivered})
             print(f"\nsteps: delivered {len(self.delivered)} {kinds}; refunds {len(self.rows(orm.refunds))}")
-        self.run(self.svc.close())
-        self.loop.close()
-        self.tmp.cleanup()
+        self.close_service()
 
     # --- plumbing ----------------------------------------------------------------------------
-    def run(self, coroutine):
-        return self.loop.run_until_complete(coroutine)
-
-    async def _create_schema(self):
-        async with self.svc.runtime.engine.begin() as conn:
-            await conn.run_sync(orm.metadata.create_all)
-            await conn.run_sync(plumbing_metadata.create_all)
-
-    def act(self, action):
-        async def go():
-            async with self.svc.runtime.unit_of_work() as uow:
-                result = await action(uow)
-                await uow.commit()
-            return result
-
-        return self.run(go())
-
     def send(self, message) -> None:
         self.counter += 1
         self.pending.append((f"m-{self.counter}", message))

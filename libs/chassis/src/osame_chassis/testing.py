@@ -10,11 +10,14 @@ public key) unless its settings name keys.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
+import tempfile
 import uuid
 from collections.abc import Callable
 from functools import cache
+from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -190,3 +193,40 @@ async def eventually(predicate, timeout: float = 20.0, interval: float = 0.1):
 
 def _total(counter) -> float:
     return sum(s.value for m in counter.collect() for s in m.samples if s.name.endswith("_total"))
+
+
+class InProcessService:
+    """Plumbing for a hypothesis state machine that drives one service in-process: an event loop of
+    its own, a temporary SQLite store with the service's tables and the chassis plumbing, and the
+    service's test harness as `self.svc` (the model tests of receipts, refunds and collection)."""
+
+    def open_service(self, harness: Callable[[str], object], name: str, metadata: MetaData) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.tmp = tempfile.TemporaryDirectory()
+        self.svc = harness(f"sqlite+aiosqlite:///{Path(self.tmp.name) / f'{name}.db'}")
+        self._metadata = metadata
+        self.run(self._create_schema())
+
+    def close_service(self) -> None:
+        self.run(self.svc.close())
+        self.loop.close()
+        self.tmp.cleanup()
+
+    def run(self, coroutine):
+        return self.loop.run_until_complete(coroutine)
+
+    async def _create_schema(self) -> None:
+        async with self.svc.runtime.engine.begin() as conn:
+            await conn.run_sync(self._metadata.create_all)
+            await conn.run_sync(plumbing_metadata.create_all)
+
+    def act(self, action):
+        """`await action(uow)` on a committed unit of work of the service; its result."""
+
+        async def go():
+            async with self.svc.runtime.unit_of_work() as uow:
+                result = await action(uow)
+                await uow.commit()
+            return result
+
+        return self.run(go())
