@@ -68,6 +68,8 @@ import jwt
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from osame_chassis.openapi import mark_permission
+
 log = logging.getLogger("osame.auth")
 
 ALGORITHMS = ("RS256", "ES256")
@@ -410,6 +412,7 @@ class Authenticator:
                 await self._audit(principal.user, op, outcome, _addressee(request), client)
                 return response
 
+            mark_permission(guarded, permission)  # the OpenAPI document names it (osame_chassis.openapi)
             return guarded
 
         return decorate

@@ -31,6 +31,7 @@ import logging
 from osame_chassis.auth import Authenticator, AuthSettings
 from osame_chassis.errors import PermanentError
 from osame_chassis.messaging.consumer import describe_validation_error
+from osame_chassis.openapi import api, summary_of
 from osame_chassis.runtime import ServiceRuntime
 from osame_contracts.base import AddresseeId
 from osame_contracts.messages import address_sync
@@ -104,8 +105,12 @@ def routes(runtime: ServiceRuntime, auth: Authenticator | None = None) -> list[B
                 return _error(422, str(err))
             return JSONResponse({"accepted": model.routing_key}, status_code=202)
 
-        return endpoint
+        server_set = ("decided_by", "decided_on") if from_token is not None else ()
+        return api(summary_of(model), body=model, body_from_server=server_set, status=202, errors=(409, 422))(
+            endpoint
+        )
 
+    @api("What may be disclosed of an addressee (blank under 支援措置)", errors=(404,))
     async def show(request: Request) -> Response:
         addressee_id = request.path_params["addressee_id"]
         request.state.audit_addressee_id = addressee_id[:15]
@@ -117,6 +122,11 @@ def routes(runtime: ServiceRuntime, auth: Authenticator | None = None) -> list[B
             body = changed_v2(view_of(row, await repo.overrides(addressee_id)), max(row["version"], 1))
         return JSONResponse(_jsonable(body), headers=NO_STORE)
 
+    @api(
+        "Gateway only: release one 個人番号 to obtain its 符号",
+        body=ReleaseRequest,
+        errors=(403, 404, 409, 429, 503),
+    )
     async def release(request: Request) -> Response:
         try:
             ask = ReleaseRequest.model_validate_json(await request.body())

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from osame_chassis.auth import Authenticator
 from osame_chassis.messaging.consumer import describe_validation_error
+from osame_chassis.openapi import api
 from osame_chassis.runtime import ServiceRuntime
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from starlette.requests import Request
@@ -39,6 +40,7 @@ class SearchRequest(BaseModel):
 
 
 def routes(runtime: ServiceRuntime, auth: Authenticator) -> list[BaseRoute]:
+    @api("宛名検索 (terms in the body, never the URL)", body=SearchRequest)
     async def search(request: Request) -> Response:
         try:
             ask = SearchRequest.model_validate_json(await request.body())
@@ -55,6 +57,7 @@ def routes(runtime: ServiceRuntime, auth: Authenticator) -> list[BaseRoute]:
         results = [staff_view(r, may_see_protected=may_see) for r in rows]
         return JSONResponse({"results": results, "truncated": truncated}, headers=NO_STORE)
 
+    @api("Check the audit log's hash chain", also={409: "The chain is broken"})
     async def verify(_: Request) -> Response:
         async with runtime.sessions() as session:
             checked = await AUDIT.verify(session)
