@@ -331,11 +331,16 @@ def document(routes: Iterable[BaseRoute], *, service: str, description: str = ""
     }
 
 
-def service_document(spec: ServiceSpec) -> dict:
-    """The document a service serves at /openapi.json, built without starting the service."""
+def service_app(spec: ServiceSpec):
+    """The service's Starlette app as `serve` builds it, without connecting to anything."""
     from osame_chassis.http import build_app
     from osame_chassis.runtime import ServiceRuntime
 
     runtime = ServiceRuntime(spec, provider=None)
     spec.register(runtime)
-    return build_app(runtime).state.openapi()
+    return build_app(runtime)
+
+
+def service_document(spec: ServiceSpec) -> dict:
+    """The document a service serves at /openapi.json, built without starting the service."""
+    return service_app(spec).state.openapi()
