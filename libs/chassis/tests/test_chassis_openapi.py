@@ -9,7 +9,7 @@ from typing import Literal
 import pytest
 from openapi_spec_validator import validate
 from osame_chassis.auth import Authenticator, AuthSettings
-from osame_chassis.openapi import UNDECLARED, api, document, undeclared
+from osame_chassis.openapi import UNDECLARED, api, default_roles, document, undeclared
 from pydantic import BaseModel, Field
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
@@ -118,7 +118,13 @@ def test_the_permission_of_the_guard_is_the_security_requirement(doc, path, meth
     assert op["security"] == [{"bearerAuth": [permission]}]
     assert op["x-osame-permission"] == permission
     assert permission in op["description"]
+    assert "admin" in op["x-osame-default-roles"]
     assert {"401", "403", "500"} <= set(op["responses"])
+
+
+def test_default_roles_are_those_that_grant_the_permission():
+    assert default_roles("refunds:refund.approve") == ["admin", "refunds_staff"]
+    assert default_roles("collection:audit.read") == ["admin", "auditor", "collection_staff"]
 
 
 def test_public_and_unguarded_operations_need_no_token(doc):
@@ -135,6 +141,7 @@ def test_query_parameters_come_from_the_query_model(doc):
     assert all(p["in"] == "query" and not p["required"] for p in params.values())
     assert params["limit"]["schema"]["maximum"] == 100
     assert params["limit"]["description"] == "page size"
+    assert params["status"]["schema"] == {"enum": ["open", "closed"], "type": "string"}  # no null
     assert op["responses"]["200"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/Item"
     }

@@ -20,7 +20,8 @@ Stable API::
 - `Authenticator.require(permission)` marks the endpoint with the permission it checks; the
   operation then carries `security: [{bearerAuth: [permission]}]` (OpenAPI 3.1 lets a
   security requirement name the roles/permissions an http scheme needs), the permission in
-  `x-osame-permission`, and the 401/403 answers of the authenticator.
+  `x-osame-permission`, the roles of `DEFAULT_ROLE_PERMISSIONS` that grant it in
+  `x-osame-default-roles`, and the 401/403 answers of the authenticator.
 - `document(routes, service=...)` walks the Starlette routes (path and its parameters from the
   route itself, GET/POST/... from its methods) and builds the document: every pydantic model
   once in `components/schemas`, every error answer the chassis error shape `{"error", "detail"?}`.
@@ -149,6 +150,13 @@ _CONVERTOR_SCHEMA = {
 }
 
 
+def default_roles(permission: str) -> list[str]:
+    """Roles of `DEFAULT_ROLE_PERMISSIONS` that grant `permission` (a deployment may map others)."""
+    from osame_chassis.auth import DEFAULT_ROLE_PERMISSIONS, grants
+
+    return sorted(role for role, granted in DEFAULT_ROLE_PERMISSIONS.items() if grants(granted, permission))
+
+
 def _tag(path: str) -> str:
     """The first path segment (after `/api`): the resource the operation is about."""
     segments = [x for x in path.strip("/").split("/") if x and x != "api"]
@@ -197,18 +205,35 @@ def _fields(model_ref: str | None, schemas: dict[str, Any]) -> tuple[dict[str, d
     return schema.get("properties", {}), set(schema.get("required", []))
 
 
+def _parameter_schema(schema: dict) -> dict:
+    """A field's schema as a parameter's: an absent parameter is how a query says "none", so
+    `X | None` is just X, without the `null` default and the title."""
+    out = {k: v for k, v in schema.items() if k != "title" and not (k == "default" and v is None)}
+    variants = out.get("anyOf", [])
+    concrete = [v for v in variants if v != {"type": "null"}]
+    if len(variants) == 2 and len(concrete) == 1:
+        del out["anyOf"]
+        out = {**concrete[0], **out}
+    return out
+
+
 def _parameters(route: Route, op: Operation, refs, schemas) -> list[dict]:
     params = []
     path_fields, _ = _fields(refs.get((op.path, "validation")) if op.path else None, schemas)
     for name, convertor in route.param_convertors.items():
         schema = path_fields.get(name) or _CONVERTOR_SCHEMA.get(type(convertor).__name__, {"type": "string"})
-        param = {"name": name, "in": "path", "required": True, "schema": schema}
+        param = {"name": name, "in": "path", "required": True, "schema": _parameter_schema(schema)}
         if "description" in schema:
             param["description"] = schema["description"]
         params.append(param)
     query_fields, required = _fields(refs.get((op.query, "validation")) if op.query else None, schemas)
     for name, schema in query_fields.items():
-        param = {"name": name, "in": "query", "required": name in required, "schema": schema}
+        param = {
+            "name": name,
+            "in": "query",
+            "required": name in required,
+            "schema": _parameter_schema(schema),
+        }
         if "description" in schema:
             param["description"] = schema["description"]
         params.append(param)
@@ -244,8 +269,11 @@ def _operation(method: str, path: str, route: Route, op: Operation, refs, schema
         "tags": [_tag(path)],
     }
     description = op.description
+    roles = default_roles(permission) if permission else []
     if permission:
-        description = (description + "\n\n" if description else "") + f"Requires permission `{permission}`."
+        description = (description + "\n\n" if description else "") + (
+            f"Requires permission `{permission}` (granted by default to: {', '.join(roles)})."
+        )
     if description:
         out["description"] = description
     params = _parameters(route, op, refs, schemas)
@@ -269,6 +297,7 @@ def _operation(method: str, path: str, route: Route, op: Operation, refs, schema
         errors |= {401, 403}
         out["security"] = [{BEARER: [permission]}]
         out["x-osame-permission"] = permission
+        out["x-osame-default-roles"] = roles
     else:
         out["security"] = []
     if op.body is not None or op.query is not None or op.body_media is not None:

@@ -124,6 +124,9 @@ def routes(runtime: ServiceRuntime, auth: Authenticator | None = None) -> list[B
 
     @api(
         "Gateway only: release one 個人番号 to obtain its 符号",
+        description="The permission must be granted by name (a wildcard role such as admin or "
+        "addressee_staff is refused) and the token's subject listed in OSAME_MYNUMBER_RELEASE_CALLERS; "
+        "an income query of that id for that 宛名番号 must be pending.",
         body=ReleaseRequest,
         errors=(403, 404, 409, 429, 503),
     )
