@@ -1,6 +1,7 @@
-"""Each service's OpenAPI document (docs/openapi/<service>.json): valid OpenAPI 3.1
-(openapi-spec-validator), every route of the app declared and documented with the permission
-its guard checks, served at /openapi.json without a token, and the committed file current."""
+"""Each service's OpenAPI document (docs/openapi/<service>.json), the staff console's too: valid
+OpenAPI 3.1 (openapi-spec-validator), every route of the app declared and documented with the
+permission (or session) its guard checks, served at /openapi.json without a token, and the
+committed file current."""
 
 from __future__ import annotations
 
@@ -11,10 +12,11 @@ import httpx
 import pytest
 from openapi_spec_validator import validate
 from osame_chassis.openapi import operations, permission_of, service_app, undeclared
-from osame_cli.openapi_docs import DOCS_DIR, render
+from osame_cli.openapi_docs import DOCS_DIR, console_app, render
 from osame_cli.stack import SERVICES
 
 REGENERATE = "run `uv run osame contracts openapi` and commit docs/openapi"
+APPS = sorted([*SERVICES, "console"])
 
 
 @pytest.fixture(scope="module")
@@ -27,6 +29,7 @@ def apps(tmp_path_factory) -> dict:
                 out[service] = service_app(importlib.import_module(f"{package}.bootstrap").build_spec())
             except Exception as exc:  # reported per service below, so one broken service hides no other
                 out[service] = exc
+        out["console"] = console_app()
     return out
 
 
@@ -37,14 +40,14 @@ def app_of(apps: dict, service: str):
     return app
 
 
-@pytest.mark.parametrize("service", sorted(SERVICES))
+@pytest.mark.parametrize("service", APPS)
 def test_the_document_is_valid_openapi_3_1(apps, service):
     doc = app_of(apps, service).state.openapi()
     validate(doc)
     assert doc["openapi"].startswith("3.1")
 
 
-@pytest.mark.parametrize("service", sorted(SERVICES))
+@pytest.mark.parametrize("service", APPS)
 def test_every_route_is_declared_and_documented(apps, service):
     app = app_of(apps, service)
     assert undeclared(app.routes) == [], "declare each with osame_chassis.openapi.api"
@@ -71,7 +74,7 @@ def test_every_guarded_route_names_its_permission(apps, service):
     assert any(permission_of(r.endpoint) for _, _, r in operations(app.routes))
 
 
-@pytest.mark.parametrize("service", sorted(SERVICES))
+@pytest.mark.parametrize("service", APPS)
 async def test_served_without_a_token_and_committed(apps, service):
     app = app_of(apps, service)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://svc") as client:
@@ -83,3 +86,16 @@ async def test_served_without_a_token_and_committed(apps, service):
     assert committed.exists(), REGENERATE
     assert committed.read_text(encoding="utf-8") == render(served), REGENERATE
     assert json.loads(committed.read_text(encoding="utf-8"))["info"]["title"].endswith(service)
+
+
+def test_every_console_screen_needs_the_session(apps):
+    app = app_of(apps, "console")
+    doc = app.state.openapi()
+    open_paths = {"/openapi.json", "/healthz", "/readyz", "/metrics"}
+    for method, path, _ in operations(app.routes):
+        op = doc["paths"][path][method.lower()]
+        if path in open_paths or (path.startswith("/auth/") and path != "/auth/logout"):
+            assert op["security"] == [], f"{method} {path}"
+        else:
+            assert op["security"] == [{"consoleSession": []}], f"{method} {path}"
+            assert "303" in op["responses"], f"{method} {path}: the way to sign-in"

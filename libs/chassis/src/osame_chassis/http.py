@@ -22,8 +22,7 @@ from starlette.routing import Route
 from osame_chassis.messaging.outbox import pending_count
 from osame_chassis.messaging.tables import inbox, outbox
 from osame_chassis.metrics import refresh as refresh_metrics
-from osame_chassis.openapi import api
-from osame_chassis.openapi import document as openapi_document
+from osame_chassis.openapi import api, openapi_route
 
 if TYPE_CHECKING:
     from osame_chassis.runtime import ServiceRuntime
@@ -85,17 +84,6 @@ def build_app(runtime: ServiceRuntime, asyncapi: dict | None = None) -> Starlett
     async def asyncapi_route(_: Request) -> Response:
         return JSONResponse(asyncapi or {})
 
-    openapi: dict = {}
-
-    def openapi_of_app() -> dict:
-        if not openapi:  # routes are fixed once the app is built: generate once
-            openapi.update(openapi_document(app.routes, service=runtime.settings.service_name))
-        return openapi
-
-    @api("This OpenAPI 3.1 document", public=True)
-    async def openapi_route(_: Request) -> Response:
-        return JSONResponse(openapi_of_app())
-
     async def on_error(request: Request, exc: Exception) -> Response:
         # The stack goes to the log as frames only (osame_chassis.logs.redacted_stack), no values.
         log.error(
@@ -109,8 +97,9 @@ def build_app(runtime: ServiceRuntime, asyncapi: dict | None = None) -> Starlett
         Route("/metrics", metrics),
         Route("/stats", stats_route),
         Route("/docs/asyncapi", asyncapi_route),
-        Route("/openapi.json", openapi_route),
     ]
+    openapi, openapi_of_app = openapi_route(lambda: app.routes, service=runtime.settings.service_name)
+    routes.append(openapi)
     if runtime.spec.routes is not None:
         routes.extend(runtime.spec.routes(runtime))
     app = Starlette(routes=routes, exception_handlers={Exception: on_error})

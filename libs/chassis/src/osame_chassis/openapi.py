@@ -42,6 +42,8 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 if TYPE_CHECKING:
@@ -73,6 +75,7 @@ ERROR_TEXT = {
 }
 ATTRIBUTE = "__osame_api__"
 PERMISSION_ATTRIBUTE = "__osame_permission__"
+SESSION_ATTRIBUTE = "__osame_session__"
 JSON = "application/json"
 UNDECLARED = "(undeclared)"  # the summary `document` gives an operation without an `api` declaration
 
@@ -119,6 +122,21 @@ def declared(endpoint: Callable) -> Operation | None:
 
 def permission_of(endpoint: Callable) -> str | None:
     return getattr(endpoint, PERMISSION_ATTRIBUTE, None)
+
+
+@dataclass(frozen=True)
+class Session:
+    """A non-bearer way an app authenticates (the console's session cookie): its security scheme
+    and what an operation answers when it is missing (e.g. 303 to the sign-in page)."""
+
+    name: str
+    scheme: dict
+    refusals: dict[int, str]
+
+
+def mark_session(endpoint: Callable, session: Session) -> None:
+    """Called by an app's own guard (e.g. the console's `Web.page`): the endpoint needs `session`."""
+    setattr(endpoint, SESSION_ATTRIBUTE, session)
 
 
 def mark_permission(endpoint: Callable, permission: str) -> None:
@@ -281,7 +299,8 @@ def _operation(method: str, path: str, route: Route, op: Operation, refs, schema
         out["parameters"] = params
     if op.body is not None:
         schema = _body_schema(refs[(op.body, "validation")], op.body_from_server, schemas)
-        out["requestBody"] = {"required": op.body_required, "content": {JSON: {"schema": schema}}}
+        media = op.body_media or JSON  # a form post declares its fields the same way
+        out["requestBody"] = {"required": op.body_required, "content": {media: {"schema": schema}}}
     elif op.body_media is not None:
         out["requestBody"] = {"required": True, "content": _content(op.body_media, None)}
     response_schema = (
@@ -298,6 +317,13 @@ def _operation(method: str, path: str, route: Route, op: Operation, refs, schema
         out["security"] = [{BEARER: [permission]}]
         out["x-osame-permission"] = permission
         out["x-osame-default-roles"] = roles
+    elif (session := getattr(route.endpoint, SESSION_ATTRIBUTE, None)) and not op.public:
+        out["security"] = [{session.name: []}]
+        for status, meaning in sorted(session.refusals.items()):
+            if status < 400:
+                responses[str(status)] = {"description": meaning}
+            else:
+                errors.add(status)
     else:
         out["security"] = []
     if op.body is not None or op.query is not None or op.body_media is not None:
@@ -308,8 +334,17 @@ def _operation(method: str, path: str, route: Route, op: Operation, refs, schema
     return out
 
 
-def document(routes: Iterable[BaseRoute], *, service: str, description: str = "") -> dict:
-    """The OpenAPI 3.1 document of these routes (undeclared ones get a bare placeholder operation)."""
+def document(
+    routes: Iterable[BaseRoute],
+    *,
+    service: str,
+    description: str = "",
+    sessions: Iterable[Session] = (),
+    error_media: str = JSON,
+) -> dict:
+    """The OpenAPI 3.1 document of these routes (undeclared ones get a bare placeholder operation).
+    `sessions`: security schemes besides the bearer JWT; `error_media`: what errors are answered
+    as (the chassis' JSON error shape, or a page for a browser app)."""
     found = []
     for method, path, route in operations(routes):
         op = declared(route.endpoint) or Operation(summary=f"{UNDECLARED} {method} {path}")
@@ -343,7 +378,9 @@ def document(routes: Iterable[BaseRoute], *, service: str, description: str = ""
             "responses": {
                 f"E{s}": {
                     "description": ERROR_TEXT.get(s, "Error"),
-                    "content": {JSON: {"schema": {"$ref": SCHEMA_PREFIX + "Error"}}},
+                    "content": {error_media: {"schema": {"$ref": SCHEMA_PREFIX + "Error"}}}
+                    if error_media == JSON
+                    else _content(error_media, None),
                 }
                 for s in used
             },
@@ -354,10 +391,30 @@ def document(routes: Iterable[BaseRoute], *, service: str, description: str = ""
                     "bearerFormat": "JWT",
                     "description": "Staff or service JWT (osame_chassis.auth); the operation's security "
                     "requirement names the permission its roles must grant.",
-                }
+                },
+                **{session.name: session.scheme for session in sessions},
             },
         },
     }
+
+
+def openapi_route(
+    routes: Callable[[], Iterable[BaseRoute]], **options: Any
+) -> tuple[Route, Callable[[], dict]]:
+    """`GET /openapi.json` (no token) and the function giving its document: `document(routes(),
+    **options)`, generated on first use (an app's routes are fixed once it is built)."""
+    cached: dict = {}
+
+    def current() -> dict:
+        if not cached:
+            cached.update(document(routes(), **options))
+        return cached
+
+    @api("This OpenAPI 3.1 document", public=True)
+    async def openapi_json(_: Request) -> Response:
+        return JSONResponse(current())
+
+    return Route("/openapi.json", openapi_json, methods=["GET"]), current
 
 
 def service_app(spec: ServiceSpec):

@@ -1,7 +1,8 @@
 """The committed OpenAPI documents, `docs/openapi/<service>.json` (`osame contracts openapi`).
 
-Each service's document is what it serves at `GET /openapi.json` (`osame_chassis.openapi`),
-built here without starting the service. A test compares the committed files with fresh ones.
+Each service's document (the five services and the staff console) is what it serves at
+`GET /openapi.json` (`osame_chassis.openapi`), built here without starting it. A test compares
+the committed files with fresh ones.
 """
 
 from __future__ import annotations
@@ -29,12 +30,22 @@ def documents() -> dict[str, dict]:
             for service, package in SERVICES.items():
                 spec = importlib.import_module(f"{package}.bootstrap").build_spec()
                 out[service] = service_document(spec)
+            out["console"] = console_app().state.openapi()
         finally:
             if before is None:
                 os.environ.pop("OSAME_DATA_DIR", None)
             else:
                 os.environ["OSAME_DATA_DIR"] = before
     return out
+
+
+def console_app():
+    """The staff console's app (not a chassis service: it has its own `build_app`)."""
+    from osame_console.bootstrap import build_app
+    from osame_console.settings import ConsoleSettings
+
+    # a throwaway secret: building the app needs one outside development; nothing is signed
+    return build_app(ConsoleSettings(session_secret=os.urandom(24).hex(), telemetry_enabled=False))
 
 
 def render(document: dict) -> str:
