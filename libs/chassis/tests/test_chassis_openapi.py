@@ -9,7 +9,16 @@ from typing import Literal
 import pytest
 from openapi_spec_validator import validate
 from osame_chassis.auth import Authenticator, AuthSettings
-from osame_chassis.openapi import UNDECLARED, api, default_roles, document, undeclared
+from osame_chassis.openapi import (
+    UNDECLARED,
+    Session,
+    api,
+    default_roles,
+    document,
+    mark_session,
+    openapi_route,
+    undeclared,
+)
 from pydantic import BaseModel, Field
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
@@ -180,3 +189,60 @@ def test_a_declaration_leaves_the_endpoint_as_it_was():
     assert api("x")(endpoint) is endpoint
     with pytest.raises(TypeError):
         api("x", bdoy=Claim)  # a mistyped field is refused, not ignored
+
+
+def test_a_declared_path_parameter_must_be_in_the_path():
+    async def endpoint(_):
+        return JSONResponse({})
+
+    route = Route("/items", api("x", path=ItemPath)(endpoint))
+    with pytest.raises(ValueError, match="item_id"):
+        document([route], service="demo")
+
+
+class Search(BaseModel):
+    csrf_token: str
+    name_kana: str | None = None
+
+
+COOKIE = Session(
+    "appSession",
+    {"type": "apiKey", "in": "cookie", "name": "sid"},
+    {303: "to the sign-in page", 403: "refused"},
+)
+
+
+def test_an_app_of_its_own_session_and_html_pages():
+    @api("Search", body=Search, body_media="application/x-www-form-urlencoded", media="text/html")
+    async def search(_):
+        return JSONResponse({})
+
+    mark_session(search, COOKIE)
+    doc = document(
+        [Route("/search", search, methods=["POST"])],
+        sessions=[COOKIE],
+        error_media="text/html",
+        service="app",
+    )
+    validate(doc)
+    op = doc["paths"]["/search"]["post"]
+    assert op["security"] == [{"appSession": []}]
+    assert doc["components"]["securitySchemes"]["appSession"]["in"] == "cookie"
+    assert op["responses"]["303"] == {"description": "to the sign-in page"}
+    assert op["responses"]["403"] == {"$ref": "#/components/responses/E403"}
+    assert list(op["requestBody"]["content"]) == ["application/x-www-form-urlencoded"]
+    assert list(doc["components"]["responses"]["E403"]["content"]) == ["text/html"]
+    assert list(op["responses"]["200"]["content"]) == ["text/html"]
+
+
+async def test_openapi_json_is_served_without_a_token(tmp_path):
+    import httpx
+    from starlette.applications import Starlette
+
+    route, current = openapi_route(lambda: app.routes, service="demo")
+    app = Starlette(routes=[route, *routes(tmp_path)])
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://demo") as client:
+        response = await client.get("/openapi.json")
+    assert response.status_code == 200
+    assert response.json() == current()
+    assert "/openapi.json" in current()["paths"] and "/claims" in current()["paths"]

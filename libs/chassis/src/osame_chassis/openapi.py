@@ -238,6 +238,8 @@ def _parameter_schema(schema: dict) -> dict:
 def _parameters(route: Route, op: Operation, refs, schemas) -> list[dict]:
     params = []
     path_fields, _ = _fields(refs.get((op.path, "validation")) if op.path else None, schemas)
+    if stray := set(path_fields) - set(route.param_convertors):
+        raise ValueError(f"{route.path}: declared path parameters not in the path: {sorted(stray)}")
     for name, convertor in route.param_convertors.items():
         schema = path_fields.get(name) or _CONVERTOR_SCHEMA.get(type(convertor).__name__, {"type": "string"})
         param = {"name": name, "in": "path", "required": True, "schema": _parameter_schema(schema)}
