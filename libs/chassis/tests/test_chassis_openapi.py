@@ -4,6 +4,7 @@ authenticator put into the document, and that the result is a valid OpenAPI 3.1 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 from typing import Literal
 
 import pytest
@@ -246,3 +247,28 @@ async def test_openapi_json_is_served_without_a_token(tmp_path):
     assert response.status_code == 200
     assert response.json() == current()
     assert "/openapi.json" in current()["paths"] and "/claims" in current()["paths"]
+
+
+@dataclass
+class Problem:
+    record_no: int
+    message: str
+
+
+@dataclass
+class Report:
+    status: str
+    problems: list[Problem] = field(default_factory=list)
+
+
+def test_a_dataclass_a_use_case_returns_is_a_response_schema():
+    async def run(_):
+        return JSONResponse({})
+
+    doc = document([Route("/run", api("Run", response=Report)(run), methods=["POST"])], service="demo")
+    validate(doc)
+    schema = doc["paths"]["/run"]["post"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert schema == {"$ref": "#/components/schemas/Report"}
+    report = doc["components"]["schemas"]["Report"]
+    assert report["properties"]["problems"]["items"] == {"$ref": "#/components/schemas/Problem"}
+    assert doc["components"]["schemas"]["Problem"]["required"] == ["record_no", "message"]

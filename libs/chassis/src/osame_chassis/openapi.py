@@ -40,7 +40,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 from pydantic.json_schema import models_json_schema
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -92,7 +92,7 @@ class Operation:
     body_from_server: Iterable[str] = ()  # body fields the endpoint fills in (path, token): not sent
     query: type[BaseModel] | None = None
     path: type[BaseModel] | None = None
-    response: type[BaseModel] | dict | None = None
+    response: type | dict | None = None  # a pydantic model, a dataclass, or a JSON Schema
     media: str = JSON
     status: int = 200
     also: dict[int, str] = field(default_factory=dict)  # further success statuses: what they mean
@@ -206,10 +206,20 @@ def _model_refs(
         if isinstance(op.response, type):
             wanted.append((op.response, "serialization"))
     wanted = list(dict.fromkeys(wanted))
-    if not wanted:
-        return {}, {}
-    keys, top = models_json_schema(wanted, ref_template=SCHEMA_PREFIX + "{model}")
-    return {k: v["$ref"] for k, v in keys.items()}, top.get("$defs", {})
+    models = [(t, mode) for t, mode in wanted if issubclass(t, BaseModel)]
+    refs: dict[tuple[type, str], str] = {}
+    schemas: dict[str, Any] = {}
+    if models:
+        keys, top = models_json_schema(models, ref_template=SCHEMA_PREFIX + "{model}")
+        refs.update({k: v["$ref"] for k, v in keys.items()})
+        schemas.update(top.get("$defs", {}))
+    for t, mode in wanted:  # dataclasses a use case returns (e.g. an import report)
+        if (t, mode) not in refs:
+            schema = TypeAdapter(t).json_schema(mode=mode, ref_template=SCHEMA_PREFIX + "{model}")
+            schemas.update(schema.pop("$defs", {}))
+            schemas[t.__name__] = schema
+            refs[(t, mode)] = SCHEMA_PREFIX + t.__name__
+    return refs, schemas
 
 
 def _resolve(schemas: dict[str, Any], ref: str) -> dict:

@@ -54,6 +54,11 @@ from osame_address_sync.service_layer.my_number_release import release_my_number
 log = logging.getLogger("osame.address_sync.http")
 NO_STORE = {"Cache-Control": "no-store"}
 RELEASE_PERMISSION = "address-sync:individual-number.read"
+ACCEPTED = {
+    "type": "object",
+    "required": ["accepted"],
+    "properties": {"accepted": {"type": "string", "description": "the routing key of the recorded command"}},
+}
 
 
 class ReleaseRequest(BaseModel):
@@ -106,9 +111,14 @@ def routes(runtime: ServiceRuntime, auth: Authenticator | None = None) -> list[B
             return JSONResponse({"accepted": model.routing_key}, status_code=202)
 
         server_set = ("decided_by", "decided_on") if from_token is not None else ()
-        return api(summary_of(model), body=model, body_from_server=server_set, status=202, errors=(409, 422))(
-            endpoint
-        )
+        return api(
+            summary_of(model),
+            body=model,
+            body_from_server=server_set,
+            status=202,
+            response=ACCEPTED,
+            errors=(409, 422),
+        )(endpoint)
 
     @api("What may be disclosed of an addressee (blank under 支援措置)", errors=(404,))
     async def show(request: Request) -> Response:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from osame_chassis.audit import AuditVerification
 from osame_chassis.auth import Authenticator
 from osame_chassis.openapi import api
 from osame_chassis.runtime import ServiceRuntime
@@ -90,7 +91,7 @@ def routes(runtime: ServiceRuntime, auth: Authenticator) -> list[Route]:
             entries = await GatewayRepository(session).permitted_entries()
         return JSONResponse({"entries": [{k: v for k, v in e.items() if k != "id"} for e in entries]})
 
-    @api("Check the audit log's hash chain", also={409: "The chain is broken"})
+    @api("Check the audit log's hash chain", response=AuditVerification, also={409: "The chain is broken"})
     async def audit_verify(_: Request) -> JSONResponse:
         async with runtime.sessions() as session:
             result = await AUDIT.verify(session)

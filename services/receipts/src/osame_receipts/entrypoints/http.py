@@ -24,6 +24,7 @@ from osame_receipts.domain.direct_debit import DebitRequestRefused
 from osame_receipts.domain.reconciliation import parse_order
 from osame_receipts.entrypoints import schemas
 from osame_receipts.service_layer import channels, direct_debit, suspense
+from osame_receipts.service_layer.imports import ImportReport
 
 log = logging.getLogger("osame.receipts.http")
 IMPORT_KINDS = ("zengin-result", "cvs", "ocr", "mpn", "eltax")
@@ -256,6 +257,7 @@ def routes(runtime, auth: Authenticator | None = None) -> list[Route]:
         path=schemas.ImportPath,
         query=schemas.ImportQuery,
         body_media="application/octet-stream",
+        response=ImportReport,
         also={202: "Held: money kept, not applied"},
         errors=(409, 422),
     )
