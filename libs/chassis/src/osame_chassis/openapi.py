@@ -11,12 +11,14 @@ Stable API::
     @auth.require("receipts:daily-totals.read")
     async def daily(request): ...
 
-- `api(summary, *, body=, query=, path=, response=, ...)` declares an endpoint: the pydantic
-  models it parses (JSON body, query string, path parameters) and returns, the media types of a
-  raw upload or a file download, its success and error statuses. It only attaches metadata
-  (`endpoint.__osame_api__`); the handler is unchanged. The metadata survives decorators that
-  use `functools.wraps` (as `Authenticator.require` does), so it can sit on the inner handler
-  or on the guarded endpoint.
+- `api(summary, *, body=, query=, path=, response=, ...)` declares an endpoint (the fields of
+  `Operation`): the pydantic models it parses (JSON or form body, query string, path
+  parameters), what it returns (a model, a dataclass a use case returns, or a JSON Schema), the
+  media types of a raw upload or a file download, its success and error statuses. It only
+  attaches metadata (`endpoint.__osame_api__`); the handler is unchanged. The metadata survives
+  decorators that use `functools.wraps` (as `Authenticator.require` does), so it can sit on the
+  inner handler or on the guarded endpoint. It is on the function object: one function serving
+  two routes has one declaration.
 - `Authenticator.require(permission)` marks the endpoint with the permission it checks; the
   operation then carries `security: [{bearerAuth: [permission]}]` (OpenAPI 3.1 lets a
   security requirement name the roles/permissions an http scheme needs), the permission in
@@ -27,8 +29,13 @@ Stable API::
   once in `components/schemas`, every error answer the chassis error shape `{"error", "detail"?}`.
   `undeclared(routes)` lists routes without an `api` declaration: the tests require none, so a
   route added without one fails CI instead of being documented as an untyped guess.
+- `openapi_route(lambda: app.routes, service=...)` is the `GET /openapi.json` route (no token)
+  and the function giving its document; `osame_chassis.http.build_app` adds it to every service,
+  the console to its own app. An app with its own login (the console's session cookie) passes
+  its `Session` scheme to `document` and marks its guard's endpoints with `mark_session`.
 - `service_document(spec)` is the document of a service without starting it (as
-  `osame_chassis.cli.asyncapi_document`); each service also serves it at `GET /openapi.json`.
+  `osame_chassis.cli.asyncapi_document`); `osame contracts openapi` commits them in
+  `docs/openapi/`.
 
 No example values are generated: a document never carries personal data.
 """
