@@ -21,7 +21,8 @@ Stable API (what services use)::
   `invalid_token`; a token whose `alg` is not the key's is `invalid_token` too, never a 500), it
   was issued at most `max_token_age_seconds` ago (401 `token_too_old`), the token is not revoked (401 `token_revoked`), and the roles in the token
   grant `permission` (403 `permission_denied`). Failures answer JSON `{"error": code}` and never
-  echo the token. The principal is put on `request.state.principal`.
+  echo the token. The principal is put on `request.state.principal`. The permission is also
+  recorded on the endpoint: the service's OpenAPI document names it (`osame_chassis.openapi`).
 - Every call (allowed or refused) is passed to the `audit` hook as an `AccessEvent` (user,
   time, operation, 宛名番号 if the endpoint set `request.state.audit_addressee_id`, outcome).
   `osame_chassis.audit.AuditLog.hook(runtime.sessions)` is the standard hook (hash-chained
@@ -67,6 +68,8 @@ import httpx
 import jwt
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from osame_chassis.openapi import mark_permission
 
 log = logging.getLogger("osame.auth")
 
@@ -410,6 +413,7 @@ class Authenticator:
                 await self._audit(principal.user, op, outcome, _addressee(request), client)
                 return response
 
+            mark_permission(guarded, permission)  # the OpenAPI document names it (osame_chassis.openapi)
             return guarded
 
         return decorate

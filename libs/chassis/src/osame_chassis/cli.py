@@ -1,4 +1,4 @@
-"""Command line of every service process: `serve` (default), `migrate`, `asyncapi`."""
+"""Command line of every service process: `serve` (default), `migrate`, `asyncapi`, `openapi`."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from collections.abc import Callable
 from osame_chassis import migrations, runner
 from osame_chassis.asyncapi import runtime_document
 from osame_chassis.db import create_engine
+from osame_chassis.openapi import service_document
 from osame_chassis.runtime import ServiceRuntime, ServiceSpec
 from osame_chassis.settings import check_environment
 from osame_chassis.startup import check_database, run_checked
@@ -53,9 +54,9 @@ def service_main(spec_factory: Callable[[], ServiceSpec], argv: list[str] | None
         "command",
         nargs="?",
         default="serve",
-        choices=["serve", "migrate", "asyncapi", "revision"],
+        choices=["serve", "migrate", "asyncapi", "openapi", "revision"],
         help="serve: migrate, consume and serve HTTP (default); migrate: upgrade the database and exit; "
-        "asyncapi: print the AsyncAPI document; revision: autogenerate the next migration (development)",
+        "asyncapi: print the AsyncAPI document; openapi: print the OpenAPI document; revision: autogenerate the next migration (development)",
     )
     parser.add_argument("-m", "--message", default="change", help="migration message (with `revision`)")
     args = parser.parse_args(argv)
@@ -73,5 +74,7 @@ def service_main(spec_factory: Callable[[], ServiceSpec], argv: list[str] | None
         _revision(spec, args.message)
     elif args.command == "asyncapi":
         print(json.dumps(asyncapi_document(spec), ensure_ascii=False, indent=2))
+    elif args.command == "openapi":
+        print(json.dumps(service_document(spec), ensure_ascii=False, indent=2))
     else:
         run_checked(program, lambda: runner.main(lambda: spec))

@@ -1,8 +1,10 @@
 """The HTTP side of a service (Starlette): operations endpoints plus the service's own routes.
 
 /healthz (liveness), /readyz (broker + database + started), /metrics (Prometheus),
-/stats (row and message counts, no personal data), /docs/asyncapi. Services add routes
-through `ServiceSpec.routes(runtime)`. Paths and query strings never carry personal data.
+/stats (row and message counts, no personal data), /docs/asyncapi, /openapi.json (the OpenAPI 3.1
+document of every route here, `osame_chassis.openapi`). Services add routes through
+`ServiceSpec.routes(runtime)`, each declared with `osame_chassis.openapi.api`. Paths and query
+strings never carry personal data.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from starlette.routing import Route
 from osame_chassis.messaging.outbox import pending_count
 from osame_chassis.messaging.tables import inbox, outbox
 from osame_chassis.metrics import refresh as refresh_metrics
+from osame_chassis.openapi import api, openapi_route
 
 if TYPE_CHECKING:
     from osame_chassis.runtime import ServiceRuntime
@@ -59,20 +62,25 @@ async def stats(runtime: ServiceRuntime) -> dict:
 
 
 def build_app(runtime: ServiceRuntime, asyncapi: dict | None = None) -> Starlette:
+    @api("Liveness: the process answers", public=True)
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
+    @api("Readiness: broker, database and start-up checks", public=True, also={503: "Not ready"})
     async def readyz(_: Request) -> Response:
         ok, checks = await readiness(runtime)
         return JSONResponse(checks, status_code=200 if ok else 503)
 
+    @api("Prometheus metrics", public=True, media=CONTENT_TYPE_LATEST.split(";")[0])
     async def metrics(_: Request) -> Response:
         await refresh_metrics(runtime)  # outbox age, DLQ depths, services' own gauges
         return Response(generate_latest(runtime.registry), media_type=CONTENT_TYPE_LATEST)
 
+    @api("Row and message counts (no personal data)", public=True)
     async def stats_route(_: Request) -> Response:
         return JSONResponse(await stats(runtime))
 
+    @api("The AsyncAPI 3.0 document of the service's messages", public=True)
     async def asyncapi_route(_: Request) -> Response:
         return JSONResponse(asyncapi or {})
 
@@ -90,6 +98,10 @@ def build_app(runtime: ServiceRuntime, asyncapi: dict | None = None) -> Starlett
         Route("/stats", stats_route),
         Route("/docs/asyncapi", asyncapi_route),
     ]
+    openapi, openapi_of_app = openapi_route(lambda: app.routes, service=runtime.settings.service_name)
+    routes.append(openapi)
     if runtime.spec.routes is not None:
         routes.extend(runtime.spec.routes(runtime))
-    return Starlette(routes=routes, exception_handlers={Exception: on_error})
+    app = Starlette(routes=routes, exception_handlers={Exception: on_error})
+    app.state.openapi = openapi_of_app
+    return app

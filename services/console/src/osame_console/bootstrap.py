@@ -20,6 +20,7 @@ from osame_chassis import migrations, telemetry
 from osame_chassis.auth import AuthSettings
 from osame_chassis.db import create_engine, session_factory
 from osame_chassis.logs import configure_logging
+from osame_chassis.openapi import openapi_route
 from prometheus_client import CollectorRegistry
 from starlette.applications import Starlette
 from starlette.routing import Mount
@@ -31,7 +32,7 @@ from osame_console.adapters.store import Store
 from osame_console.entrypoints import auth_routes, ops, refund_routes, screen_routes
 from osame_console.entrypoints.metrics import ConsoleMetrics
 from osame_console.entrypoints.middleware import PageViewSpans, SecurityHeaders
-from osame_console.entrypoints.web import Web, templates
+from osame_console.entrypoints.web import SESSION, Web, templates
 from osame_console.service_layer.signin import SignIn
 from osame_console.settings import ConsoleSettings
 
@@ -114,8 +115,12 @@ def build_app(
                 owned.force_flush()
                 owned.shutdown()
 
+    openapi, openapi_of_app = openapi_route(
+        lambda: app.routes, service="console", sessions=(SESSION,), error_media="text/html"
+    )
     app = Starlette(
         routes=[
+            openapi,
             *ops.routes(state, registry),
             *auth_routes.routes(web),
             *screen_routes.routes(web),
@@ -128,6 +133,7 @@ def build_app(
     app.add_middleware(SecurityHeaders, form_action_origins=(_origin(settings.oidc_discovery_url),))
     app.add_middleware(PageViewSpans, metrics=metrics, tracer_provider=provider)
     app.state.web = web
+    app.state.openapi = openapi_of_app
     return app
 
 

@@ -91,6 +91,20 @@ def contracts_schemas() -> None:
     console.print(f"wrote {len(write_all())} schemas and {write_reference()}")
 
 
+@contracts_app.command("openapi")
+def contracts_openapi() -> None:
+    """Regenerate docs/openapi/<service>.json (what each service serves at /openapi.json)."""
+    from osame_cli.openapi_docs import write
+
+    written, missing = write()
+    console.print(f"wrote {len(written)} OpenAPI documents to {written[0].parent}")
+    for service, operations in missing.items():
+        for operation in operations:
+            console.print(f"[red]{service}: {operation} has no osame_chassis.openapi.api declaration[/]")
+    if missing:
+        raise typer.Exit(1)
+
+
 @app.command()
 def asyncapi(
     service: str = typer.Argument(..., help="One of: " + ", ".join(SERVICES)),

@@ -31,6 +31,7 @@ import logging
 from osame_chassis.auth import Authenticator, AuthSettings
 from osame_chassis.errors import PermanentError
 from osame_chassis.messaging.consumer import describe_validation_error
+from osame_chassis.openapi import api, summary_of
 from osame_chassis.runtime import ServiceRuntime
 from osame_contracts.base import AddresseeId
 from osame_contracts.messages import address_sync
@@ -53,6 +54,11 @@ from osame_address_sync.service_layer.my_number_release import release_my_number
 log = logging.getLogger("osame.address_sync.http")
 NO_STORE = {"Cache-Control": "no-store"}
 RELEASE_PERMISSION = "address-sync:individual-number.read"
+ACCEPTED = {
+    "type": "object",
+    "required": ["accepted"],
+    "properties": {"accepted": {"type": "string", "description": "the routing key of the recorded command"}},
+}
 
 
 class ReleaseRequest(BaseModel):
@@ -104,8 +110,17 @@ def routes(runtime: ServiceRuntime, auth: Authenticator | None = None) -> list[B
                 return _error(422, str(err))
             return JSONResponse({"accepted": model.routing_key}, status_code=202)
 
-        return endpoint
+        server_set = ("decided_by", "decided_on") if from_token is not None else ()
+        return api(
+            summary_of(model),
+            body=model,
+            body_from_server=server_set,
+            status=202,
+            response=ACCEPTED,
+            errors=(409, 422),
+        )(endpoint)
 
+    @api("What may be disclosed of an addressee (blank under 支援措置)", errors=(404,))
     async def show(request: Request) -> Response:
         addressee_id = request.path_params["addressee_id"]
         request.state.audit_addressee_id = addressee_id[:15]
@@ -117,6 +132,14 @@ def routes(runtime: ServiceRuntime, auth: Authenticator | None = None) -> list[B
             body = changed_v2(view_of(row, await repo.overrides(addressee_id)), max(row["version"], 1))
         return JSONResponse(_jsonable(body), headers=NO_STORE)
 
+    @api(
+        "Gateway only: release one 個人番号 to obtain its 符号",
+        description="The permission must be granted by name (a wildcard role such as admin or "
+        "addressee_staff is refused) and the token's subject listed in OSAME_MYNUMBER_RELEASE_CALLERS; "
+        "an income query of that id for that 宛名番号 must be pending.",
+        body=ReleaseRequest,
+        errors=(403, 404, 409, 429, 503),
+    )
     async def release(request: Request) -> Response:
         try:
             ask = ReleaseRequest.model_validate_json(await request.body())

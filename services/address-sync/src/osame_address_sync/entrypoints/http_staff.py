@@ -9,8 +9,10 @@ The search terms are personal data: they travel in the body, never in the URL, a
 
 from __future__ import annotations
 
+from osame_chassis.audit import AuditVerification
 from osame_chassis.auth import Authenticator
 from osame_chassis.messaging.consumer import describe_validation_error
+from osame_chassis.openapi import api
 from osame_chassis.runtime import ServiceRuntime
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from starlette.requests import Request
@@ -39,6 +41,7 @@ class SearchRequest(BaseModel):
 
 
 def routes(runtime: ServiceRuntime, auth: Authenticator) -> list[BaseRoute]:
+    @api("宛名検索 (terms in the body, never the URL)", body=SearchRequest)
     async def search(request: Request) -> Response:
         try:
             ask = SearchRequest.model_validate_json(await request.body())
@@ -55,6 +58,7 @@ def routes(runtime: ServiceRuntime, auth: Authenticator) -> list[BaseRoute]:
         results = [staff_view(r, may_see_protected=may_see) for r in rows]
         return JSONResponse({"results": results, "truncated": truncated}, headers=NO_STORE)
 
+    @api("Check the audit log's hash chain", response=AuditVerification, also={409: "The chain is broken"})
     async def verify(_: Request) -> Response:
         async with runtime.sessions() as session:
             checked = await AUDIT.verify(session)

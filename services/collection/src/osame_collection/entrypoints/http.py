@@ -40,6 +40,7 @@ from datetime import date
 from osame_chassis.auth import AccessEvent, Authenticator, AuthSettings
 from osame_chassis.errors import PermanentError
 from osame_chassis.messaging.consumer import describe_validation_error
+from osame_chassis.openapi import api, summary_of
 from osame_chassis.runtime import ServiceRuntime
 from osame_law import LawError
 from pydantic import BaseModel, ValidationError
@@ -48,6 +49,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from osame_collection.adapters import print_formats
+from osame_collection.entrypoints import schemas
 from osame_collection.service_layer import (
     audit,
     cases,
@@ -148,8 +150,12 @@ def routes(
                 return _error(422, str(err))
             return JSONResponse({"result": result}, status_code=status, headers=NO_STORE)
 
-        return endpoint
+        server_set = ("staff_user", path_field)
+        return api(
+            summary_of(model), body=model, body_from_server=server_set, status=status, errors=(400, 404, 422)
+        )(endpoint)
 
+    @api("Delinquency view of a case (延滞金 to as_of)", query=schemas.CaseQuery, errors=(404, 422))
     async def view(request: Request) -> Response:
         addressee_id = request.path_params["addressee_id"]
         request.state.audit_addressee_id = addressee_id[:15]
@@ -173,6 +179,12 @@ def routes(
         except ValidationError as err:
             return _error(422, describe_validation_error(err))
 
+    @api(
+        "Run the nightly batch (or start it in the background)",
+        body=schemas.NightlyBody,
+        also={202: "Started in the background: {batch_id}"},
+        errors=(422,),
+    )
     async def start_nightly(request: Request) -> Response:
         day = await _day(request)
         if isinstance(day, Response):
@@ -200,6 +212,7 @@ def routes(
         task.add_done_callback(tasks.discard)
         return JSONResponse({"batch_id": batch_id}, status_code=202, headers=NO_STORE)
 
+    @api("Status, progress and summary of a batch", errors=(404,))
     async def batch_status(request: Request) -> Response:
         batch_id = request.path_params["batch_id"]
         async with runtime.unit_of_work() as uow:
@@ -212,6 +225,7 @@ def routes(
             body.update(summary=row["summary"], kind=row["kind"], run_on=row["run_on"].isoformat())
         return JSONResponse(body, headers=NO_STORE)
 
+    @api("Run a saved reminder campaign", body=schemas.RunOnBody, body_required=False, errors=(404, 422))
     async def run_campaign(request: Request) -> Response:
         day = await _day(request)
         if isinstance(day, Response):
@@ -232,6 +246,7 @@ def routes(
         except PermanentError as err:
             return _error(422, str(err))
 
+    @api("履行監視: check pledges as of a date", body=schemas.AsOfBody, errors=(422,))
     async def monitor(request: Request) -> Response:
         day = await _day(request)
         if isinstance(day, Response):
@@ -246,6 +261,7 @@ def routes(
             return _error(422, str(err))
         return JSONResponse({"result": {"breached": breached}}, headers=NO_STORE)
 
+    @api("不納欠損: prepare write-offs as of a date", body=schemas.AsOfBody, errors=(422,))
     async def write_offs(request: Request) -> Response:
         day = await _day(request)
         if isinstance(day, Response):
@@ -260,6 +276,7 @@ def routes(
         except PermanentError as err:
             return _error(422, str(err))
 
+    @api("Approve prepared write-offs (approver ≠ preparer)", errors=(404, 422))
     async def approve_write_offs(request: Request) -> Response:
         command = stays.ApproveWriteOffs(
             run_id=request.path_params["run_id"][:36], staff_user=request.state.principal.user[:64]
@@ -273,6 +290,7 @@ def routes(
         except PermanentError as err:
             return _error(422, str(err))
 
+    @api("Cancel a 執行停止", body=schemas.CancelStayBody, errors=(404, 422))
     async def cancel_stay(request: Request) -> Response:
         day = await _day(request)
         if isinstance(day, Response):
@@ -296,6 +314,7 @@ def routes(
         async with runtime.unit_of_work() as uow:
             return await letters.letters_of_batch(request.path_params["batch_id"], uow)
 
+    @api("Letters of a batch, as the print vendor's CSV", media="text/csv", errors=(404,))
     async def letters_csv(request: Request) -> Response:
         try:
             found = await _letters(request)
@@ -312,6 +331,12 @@ def routes(
             },
         )
 
+    @api(
+        "Rendered sample letters of a batch (PDF)",
+        query=schemas.SampleQuery,
+        media="application/pdf",
+        errors=(404,),
+    )
     async def sample_pdf(request: Request) -> Response:
         try:
             found = await _letters(request)
@@ -321,6 +346,7 @@ def routes(
         pdf = print_formats.sample_pdf(found, policy.demand_fees.city, limit)
         return Response(pdf, media_type="application/pdf", headers=NO_STORE)
 
+    @api("The audit trail and its chain check", query=schemas.AuditQuery)
     async def trail(request: Request) -> Response:
         addressee_id = request.query_params.get("addressee_id")
         async with runtime.sessions() as session:

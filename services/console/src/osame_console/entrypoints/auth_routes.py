@@ -9,6 +9,7 @@ itself (a same-site navigation) instead of a redirect.
 
 from __future__ import annotations
 
+from osame_chassis.openapi import api
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -16,6 +17,7 @@ from starlette.routing import Route
 from osame_console.domain.errors import Outcome, UserError
 from osame_console.domain.oidc import SignInRefused
 from osame_console.domain.session import safe_return_path, sign, unsign
+from osame_console.entrypoints.schemas import FORM, PAGE, CallbackQuery, CsrfForm, LoginQuery, SignInQuery
 from osame_console.entrypoints.web import Web, client_of, now
 from osame_console.service_layer.signin import SessionEnded, StaffSession
 
@@ -35,6 +37,13 @@ UNAVAILABLE = UserError(
 
 
 def routes(web: Web) -> list[Route]:
+    @api(
+        "The sign-in page",
+        query=SignInQuery,
+        public=True,
+        also={303: "Already signed in: to next"},
+        media=PAGE,
+    )
     async def sign_in_page(request: Request) -> Response:
         next_path = safe_return_path(request.query_params.get("next"))
         staff = await web.staff_of(request)
@@ -47,6 +56,14 @@ def routes(web: Web) -> list[Route]:
             request, "sign_in.html", None, message=REASONS.get(reason, REASONS["required"]), next=next_path
         )
 
+    @api(
+        "Start OpenID Connect sign-in (to the issuer)",
+        query=LoginQuery,
+        public=True,
+        status=303,
+        errors=(503,),
+        media=PAGE,
+    )
     async def login(request: Request) -> Response:
         try:
             state, url = await web.signin.start(request.query_params.get("next"), now())
@@ -64,6 +81,13 @@ def routes(web: Web) -> list[Route]:
         )
         return response
 
+    @api(
+        "The issuer's redirect back: sets the session cookie",
+        query=CallbackQuery,
+        public=True,
+        errors=(400,),
+        media=PAGE,
+    )
     async def callback(request: Request) -> Response:
         query = request.query_params
         try:
@@ -93,12 +117,14 @@ def routes(web: Web) -> list[Route]:
         web.session_cookie(response, session_id)
         return response
 
+    @api("Sign out (and end the issuer's session)", body=CsrfForm, body_media=FORM, status=303, media=PAGE)
     async def logout(request: Request, staff: StaffSession) -> Response:
         end_session = await web.signin.sign_out(staff, client_of(request))
         response = RedirectResponse(end_session or "/auth/signed-out", status_code=303)
         web.clear_session_cookie(response)
         return response
 
+    @api("Signed out", public=True, media=PAGE)
     async def signed_out(request: Request) -> Response:
         return web.render(request, "signed_out.html", None)
 

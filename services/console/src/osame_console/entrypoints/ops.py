@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 
+from osame_chassis.openapi import api
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -39,13 +40,16 @@ class Readiness:
 
 
 def routes(state: Readiness, registry: CollectorRegistry) -> list[Route]:
+    @api("Liveness: the process answers", public=True)
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
+    @api("Readiness: database and start-up", public=True, also={503: "Not ready"})
     async def readyz(_: Request) -> Response:
         ok, checks = await state.check()
         return JSONResponse(checks, status_code=200 if ok else 503)
 
+    @api("Prometheus metrics", public=True, media="text/plain")
     async def metrics(_: Request) -> Response:
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 

@@ -7,6 +7,7 @@ refund's page with the reason in Japanese; a done one redirects back with a mess
 
 from __future__ import annotations
 
+from osame_chassis.openapi import api
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -14,12 +15,21 @@ from starlette.routing import Route
 from osame_console.adapters.services import UpstreamError
 from osame_console.domain.errors import Outcome, map_upstream
 from osame_console.domain.permissions import Action, allowed
+from osame_console.entrypoints.schemas import (
+    FORM,
+    PAGE,
+    CsrfForm,
+    RefundQuery,
+    RefundQueueQuery,
+    RefundStepPath,
+)
 from osame_console.entrypoints.web import Web, attachment
 from osame_console.service_layer import refunds
 from osame_console.service_layer.signin import StaffSession
 
 
 def routes(web: Web) -> list[Route]:
+    @api("還付・充当: the work queues", query=RefundQueueQuery, media=PAGE)
     async def queue_page(request: Request, staff: StaffSession) -> Response:
         found = await refunds.queue(
             web.api, staff, request.query_params.get("view"), request.query_params.get("page")
@@ -40,9 +50,18 @@ def routes(web: Web) -> list[Route]:
             refused=refused,
         )
 
+    @api("還付・充当: a refund (起案・決裁)", query=RefundQuery, media=PAGE)
     async def refund_page(request: Request, staff: StaffSession) -> Response:
         return await render_refund(request, staff, request.path_params["refund_id"])
 
+    @api(
+        "還付・充当: 起案 or 決裁 of a refund",
+        path=RefundStepPath,
+        body=CsrfForm,
+        body_media=FORM,
+        status=303,
+        media=PAGE,
+    )
     async def refund_step(request: Request, staff: StaffSession) -> Response:
         refund_id = request.path_params["refund_id"]
         step = request.path_params["step"]
@@ -57,6 +76,7 @@ def routes(web: Web) -> list[Route]:
             return await render_refund(request, staff, refund_id, status=error.status, refused=error)
         return RedirectResponse(f"/refunds/{refund_id}?done={step}", status_code=303)
 
+    @api("還付・充当: an overpayment and why", media=PAGE)
     async def overpayment_page(request: Request, staff: StaffSession) -> Response:
         found = await refunds.overpayment(web.api, staff, request.path_params["overpayment_id"])
         return web.render(
@@ -75,6 +95,8 @@ def routes(web: Web) -> list[Route]:
             return Response(found.content, media_type=found.media_type, headers=headers)
 
         endpoint.__name__ = "download_" + what.replace("-", "_")
+        media = "application/pdf" if what.endswith("notice") else "application/octet-stream"
+        api(f"還付・充当: {what} (attachment)", media=media)(endpoint)
         return endpoint
 
     page = web.page

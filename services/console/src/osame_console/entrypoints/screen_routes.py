@@ -7,6 +7,7 @@ with the values typed and each field's message (422); a saved one redirects back
 
 from __future__ import annotations
 
+from osame_chassis.openapi import api
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -15,6 +16,17 @@ from osame_console.adapters.services import UpstreamError
 from osame_console.domain import forms
 from osame_console.domain.errors import InputRefused, Outcome, map_upstream
 from osame_console.domain.permissions import Action, allowed, require_screen
+from osame_console.entrypoints.schemas import (
+    FORM,
+    PAGE,
+    AddresseeQuery,
+    BatchLookupQuery,
+    CaseQuery,
+    CsrfForm,
+    RecordForm,
+    RecordPath,
+    SearchForm,
+)
 from osame_console.entrypoints.web import Web, attachment
 from osame_console.service_layer import addressees, admin, batches, cases
 from osame_console.service_layer.signin import StaffSession
@@ -29,15 +41,18 @@ SAVED = {
 
 
 def routes(web: Web) -> list[Route]:
+    @api("ホーム", media=PAGE)
     async def home(request: Request, staff: StaffSession) -> Response:
         return web.render(request, "home.html", staff)
 
     # -- 宛名検索 ---------------------------------------------------------------------------------
 
+    @api("宛名検索 (the form)", media=PAGE)
     async def search_page(request: Request, staff: StaffSession) -> Response:
         require_screen(staff, "addressees")
         return web.render(request, "addressees.html", staff, form={}, result=None, errors={})
 
+    @api("宛名検索 (results; the partial for htmx)", body=SearchForm, body_media=FORM, media=PAGE)
     async def search(request: Request, staff: StaffSession) -> Response:
         form = dict(await request.form())
         template = (
@@ -59,6 +74,7 @@ def routes(web: Web) -> list[Route]:
 
     # -- 滞納整理 ---------------------------------------------------------------------------------
 
+    @api("滞納整理: look a case up by 宛名番号", query=AddresseeQuery, also={303: "To the case"}, media=PAGE)
     async def case_lookup(request: Request, staff: StaffSession) -> Response:
         require_screen(staff, "cases")
         typed = request.query_params.get("addressee_id")
@@ -87,9 +103,18 @@ def routes(web: Web) -> list[Route]:
             pledge_rows=range(cases.PLEDGE_ROWS),
         )
 
+    @api("滞納整理: a case", query=CaseQuery, media=PAGE)
     async def case_page(request: Request, staff: StaffSession) -> Response:
         return await render_case(request, staff, request.path_params["addressee_id"])
 
+    @api(
+        "滞納整理: save a record form",
+        path=RecordPath,
+        body=RecordForm,
+        body_media=FORM,
+        status=303,
+        media=PAGE,
+    )
     async def case_record(request: Request, staff: StaffSession) -> Response:
         addressee_id = request.path_params["addressee_id"]
         kind = request.path_params["kind"]
@@ -113,6 +138,7 @@ def routes(web: Web) -> list[Route]:
 
     # -- 夜間バッチ --------------------------------------------------------------------------------
 
+    @api("夜間バッチ", query=BatchLookupQuery, also={303: "To the batch"}, media=PAGE)
     async def batches_page(request: Request, staff: StaffSession) -> Response:
         require_screen(staff, "batches")
         typed = request.query_params.get("batch_id")
@@ -120,10 +146,12 @@ def routes(web: Web) -> list[Route]:
             return RedirectResponse(f"/batches/{batches.checked_batch_id(typed)}", status_code=303)
         return web.render(request, "batches.html", staff, may_run=allowed(staff, Action.BATCH_RUN))
 
+    @api("夜間バッチ: start a run", body=CsrfForm, body_media=FORM, status=303, media=PAGE)
     async def start_nightly(request: Request, staff: StaffSession) -> Response:
         batch_id = await batches.start_nightly(web.api, staff, web.settings.today())
         return RedirectResponse(f"/batches/{batch_id}", status_code=303)
 
+    @api("夜間バッチ: a run's status (and the htmx progress partial)", media=PAGE)
     async def batch_page(request: Request, staff: StaffSession) -> Response:
         status = await batches.view(web.api, staff, request.path_params["batch_id"])
         template = "_batch_status.html" if request.url.path.endswith("/progress") else "batch.html"
@@ -140,10 +168,13 @@ def routes(web: Web) -> list[Route]:
             return Response(found.content, media_type=found.media_type, headers=headers)
 
         endpoint.__name__ = f"download_{kind}"
+        media = "text/csv" if kind == "csv" else "application/pdf"
+        api(f"夜間バッチ: the run's letters ({kind}), as an attachment", media=media)(endpoint)
         return endpoint
 
     # -- 管理 ---------------------------------------------------------------------------------------
 
+    @api("管理", query=AddresseeQuery, media=PAGE)
     async def admin_page(request: Request, staff: StaffSession) -> Response:
         typed = request.query_params.get("addressee_id") or None
         panels = await admin.overview(web.api, staff, web.settings, web.store, typed)

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,7 @@ from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
 from markupsafe import Markup, escape
+from osame_chassis.openapi import Session, mark_session
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.templating import Jinja2Templates
@@ -38,6 +40,24 @@ from osame_console.settings import ConsoleSettings
 
 log = logging.getLogger("osame.console.web")
 SESSION_COOKIE = "osame_console_session"  # "__Host-" prefixed over https (Secure, Path=/, no Domain)
+SESSION = Session(  # what `Web.page` requires and answers, for the OpenAPI document
+    "consoleSession",
+    {
+        "type": "apiKey",
+        "in": "cookie",
+        "name": SESSION_COOKIE,
+        "description": "The signed session cookie set at sign-in (`__Host-` prefixed over https); "
+        "POSTs also need the session's CSRF token.",
+    },
+    {
+        303: "Not signed in, or the session ended: to /auth/sign-in",
+        403: "The staff member's roles do not allow it, or the CSRF token was refused",
+        404: "A service does not know the record",
+        409: "A service refused the step for the record's state",
+        422: "A service refused the input (the form is shown again with each field's message)",
+        503: "A service did not answer",
+    },
+)
 SIGN_IN_COOKIE = "osame_console_sign_in"  # "__Secure-" prefixed over https (its Path is /auth)
 TEMPLATES = Path(__file__).parent / "templates"
 ENDED_REASON = {SessionState.IDLE: "idle", SessionState.EXPIRED: "expired"}
@@ -207,7 +227,8 @@ class Web:
             except UpstreamError as exc:
                 return await self.upstream_failed(request, staff, exc)
 
-        endpoint.__name__ = handler.__name__
+        functools.update_wrapper(endpoint, handler)  # its name and `api` declaration
+        mark_session(endpoint, SESSION)
         return endpoint
 
     async def upstream_failed(self, request: Request, staff: StaffSession, exc: UpstreamError) -> Response:

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import re
 
+from osame_chassis.audit import AuditVerification
 from osame_chassis.auth import Authenticator
+from osame_chassis.openapi import api
 from osame_chassis.runtime import ServiceRuntime
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -39,6 +41,7 @@ RECORD_COLUMNS = (
 
 
 def routes(runtime: ServiceRuntime, auth: Authenticator) -> list[Route]:
+    @api("情報提供等記録 of an addressee (for a disclosure request)", errors=(400,))
     async def provision_records(request: Request) -> JSONResponse:
         addressee_id = request.path_params["addressee_id"]
         if not ADDRESSEE.match(addressee_id):
@@ -56,6 +59,7 @@ def routes(runtime: ServiceRuntime, auth: Authenticator) -> list[Route]:
             }
         )
 
+    @api("Status of one income query (no figures)", errors=(404,))
     async def income_query(request: Request) -> JSONResponse:
         async with runtime.sessions() as session:
             query = await GatewayRepository(session).query(request.path_params["query_id"])
@@ -81,11 +85,13 @@ def routes(runtime: ServiceRuntime, auth: Authenticator) -> list[Route]:
             }
         )
 
+    @api("照会許可用照合リスト")
     async def permitted_queries(_: Request) -> JSONResponse:
         async with runtime.sessions() as session:
             entries = await GatewayRepository(session).permitted_entries()
         return JSONResponse({"entries": [{k: v for k, v in e.items() if k != "id"} for e in entries]})
 
+    @api("Check the audit log's hash chain", response=AuditVerification, also={409: "The chain is broken"})
     async def audit_verify(_: Request) -> JSONResponse:
         async with runtime.sessions() as session:
             result = await AUDIT.verify(session)

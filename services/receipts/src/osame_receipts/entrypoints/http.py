@@ -7,10 +7,12 @@ Thin: parse the request, call a use case in one unit of work, return JSON. URLs 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 
 from osame_chassis.audit import AuditLog
 from osame_chassis.auth import Authenticator, AuthSettings
+from osame_chassis.openapi import api
 from osame_law.errors import LawError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -20,7 +22,9 @@ from osame_receipts.adapters import cvs, daily, kei_jnks, ledger_view, orm, repo
 from osame_receipts.domain import dates
 from osame_receipts.domain.direct_debit import DebitRequestRefused
 from osame_receipts.domain.reconciliation import parse_order
+from osame_receipts.entrypoints import schemas
 from osame_receipts.service_layer import channels, direct_debit, suspense
+from osame_receipts.service_layer.imports import ImportReport
 
 log = logging.getLogger("osame.receipts.http")
 IMPORT_KINDS = ("zengin-result", "cvs", "ocr", "mpn", "eltax")
@@ -64,6 +68,7 @@ def routes(runtime, auth: Authenticator | None = None) -> list[Route]:
     order = parse_order(settings.reconciliation_order)
     auth = auth or Authenticator(AuthSettings(), audit=AuditLog(orm.audit_log).hook(runtime.sessions))
 
+    @api("Money check: receipts' totals (optionally of one 宛名番号)", query=schemas.MoneyQuery)
     async def money_route(request: Request) -> Response:
         addressee_id = request.query_params.get("addressee_id")
         if addressee_id is not None and not (addressee_id.isdigit() and len(addressee_id) <= 15):
@@ -71,6 +76,7 @@ def routes(runtime, auth: Authenticator | None = None) -> list[Route]:
         async with runtime.sessions() as session:
             return JSONResponse(await repository.money(session, addressee_id))
 
+    @api("A taxpayer's ledger (課税・収納)", path=schemas.LedgerPath, errors=(422,))
     @auth.require("receipts:ledger.read")
     async def ledger_route(request: Request) -> Response:
         addressee_id = request.path_params["addressee_id"]
@@ -80,6 +86,7 @@ def routes(runtime, auth: Authenticator | None = None) -> list[Route]:
         async with runtime.sessions() as session:
             return JSONResponse(_deep_jsonable(await ledger_view.taxpayer_ledger(session, addressee_id)))
 
+    @api("Totals of one booking day", query=schemas.DailyTotalsQuery)
     @auth.require("receipts:daily-totals.read")
     async def daily_route(request: Request) -> Response:
         async with runtime.unit_of_work() as uow:
@@ -93,6 +100,7 @@ def routes(runtime, auth: Authenticator | None = None) -> list[Route]:
 
     def endpoint(fn, permission: str):
         @auth.require(f"receipts:{permission}")
+        @functools.wraps(fn)  # keeps its `api` declaration
         async def wrapped(request: Request) -> Response:
             try:
                 body = await request.json() if request.method == "POST" and _is_json(request) else {}
@@ -117,6 +125,12 @@ def routes(runtime, auth: Authenticator | None = None) -> list[Route]:
 
         return wrapped
 
+    @api(
+        "窓口収納: record a counter payment",
+        body=schemas.CounterPayment,
+        also={202: "Kept but not applied: on the unmatched list"},
+        errors=(409, 422),
+    )
     async def counter(request, body, uow):
         outcome = await channels.counter_payment(
             uow,
@@ -130,6 +144,11 @@ def routes(runtime, auth: Authenticator | None = None) -> list[Route]:
         # 202: the money is kept but not applied (unmatched list); the cashier must see that
         return JSONResponse(outcome, status_code=202 if outcome["status"] == "unmatched" else 200)
 
+    @api(
+        "Held money (保留) by status, channel, batch, 通知書番号 or paid date",
+        query=schemas.SuspenseQuery,
+        errors=(409, 422),
+    )
     async def suspense_list(request, body, uow):
         q = request.query_params
         status = q.get("status", "held")
@@ -147,6 +166,7 @@ def routes(runtime, auth: Authenticator | None = None) -> list[Route]:
         )
         return {"items": _jsonable(items)}
 
+    @api("Apply held money to an installment", body=schemas.SuspenseResolve, errors=(409, 422))
     async def suspense_resolve(request, body, uow):
         return await suspense.resolve(
             uow,
@@ -160,6 +180,7 @@ def routes(runtime, auth: Authenticator | None = None) -> list[Route]:
             order=order,
         )
 
+    @api("Return held money to the payer", body=schemas.SuspenseReturn, errors=(409, 422))
     async def suspense_return(request, body, uow):
         return await suspense.return_money(
             uow,
@@ -168,6 +189,7 @@ def routes(runtime, auth: Authenticator | None = None) -> list[Route]:
             staff=request.state.principal.user,
         )
 
+    @api("Import batches", query=schemas.BatchesQuery, errors=(409, 422))
     async def batches(request, body, uow):
         q = request.query_params
         return {
@@ -181,12 +203,14 @@ def routes(runtime, auth: Authenticator | None = None) -> list[Route]:
             )
         }
 
+    @api("One import batch with its errors", errors=(409, 422))
     async def batch(request, body, uow):
         found = await repository.import_batch(uow.session, request.path_params["batch_id"])
         if found is None:
             raise channels.ChannelError("no import batch with this id")
         return _jsonable([found])[0] | {"errors": found["errors"]}
 
+    @api("証券: record a received cheque or bill", body=schemas.SecurityReceived, errors=(409, 422))
     async def security(request, body, uow):
         instrument_id, receipt_id = await channels.receive_security(
             uow,
@@ -200,10 +224,12 @@ def routes(runtime, auth: Authenticator | None = None) -> list[Route]:
         )
         return {"instrument_id": instrument_id, "receipt_id": receipt_id}
 
+    @api("証券 cleared (決済)", body=schemas.OnDate, errors=(409, 422))
     async def security_clear(request, body, uow):
         await channels.clear_security(uow, request.path_params["instrument_id"], _date(body.get("on"), "on"))
         return {"status": "cleared"}
 
+    @api("証券 dishonoured (不渡): its receipt is reversed", body=schemas.OnDate, errors=(409, 422))
     async def security_dishonour(request, body, uow):
         receipt_id = await channels.dishonour_security(
             uow,
@@ -212,9 +238,11 @@ def routes(runtime, auth: Authenticator | None = None) -> list[Route]:
         )
         return {"status": "dishonoured", "reversed_receipt_id": receipt_id}
 
+    @api("Unmatched receipts", errors=(409, 422))
     async def unmatched(request, body, uow):
         return {"items": _jsonable(await channels.unmatched(uow))}
 
+    @api("Apply an unmatched receipt to an installment", body=schemas.Assign, errors=(409, 422))
     async def assign(request, body, uow):
         return await channels.assign_unmatched(
             uow,
@@ -224,6 +252,15 @@ def routes(runtime, auth: Authenticator | None = None) -> list[Route]:
             order=order,
         )
 
+    @api(
+        "Import a bank, CVS, OCR, MPN or eLTAX file (the body is the file)",
+        path=schemas.ImportPath,
+        query=schemas.ImportQuery,
+        body_media="application/octet-stream",
+        response=ImportReport,
+        also={202: "Held: money kept, not applied"},
+        errors=(409, 422),
+    )
     async def import_file(request, body, uow):
         kind = request.path_params["kind"]
         if kind not in IMPORT_KINDS:
@@ -250,6 +287,12 @@ def routes(runtime, auth: Authenticator | None = None) -> list[Route]:
             report.as_dict(), status_code=200 if ok else 202 if report.status == "held" else 422
         )
 
+    @api(
+        "Build the 口座振替 request file (全銀)",
+        body=schemas.DebitRequest,
+        media="application/octet-stream",
+        errors=(409, 422),
+    )
     async def debit_request(request, body, uow):
         if "today" in body:
             raise channels.ChannelError(
@@ -263,6 +306,7 @@ def routes(runtime, auth: Authenticator | None = None) -> list[Route]:
         )
         return Response(data, media_type="application/octet-stream")
 
+    @api("Register a 口座振替 mandate", body=schemas.Mandate, errors=(409, 422))
     async def mandate(request, body, uow):
         values = {
             k: body.get(k)
@@ -284,6 +328,7 @@ def routes(runtime, auth: Authenticator | None = None) -> list[Route]:
                 raise channels.ChannelError(f"{k} is required")
         return {"mandate_id": await direct_debit.register_mandate(uow, values)}
 
+    @api("Cancel a mandate", body=schemas.OnDate, errors=(409, 422))
     async def mandate_cancel(request, body, uow):
         ok = await direct_debit.cancel_mandate(
             uow, request.path_params["mandate_id"], _date(body.get("on"), "on")
@@ -292,6 +337,12 @@ def routes(runtime, auth: Authenticator | None = None) -> list[Route]:
             raise channels.ChannelError("no mandate with this id")
         return {"status": "cancelled"}
 
+    @api(
+        "The CVS barcode of an installment",
+        path=schemas.BarcodePath,
+        query=schemas.BarcodeQuery,
+        errors=(409, 422),
+    )
     async def barcode(request, body, uow):
         from osame_receipts.adapters.repository import LedgerRepository
 
@@ -312,11 +363,13 @@ def routes(runtime, auth: Authenticator | None = None) -> list[Route]:
         )
         return {"barcode": code}
 
+    @api("軽JNKS export (CSV)", query=schemas.KeiQuery, media="text/csv", errors=(409, 422))
     async def kei(request, body, uow):
         year = _int(request.query_params.get("fiscal_year", dt.date.today().year), "fiscal_year")
         data = kei_jnks.to_csv(await kei_jnks.load(uow.session, year))
         return Response(data, media_type="text/csv; charset=utf-8")
 
+    @api("口座振替 failures", errors=(409, 422))
     async def failures(request, body, uow):
         from sqlalchemy import select
 

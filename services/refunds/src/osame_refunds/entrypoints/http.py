@@ -8,10 +8,12 @@ field; "today" is the server's business date. Every call is audited by the authe
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 
 from osame_chassis.audit import AuditLog
 from osame_chassis.auth import Authenticator, AuthSettings
+from osame_chassis.openapi import api
 from osame_chassis.runtime import ServiceRuntime
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.requests import Request
@@ -23,6 +25,7 @@ from osame_refunds.adapters.queries import Page, RefundsQueries
 from osame_refunds.adapters.repository import RefundsRepository
 from osame_refunds.adapters.zengin_transfer import TransferFileError
 from osame_refunds.domain.interest import CauseDates
+from osame_refunds.entrypoints import schemas
 from osame_refunds.service_layer import payout, refund_actions
 
 ID = r"^[0-9A-Za-z-]{1,36}$"
@@ -142,6 +145,7 @@ def routes(runtime: ServiceRuntime, auth: Authenticator | None = None) -> list[R
 
     def endpoint(handler, permission: str):
         @auth.require(f"refunds:{permission}")
+        @functools.wraps(handler)  # keeps its `api` declaration
         async def wrapped(request: Request) -> Response:
             try:
                 return await handler(request)
@@ -167,6 +171,12 @@ def routes(runtime: ServiceRuntime, auth: Authenticator | None = None) -> list[R
         request.state.audit_addressee_id = addressee_id
 
     # --- staff actions ---------------------------------------------------------------------
+    @api(
+        "還付請求: record the payee account of a claim",
+        body=ClaimBody,
+        status=201,
+        errors=(403, 404, 409, 422),
+    )
     async def claim(request: Request) -> Response:
         body = await _parse(request, ClaimBody)
         audit_addressee(request, body.addressee_id)
@@ -175,6 +185,7 @@ def routes(runtime: ServiceRuntime, auth: Authenticator | None = None) -> list[R
         )
         return JSONResponse({"addressee_id": body.addressee_id, "status": "recorded"}, status_code=201)
 
+    @api("Correct the cause (and its dates) of a refund", body=CauseBody, errors=(403, 404, 409, 422))
     async def cause(request: Request) -> Response:
         body = await _parse(request, CauseBody)
         dates = CauseDates(body.requested_on, body.corrected_on, body.notified_on)
@@ -182,12 +193,19 @@ def routes(runtime: ServiceRuntime, auth: Authenticator | None = None) -> list[R
         await run(lambda uow: refund_actions.correct_cause(refund_id, body.cause, dates, uow))
         return JSONResponse({"refund_id": refund_id, "cause": body.cause})
 
+    @api("Prepare a refund (起案)", body=EmptyBody, body_required=False, errors=(403, 404, 409, 422))
     async def prepare(request: Request) -> Response:
         await _parse(request, EmptyBody)
         refund_id = request.path_params["refund_id"]
         result = await run(lambda uow: refund_actions.prepare(refund_id, user(request), uow))
         return JSONResponse(_json_safe(result))
 
+    @api(
+        "Approve a refund (支出決定); the approver must not be the preparer",
+        body=ApproveBody,
+        body_required=False,
+        errors=(403, 404, 409, 422),
+    )
     async def approve(request: Request) -> Response:
         body = await _parse(request, ApproveBody)
         claim_dates = CauseDates(claim_notice_on=body.claim_notice_on, claimed_on=body.claimed_on)
@@ -199,12 +217,20 @@ def routes(runtime: ServiceRuntime, auth: Authenticator | None = None) -> list[R
         )
         return JSONResponse(_json_safe(result), status_code=200)
 
+    @api("Release a held overpayment", body=EmptyBody, body_required=False, errors=(403, 404, 409, 422))
     async def release(request: Request) -> Response:
         await _parse(request, EmptyBody)
         overpayment_id = request.path_params["overpayment_id"]
         result = await run(lambda uow: refund_actions.release_hold(overpayment_id, uow))
         return JSONResponse(_json_safe(result))
 
+    @api(
+        "Build a payout batch (振込)",
+        body=PayoutBody,
+        status=201,
+        also={200: "Nothing to pay: no batch"},
+        errors=(403, 404, 409, 422),
+    )
     async def build_payout(request: Request) -> Response:
         body = await _parse(request, PayoutBody)
         remitter = settings.remitter()
@@ -223,6 +249,7 @@ def routes(runtime: ServiceRuntime, auth: Authenticator | None = None) -> list[R
             status_code=201 if result.batch_id else 200,
         )
 
+    @api("A payout batch's 全銀 transfer file", media="application/octet-stream", errors=(404, 422))
     async def payout_file(request: Request) -> Response:
         async with runtime.sessions() as session:
             content = await RefundsRepository(session).batch_file(request.path_params["batch_id"])
@@ -230,6 +257,7 @@ def routes(runtime: ServiceRuntime, auth: Authenticator | None = None) -> list[R
             return _error(404, "unknown batch")
         return Response(content, media_type="application/octet-stream")
 
+    @api("Record a transfer result", body=TransferBody, errors=(403, 404, 409, 422))
     async def transfer(request: Request) -> Response:
         body = await _parse(request, TransferBody)
         refund_id = request.path_params["refund_id"]
@@ -240,12 +268,19 @@ def routes(runtime: ServiceRuntime, auth: Authenticator | None = None) -> list[R
         )
         return JSONResponse({"refund_id": refund_id, "paid": body.ok})
 
+    @api(
+        "Expire unclaimed refunds (時効) as of the business date",
+        body=EmptyBody,
+        body_required=False,
+        errors=(403, 404, 409, 422),
+    )
     async def expire(request: Request) -> Response:
         await _parse(request, EmptyBody)  # the business date is the server's: no "today" in the body
         count = await run(refund_actions.expire_unclaimed)
         return JSONResponse({"expired": count})
 
     # --- reads -----------------------------------------------------------------------------
+    @api("Overpayments (過誤納金)", query=schemas.PagedStatusQuery, errors=(404, 422))
     async def overpayments(request: Request) -> Response:
         addressee_id = _param(request, "addressee_id", ADDRESSEE)
         audit_addressee(request, addressee_id)
@@ -253,6 +288,7 @@ def routes(runtime: ServiceRuntime, auth: Authenticator | None = None) -> list[R
         page = _page(request)
         return JSONResponse(_json_safe(await read(lambda q: q.overpayments(addressee_id, status, page))))
 
+    @api("One overpayment", errors=(404, 422))
     async def overpayment(request: Request) -> Response:
         found = await read(lambda q: q.overpayment(request.path_params["overpayment_id"]))
         if found is None:
@@ -260,6 +296,7 @@ def routes(runtime: ServiceRuntime, auth: Authenticator | None = None) -> list[R
         audit_addressee(request, found["addressee_id"])
         return JSONResponse(_json_safe(found))
 
+    @api("充当 (appropriations)", query=schemas.PagedStatusQuery, errors=(404, 422))
     async def appropriations(request: Request) -> Response:
         addressee_id = _param(request, "addressee_id", ADDRESSEE)
         audit_addressee(request, addressee_id)
@@ -268,6 +305,7 @@ def routes(runtime: ServiceRuntime, auth: Authenticator | None = None) -> list[R
         found = await read(lambda q: q.appropriations(addressee_id=addressee_id, status=status, page=page))
         return JSONResponse(_json_safe(found))
 
+    @api("Refunds, by status or work queue", query=schemas.RefundsQuery, errors=(404, 422))
     async def refunds_of(request: Request) -> Response:
         addressee_id = _param(request, "addressee_id", ADDRESSEE)
         audit_addressee(request, addressee_id)
@@ -279,6 +317,7 @@ def routes(runtime: ServiceRuntime, auth: Authenticator | None = None) -> list[R
         )
         return JSONResponse(_json_safe(found))
 
+    @api("One refund", errors=(404, 422))
     async def refund(request: Request) -> Response:
         found = await read(lambda q: q.refund(request.path_params["refund_id"]))
         if found is None:
@@ -286,21 +325,29 @@ def routes(runtime: ServiceRuntime, auth: Authenticator | None = None) -> list[R
         audit_addressee(request, found["addressee_id"])
         return JSONResponse(_json_safe(found))
 
+    @api("Payout batches", errors=(404, 422))
     async def batches(request: Request) -> Response:
         return JSONResponse(_json_safe(await read(lambda q: q.payout_batches())))
 
+    @api("Returned transfers (組戻し)", query=schemas.PagedQuery, errors=(404, 422))
     async def returned(request: Request) -> Response:
         addressee_id = _param(request, "addressee_id", ADDRESSEE)
         audit_addressee(request, addressee_id)
         page = _page(request)
         return JSONResponse(_json_safe(await read(lambda q: q.returned_transfers(addressee_id, page))))
 
+    @api("Recovery claims", query=schemas.StatusQuery, errors=(404, 422))
     async def claims(request: Request) -> Response:
         addressee_id = _param(request, "addressee_id", ADDRESSEE)
         audit_addressee(request, addressee_id)
         status = _param(request, "status", r"^[a-z_]{1,20}$")
         return JSONResponse(_json_safe(await read(lambda q: q.recovery_claims(addressee_id, status))))
 
+    @api(
+        "Money check: refunds' totals (optionally of one 宛名番号)",
+        query=schemas.AddresseeQuery,
+        errors=(404, 422),
+    )
     async def money(request: Request) -> Response:
         addressee_id = _param(request, "addressee_id", ADDRESSEE)
         audit_addressee(request, addressee_id)
@@ -326,6 +373,7 @@ def routes(runtime: ServiceRuntime, auth: Authenticator | None = None) -> list[R
         )
         return Response(pdf, media_type="application/pdf")
 
+    @api("充当通知書 (PDF) of an applied appropriation", media="application/pdf", errors=(404, 503))
     async def appropriation_pdf(request: Request) -> Response:
         return await _notice(
             request,
@@ -335,6 +383,7 @@ def routes(runtime: ServiceRuntime, auth: Authenticator | None = None) -> list[R
             "applied 充当",
         )
 
+    @api("還付通知書 (PDF) of an approved refund", media="application/pdf", errors=(404, 503))
     async def refund_pdf(request: Request) -> Response:
         return await _notice(
             request,
