@@ -173,3 +173,18 @@ def test_daily_totals_for_a_day_and_a_day_receipts_refuses(make_harness):
     assert h.upstream.calls[-1]["query"] == ""  # no date sent: receipts' business date
     future = h.client.get("/receipts/daily?booked_on=2027-01-01")
     assert future.status_code == 422 and "収入日が業務日から離れすぎています" in future.text
+
+
+def test_admin_shows_the_import_runs_to_whom_may_read_them(make_harness):
+    h = make_harness()
+    h.sign_in("kanri01")  # システム管理者 (*)
+    page = h.client.get("/admin")
+    assert page.status_code == 200 and 'id="h-runs"' in page.text
+    assert 'href="/receipts/imports/ib-0001"' in page.text and "取込済（一部保留）" in page.text
+    assert h.upstream.calls[-1]["query"] == "limit=20"
+    h.client.cookies.delete(SESSION_COOKIE)
+    h.sign_in("kansa01")  # 監査担当: audit trails only
+    calls = len(h.upstream.calls)
+    page = h.client.get("/admin")
+    assert page.status_code == 200 and 'id="h-runs"' not in page.text
+    assert not any(c["path"].startswith("/api/") for c in h.upstream.calls[calls:])
