@@ -376,7 +376,7 @@ def test_a_cashier_imports_a_bank_file_assigns_the_unmatched_payment_and_reads_t
     assert browser.css("#count-applied").text == "1 件" and browser.css("#count-unmatched").text == "1 件"
     assert browser.css("#count-held").text == "1 件" and browser.css("#file-total").text == "¥4,200"
     errors = browser.css("#errors").text
-    assert "4 行目" in errors and "領収日" in errors  # the located error, its field in Japanese
+    assert "4 行目" in errors and "領収日は業務日より後の日付にできません" in errors  # located, in Japanese
     browser.shot("receipts-import-result")
     browser.assert_accessible("receipts-import-result")
 
@@ -397,7 +397,7 @@ def test_a_cashier_imports_a_bank_file_assigns_the_unmatched_payment_and_reads_t
     browser.visible("#f-notice_number").send_keys("X9-000000")
     browser.css("#f-installment_no").send_keys("1")
     browser.css("#assign").click()
-    browser.visible("#error-summary")  # receipts refuses a 通知書 it does not have, named in Japanese
+    browser.visible("#refused")  # receipts refuses a 通知書 it does not have: said in Japanese
     assert "調定にありません" in browser.text()
     browser.shot("receipts-assign-refused")
     browser.assert_accessible("receipts-assign-refused")

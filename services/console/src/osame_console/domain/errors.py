@@ -161,6 +161,27 @@ FIELD_SENTENCES: tuple[tuple[re.Pattern[str], str], ...] = (
     ),
 )
 
+# receipts' located errors of a file's records (parsers' phrases) → Japanese; others as they are.
+LOCATED: dict[str, str] = {
+    "not a positive integer yen amount": "金額が正の整数（円）ではありません",
+    "not a YYYYMMDD date": "日付（年月日8桁）として読めません",
+    "not a 通知書番号": "通知書番号の形式ではありません",
+    "unknown bank code (zengin-code master)": "金融機関コードが全銀協の金融機関一覧にありません",
+    "not UTF-8": "文字コードがUTF-8ではありません",
+    "second trailer": "トレーラレコードが2つあります",
+    "record after the trailer": "トレーラレコードの後にレコードがあります",
+}
+
+
+def located_message(message: str | None) -> str:
+    """One located error of an imported file in Japanese (the field named), else as receipts said it."""
+    text = message or ""
+    for pattern, sentence in FIELD_SENTENCES:
+        if found := pattern.match(text):
+            return field_label(found.group(1)) + sentence
+    return LOCATED.get(text, text)
+
+
 # Refunds' sentences that carry an id (the refund's own, never personal data) → a sentence.
 PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (

@@ -32,6 +32,7 @@ from osame_console.domain.errors import (
     UserError,
     field_label,
     forbidden,
+    located_message,
     map_upstream,
 )
 from osame_console.domain.money import yen
@@ -107,6 +108,7 @@ def templates() -> Jinja2Templates:
     env.env.filters["vocab"] = lambda code, kind: label(kind, code)
     env.env.filters["appropriation_rule"] = appropriation_rule
     env.env.filters["field_label"] = lambda name: field_label(name or "")
+    env.env.filters["located"] = located_message
     env.env.globals["choices"] = choices
     return env
 
