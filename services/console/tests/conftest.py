@@ -474,6 +474,14 @@ def upstream_app(auth: Authenticator, upstream: Upstream) -> Starlette:
         item["status"] = "resolved"
         return JSONResponse({"receipt_id": "rc-0002", "applied": 4000, "overpaid": 0})
 
+    async def return_money(request: Request):
+        await record(request)
+        item = upstream.suspense.get(request.path_params["suspense_id"])
+        if item is None or item["status"] != "held":
+            return JSONResponse({"error": "no held suspense item with this id"}, 422)
+        item["status"] = "returned"
+        return JSONResponse({"suspense_id": item["suspense_id"], "status": "returned"})
+
     async def daily(request: Request):
         await record(request)
         day = request.query_params.get("booked_on", "2026-07-10")
@@ -498,6 +506,7 @@ def upstream_app(auth: Authenticator, upstream: Upstream) -> Starlette:
             receipts_route("/api/unmatched/{receipt_id}/assign", assign, "unmatched.assign", "POST"),
             receipts_route("/api/suspense", suspense_list, "suspense.read"),
             receipts_route("/api/suspense/{suspense_id}/resolve", resolve, "suspense.resolve", "POST"),
+            receipts_route("/api/suspense/{suspense_id}/return", return_money, "suspense.resolve", "POST"),
             receipts_route("/api/daily-totals", daily, "daily-totals.read"),
             refunds_route("/refunds", refund_list, "refund.read"),
             refunds_route("/refunds/{refund_id}", refund_one, "refund.read"),

@@ -162,6 +162,24 @@ def test_resolve_a_held_item_asks_for_the_unreadable_amount(make_harness):
     assert '"amount":4000' in h.upstream.calls[-2]["body"]
 
 
+def test_a_held_item_that_belongs_to_no_notice_is_returned_with_a_note(make_harness):
+    h = make_harness()
+    signed_in(h)
+    form = h.client.get("/receipts/suspense/sp-0001").text
+    assert 'action="/receipts/suspense/sp-0001/return"' in form
+    calls = len(h.upstream.calls)
+    blank = h.client.post("/receipts/suspense/sp-0001/return", data={"csrf_token": h.csrf(form), "note": " "})
+    assert blank.status_code == 422 and "処理内容（返還先・理由）を入力してください" in blank.text
+    assert len(h.upstream.calls) == calls + 1  # only the item's lookup: nothing was sent to return
+    done = h.client.post(
+        "/receipts/suspense/sp-0001/return",
+        data={"csrf_token": h.csrf(form), "note": "他団体あての納付。金融機関経由で返金済み。"},
+    )
+    assert done.status_code == 200 and "保留を返還済みにしました" in done.text
+    assert h.upstream.calls[-2]["path"] == "/api/suspense/sp-0001/return"
+    assert 'data-item="sp-0001"' not in done.text  # the held list no longer shows it
+
+
 def test_daily_totals_for_a_day_and_a_day_receipts_refuses(make_harness):
     h = make_harness()
     signed_in(h)

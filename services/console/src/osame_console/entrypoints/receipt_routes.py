@@ -25,11 +25,14 @@ from osame_console.service_layer.signin import StaffSession
 DONE = {
     "assigned": "消込しました。収納は指定した通知書・期別に充当されました。",
     "resolved": "保留を解消しました。収納は指定した通知書・期別に充当されました。",
+    "returned": "保留を返還済みにしました（計上はしていません）。",
 }
-# list → (its items' id field, the use case assigning one, the message key once done)
-ITEMS = {
-    "unmatched": ("receipt_id", receipts.assign, "assigned"),
-    "suspense": ("suspense_id", receipts.resolve, "resolved"),
+ID_FIELD = {"unmatched": "receipt_id", "suspense": "suspense_id"}
+# (list, step) → (the use case doing it, the message key once done)
+STEPS = {
+    ("unmatched", "assign"): (receipts.assign, "assigned"),
+    ("suspense", "resolve"): (receipts.resolve, "resolved"),
+    ("suspense", "return"): (receipts.return_money, "returned"),
 }
 
 
@@ -142,7 +145,7 @@ def routes(web: Web) -> list[Route]:
         return endpoint
 
     async def find_item(staff, which: str, item_id: str) -> dict:
-        id_field = ITEMS[which][0]
+        id_field = ID_FIELD[which]
         receipts.checked_id(item_id, id_field)
         search = receipts.Search(status="held")
         find = receipts.unmatched if which == "unmatched" else receipts.suspense
@@ -156,7 +159,7 @@ def routes(web: Web) -> list[Route]:
             raise UpstreamError("receipts", 404, code)
         return found
 
-    def item_page(which: str):
+    def item_page(which: str, step: str):
         async def endpoint(request: Request, staff: StaffSession) -> Response:
             item_id = request.path_params["item_id"]
             item = await find_item(staff, which, item_id)
@@ -165,10 +168,10 @@ def routes(web: Web) -> list[Route]:
                     request, staff, "receipts_assign.html", active=which, item=item, form={}, errors={}
                 )
             form = _form(await request.form())
-            _, step, done = ITEMS[which]
+            use_case, done = STEPS[which, step]
             refusal: UserError | None = None
             try:
-                await step(web.api, staff, item_id, form)
+                await use_case(web.api, staff, item_id, form)
             except InputRefused as refused:
                 errors = refused.fields
             except UpstreamError as exc:
@@ -188,9 +191,10 @@ def routes(web: Web) -> list[Route]:
                 form=form,
                 errors=errors,
                 refusal=refusal,
+                step=step,
             )
 
-        endpoint.__name__ = f"{which}_item"
+        endpoint.__name__ = f"{which}_{step}"
         return endpoint
 
     # -- 日計 ---------------------------------------------------------------------------------------
@@ -225,8 +229,13 @@ def routes(web: Web) -> list[Route]:
         Route("/receipts/imports", page(upload), methods=["POST"]),
         Route("/receipts/imports/{batch_id}", page(batch_page), methods=["GET"]),
         Route("/receipts/unmatched", page(listing("unmatched")), methods=["GET"]),
-        Route("/receipts/unmatched/{item_id}", page(item_page("unmatched")), methods=["GET", "POST"]),
+        Route(
+            "/receipts/unmatched/{item_id}", page(item_page("unmatched", "assign")), methods=["GET", "POST"]
+        ),
         Route("/receipts/suspense", page(listing("suspense")), methods=["GET"]),
-        Route("/receipts/suspense/{item_id}", page(item_page("suspense")), methods=["GET", "POST"]),
+        Route(
+            "/receipts/suspense/{item_id}", page(item_page("suspense", "resolve")), methods=["GET", "POST"]
+        ),
+        Route("/receipts/suspense/{item_id}/return", page(item_page("suspense", "return")), methods=["POST"]),
         Route("/receipts/daily", page(daily_page), methods=["GET"]),
     ]

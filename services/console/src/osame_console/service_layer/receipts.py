@@ -252,3 +252,20 @@ async def daily_totals(api: ServicesClient, staff: StaffSession, booked_on: str 
         raise InputRefused({"booked_on": "収入日を正しい日付で入力してください（例: 2026-07-10）"})
     params = {"booked_on": day} if day else None
     return await api.get_json("receipts", "/api/daily-totals", staff.access_token, params=params)
+
+
+async def return_money(api: ServicesClient, staff: StaffSession, suspense_id: str, form: dict) -> dict:
+    """A held item that belongs to no 通知書 (paid to the wrong city, a double payment returned by
+    the bank …) is closed as returned, with a note of where the money went; nothing is booked."""
+    require(staff, Action.SUSPENSE_RESOLVE)
+    note = forms.text(form.get("note"))
+    if not note:
+        raise InputRefused({"note": "処理内容（返還先・理由）を入力してください"})
+    if len(note) > 200:
+        raise InputRefused({"note": "処理内容は200文字以内で入力してください"})
+    return await api.post_json(
+        "receipts",
+        f"/api/suspense/{checked_id(suspense_id, 'suspense_id')}/return",
+        staff.access_token,
+        {"note": note},
+    )
