@@ -206,3 +206,13 @@ def test_admin_shows_the_import_runs_to_whom_may_read_them(make_harness):
     page = h.client.get("/admin")
     assert page.status_code == 200 and 'id="h-runs"' not in page.text
     assert not any(c["path"].startswith("/api/") for c in h.upstream.calls[calls:])
+
+
+def test_receipts_not_answering_an_htmx_upload_is_said_in_the_form(make_harness):
+    h = make_harness(receipts_url="http://127.0.0.1:9")  # nothing listens there
+    page = signed_in(h)
+    assert 'hx-encoding="multipart/form-data"' in page and "progress" in page and "/static/console.js" in page
+    htmx = upload(h, page, "zengin-result.txt", b"1", **{"HX-Request": "true"})
+    assert htmx.status_code == 200 and 'id="refused"' in htmx.text and "一時的に利用できません" in htmx.text
+    plain = upload(h, page, "zengin-result.txt", b"1")
+    assert plain.status_code == 503 and "一時的に利用できません" in plain.text
