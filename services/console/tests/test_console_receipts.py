@@ -212,6 +212,8 @@ def test_receipts_not_answering_an_htmx_upload_is_said_in_the_form(make_harness)
     h = make_harness(receipts_url="http://127.0.0.1:9")  # nothing listens there
     page = signed_in(h)
     assert 'hx-encoding="multipart/form-data"' in page and "progress" in page and "/static/console.js" in page
+    script = h.client.get("/static/console.js")  # same origin: the CSP (script-src 'self') allows it
+    assert script.status_code == 200 and "htmx:xhr:progress" in script.text
     htmx = upload(h, page, "zengin-result.txt", b"1", **{"HX-Request": "true"})
     assert htmx.status_code == 200 and 'id="refused"' in htmx.text and "一時的に利用できません" in htmx.text
     plain = upload(h, page, "zengin-result.txt", b"1")
