@@ -63,6 +63,8 @@ def test_an_upload_goes_to_its_result_page_with_counts_located_errors_and_totals
     assert "3 行目" in result and "領収日" in result  # the located error, its field in Japanese
     assert '<time datetime="2026-07-10T10:00:00+09:00"' in result  # imported at, in Japan time
     # htmx: the same answer as an HX-Redirect (the page shows the upload's progress meanwhile).
+    big = upload(h, page, "zengin-result.txt", b"1" * 3_000_000)  # files are not limited to a form part
+    assert big.status_code == 303 and len(h.upstream.calls[-1]["body"]) == 3_000_000
     again = upload(h, page, "zengin-result.txt", b"1" * 120, **{"HX-Request": "true"})
     assert again.status_code == 200 and again.headers["hx-redirect"] == "/receipts/imports/ib-0001"
 

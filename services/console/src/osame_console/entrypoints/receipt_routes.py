@@ -68,7 +68,9 @@ def routes(web: Web) -> list[Route]:
         content = await chosen.read() if isinstance(chosen, UploadFile) else None
         name = chosen.filename if isinstance(chosen, UploadFile) else None
         try:
-            batch_id, again = await receipts.import_file(web.api, staff, kind, name, content)
+            batch_id, again = await receipts.import_file(
+                web.api, staff, kind, name, content, web.settings.import_timeout_seconds
+            )
         except InputRefused as refused:
             errors, refusal = refused.fields, None
         except UpstreamError as exc:

@@ -77,7 +77,12 @@ def safe_file_name(name: str | None, kind: str) -> str:
 
 
 async def import_file(
-    api: ServicesClient, staff: StaffSession, kind: str | None, name: str | None, data: bytes | None
+    api: ServicesClient,
+    staff: StaffSession,
+    kind: str | None,
+    name: str | None,
+    data: bytes | None,
+    timeout: float | None = None,
 ) -> tuple[str, bool]:
     """Send one file to receipts; (the batch to show, whether the same bytes were imported before).
 
@@ -100,6 +105,7 @@ async def import_file(
         data,
         params={"file": safe_file_name(name, kind)},
         accept=(202, 422),
+        timeout=timeout,
     )
     if not isinstance(report, dict):
         raise UpstreamError("receipts", status, None)
