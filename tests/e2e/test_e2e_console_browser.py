@@ -414,11 +414,30 @@ def test_a_cashier_imports_a_bank_file_assigns_the_unmatched_payment_and_reads_t
     assert "¥700" in browser.css("#rows").text
     browser.shot("receipts-suspense")
     browser.assert_accessible("receipts-suspense")
+    row = next(r for r in browser.all("tr[data-item]") if "¥700" in r.text)
+    row.find_element("css selector", "a[data-assign]").click()
+    browser.visible("#f-notice_number").send_keys(notice)
+    browser.css("#f-installment_no").send_keys("1")
+    browser.css("#assign").click()
+    # The record's 領収日 is after the business date: receipts refuses it, the field is named.
+    browser.visible("#error-summary")
+    assert "領収日は業務日より後の日付にできません" in browser.text()
+    assert browser.css("#f-paid_on").get_attribute("aria-invalid") == "true"
+    browser.shot("receipts-resolve-refused")
+    browser.assert_accessible("receipts-resolve")
+    for name in ("paid_on", "booked_on"):  # the dates on the bank's paper slip, typed by the clerk
+        browser.driver.execute_script(
+            "arguments[0].value = arguments[1]", browser.css(f"#f-{name}"), city.day.isoformat()
+        )
+    browser.css("#assign").click()
+    browser.visible("#done")
+    assert "保留を解消しました" in browser.text()
 
     # 日計 of the business date: per channel, and the file reconciled (台帳 + 保留 + 重複 = 合計).
     browser.css('nav.tabs a[data-tab="daily"]').click()
     browser.visible("#totals")
     assert "金融機関窓口（OCR）" in browser.text() and path.name in browser.text()
+    browser.visible("#reconciled")  # the resolved item is booked outside the file: still 台帳+保留 = 合計
     assert browser.css("#totals time").get_attribute("title") == city.day.isoformat()
     browser.shot("receipts-daily")
     browser.assert_accessible("receipts-daily")
