@@ -57,5 +57,5 @@ def test_search_terms_never_travel_in_a_url():
         for form in re.findall(r"<form[^>]*>", template.read_text(encoding="utf-8")):
             if 'method="get"' in form:
                 assert re.search(
-                    r'action="/(cases|batches|admin|receipts/(\{\{ active \}\}|daily))"', form
+                    r'action="/(cases|batches|admin|receipts/(\{\{ active \}\}|daily|imports))"', form
                 ), (template.name, form)

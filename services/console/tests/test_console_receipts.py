@@ -127,6 +127,10 @@ def test_assign_an_unmatched_receipt_refused_then_done(make_harness):
 def test_the_lists_search_and_a_malformed_term_is_named(make_harness):
     h = make_harness()
     signed_in(h)
+    history = h.client.get("/receipts/imports?channel=direct_debit&status=held")
+    assert history.status_code == 200 and 'data-batch="ib-0001"' in history.text
+    assert h.upstream.calls[-1]["query"] == "limit=100&channel=direct_debit&status=held"
+    assert h.client.get("/receipts/imports?status=done").status_code == 422
     assert 'data-item="rc-0001"' not in h.client.get("/receipts/unmatched?notice_number=R8-000001").text
     assert (
         'data-item="rc-0001"'

@@ -52,6 +52,20 @@ def routes(web: Web) -> list[Route]:
             **context,
         )
 
+    def refused_search(request, staff, template: str, active: str, refused: InputRefused) -> Response:
+        """A list's search form again with each malformed term named; nothing was asked of receipts."""
+        require_screen(staff, "receipts")
+        return render(
+            request,
+            staff,
+            template,
+            422,
+            active=active,
+            rows=None,
+            search=dict(request.query_params),
+            errors=refused.fields,
+        )
+
     # -- ファイル取込 ---------------------------------------------------------------------------------
 
     async def receipts_home(request: Request, staff: StaffSession) -> Response:
@@ -107,8 +121,14 @@ def routes(web: Web) -> list[Route]:
         )
 
     async def batches_page(request: Request, staff: StaffSession) -> Response:
-        rows = await receipts.import_batches(web.api, staff)
-        return render(request, staff, "receipts_batches.html", active="batches", rows=rows)
+        try:
+            search = receipts.parse_batch_search(request.query_params)
+        except InputRefused as refused:
+            return refused_search(request, staff, "receipts_batches.html", "batches", refused)
+        rows = await receipts.import_batches(web.api, staff, search)
+        return render(
+            request, staff, "receipts_batches.html", active="batches", rows=rows, search=search, errors={}
+        )
 
     # -- 未消込・保留 ----------------------------------------------------------------------------------
 
@@ -117,17 +137,7 @@ def routes(web: Web) -> list[Route]:
             try:
                 search = receipts.parse_search(request.query_params)
             except InputRefused as refused:
-                require_screen(staff, "receipts")
-                return render(
-                    request,
-                    staff,
-                    "receipts_list.html",
-                    422,
-                    active=which,
-                    rows=None,
-                    search=dict(request.query_params),
-                    errors=refused.fields,
-                )
+                return refused_search(request, staff, "receipts_list.html", which, refused)
             find = receipts.unmatched if which == "unmatched" else receipts.suspense
             rows = await find(web.api, staff, search)
             action = Action.UNMATCHED_ASSIGN if which == "unmatched" else Action.SUSPENSE_RESOLVE

@@ -122,9 +122,32 @@ async def import_batch(api: ServicesClient, staff: StaffSession, batch_id: str) 
     )
 
 
-async def import_batches(api: ServicesClient, staff: StaffSession) -> list[dict]:
+BATCH_STATUSES = ("applied", "held", "refused")
+
+
+def parse_batch_search(query) -> dict[str, str]:
+    """取込履歴's filters: a channel and a result, as receipts takes them."""
+    problems, found = {}, {}
+    channel = forms.optional(query.get("channel"))
+    if channel is not None:
+        if not re.match(r"^[a-z_]{1,30}$", channel):
+            problems["channel"] = "収納経路は選択肢から選んでください"
+        found["channel"] = channel
+    status = forms.optional(query.get("status"))
+    if status is not None:
+        if status not in BATCH_STATUSES:
+            problems["status"] = "結果は選択肢から選んでください"
+        found["status"] = status
+    if problems:
+        raise InputRefused(problems)
+    return found
+
+
+async def import_batches(api: ServicesClient, staff: StaffSession, search: dict[str, str]) -> list[dict]:
+    """The newest 100 imports (receipts filters them by channel and result)."""
     require(staff, Action.IMPORT_READ)
-    found = await api.get_json("receipts", "/api/import-batches", staff.access_token, params={"limit": "100"})
+    params = {"limit": "100", **search}
+    found = await api.get_json("receipts", "/api/import-batches", staff.access_token, params=params)
     return found.get("items", [])
 
 
