@@ -95,6 +95,18 @@ def test_an_upload_without_a_file_or_kind_names_the_fields_and_calls_nothing(mak
     assert len(h.upstream.calls) == calls
 
 
+def test_a_file_over_the_limit_is_refused_without_a_call(make_harness, monkeypatch):
+    from osame_console.service_layer import receipts
+
+    monkeypatch.setattr(receipts, "MAX_UPLOAD_BYTES", 100)
+    h = make_harness()
+    page = signed_in(h)
+    calls = len(h.upstream.calls)
+    response = upload(h, page, "zengin-result.txt", b"1" * 101)
+    assert response.status_code == 422 and "ファイルが大きすぎます" in response.text
+    assert len(h.upstream.calls) == calls
+
+
 def test_assign_an_unmatched_receipt_refused_then_done(make_harness):
     h = make_harness()
     signed_in(h)

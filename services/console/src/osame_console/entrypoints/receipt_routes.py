@@ -17,7 +17,7 @@ from starlette.routing import Route
 
 from osame_console.adapters.services import UpstreamError
 from osame_console.domain.errors import InputRefused, Outcome, UserError, map_upstream
-from osame_console.domain.permissions import Action, allowed, require_screen
+from osame_console.domain.permissions import Action, allowed, require, require_screen
 from osame_console.entrypoints.web import Web, field_messages
 from osame_console.service_layer import receipts
 from osame_console.service_layer.signin import StaffSession
@@ -76,10 +76,12 @@ def routes(web: Web) -> list[Route]:
 
     async def upload(request: Request, staff: StaffSession) -> Response:
         htmx = request.headers.get("hx-request") == "true"
+        require(staff, Action.IMPORT_RUN)  # before reading a file the user may not import
         data = await request.form()
         kind = data.get("kind") if isinstance(data.get("kind"), str) else None
         chosen = data.get("file")
-        content = await chosen.read() if isinstance(chosen, UploadFile) else None
+        # one byte over the limit is enough to refuse it (the rest stays in the spooled upload)
+        content = await chosen.read(receipts.MAX_UPLOAD_BYTES + 1) if isinstance(chosen, UploadFile) else None
         name = chosen.filename if isinstance(chosen, UploadFile) else None
         try:
             batch_id, again = await receipts.import_file(

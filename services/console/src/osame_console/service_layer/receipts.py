@@ -95,7 +95,7 @@ async def import_file(
     if not data:
         problems["file"] = "取り込むファイルを選んでください"
     elif len(data) > MAX_UPLOAD_BYTES:
-        problems["file"] = "ファイルが大きすぎます（50MBまで）"
+        problems["file"] = f"ファイルが大きすぎます（{MAX_UPLOAD_BYTES // 1024 // 1024}MBまで）"
     if problems:
         raise InputRefused(problems)
     status, report = await api.post_file(
