@@ -320,7 +320,7 @@ def test_a_user_without_the_role_sees_no_menu_entry_and_is_refused_on_the_url(co
     addressee_id, _ = _taxpayer(city)
     browser.sign_in(url, "shuno01")  # 収納担当: no collection or address-sync permission
     menu = [a.text for a in browser.all("nav.menu a")]
-    assert menu == ["ホーム", "還付・充当"]  # the refund queues (read only), nothing of 滞納整理
+    assert menu == ["ホーム", "収納", "還付・充当"]  # the refund queues (read only), nothing of 滞納整理
     browser.shot("home-receipts-clerk")
     browser.driver.get(f"{url}/cases/{addressee_id}")
     browser.visible("h1")
@@ -331,6 +331,116 @@ def test_a_user_without_the_role_sees_no_menu_entry_and_is_refused_on_the_url(co
     for path in ("/batches", "/admin", "/addressees"):
         browser.driver.get(url + path)
         assert "権限がありません" in browser.visible("h1").text
+
+
+def _ocr_file(city, folder: Path) -> tuple[Path, str]:
+    """A 金融機関窓口 (OCR) file of the business date (docs/formats/ocr.md): one receipt for a known
+    通知書, one for a 通知書番号 the ledger does not have (未消込), one 領収日 after the business date
+    (保留); the trailer's count and total match. Returns (path, the known 通知書番号)."""
+    # a 固定資産税 notice with a past-due installment: the money pays debt (no overpayment to refund)
+    notice = next(a.notice_number for a in city.assessments if a.notice_number.startswith("K"))
+    day = city.day.strftime("%Y%m%d")
+    later = (city.day + dt.timedelta(days=5)).strftime("%Y%m%d")
+    rows = [
+        "record_type,bank_code,branch_code,seq,notice_number,installment_no,amount,paid_on,booked_on",
+        f"D,0001,001,1,{notice},1,1000,{day},{day}",
+        f"D,0001,001,2,X9-999999,1,2500,{day},{day}",
+        f"D,0001,001,3,{notice},1,700,{later},{later}",
+        "T,3,4200",
+    ]
+    path = folder / f"ocr-{day}.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path, notice
+
+
+def test_a_cashier_imports_a_bank_file_assigns_the_unmatched_payment_and_reads_the_daily_totals(
+    console_stack, browser, city, artifacts
+):
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import Select
+
+    url = console_stack.console.url
+    browser.sign_in(url, "shuno01")
+    browser.css('nav.menu a[data-menu="receipts"]').click()
+    browser.visible("#import-form")
+    browser.shot("receipts-import")
+    browser.assert_accessible("receipts-import")
+
+    # ファイル取込: choose the kind and the file with the keyboard; htmx posts it and shows progress.
+    path, notice = _ocr_file(city, artifacts)
+    Select(browser.css("#f-kind")).select_by_value("ocr")
+    browser.css("#f-file").send_keys(str(path))
+    browser.css("#import-submit").send_keys(Keys.ENTER)
+    browser.visible("#count-applied", timeout=120)
+    assert "/receipts/imports/" in browser.driver.current_url
+    assert browser.css("#count-applied").text == "1 件" and browser.css("#count-unmatched").text == "1 件"
+    assert browser.css("#count-held").text == "1 件" and browser.css("#file-total").text == "¥4,200"
+    errors = browser.css("#errors").text
+    assert "4 行目" in errors and "領収日は業務日より後の日付にできません" in errors  # located, in Japanese
+    browser.shot("receipts-import-result")
+    browser.assert_accessible("receipts-import-result")
+
+    # The same file again is recognised: nothing is counted twice.
+    browser.driver.get(url + "/receipts")
+    Select(browser.visible("#f-kind")).select_by_value("ocr")
+    browser.css("#f-file").send_keys(str(path))
+    browser.css("#import-submit").click()
+    browser.visible("#again", timeout=120)
+
+    # 未消込: the unknown 通知書番号's payment, searched by its batch, assigned to a known 期別.
+    browser.driver.get(url + "/receipts/unmatched?notice_number=X9-999999")
+    link = browser.visible("a[data-assign]")
+    assert "¥2,500" in browser.css("#rows").text
+    browser.shot("receipts-unmatched")
+    browser.assert_accessible("receipts-unmatched")
+    link.click()
+    browser.visible("#f-notice_number").send_keys("X9-000000")
+    browser.css("#f-installment_no").send_keys("1")
+    browser.css("#assign").click()
+    browser.visible("#refused")  # receipts refuses a 通知書 it does not have: said in Japanese
+    assert "調定にありません" in browser.text()
+    browser.shot("receipts-assign-refused")
+    browser.assert_accessible("receipts-assign-refused")
+    field = browser.css("#f-notice_number")
+    field.clear()
+    field.send_keys(notice)
+    browser.css("#assign").send_keys(Keys.ENTER)
+    browser.visible("#done")
+    assert "消込しました" in browser.text() and "¥2,500" not in browser.css("main").text
+
+    # 保留: the record dated after the business date waits on the suspense list.
+    browser.driver.get(url + "/receipts/suspense")
+    browser.visible("#rows")
+    assert "¥700" in browser.css("#rows").text
+    browser.shot("receipts-suspense")
+    browser.assert_accessible("receipts-suspense")
+    row = next(r for r in browser.all("tr[data-item]") if "¥700" in r.text)
+    row.find_element("css selector", "a[data-assign]").click()
+    browser.visible("#f-notice_number").send_keys(notice)
+    browser.css("#f-installment_no").send_keys("1")
+    browser.css("#assign").click()
+    # The record's 領収日 is after the business date: receipts refuses it, the field is named.
+    browser.visible("#error-summary")
+    assert "領収日は業務日より後の日付にできません" in browser.text()
+    assert browser.css("#f-paid_on").get_attribute("aria-invalid") == "true"
+    browser.shot("receipts-resolve-refused")
+    browser.assert_accessible("receipts-resolve")
+    for name in ("paid_on", "booked_on"):  # the dates on the bank's paper slip, typed by the clerk
+        browser.driver.execute_script(
+            "arguments[0].value = arguments[1]", browser.css(f"#f-{name}"), city.day.isoformat()
+        )
+    browser.css("#assign").click()
+    browser.visible("#done")
+    assert "保留を解消しました" in browser.text()
+
+    # 日計 of the business date: per channel, and the file reconciled (台帳 + 保留 + 重複 = 合計).
+    browser.css('nav.tabs a[data-tab="daily"]').click()
+    browser.visible("#totals")
+    assert "金融機関窓口（OCR）" in browser.text() and path.name in browser.text()
+    browser.visible("#reconciled")  # the resolved item is booked outside the file: still 台帳+保留 = 合計
+    assert browser.css("#totals time").get_attribute("title") == city.day.isoformat()
+    browser.shot("receipts-daily")
+    browser.assert_accessible("receipts-daily")
 
 
 def _wait_for_download(directory: Path, suffix: str, timeout: float = 30) -> Path:
@@ -506,7 +616,7 @@ def test_refunds_are_prepared_and_approved_by_two_officers_with_explanations_and
 def test_a_cashier_reads_the_refund_queues_but_cannot_prepare_or_approve(console_stack, browser):
     url = console_stack.console.url
     browser.sign_in(url, "shuno01")  # 収納担当: the three reads, never an action on a refund
-    assert [a.text for a in browser.all("nav.menu a")] == ["ホーム", "還付・充当"]
+    assert [a.text for a in browser.all("nav.menu a")] == ["ホーム", "収納", "還付・充当"]
     browser.css('nav.menu a[data-menu="refunds"]').click()
     browser.visible("#queue")
     views = [a.get_attribute("data-view") for a in browser.all("nav.tabs a")]

@@ -1,7 +1,7 @@
 """The console in process, signed in through the real development issuer (in process too), over
 a small stand-in for the services' APIs guarded by the real chassis `Authenticator`.
 
-The stand-in answers like collection, address-sync and refunds do (refunds' separation of
+The stand-in answers like collection, address-sync, refunds and receipts do (refunds' separation of
 duties included: the user who prepared a refund is refused its approval) (`{"error": code}`), and some ids make
 it answer an error on purpose: 401401 → 401, 403403 → 403, 409409 → 409, 500500 → 500. It
 records what it received (paths, bodies, traceparent) so tests can assert what the console sent
@@ -150,12 +150,88 @@ def refund_row(refund_id: str = "rf-0001", **changes) -> dict:
     }
 
 
+IMPORT_BATCH = {
+    "batch_id": "ib-0001",
+    "channel": "direct_debit",
+    "file_name": "zengin-result.txt",
+    "file_sha256": "0" * 64,
+    "records": 3,
+    "applied": 1,
+    "duplicates": 0,
+    "unmatched": 1,
+    "invalid": 1,
+    "held": 1,
+    "held_yen": 4000,
+    "paid_yen": 1234567,
+    "duplicate_yen": 0,
+    "status": "held",
+    "imported_at": "2026-07-10T01:00:00+00:00",
+    "errors": [{"record_no": 3, "field": "paid_on", "message": "paid_on is outside the plausible window"}],
+}
+UNMATCHED = {
+    "receipt_id": "rc-0001",
+    "channel": "bank_counter",
+    "channel_key": "k",
+    "notice_number": "X9-999999",
+    "installment_no": 1,
+    "amount": 12000,
+    "paid_on": "2026-07-08",
+    "booked_on": "2026-07-09",
+    "state": "final",
+    "batch_id": "ib-0001",
+}
+SUSPENSE = {
+    "suspense_id": "sp-0001",
+    "batch_id": "ib-0001",
+    "channel": "direct_debit",
+    "file_name": "zengin-result.txt",
+    "record_no": 3,
+    "field": "amount",
+    "reason": "amount is not a number",
+    "amount": None,
+    "paid_on": "2026-07-08",
+    "booked_on": "2026-07-09",
+    "notice_number": None,
+    "installment_no": None,
+    "status": "held",
+    "recorded_at": "2026-07-10T01:00:00+00:00",
+}
+DAILY = {
+    "booked_on": "2026-07-09",
+    "channels": {
+        "direct_debit": {
+            "final": 1230567,
+            "preliminary": 0,
+            "reversed": 0,
+            "by_tax_item": [{"tax_item": "resident_tax", "state": "final", "count": 2, "yen": 1230567}],
+        }
+    },
+    "suspense": [{"channel": "direct_debit", "status": "held", "count": 1, "yen": 4000}],
+    "files": [
+        {
+            "batch_id": "ib-0001",
+            "file": "zengin-result.txt",
+            "channel": "direct_debit",
+            "status": "held",
+            "file_total": 1234567,
+            "in_ledger": 1230567,
+            "held": 4000,
+            "duplicates": 0,
+            "reconciled": True,
+        }
+    ],
+    "reconciled": True,
+}
+
+
 @dataclass
 class Upstream:
     """What the stand-in services received."""
 
     calls: list[dict] = field(default_factory=list)
     refunds: dict[str, dict] = field(default_factory=lambda: {"rf-0001": refund_row()})
+    unmatched: dict[str, dict] = field(default_factory=lambda: {"rc-0001": dict(UNMATCHED)})
+    suspense: dict[str, dict] = field(default_factory=lambda: {"sp-0001": dict(SUSPENSE)})
 
     def paths(self) -> list[str]:
         return [c["path"] for c in self.calls]
@@ -331,11 +407,107 @@ def upstream_app(auth: Authenticator, upstream: Upstream) -> Starlette:
             b"%PDF-1.4 stand-in" if media == "application/pdf" else b"1210000000", media_type=media
         )
 
+    # -- receipts: imports (a file named refused.txt is refused whole), lists, assignment, 日計 --
+    async def import_file(request: Request):
+        call = await record(request)
+        kind = request.path_params["kind"]
+        if kind not in ("zengin-result", "cvs", "ocr", "mpn", "eltax"):
+            return JSONResponse({"error": "kind must be one of zengin-result, cvs, ocr, mpn, eltax"}, 422)
+        name = request.query_params.get("file", "")
+        if call["body"] == "again":
+            return JSONResponse(
+                {"batch_id": "", "status": "already_imported", "previous_batch_id": "ib-0001"}
+            )
+        status = 422 if name == "refused.txt" else 202
+        return JSONResponse(
+            {**IMPORT_BATCH, "file": name, "status": "refused" if status == 422 else "held"}, status
+        )
+
+    async def import_batches(request: Request):
+        await record(request)
+        return JSONResponse({"items": [{k: v for k, v in IMPORT_BATCH.items() if k != "errors"}]})
+
+    async def import_batch(request: Request):
+        await record(request)
+        if request.path_params["batch_id"] != "ib-0001":
+            return JSONResponse({"error": "no import batch with this id"}, 422)
+        return JSONResponse(IMPORT_BATCH)
+
+    async def unmatched(request: Request):
+        await record(request)
+        return JSONResponse({"items": list(upstream.unmatched.values())})
+
+    def target(call: dict):
+        import json
+
+        body = json.loads(call["body"])
+        if body.get("notice_number") != "R8-000001":
+            return JSONResponse({"error": "no such installment in the ledger"}, 422)
+        return None
+
+    async def assign(request: Request):
+        call = await record(request)
+        if upstream.unmatched.pop(request.path_params["receipt_id"], None) is None:
+            return JSONResponse({"error": "no unmatched receipt with this id"}, 422)
+        if (refused := target(call)) is not None:
+            upstream.unmatched["rc-0001"] = dict(UNMATCHED)
+            return refused
+        return JSONResponse({"receipt_id": "rc-0001", "applied": 12000, "overpaid": 0})
+
+    async def suspense_list(request: Request):
+        await record(request)
+        status = request.query_params.get("status", "held")
+        rows = [s for s in upstream.suspense.values() if status in ("all", s["status"])]
+        return JSONResponse({"items": rows})
+
+    async def resolve(request: Request):
+        call = await record(request)
+        item = upstream.suspense.get(request.path_params["suspense_id"])
+        if item is None or item["status"] != "held":
+            return JSONResponse({"error": "no held suspense item with this id"}, 422)
+        if (refused := target(call)) is not None:
+            return refused
+        import json
+
+        if "amount" not in json.loads(call["body"]):
+            return JSONResponse({"error": "amount is required: the record's amount was unreadable"}, 422)
+        item["status"] = "resolved"
+        return JSONResponse({"receipt_id": "rc-0002", "applied": 4000, "overpaid": 0})
+
+    async def return_money(request: Request):
+        await record(request)
+        item = upstream.suspense.get(request.path_params["suspense_id"])
+        if item is None or item["status"] != "held":
+            return JSONResponse({"error": "no held suspense item with this id"}, 422)
+        item["status"] = "returned"
+        return JSONResponse({"suspense_id": item["suspense_id"], "status": "returned"})
+
+    async def daily(request: Request):
+        await record(request)
+        day = request.query_params.get("booked_on", "2026-07-10")
+        if day > "2026-07-10":
+            return JSONResponse(
+                {"error": f"booked_on {day} is outside the plausible window 2021-07-10..2026-08-09"}, 422
+            )
+        return JSONResponse({**DAILY, "booked_on": day})
+
+    def receipts_route(path: str, endpoint, permission: str, method: str = "GET") -> Route:
+        return Route(path, auth.require(f"receipts:{permission}")(endpoint), methods=[method])
+
     def refunds_route(path: str, endpoint, permission: str, method: str = "GET") -> Route:
         return Route(path, auth.require(f"refunds:{permission}")(endpoint), methods=[method])
 
     return Starlette(
         routes=[
+            receipts_route("/api/imports/{kind}", import_file, "import.run", "POST"),
+            receipts_route("/api/import-batches", import_batches, "import.read"),
+            receipts_route("/api/import-batches/{batch_id}", import_batch, "import.read"),
+            receipts_route("/api/unmatched", unmatched, "unmatched.read"),
+            receipts_route("/api/unmatched/{receipt_id}/assign", assign, "unmatched.assign", "POST"),
+            receipts_route("/api/suspense", suspense_list, "suspense.read"),
+            receipts_route("/api/suspense/{suspense_id}/resolve", resolve, "suspense.resolve", "POST"),
+            receipts_route("/api/suspense/{suspense_id}/return", return_money, "suspense.resolve", "POST"),
+            receipts_route("/api/daily-totals", daily, "daily-totals.read"),
             refunds_route("/refunds", refund_list, "refund.read"),
             refunds_route("/refunds/{refund_id}", refund_one, "refund.read"),
             refunds_route("/refunds/{refund_id}/prepare", prepare, "refund.prepare", "POST"),
@@ -413,6 +585,7 @@ def console_settings(tmp_path) -> ConsoleSettings:
         collection_url=SERVICES,
         address_sync_url=SERVICES,
         refunds_url=SERVICES,
+        receipts_url=SERVICES,
         gateway_url="http://127.0.0.1:9",  # nothing listens: a service that does not answer
         business_date="2026-07-10",
         telemetry_enabled=False,

@@ -8,6 +8,7 @@ from osame_console.domain.errors import (
     field_errors,
     field_label,
     forbidden,
+    located_message,
     map_upstream,
     reason_message,
 )
@@ -86,3 +87,52 @@ def test_an_unknown_code_is_shown_for_the_help_desk():
 
 def test_the_console_refuses_with_the_same_words_as_a_service():
     assert forbidden() == map_upstream(403)
+
+
+@pytest.mark.parametrize(
+    ("code", "fields"),
+    [
+        ("notice_number is required", {"notice_number": "通知書番号を入力してください"}),
+        (
+            "installment_no must be a non-negative integer",
+            {"installment_no": "期別は0以上の半角数字で入力してください"},
+        ),
+        (
+            "booked_on must be an ISO date",
+            {"booked_on": "収入日を正しい日付で入力してください（例: 2026-07-10）"},
+        ),
+        (
+            "paid_on 2026-07-05 is after the business date 2026-06-30",
+            {"paid_on": "領収日は業務日より後の日付にできません"},
+        ),
+        (
+            "booked_on 2031-01-01 is outside the plausible window 2021-06-30..2026-07-30 (mistyped year or era?)",
+            {"booked_on": "収入日が業務日から離れすぎています（年・元号の誤りはありませんか）"},
+        ),
+        ("no such installment in the ledger", {}),
+    ],
+)
+def test_receipts_refusals_name_the_field_in_japanese(code, fields):
+    """receipts answers sentences ('<field> is required', its date checks), never the value typed."""
+    assert field_errors(code) == fields
+    error = map_upstream(422, code)
+    assert error.fields == fields
+    if not fields:
+        assert error.message == "その通知書番号・期別は調定にありません。通知書番号と期別を確認してください。"
+
+
+@pytest.mark.parametrize(
+    ("message", "shown"),
+    [
+        (
+            "paid_on 2026-07-05 is after the business date 2026-06-30",
+            "領収日は業務日より後の日付にできません",
+        ),
+        ("not a positive integer yen amount", "金額が正の整数（円）ではありません"),
+        ("unknown bank code (zengin-code master)", "金融機関コードが全銀協の金融機関一覧にありません"),
+        ("a phrase receipts adds later", "a phrase receipts adds later"),  # shown as it is
+        (None, ""),
+    ],
+)
+def test_located_errors_of_an_imported_file_in_japanese(message, shown):
+    assert located_message(message) == shown

@@ -35,10 +35,11 @@ def keys(roles: tuple[str, ...]) -> list[str]:
 @pytest.mark.parametrize(
     ("roles", "menu"),
     [
-        (("admin",), ["addressees", "cases", "batches", "refunds", "admin"]),
+        (("admin",), ["addressees", "receipts", "cases", "batches", "refunds", "admin"]),
         (("addressee_staff",), ["addressees", "admin"]),  # address-sync:* includes its audit
         (("auditor",), ["admin"]),  # *:audit.read
-        (("receipts_staff",), ["refunds"]),  # reads the 還付・充当 queues (never acts on them)
+        # 収納, and reads the 還付・充当 queues (never acts on them)
+        (("receipts_staff",), ["receipts", "refunds"]),
         (("refunds_staff",), ["refunds"]),
         (("disclosure_officer",), []),
         (("linkage_gateway",), []),  # a service identity has no screen
@@ -120,3 +121,22 @@ def test_refunds_actions_per_role():
     assert not any(allowed(collector, a) for a in reads + acts)
     with pytest.raises(Forbidden):
         require(cashier, Action.REFUND_APPROVE)
+
+
+def test_receipts_actions_per_role():
+    """収納 is the 収納担当's (receipts:*): import, assign, resolve, 日計; the refunds, collection and
+    audit roles see none of it (their menus have no 収納 entry)."""
+    receipts_actions = (
+        Action.IMPORT_RUN,
+        Action.IMPORT_READ,
+        Action.UNMATCHED_READ,
+        Action.UNMATCHED_ASSIGN,
+        Action.SUSPENSE_READ,
+        Action.SUSPENSE_RESOLVE,
+        Action.DAILY_TOTALS_READ,
+    )
+    assert all(allowed(Staff("u", ("receipts_staff",)), a) for a in receipts_actions)
+    for role in ("refunds_staff", "collection_staff", "auditor", "addressee_staff"):
+        assert not any(allowed(Staff("u", (role,)), a) for a in receipts_actions), role
+        with pytest.raises(Forbidden):
+            require_screen(Staff("u", (role,)), "receipts")

@@ -29,7 +29,7 @@ from starlette.staticfiles import StaticFiles
 from osame_console.adapters.oidc_client import OidcClient
 from osame_console.adapters.services import ServicesClient
 from osame_console.adapters.store import Store
-from osame_console.entrypoints import auth_routes, ops, refund_routes, screen_routes
+from osame_console.entrypoints import auth_routes, ops, receipt_routes, refund_routes, screen_routes
 from osame_console.entrypoints.metrics import ConsoleMetrics
 from osame_console.entrypoints.middleware import PageViewSpans, SecurityHeaders
 from osame_console.entrypoints.web import SESSION, Web, templates
@@ -125,6 +125,7 @@ def build_app(
             *auth_routes.routes(web),
             *screen_routes.routes(web),
             *refund_routes.routes(web),
+            *receipt_routes.routes(web),
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ],
         lifespan=lifespan,

@@ -62,6 +62,12 @@ class ConsoleSettings(BaseSettings):
     address_sync_url: str = "http://127.0.0.1:8104"
     gateway_url: str = "http://127.0.0.1:8105"
     upstream_timeout_seconds: float = Field(default=15.0, gt=0, le=300)
+    import_timeout_seconds: float = Field(
+        default=600.0,
+        gt=0,
+        le=3_600,
+        description="how long an upload waits for receipts to import the file (it imports within the request)",
+    )
 
     # 管理: dead-letter depths read from the broker (passive declares; unset = not shown).
     dead_letter_amqp_url: SecretStr | None = None

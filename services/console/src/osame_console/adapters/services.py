@@ -40,12 +40,31 @@ class ServicesClient:
         self.on_error = on_error  # (service, kind) → None: a metrics hook
 
     async def _send(
-        self, service: str, method: str, path: str, token: str, *, json: Any = None, params=None, accept=()
+        self,
+        service: str,
+        method: str,
+        path: str,
+        token: str,
+        *,
+        json: Any = None,
+        content: bytes | None = None,
+        params=None,
+        accept=(),
+        timeout: float | None = None,
     ) -> httpx.Response:
         url = self.urls[service] + path
+        headers = {"Authorization": f"Bearer {token}"}
+        if content is not None:
+            headers["Content-Type"] = "application/octet-stream"
         try:
             response = await self.http.request(
-                method, url, json=json, params=params, headers={"Authorization": f"Bearer {token}"}
+                method,
+                url,
+                json=json,
+                content=content,
+                params=params,
+                headers=headers,
+                timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
             )
         except httpx.HTTPError as exc:
             log.warning("%s %s on %s: no answer (%s)", method, service, _route(path), type(exc).__name__)
@@ -68,6 +87,17 @@ class ServicesClient:
 
     async def post_json(self, service: str, path: str, token: str, body: Any) -> Any:
         return (await self._send(service, "POST", path, token, json=body)).json()
+
+    async def post_file(
+        self, service: str, path: str, token: str, data: bytes, *, params=None, accept=(), timeout=None
+    ) -> tuple[int, Any]:
+        """Upload a file's bytes as they are; (status, JSON answer). Statuses in `accept` (e.g. an
+        import report answered 422 for a refused file) are answers, not errors; `timeout` replaces
+        the client's (an import takes as long as the file is big)."""
+        response = await self._send(
+            service, "POST", path, token, content=data, params=params, accept=accept, timeout=timeout
+        )
+        return response.status_code, response.json()
 
     async def download(self, service: str, path: str, token: str, *, params=None) -> Download:
         response = await self._send(service, "GET", path, token, params=params)

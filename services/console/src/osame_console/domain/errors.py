@@ -79,6 +79,18 @@ FIELD_LABELS: dict[str, str] = {
     "overpayment_id": "過誤納金番号",
     "appropriation_id": "充当番号",
     "page": "ページ",
+    "notice_number": "通知書番号",
+    "installment_no": "期別",
+    "paid_on": "領収日",
+    "booked_on": "収入日",
+    "paid_from": "領収日（から）",
+    "paid_to": "領収日（まで）",
+    "file": "ファイル",
+    "receipt_id": "収納番号",
+    "suspense_id": "保留番号",
+    "note": "処理内容",
+    "status": "状態",
+    "limit": "件数",
 }
 
 # pydantic error types → what is wrong, after the field's label.
@@ -124,7 +136,51 @@ REASONS: dict[str, str] = {
     "no applied 充当 with this id": "充当通知書は、充当が済んだ（充当済）ものについて作成できます。",
     "no approved refund with this id": "還付通知書は、決裁（支出決定）が済んだ還付について作成できます。",
     "body is not JSON": "送信内容を読み取れませんでした。画面を更新してやり直してください。",
+    # receipts (収納): its refusals are sentences without values.
+    "no unmatched receipt with this id": "この収納はすでに消込済みか、見つかりません。画面を更新して確認してください。",
+    "no such installment in the ledger": "その通知書番号・期別は調定にありません。通知書番号と期別を確認してください。",
+    "no held suspense item with this id": "この保留はすでに処理済みか、見つかりません。画面を更新して確認してください。",
+    "no import batch with this id": "この取込は見つかりません。",
+    "amount differs from the amount the record reported": "金額が記録の金額と異なります。記録の金額は変更できません。",
 }
+
+# receipts' refusals that name a field: '<field> is required', '<field> must be …', and its date
+# checks '<field> <date> is after the business date …' (the date is what was typed, not shown).
+FIELD_SENTENCES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^([a-z_]+) is required"), "を入力してください"),
+    (re.compile(r"^([a-z_]+) must be an ISO date"), DATE_MESSAGE),
+    (re.compile(r"^([a-z_]+) must be a non-negative integer"), "は0以上の半角数字で入力してください"),
+    (re.compile(r"^([a-z_]+) \S+ is after the business date"), "は業務日より後の日付にできません"),
+    (
+        re.compile(r"^([a-z_]+) \S+ is outside the plausible window"),
+        "が業務日から離れすぎています（年・元号の誤りはありませんか）",
+    ),
+    (
+        re.compile(r"^([a-z_]+) \S+ is (more than \d+ days after|before) "),
+        "と他の日付の関係が正しくありません",
+    ),
+)
+
+# receipts' located errors of a file's records (parsers' phrases) → Japanese; others as they are.
+LOCATED: dict[str, str] = {
+    "not a positive integer yen amount": "金額が正の整数（円）ではありません",
+    "not a YYYYMMDD date": "日付（年月日8桁）として読めません",
+    "not a 通知書番号": "通知書番号の形式ではありません",
+    "unknown bank code (zengin-code master)": "金融機関コードが全銀協の金融機関一覧にありません",
+    "not UTF-8": "文字コードがUTF-8ではありません",
+    "second trailer": "トレーラレコードが2つあります",
+    "record after the trailer": "トレーラレコードの後にレコードがあります",
+}
+
+
+def located_message(message: str | None) -> str:
+    """One located error of an imported file in Japanese (the field named), else as receipts said it."""
+    text = message or ""
+    for pattern, sentence in FIELD_SENTENCES:
+        if found := pattern.match(text):
+            return field_label(found.group(1)) + sentence
+    return LOCATED.get(text, text)
+
 
 # Refunds' sentences that carry an id (the refund's own, never personal data) → a sentence.
 PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -173,6 +229,9 @@ def field_errors(code: str) -> dict[str, str]:
     validation = code.startswith("invalid body:")
     body = code.split("invalid body:", 1)[1] if validation else code
     errors: dict[str, str] = {}
+    for pattern, message in FIELD_SENTENCES:
+        if found := pattern.match(code):
+            return {found.group(1): field_label(found.group(1)) + message}
     for location, error_type in _PAIR.findall(body):
         if not validation and not _known_type(error_type):
             continue  # a reason code such as 'merged_into:100002', not a field

@@ -49,6 +49,13 @@ class Action(StrEnum):
     REFUND_APPROVE = "refund.approve"
     PAYOUT_READ = "payout.read"
     NOTICE_READ = "notice.read"
+    IMPORT_RUN = "import.run"
+    IMPORT_READ = "import.read"
+    UNMATCHED_READ = "unmatched.read"
+    UNMATCHED_ASSIGN = "unmatched.assign"
+    SUSPENSE_READ = "suspense.read"
+    SUSPENSE_RESOLVE = "suspense.resolve"
+    DAILY_TOTALS_READ = "daily-totals.read"
 
 
 PERMISSION: dict[Action, str] = {
@@ -74,6 +81,14 @@ PERMISSION: dict[Action, str] = {
     Action.REFUND_APPROVE: "refunds:refund.approve",
     Action.PAYOUT_READ: "refunds:payout.read",
     Action.NOTICE_READ: "refunds:notice.read",
+    # 収納 (receipts): 収納担当 (receipts_staff) holds receipts:*; the others none of these.
+    Action.IMPORT_RUN: "receipts:import.run",
+    Action.IMPORT_READ: "receipts:import.read",
+    Action.UNMATCHED_READ: "receipts:unmatched.read",
+    Action.UNMATCHED_ASSIGN: "receipts:unmatched.assign",
+    Action.SUSPENSE_READ: "receipts:suspense.read",
+    Action.SUSPENSE_RESOLVE: "receipts:suspense.resolve",
+    Action.DAILY_TOTALS_READ: "receipts:daily-totals.read",
     # The console's own: its sign-in/sign-out trail, and the broker's dead-letter depths.
     Action.CONSOLE_AUDIT: "console:audit.read",
     Action.DEAD_LETTERS_READ: "console:dead-letters.read",
@@ -117,6 +132,18 @@ ADMIN_ACTIONS = (
 
 MENU: tuple[Screen, ...] = (
     Screen("addressees", "宛名検索", "/addressees", (Action.ADDRESSEE_SEARCH,)),
+    Screen(
+        "receipts",
+        "収納",
+        "/receipts",
+        (
+            Action.IMPORT_READ,
+            Action.IMPORT_RUN,
+            Action.UNMATCHED_READ,
+            Action.SUSPENSE_READ,
+            Action.DAILY_TOTALS_READ,
+        ),
+    ),
     Screen("cases", "滞納整理", "/cases", (Action.CASE_READ,)),
     Screen("batches", "夜間バッチ", "/batches", (Action.BATCH_READ,)),
     Screen(

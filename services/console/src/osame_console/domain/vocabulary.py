@@ -111,6 +111,26 @@ VOCABULARY: dict[str, dict[str, str]] = {
         "additional_tax": "加算金",
     },
     "appropriation_order": {"oldest_first": "充当適状日の古い期別から"},
+    # 収納 (receipts)
+    "receipt_channel": {
+        "direct_debit": "口座振替",
+        "convenience_store": "コンビニ収納",
+        "bank_counter": "金融機関窓口（OCR）",
+        "mpn": "マルチペイメント（ペイジー）",
+        "eltax": "eLTAX（地方税共通納税）",
+        "counter": "窓口",
+        "security_instrument": "証券",
+        "appropriation": "充当",
+    },
+    "receipt_state": {"final": "確定", "preliminary": "速報", "reversed": "取消"},
+    "import_status": {
+        "applied": "取込済",
+        "held": "取込済（一部保留）",
+        "refused": "受付不可（何も計上せず）",
+        "already_imported": "取込済みのファイル",
+    },
+    "suspense_status": {"held": "保留中", "resolved": "解消済", "returned": "返還済"},
+    "suspense_filter": {"resolved": "解消済", "returned": "返還済", "all": "すべて"},
     "skip_reason": {
         "debts_outstanding_appropriated": "未納があるため充当に変更",
         "no_payee_account": "振込口座の届出なし（還付請求待ち）",

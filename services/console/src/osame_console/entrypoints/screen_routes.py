@@ -14,7 +14,7 @@ from starlette.routing import Route
 
 from osame_console.adapters.services import UpstreamError
 from osame_console.domain import forms
-from osame_console.domain.errors import InputRefused, Outcome, map_upstream
+from osame_console.domain.errors import InputRefused, map_upstream
 from osame_console.domain.permissions import Action, allowed, require_screen
 from osame_console.entrypoints.schemas import (
     FORM,
@@ -27,7 +27,7 @@ from osame_console.entrypoints.schemas import (
     RecordPath,
     SearchForm,
 )
-from osame_console.entrypoints.web import Web, attachment
+from osame_console.entrypoints.web import Web, attachment, field_messages
 from osame_console.service_layer import addressees, admin, batches, cases
 from osame_console.service_layer.signin import StaffSession
 
@@ -123,13 +123,8 @@ def routes(web: Web) -> list[Route]:
         form = {k: v for k, v in (await request.form()).items() if isinstance(v, str) and k != "csrf_token"}
         try:
             await cases.record(web.api, staff, addressee_id, kind, form)
-        except InputRefused as refused:
-            errors = refused.fields
-        except UpstreamError as exc:
-            error = map_upstream(exc.status, exc.code)
-            if error.outcome is not Outcome.INVALID:
-                raise
-            errors = error.fields or {"<body>": error.message}
+        except (InputRefused, UpstreamError) as exc:
+            errors = field_messages(exc)
         else:
             return RedirectResponse(f"/cases/{addressee_id}?saved={kind}#{kind}", status_code=303)
         return await render_case(

@@ -28,7 +28,15 @@ from starlette.templating import Jinja2Templates
 
 from osame_console.adapters.services import ServicesClient, UpstreamError
 from osame_console.adapters.store import Store
-from osame_console.domain.errors import InputRefused, Outcome, UserError, forbidden, map_upstream
+from osame_console.domain.errors import (
+    InputRefused,
+    Outcome,
+    UserError,
+    field_label,
+    forbidden,
+    located_message,
+    map_upstream,
+)
 from osame_console.domain.money import yen
 from osame_console.domain.permissions import Forbidden, menu_for, role_label
 from osame_console.domain.session import SessionState, csrf_matches, sign, unsign
@@ -119,6 +127,8 @@ def templates() -> Jinja2Templates:
     env.env.filters["role_label"] = role_label
     env.env.filters["vocab"] = lambda code, kind: label(kind, code)
     env.env.filters["appropriation_rule"] = appropriation_rule
+    env.env.filters["field_label"] = lambda name: field_label(name or "")
+    env.env.filters["located"] = located_message
     env.env.globals["choices"] = choices
     return env
 
@@ -245,6 +255,17 @@ class Web:
             form = await request.form()
             submitted = form.get("csrf_token")
         return csrf_matches(staff.csrf_token, submitted if isinstance(submitted, str) else None)
+
+
+def field_messages(exc: InputRefused | UpstreamError, fallback: str = "<body>") -> dict[str, str]:
+    """Each field's message for a form that the console or a service refused as input; any other
+    refusal (sign in again, 権限, not found, unavailable) is raised again for the page guard."""
+    if isinstance(exc, InputRefused):
+        return exc.fields
+    error = map_upstream(exc.status, exc.code)
+    if error.outcome is not Outcome.INVALID:
+        raise exc
+    return error.fields or {fallback: error.message}
 
 
 def attachment(filename: str) -> str:

@@ -17,6 +17,8 @@ from osame_console.domain.permissions import Action, allowed, require_screen
 from osame_console.service_layer.signin import StaffSession
 from osame_console.settings import ConsoleSettings
 
+RUNS_SHOWN = 20
+
 
 @dataclass
 class Panel:
@@ -74,6 +76,14 @@ async def overview(
             },
             extra={"latest": await store.audit_entries(limit=50)},
         )
+    if allowed(staff, Action.IMPORT_READ):
+        # バッチの実行: receipts' file imports (collection has no list of its nightly runs yet).
+        panel = await _fetch(
+            api.get_json("receipts", "/api/import-batches", token, params={"limit": str(RUNS_SHOWN)})
+        )
+        if isinstance(panel.data, dict):
+            panel.data = panel.data.get("items", [])
+        panels["imports"] = panel
     if allowed(staff, Action.DEAD_LETTERS_READ):
         panels["dead-letters"] = await _dead_letters(settings)
     return panels

@@ -1,0 +1,255 @@
+"""収納 screens: ファイル取込 with its progress and result, 取込履歴, 未消込 and 保留 with search and
+"assign to 通知書/期別", 日計.
+
+Thin, like the other screens: parse, call one use case, render. The upload is POSTed by htmx (the
+browser reports the upload's progress; the page then shows that receipts is importing) or as a
+plain form without script; either way a done import goes to its batch's result page. An
+assignment that receipts refuses is shown again with each field's message (422); a done one
+goes back to its list with a message (303).
+"""
+
+from __future__ import annotations
+
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from osame_console.adapters.services import UpstreamError
+from osame_console.domain.errors import InputRefused, Outcome, UserError, map_upstream
+from osame_console.domain.permissions import Action, allowed, require, require_screen
+from osame_console.entrypoints.web import Web, field_messages
+from osame_console.service_layer import receipts
+from osame_console.service_layer.signin import StaffSession
+
+DONE = {
+    "assigned": "消込しました。収納は指定した通知書・期別に充当されました。",
+    "resolved": "保留を解消しました。収納は指定した通知書・期別に充当されました。",
+    "returned": "保留を返還済みにしました（計上はしていません）。",
+}
+ID_FIELD = {"unmatched": "receipt_id", "suspense": "suspense_id"}
+# (list, step) → (the use case doing it, the message key once done)
+STEPS = {
+    ("unmatched", "assign"): (receipts.assign, "assigned"),
+    ("suspense", "resolve"): (receipts.resolve, "resolved"),
+    ("suspense", "return"): (receipts.return_money, "returned"),
+}
+
+
+def _form(data) -> dict[str, str]:
+    return {k: v for k, v in data.items() if isinstance(v, str) and k != "csrf_token"}
+
+
+def routes(web: Web) -> list[Route]:
+    def render(request, staff, name, status=200, **context) -> Response:
+        return web.render(
+            request,
+            name,
+            staff,
+            status,
+            tabs=receipts.tabs_for(staff),
+            kinds=receipts.IMPORT_KINDS,
+            **context,
+        )
+
+    def refused_search(request, staff, template: str, active: str, refused: InputRefused) -> Response:
+        """A list's search form again with each malformed term named; nothing was asked of receipts."""
+        require_screen(staff, "receipts")
+        return render(
+            request,
+            staff,
+            template,
+            422,
+            active=active,
+            rows=None,
+            search=dict(request.query_params),
+            errors=refused.fields,
+        )
+
+    # -- ファイル取込 ---------------------------------------------------------------------------------
+
+    async def receipts_home(request: Request, staff: StaffSession) -> Response:
+        require_screen(staff, "receipts")
+        if not allowed(staff, Action.IMPORT_RUN):
+            return RedirectResponse(receipts.tabs_for(staff)[0].path, status_code=303)
+        return render(request, staff, "receipts_import.html", active="import", form={}, errors={})
+
+    async def upload(request: Request, staff: StaffSession) -> Response:
+        htmx = request.headers.get("hx-request") == "true"
+        require(staff, Action.IMPORT_RUN)  # before reading a file the user may not import
+        data = await request.form()
+        kind = data.get("kind") if isinstance(data.get("kind"), str) else None
+        chosen = data.get("file")
+        # one byte over the limit is enough to refuse it (the rest stays in the spooled upload)
+        content = await chosen.read(receipts.MAX_UPLOAD_BYTES + 1) if isinstance(chosen, UploadFile) else None
+        name = chosen.filename if isinstance(chosen, UploadFile) else None
+        try:
+            batch_id, again = await receipts.import_file(
+                web.api, staff, kind, name, content, web.settings.import_timeout_seconds
+            )
+        except InputRefused as refused:
+            errors, refusal = refused.fields, None
+        except UpstreamError as exc:
+            error = map_upstream(exc.status, exc.code)
+            if error.outcome is Outcome.SIGN_IN_AGAIN or not htmx:
+                raise
+            errors, refusal = error.fields, error  # shown in the form htmx swaps in
+        else:
+            target = f"/receipts/imports/{batch_id}" + ("?again=1" if again else "")
+            if htmx:
+                return Response(status_code=200, headers={"HX-Redirect": target})
+            return RedirectResponse(target, status_code=303)
+        # htmx swaps 2xx answers only: the form with its messages comes back as 200 to htmx.
+        return render(
+            request,
+            staff,
+            "_import_form.html" if htmx else "receipts_import.html",
+            200 if htmx else 422,
+            active="import",
+            form={"kind": kind or ""},
+            errors=errors,
+            refusal=refusal,
+        )
+
+    async def batch_page(request: Request, staff: StaffSession) -> Response:
+        batch = await receipts.import_batch(web.api, staff, request.path_params["batch_id"])
+        return render(
+            request,
+            staff,
+            "receipts_batch.html",
+            active="batches",
+            batch=batch,
+            again=request.query_params.get("again") == "1",
+        )
+
+    async def batches_page(request: Request, staff: StaffSession) -> Response:
+        try:
+            search = receipts.parse_batch_search(request.query_params)
+        except InputRefused as refused:
+            return refused_search(request, staff, "receipts_batches.html", "batches", refused)
+        rows = await receipts.import_batches(web.api, staff, search)
+        return render(
+            request, staff, "receipts_batches.html", active="batches", rows=rows, search=search, errors={}
+        )
+
+    # -- 未消込・保留 ----------------------------------------------------------------------------------
+
+    def listing(which: str):
+        async def endpoint(request: Request, staff: StaffSession) -> Response:
+            try:
+                search = receipts.parse_search(request.query_params)
+            except InputRefused as refused:
+                return refused_search(request, staff, "receipts_list.html", which, refused)
+            find = receipts.unmatched if which == "unmatched" else receipts.suspense
+            rows = await find(web.api, staff, search)
+            action = Action.UNMATCHED_ASSIGN if which == "unmatched" else Action.SUSPENSE_RESOLVE
+            return render(
+                request,
+                staff,
+                "receipts_list.html",
+                active=which,
+                rows=rows,
+                search=search.as_form(),
+                errors={},
+                may_assign=allowed(staff, action),
+                done=DONE.get(request.query_params.get("done", "")),
+            )
+
+        endpoint.__name__ = f"{which}_page"
+        return endpoint
+
+    async def find_item(staff, which: str, item_id: str) -> dict:
+        id_field = ID_FIELD[which]
+        receipts.checked_id(item_id, id_field)
+        search = receipts.Search(status="held")
+        find = receipts.unmatched if which == "unmatched" else receipts.suspense
+        found = next((r for r in await find(web.api, staff, search) if r.get(id_field) == item_id), None)
+        if found is None:
+            code = (
+                "no unmatched receipt with this id"
+                if which == "unmatched"
+                else "no held suspense item with this id"
+            )
+            raise UpstreamError("receipts", 404, code)
+        return found
+
+    def item_page(which: str, step: str):
+        async def endpoint(request: Request, staff: StaffSession) -> Response:
+            item_id = request.path_params["item_id"]
+            item = await find_item(staff, which, item_id)
+            if request.method == "GET":
+                return render(
+                    request, staff, "receipts_assign.html", active=which, item=item, form={}, errors={}
+                )
+            form = _form(await request.form())
+            use_case, done = STEPS[which, step]
+            refusal: UserError | None = None
+            try:
+                await use_case(web.api, staff, item_id, form)
+            except InputRefused as refused:
+                errors = refused.fields
+            except UpstreamError as exc:
+                error = map_upstream(exc.status, exc.code)
+                if error.outcome not in (Outcome.INVALID, Outcome.CONFLICT):
+                    raise
+                errors, refusal = error.fields, None if error.fields else error
+            else:
+                return RedirectResponse(f"/receipts/{which}?done={done}", status_code=303)
+            return render(
+                request,
+                staff,
+                "receipts_assign.html",
+                refusal.status if refusal else 422,
+                active=which,
+                item=item,
+                form=form,
+                errors=errors,
+                refusal=refusal,
+                step=step,
+            )
+
+        endpoint.__name__ = f"{which}_{step}"
+        return endpoint
+
+    # -- 日計 ---------------------------------------------------------------------------------------
+
+    async def daily_page(request: Request, staff: StaffSession) -> Response:
+        typed = request.query_params.get("booked_on")
+        try:
+            totals = await receipts.daily_totals(web.api, staff, typed)
+        except (InputRefused, UpstreamError) as exc:
+            errors = field_messages(exc, "booked_on")
+        else:
+            errors = None
+        if errors is not None:
+            return render(
+                request,
+                staff,
+                "receipts_daily.html",
+                422,
+                active="daily",
+                totals=None,
+                typed=typed,
+                errors=errors,
+            )
+        return render(
+            request, staff, "receipts_daily.html", active="daily", totals=totals, typed=typed or "", errors={}
+        )
+
+    page = web.page
+    return [
+        Route("/receipts", page(receipts_home), methods=["GET"]),
+        Route("/receipts/imports", page(batches_page), methods=["GET"]),
+        Route("/receipts/imports", page(upload), methods=["POST"]),
+        Route("/receipts/imports/{batch_id}", page(batch_page), methods=["GET"]),
+        Route("/receipts/unmatched", page(listing("unmatched")), methods=["GET"]),
+        Route(
+            "/receipts/unmatched/{item_id}", page(item_page("unmatched", "assign")), methods=["GET", "POST"]
+        ),
+        Route("/receipts/suspense", page(listing("suspense")), methods=["GET"]),
+        Route(
+            "/receipts/suspense/{item_id}", page(item_page("suspense", "resolve")), methods=["GET", "POST"]
+        ),
+        Route("/receipts/suspense/{item_id}/return", page(item_page("suspense", "return")), methods=["POST"]),
+        Route("/receipts/daily", page(daily_page), methods=["GET"]),
+    ]
