@@ -10,6 +10,7 @@ goes back to its list with a message (303).
 
 from __future__ import annotations
 
+from osame_chassis.openapi import api
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -18,6 +19,20 @@ from starlette.routing import Route
 from osame_console.adapters.services import UpstreamError
 from osame_console.domain.errors import InputRefused, Outcome, UserError, map_upstream
 from osame_console.domain.permissions import Action, allowed, require, require_screen
+from osame_console.entrypoints.schemas import (
+    FORM,
+    MULTIPART,
+    PAGE,
+    AssignForm,
+    DailyQuery,
+    ImportBatchesQuery,
+    ImportBatchQuery,
+    ImportForm,
+    ResolveForm,
+    ReturnForm,
+    SuspenseQuery,
+    UnmatchedQuery,
+)
 from osame_console.entrypoints.web import Web, field_messages
 from osame_console.service_layer import receipts
 from osame_console.service_layer.signin import StaffSession
@@ -28,11 +43,12 @@ DONE = {
     "returned": "保留を返還済みにしました（計上はしていません）。",
 }
 ID_FIELD = {"unmatched": "receipt_id", "suspense": "suspense_id"}
-# (list, step) → (the use case doing it, the message key once done)
+LIST_QUERY = {"unmatched": UnmatchedQuery, "suspense": SuspenseQuery}
+# (list, step) → (the use case doing it, the message key once done, the form it reads, its name)
 STEPS = {
-    ("unmatched", "assign"): (receipts.assign, "assigned"),
-    ("suspense", "resolve"): (receipts.resolve, "resolved"),
-    ("suspense", "return"): (receipts.return_money, "returned"),
+    ("unmatched", "assign"): (receipts.assign, "assigned", AssignForm, "収納: 未消込 消込 to 通知書/期別"),
+    ("suspense", "resolve"): (receipts.resolve, "resolved", ResolveForm, "収納: 保留 解消 to 通知書/期別"),
+    ("suspense", "return"): (receipts.return_money, "returned", ReturnForm, "収納: 保留 返還済みにする"),
 }
 
 
@@ -68,12 +84,21 @@ def routes(web: Web) -> list[Route]:
 
     # -- ファイル取込 ---------------------------------------------------------------------------------
 
+    @api("収納: ファイル取込 (the form)", also={303: "To the first 収納 tab the user may open"}, media=PAGE)
     async def receipts_home(request: Request, staff: StaffSession) -> Response:
         require_screen(staff, "receipts")
         if not allowed(staff, Action.IMPORT_RUN):
             return RedirectResponse(receipts.tabs_for(staff)[0].path, status_code=303)
         return render(request, staff, "receipts_import.html", active="import", form={}, errors={})
 
+    @api(
+        "収納: import a file (plain form or htmx)",
+        body=ImportForm,
+        body_media=MULTIPART,
+        status=303,
+        also={200: "htmx: HX-Redirect to the batch's page, or the form again with its messages"},
+        media=PAGE,
+    )
     async def upload(request: Request, staff: StaffSession) -> Response:
         htmx = request.headers.get("hx-request") == "true"
         require(staff, Action.IMPORT_RUN)  # before reading a file the user may not import
@@ -111,6 +136,7 @@ def routes(web: Web) -> list[Route]:
             refusal=refusal,
         )
 
+    @api("収納: an import's result", query=ImportBatchQuery, errors=(404,), media=PAGE)
     async def batch_page(request: Request, staff: StaffSession) -> Response:
         batch = await receipts.import_batch(web.api, staff, request.path_params["batch_id"])
         return render(
@@ -122,6 +148,7 @@ def routes(web: Web) -> list[Route]:
             again=request.query_params.get("again") == "1",
         )
 
+    @api("収納: 取込履歴", query=ImportBatchesQuery, media=PAGE)
     async def batches_page(request: Request, staff: StaffSession) -> Response:
         try:
             search = receipts.parse_batch_search(request.query_params)
@@ -156,6 +183,8 @@ def routes(web: Web) -> list[Route]:
             )
 
         endpoint.__name__ = f"{which}_page"
+        label = "未消込" if which == "unmatched" else "保留（サスペンス）"
+        api(f"収納: {label} (the list and its search)", query=LIST_QUERY[which], media=PAGE)(endpoint)
         return endpoint
 
     async def find_item(staff, which: str, item_id: str) -> dict:
@@ -173,16 +202,22 @@ def routes(web: Web) -> list[Route]:
             raise UpstreamError("receipts", 404, code)
         return found
 
-    def item_page(which: str, step: str):
+    def item_page(which: str):
+        async def endpoint(request: Request, staff: StaffSession) -> Response:
+            item = await find_item(staff, which, request.path_params["item_id"])
+            return render(request, staff, "receipts_assign.html", active=which, item=item, form={}, errors={})
+
+        endpoint.__name__ = f"{which}_item"
+        api(f"収納: a {which} item and its 割当 form", errors=(404,), media=PAGE)(endpoint)
+        return endpoint
+
+    def item_step(which: str, step: str):
+        use_case, done, form_model, summary = STEPS[which, step]
+
         async def endpoint(request: Request, staff: StaffSession) -> Response:
             item_id = request.path_params["item_id"]
             item = await find_item(staff, which, item_id)
-            if request.method == "GET":
-                return render(
-                    request, staff, "receipts_assign.html", active=which, item=item, form={}, errors={}
-                )
             form = _form(await request.form())
-            use_case, done = STEPS[which, step]
             refusal: UserError | None = None
             try:
                 await use_case(web.api, staff, item_id, form)
@@ -209,10 +244,12 @@ def routes(web: Web) -> list[Route]:
             )
 
         endpoint.__name__ = f"{which}_{step}"
+        api(summary, body=form_model, body_media=FORM, status=303, errors=(404, 409), media=PAGE)(endpoint)
         return endpoint
 
     # -- 日計 ---------------------------------------------------------------------------------------
 
+    @api("収納: 日計", query=DailyQuery, media=PAGE)
     async def daily_page(request: Request, staff: StaffSession) -> Response:
         typed = request.query_params.get("booked_on")
         try:
@@ -243,13 +280,11 @@ def routes(web: Web) -> list[Route]:
         Route("/receipts/imports", page(upload), methods=["POST"]),
         Route("/receipts/imports/{batch_id}", page(batch_page), methods=["GET"]),
         Route("/receipts/unmatched", page(listing("unmatched")), methods=["GET"]),
-        Route(
-            "/receipts/unmatched/{item_id}", page(item_page("unmatched", "assign")), methods=["GET", "POST"]
-        ),
+        Route("/receipts/unmatched/{item_id}", page(item_page("unmatched")), methods=["GET"]),
+        Route("/receipts/unmatched/{item_id}", page(item_step("unmatched", "assign")), methods=["POST"]),
         Route("/receipts/suspense", page(listing("suspense")), methods=["GET"]),
-        Route(
-            "/receipts/suspense/{item_id}", page(item_page("suspense", "resolve")), methods=["GET", "POST"]
-        ),
-        Route("/receipts/suspense/{item_id}/return", page(item_page("suspense", "return")), methods=["POST"]),
+        Route("/receipts/suspense/{item_id}", page(item_page("suspense")), methods=["GET"]),
+        Route("/receipts/suspense/{item_id}", page(item_step("suspense", "resolve")), methods=["POST"]),
+        Route("/receipts/suspense/{item_id}/return", page(item_step("suspense", "return")), methods=["POST"]),
         Route("/receipts/daily", page(daily_page), methods=["GET"]),
     ]

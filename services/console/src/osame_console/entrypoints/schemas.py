@@ -5,11 +5,15 @@ themselves; keep the two in step. Every POST also carries the session's CSRF tok
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from osame_console.service_layer import receipts
+
 FORM = "application/x-www-form-urlencoded"
+MULTIPART = "multipart/form-data"
 PAGE = "text/html"
 
 
@@ -76,3 +80,63 @@ class RefundQuery(BaseModel):
 class RefundStepPath(BaseModel):
     refund_id: str
     step: Literal["prepare", "approve"]
+
+
+# -- 収納 (receipt_routes): ids, codes and dates only in URLs; the typed 割当 is posted -------------
+# The choices are the use cases' own tables (one home): Literal[*table].
+
+
+class ImportForm(CsrfForm):
+    """ファイル取込: multipart, or the CSRF token in the X-CSRF-Token header (htmx)."""
+
+    kind: Literal[*receipts.IMPORT_KINDS] = Field(description="the file's format (収納経路)")
+    file: bytes = Field(description=f"the file, at most {receipts.MAX_UPLOAD_BYTES} bytes")
+
+
+class ImportBatchesQuery(BaseModel):
+    channel: str | None = Field(default=None, description="収納経路 (receipts' channel code)")
+    status: Literal[*receipts.BATCH_STATUSES] | None = Field(default=None, description="the import's result")
+
+
+class ImportBatchQuery(BaseModel):
+    again: Literal["1"] | None = Field(default=None, description="the same bytes were imported before")
+
+
+class UnmatchedQuery(BaseModel):
+    """未消込's search (the list has held receipts only)."""
+
+    channel: str | None = Field(default=None, description="収納経路 (receipts' channel code)")
+    notice_number: str | None = Field(default=None, description="通知書番号")
+    batch_id: str | None = Field(default=None, description="取込番号")
+    paid_from: dt.date | None = Field(default=None, description="領収日 from")
+    paid_to: dt.date | None = Field(default=None, description="領収日 to")
+    done: Literal["assigned", "resolved", "returned"] | None = Field(
+        default=None, description="the step just done (a message)"
+    )
+
+
+class SuspenseQuery(UnmatchedQuery):
+    status: Literal[*receipts.SUSPENSE_STATUSES] = Field(default="held", description="the items' state")
+
+
+class AssignForm(CsrfForm):
+    """消込 to a 通知書/期別 (全角 digits allowed; receipts names a wrong one)."""
+
+    notice_number: str = Field(description="通知書番号")
+    installment_no: str = Field(description="期別 (digits)")
+
+
+class ResolveForm(AssignForm):
+    """保留 解消: what the record could not give may be typed (receipts refuses a different amount)."""
+
+    amount: str | None = Field(default=None, description="金額 in yen (digits)")
+    paid_on: dt.date | None = Field(default=None, description="領収日")
+    booked_on: dt.date | None = Field(default=None, description="収入日")
+
+
+class ReturnForm(CsrfForm):
+    note: str = Field(max_length=200, description="処理内容 (返還先・理由); nothing is booked")
+
+
+class DailyQuery(BaseModel):
+    booked_on: dt.date | None = Field(default=None, description="収入日 (blank: receipts' business date)")
