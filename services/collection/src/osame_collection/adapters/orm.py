@@ -257,6 +257,9 @@ contact_records = Table(
     Column("summary", Text, nullable=False),
     Column("staff_user", String(64), nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
+    # 次回対応: what the 担当 does next and when (the "next actions due" worklist)
+    Column("next_action_on", Date, nullable=True),
+    Column("next_action", String(40), nullable=True),
 )
 
 pledges = Table(

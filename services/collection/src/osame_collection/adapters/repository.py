@@ -364,19 +364,28 @@ class CollectionRepository:
     async def limitation_events(self, key: tuple[str, int]) -> list[tuple[str, object, object]]:
         """(kind, occurred_on, ended_on) of the installment's 時効 events; ended_on is the day a 差押 /
         交付要求 ended (its 解除 or 配当, the earliest), None while in force or for other kinds."""
+        return (await self.limitation_events_for([key])).get(key, [])
+
+    async def limitation_events_for(
+        self, keys: list[tuple[str, int]]
+    ) -> dict[tuple[str, int], list[tuple[str, object, object]]]:
+        """``limitation_events`` of many installments in one query (worklists)."""
         L, D = orm.limitation_events, orm.dispositions
+        out: dict[tuple[str, int], list[tuple[str, object, object]]] = {}
+        if not keys:
+            return out
         ended = (
             select(func.min(D.c.executed_on))
             .where(D.c.related_id == L.c.source_id, D.c.kind.in_(("release", "distribution")))
             .scalar_subquery()
         )
-        query = select(L.c.kind, L.c.occurred_on, ended).where(
-            L.c.notice_number == key[0], L.c.installment_no == key[1]
-        )
-        return [
-            (k, d, e if k in ("seizure", "claim_filing") else None)
-            for k, d, e in (await self.session.execute(query)).all()
-        ]
+        for start in range(0, len(keys), 500):
+            query = select(L.c.notice_number, L.c.installment_no, L.c.kind, L.c.occurred_on, ended).where(
+                tuple_(L.c.notice_number, L.c.installment_no).in_(keys[start : start + 500])
+            )
+            for n, i, k, d, e in (await self.session.execute(query)).all():
+                out.setdefault((n, i), []).append((k, d, e if k in ("seizure", "claim_filing") else None))
+        return out
 
 
 async def stats(session: AsyncSession) -> dict[str, int]:

@@ -28,6 +28,9 @@ Permissions (``collection:<action>``):
   GET  /batches/{batch_id}/letters.csv              print.read    print-vendor file
   GET  /batches/{batch_id}/sample.pdf               print.read    rendered sample
   GET  /audit?addressee_id=                         audit.read    the trail (+ chain check)
+  GET  /worklists/{kind}?assignee=&page=&per_page=  worklists.read  the user's own list; another
+       (&horizon_days= &ahead_days=)                (+ worklists.team)  担当's or "*" (every case)
+       kind: cases | next-actions | promises | limitation | seizures | pledges-breached
 """
 
 from __future__ import annotations
@@ -59,6 +62,7 @@ from osame_collection.service_layer import (
     pledges,
     reminders,
     stays,
+    worklists,
 )
 from osame_collection.service_layer.policy import CollectionPolicy
 
@@ -332,6 +336,25 @@ def routes(
             {"entries": entries, "chain_intact": broken is None, "first_broken": broken}, headers=NO_STORE
         )
 
+    async def worklist(request: Request) -> Response:
+        principal = request.state.principal
+        me = principal.user[:64]
+        params = dict(request.query_params)
+        assignee = params.pop("assignee", None) or me
+        if assignee != me and not principal.can("collection:worklists.team"):
+            return _error(403, "forbidden")
+        try:
+            command = worklists.ReadWorklist.model_validate(
+                {**params, "kind": request.path_params["kind"], "assignee": assignee, "staff_user": me}
+            )
+        except ValidationError as err:
+            return _error(422, describe_validation_error(err))
+        try:
+            body = await run(worklists.read_worklist, command, policy=policy)
+        except PermanentError as err:
+            return _error(422, str(err))
+        return JSONResponse(body, headers=NO_STORE)
+
     def guard(permission: str, endpoint):
         return auth.require(f"collection:{permission}")(endpoint)
 
@@ -410,4 +433,5 @@ def routes(
             methods=["POST"],
         ),
         Route("/audit", guard("audit.read", trail), methods=["GET"]),
+        Route("/worklists/{kind}", guard("worklists.read", worklist), methods=["GET"]),
     ]
