@@ -4,6 +4,7 @@ paged and sorted, by 宛名番号 only, the team's lists behind their own permis
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 
@@ -29,15 +30,23 @@ ROLES = {
 }
 
 
-@pytest.fixture
-async def client(service, issuer):  # noqa: F811
+@contextlib.asynccontextmanager
+async def staff_client(service, dev_issuer, roles: dict, today: dt.date):
+    """An HTTP client of collection's routes for staff-07 (collection_staff), business date ``today``."""
     auth = Authenticator(
-        AuthSettings(jwks_file=issuer.jwks_path, role_permissions=ROLES), audit=audit_hook(service.runtime)
+        AuthSettings(jwks_file=dev_issuer.jwks_path, role_permissions=roles),
+        audit=audit_hook(service.runtime),
     )
-    policy = CollectionPolicy(business_date=lambda: TODAY)
+    policy = CollectionPolicy(business_date=lambda: today)
     app = Starlette(routes=routes(service.runtime, auth, policy=policy))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://collection") as c:
-        c.headers["Authorization"] = f"Bearer {issuer.token('staff-07', ['collection_staff'])}"
+        c.headers["Authorization"] = f"Bearer {dev_issuer.token('staff-07', ['collection_staff'])}"
+        yield c
+
+
+@pytest.fixture
+async def client(service, issuer):  # noqa: F811
+    async with staff_client(service, issuer, ROLES, TODAY) as c:
         yield c
 
 

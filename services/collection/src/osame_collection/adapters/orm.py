@@ -315,6 +315,49 @@ enforcement_stays = Table(
     Column("staff_user", String(64), nullable=False),
 )
 
+# 徴収猶予 / 換価の猶予 (domain.postponement): applied → approved | refused; approved → cancelled.
+# Only an approved one in force has effects (no 督促/催告/差押 for its items, 延滞金 exemption).
+postponements = Table(
+    "postponements",
+    metadata,
+    Column("postponement_id", String(36), primary_key=True),
+    Column("addressee_id", String(15), nullable=False, index=True),
+    Column("kind", String(30), nullable=False),
+    Column("ground", String(30), nullable=False),
+    Column("applied_on", Date, nullable=False),
+    Column("status", String(10), nullable=False),  # applied | approved | refused | cancelled
+    Column("recorded_by", String(64), nullable=False),
+    Column("decided_on", Date, nullable=True),
+    Column("decided_by", String(64), nullable=True),
+    Column("starts_on", Date, nullable=True),
+    Column("ends_on", Date, nullable=True),
+    Column("first_starts_on", Date, nullable=True),  # of the first grant (extensions: 2-year cap)
+    Column("amount", Integer, nullable=True),  # 猶予金額 (本税)
+    Column("cancelled_on", Date, nullable=True),
+)
+
+# The 期別 a 猶予 covers (the guards join here: one row per installment).
+postponement_items = Table(
+    "postponement_items",
+    metadata,
+    Column("postponement_id", String(36), nullable=False),
+    Column("notice_number", String(20), nullable=False),
+    Column("installment_no", Integer, nullable=False),
+    PrimaryKeyConstraint("postponement_id", "notice_number", "installment_no", name="pk_postponement_items"),
+    Index("ix_postponement_items_installment", "notice_number", "installment_no"),
+)
+
+# 分割納付 of an approved 猶予 (法15条③).
+postponement_payments = Table(
+    "postponement_payments",
+    metadata,
+    Column("postponement_id", String(36), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("due_on", Date, nullable=False),
+    Column("amount", Integer, nullable=False),
+    PrimaryKeyConstraint("postponement_id", "seq", name="pk_postponement_payments"),
+)
+
 # Events that move the 5-year limitation clock of an installment (時効の更新・完成猶予).
 limitation_events = Table(
     "limitation_events",

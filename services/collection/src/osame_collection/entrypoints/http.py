@@ -16,6 +16,10 @@ Permissions (``collection:<action>``):
                                                     (配当 with proceeds → 配当計算書, domain.distribution)
   POST /cases/{addressee_id}/stays                  stays.write   執行停止 RecordStay
   POST /stays/{stay_id}/cancel                      stays.write   {cancelled_on}
+  POST /cases/{addressee_id}/postponements          postponements.write   猶予 ApplyPostponement
+  POST /postponements/{id}/decision                 postponements.decide  DecidePostponement
+  POST /postponements/{id}/extension                postponements.decide  ExtendPostponement
+  POST /postponements/{id}/cancel                   postponements.decide  CancelPostponement
   POST /demand-holds                                cases.write   督促停止 DemandHold
   POST /demand-notices/{id}/serve                   cases.write   a held 督促状 served {served_on, means}
   POST /batches/nightly                             batches.run   {batch_date, wait?}
@@ -60,6 +64,7 @@ from osame_collection.service_layer import (
     letters,
     nightly,
     pledges,
+    postponements,
     reminders,
     stays,
     worklists,
@@ -396,6 +401,29 @@ def routes(
             methods=["POST"],
         ),
         Route("/stays/{stay_id}/cancel", guard("stays.write", cancel_stay), methods=["POST"]),
+        Route(
+            "/cases/{addressee_id}/postponements",
+            guard(
+                "postponements.write",
+                body_command(postponements.ApplyPostponement, postponements.apply, with_policy=True),
+            ),
+            methods=["POST"],
+        ),
+        *(
+            Route(
+                f"/postponements/{{postponement_id}}/{step}",
+                guard(
+                    "postponements.decide",
+                    body_command(model, handler, with_policy=True, path_field="postponement_id", status=200),
+                ),
+                methods=["POST"],
+            )
+            for step, model, handler in (
+                ("decision", postponements.DecidePostponement, postponements.decide),
+                ("extension", postponements.ExtendPostponement, postponements.extend),
+                ("cancel", postponements.CancelPostponement, postponements.cancel),
+            )
+        ),
         Route(
             "/demand-notices/{demand_notice_id}/serve",
             guard(

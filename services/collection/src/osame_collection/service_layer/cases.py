@@ -139,6 +139,7 @@ async def delinquency_view(
         "inquiries": await rows(orm.asset_inquiries, orm.asset_inquiries.c.updated_at),
         "dispositions": await rows(orm.dispositions, orm.dispositions.c.executed_on),
         "stays": await rows(orm.enforcement_stays, orm.enforcement_stays.c.decided_on),
+        "postponements": await rows(orm.postponements, orm.postponements.c.applied_on),
         "write_offs": await rows(orm.write_offs, orm.write_offs.c.extinguished_on),
         "demand_holds": await _holds_of(uow, items),
         **await refund_watch.case_view(uow.session, command.addressee_id),

@@ -14,7 +14,7 @@ from osame_law import LawError
 from pydantic import BaseModel, Field, model_validator
 from sqlalchemy import insert, select
 
-from osame_collection.adapters import orm
+from osame_collection.adapters import batch_sql, orm
 from osame_collection.adapters.repository import CollectionRepository, event_id
 from osame_collection.domain import distribution as distribution_rules
 from osame_collection.domain import seizure as seizure_rules
@@ -181,6 +181,12 @@ async def record_disposition(
         ]
         if early or not keys:
             raise PermanentError("before_earliest_seizure_date")
+    if command.kind in (
+        "seizure",
+        "joint_seizure",
+        "distribution",
+    ) and await batch_sql.postponed_installments(uow.session, keys, command.executed_on):
+        raise PermanentError("postponement_in_force")  # no 差押 or 換価 during a 猶予 (法15条, 15条の5)
     amount = command.amount
     detail: dict = {"match": match.value} if match else {}
     statement = None

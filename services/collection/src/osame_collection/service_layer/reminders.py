@@ -149,9 +149,9 @@ async def run_campaign(
             staff_user=command.staff_user,
         )
     )
-    # the 督促 guards apply to 催告 too: pending 速報, unreflected receipt, 督促停止; and nobody under
+    # the 督促 guards apply to 催告 too: pending 速報, unreflected receipt, 督促停止, 猶予; and nobody under
     # 執行停止 or on an active 分納誓約 is sent a 催告 (issue #12 defect 9)
-    guarded = await batch_sql.guarded_installments(uow.session)
+    guarded = await batch_sql.guarded_installments(uow.session, command.run_on)
     excluded = await _excluded_addressees(uow, command.run_on)
     by_addressee: dict[str, list[dict]] = {}
     skipped = {"guarded_installments": 0, "excluded_addressees": 0}
@@ -247,7 +247,13 @@ async def send_breach_reminder(
     if held is not None:
         return held[0]
     addressee_id = await merges.current(uow, event.addressee_id)  # merged since the breach: the survivor
-    items = await CollectionRepository(uow.session).open_installments(addressee_id)
+    # the same guards as the 督促 batch and the campaigns (held, unconfirmed, 猶予 in force)
+    guarded = await batch_sql.guarded_installments(uow.session, event.detected_on)
+    items = [
+        i
+        for i in await CollectionRepository(uow.session).open_installments(addressee_id)
+        if (i["notice_number"], i["installment_no"]) not in guarded
+    ]
     if not items:
         return None
     reminder_id = await _issue_reminder(
