@@ -229,6 +229,34 @@ def _held(on: date):
     )
 
 
+def pledged():
+    """An active 分納誓約 covers the installment: it names it (``pledge_items``), or it names no
+    期別 at all (signed before pledges named theirs: every installment of its addressee)."""
+    P, PLI = orm.pledges, orm.pledge_items
+    named = exists().where(PLI.c.pledge_id == P.c.pledge_id)
+    return exists().where(
+        P.c.status == "active",
+        or_(
+            exists()
+            .where(
+                PLI.c.pledge_id == P.c.pledge_id,
+                PLI.c.notice_number == I.c.notice_number,
+                PLI.c.installment_no == I.c.installment_no,
+            )
+            .correlate_except(PLI),
+            and_(P.c.addressee_id == I.c.addressee_id, not_(named)),
+        ),
+    )
+
+
+async def pledged_installments(session: AsyncSession) -> set[tuple[str, int]]:
+    """Owing installments an active 分納誓約 covers (催告 campaigns leave them to 履行監視)."""
+    query = select(I.c.notice_number, I.c.installment_no).where(
+        I.c.status.in_(OWING), I.c.written_off_on.is_(None), pledged()
+    )
+    return {(n, i) for n, i in (await session.execute(query)).all()}
+
+
 async def postponed_installments(session: AsyncSession, keys: list[tuple[str, int]], on: date) -> set:
     """Which of ``keys`` a 猶予 in force on ``on`` covers (差押 / 配当 refuse them)."""
     if not keys:

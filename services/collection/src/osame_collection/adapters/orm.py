@@ -274,6 +274,18 @@ pledges = Table(
     Column("staff_user", String(64), nullable=False),
 )
 
+# The 期別 a 分納誓約 covers (a pledge signed before this table covers every installment of its
+# addressee: ``adapters.batch_sql.pledged``).
+pledge_items = Table(
+    "pledge_items",
+    metadata,
+    Column("pledge_id", String(36), nullable=False),
+    Column("notice_number", String(20), nullable=False),
+    Column("installment_no", Integer, nullable=False),
+    PrimaryKeyConstraint("pledge_id", "notice_number", "installment_no", name="pk_pledge_items"),
+    Index("ix_pledge_items_installment", "notice_number", "installment_no"),
+)
+
 pledge_payments = Table(
     "pledge_payments",
     metadata,

@@ -1,4 +1,4 @@
-"""徴収猶予 / 換価の猶予 (issue #12 capabilities)
+"""徴収猶予 / 換価の猶予; the 期別 of a 分納誓約 (issue #12 capabilities)
 
 Revision ID: 0014
 Revises: 0013
@@ -62,9 +62,21 @@ def upgrade() -> None:
         sa.Column('amount', sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint('postponement_id', 'seq', name='pk_postponement_payments'),
     )
+    op.create_table(
+        'pledge_items',
+        sa.Column('pledge_id', sa.String(length=36), nullable=False),
+        sa.Column('notice_number', sa.String(length=20), nullable=False),
+        sa.Column('installment_no', sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint('pledge_id', 'notice_number', 'installment_no', name='pk_pledge_items'),
+    )
+    op.create_index(
+        'ix_pledge_items_installment', 'pledge_items', ['notice_number', 'installment_no'], unique=False
+    )
 
 
 def downgrade() -> None:
+    op.drop_index('ix_pledge_items_installment', table_name='pledge_items')
+    op.drop_table('pledge_items')
     op.drop_table('postponement_payments')
     op.drop_index('ix_postponement_items_installment', table_name='postponement_items')
     op.drop_table('postponement_items')
