@@ -125,6 +125,26 @@ asset_inquiries = Table(
     Column("staff_user", String(64), nullable=True),
 )
 
+# 財産調査 answers (bank, employer): the holder as the answer gives them — personal data, kept here
+# only (never logged, never in the audit detail) — the property, and the F12 match made on receipt.
+inquiry_answers = Table(
+    "inquiry_answers",
+    metadata,
+    Column("answer_id", String(36), primary_key=True),
+    Column("query_id", String(36), nullable=False, index=True),
+    Column("addressee_id", String(15), nullable=False, index=True),
+    Column("kind", String(20), nullable=False),  # bank | employer
+    Column("answered_on", Date, nullable=False),
+    Column("holder_name", String(100), nullable=False, server_default=""),
+    Column("holder_name_kana", String(200), nullable=False, server_default=""),
+    Column("holder_birth_date", Date, nullable=True),
+    Column("holder_address", String(200), nullable=False, server_default=""),
+    Column("property", JSON, nullable=False),  # bank: code, branch, account type, balance; employer: …
+    Column("match", String(30), nullable=False),  # domain.seizure.MatchResult at receipt
+    Column("staff_user", String(64), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
 # Every receipt seen for an installment (ReceiptRecorded): partial payments lower the 延滞金 base;
 # a 速報 not yet confirmed by its 確報 (or cancelled) holds back the 督促.
 receipts = Table(

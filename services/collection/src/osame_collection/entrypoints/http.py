@@ -12,6 +12,7 @@ Permissions (``collection:<action>``):
   POST /cases/{addressee_id}/contacts               cases.write   折衝記録 RecordContact
   POST /cases/{addressee_id}/pledges                cases.write   分納誓約 RecordPledge
   POST /cases/{addressee_id}/inquiries              cases.write   財産調査 RecordInquiry
+  POST /inquiries/{query_id}/answers                cases.write   財産調査 answer RecordAnswer
   POST /cases/{addressee_id}/dispositions           dispositions.write  処分 RecordDisposition
                                                     (配当 with proceeds → 配当計算書, domain.distribution)
   POST /cases/{addressee_id}/stays                  stays.write   執行停止 RecordStay
@@ -61,6 +62,7 @@ from osame_collection.service_layer import (
     demand_notices,
     dispositions,
     holds,
+    inquiries,
     letters,
     nightly,
     pledges,
@@ -383,6 +385,16 @@ def routes(
         Route(
             "/cases/{addressee_id}/inquiries",
             guard("cases.write", body_command(cases.RecordInquiry, cases.record_inquiry, with_policy=True)),
+            methods=["POST"],
+        ),
+        Route(
+            "/inquiries/{query_id}/answers",
+            guard(
+                "cases.write",
+                body_command(
+                    inquiries.RecordAnswer, inquiries.record_answer, with_policy=True, path_field="query_id"
+                ),
+            ),
             methods=["POST"],
         ),
         Route(

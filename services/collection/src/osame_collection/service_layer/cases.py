@@ -17,7 +17,7 @@ from osame_law.limitation_clock import LimitationEvent, LimitationEventKind, lim
 from pydantic import BaseModel, Field
 from sqlalchemy import insert, select, tuple_, update
 
-from osame_collection.adapters import orm
+from osame_collection.adapters import inquiry_answers, orm
 from osame_collection.adapters.repository import CollectionRepository
 from osame_collection.domain.dates import DateRefused, not_before, planned_within
 from osame_collection.domain.projection import OWING
@@ -137,6 +137,7 @@ async def delinquency_view(
         "pledges": await rows(orm.pledges, orm.pledges.c.signed_on),
         "reminders": await rows(orm.reminders, orm.reminders.c.issued_on),
         "inquiries": await rows(orm.asset_inquiries, orm.asset_inquiries.c.updated_at),
+        "inquiry_answers": await inquiry_answers.answers_of(uow.session, command.addressee_id),
         "dispositions": await rows(orm.dispositions, orm.dispositions.c.executed_on),
         "stays": await rows(orm.enforcement_stays, orm.enforcement_stays.c.decided_on),
         "postponements": await rows(orm.postponements, orm.postponements.c.applied_on),
