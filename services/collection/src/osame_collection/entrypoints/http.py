@@ -126,6 +126,12 @@ def routes(
     auth = auth or Authenticator(AuthSettings(), audit=audit_hook(runtime))
     policy = policy or runtime.settings.policy()
     progress = Progress()
+    settings = runtime.settings
+    letter_setup = print_formats.LetterSetup(
+        policy.demand_fees.city,
+        getattr(settings, "agency_code", None),
+        getattr(settings, "letter_font", print_formats.DEFAULT_FONT),
+    )
     tasks: set[asyncio.Task] = set()
 
     async def run(handler, command, **kw):
@@ -314,7 +320,7 @@ def routes(
             return _error(404, str(err))
         held = [x.letter_id for x in found if x.hold_reason]
         return Response(
-            print_formats.vendor_csv(found),
+            print_formats.vendor_csv(found, letter_setup.agency_code),
             media_type="text/csv; charset=utf-8",
             headers={
                 **NO_STORE,
@@ -329,7 +335,11 @@ def routes(
         except PermanentError as err:
             return _error(404, str(err))
         limit = min(int(request.query_params.get("limit", "3") or 3), 50)
-        pdf = print_formats.sample_pdf(found, policy.demand_fees.city, limit)
+        try:
+            pdf = print_formats.sample_pdf(found, letter_setup, limit)
+        except print_formats.LetterFontMissing as err:
+            log.error("letters cannot be rendered: %s", err)
+            return _error(503, "letter_font_missing")
         return Response(pdf, media_type="application/pdf", headers=NO_STORE)
 
     async def trail(request: Request) -> Response:
