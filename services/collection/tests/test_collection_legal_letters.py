@@ -90,3 +90,74 @@ async def test_a_missing_font_is_refused_not_substituted(service, client, issuer
     async with staff_client(service, issuer, ROLES, D(2026, 12, 31)) as other:
         refused = await other.get(f"/batches/{run['batch_id']}/sample.pdf")
     assert (refused.status_code, refused.json()["error"]) == (503, "letter_font_missing")
+
+
+def test_seizure_record_and_stay_notice_lines():
+    record = {
+        "addressee_id": A,
+        "executed_on": D(2026, 10, 15),
+        "property_type": "deposit",
+        "amount": 50_000,
+        "protected_amount": 130_000,
+    }
+    item = {
+        "fiscal_year": 2026,
+        "tax_item_text": "個人住民税",
+        "installment_no": 1,
+        "due_date": D(2026, 6, 30),
+        "principal_tax_due": 120_000,
+        "late_fee": 1_200,
+    }
+    text = "\n".join(t for _, t in docs.seizure_record_lines(record, [item], lambda d: d.isoformat()))
+    for needed in (
+        "差 押 調 書",
+        "国税徴収法第54条",
+        "預貯金債権",
+        "50,000円",
+        "差押禁止額",
+        "130,000円",
+        "第1期",
+        "120,000円",
+    ):
+        assert needed in text
+    stay = {
+        "addressee_id": A,
+        "decided_on": D(2026, 1, 10),
+        "ground": "livelihood",
+        "immediate_extinction": False,
+    }
+    notice = "\n".join(
+        t for _, t in docs.stay_notice_lines(stay, D(2029, 1, 11), lambda d: d.isoformat(), "高岡市")
+    )
+    for needed in ("第15条の7第1項", "同条第2項", "第2号", "第15条の9第1項", "2029-01-11", "高岡市長"):
+        assert needed in notice
+    immediate = {**stay, "ground": "no_property", "immediate_extinction": True}
+    text = "\n".join(t for _, t in docs.stay_notice_lines(immediate, D(2026, 1, 10), str, "高岡市"))
+    assert "直ちに消滅" in text and "3年間" not in text
+
+
+async def test_seizure_record_and_stay_notice_pdfs(service, client):
+    from .test_collection_cases_http import SEIZURE
+
+    await seed(service)
+    await client.post("/batches/nightly", json={"batch_date": "2026-07-15"})
+    seized = await client.post(f"/cases/{A}/dispositions", json=SEIZURE)
+    assert seized.status_code == 201, seized.text
+    record = await client.get(f"/dispositions/{seized.json()['result']['disposition_id']}/record.pdf")
+    assert (
+        record.status_code == 200 and record.content.startswith(b"%PDF") and b"/FontFile2" in record.content
+    )
+    assert (await client.get("/dispositions/nope/record.pdf")).status_code == 404
+    stay = await client.post(f"/cases/{A}/stays", json={"ground": "livelihood", "decided_on": "2026-11-01"})
+    assert stay.status_code == 201, stay.text
+    notice = await client.get(f"/stays/{stay.json()['result']}/notice.pdf")
+    assert notice.status_code == 200 and notice.content.startswith(b"%PDF")
+    release = {
+        "kind": "release",
+        "executed_on": "2026-11-02",
+        "amount": 50_000,
+        "related_id": seized.json()["result"]["disposition_id"],
+    }
+    released = await client.post(f"/cases/{A}/dispositions", json=release)
+    not_seizure = await client.get(f"/dispositions/{released.json()['result']['disposition_id']}/record.pdf")
+    assert (not_seizure.status_code, not_seizure.json()["error"]) == (422, "not_a_seizure")

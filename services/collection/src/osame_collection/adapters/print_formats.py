@@ -37,7 +37,14 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
-from osame_collection.domain.legal_documents import BODY, TITLES, designated_deadline, instructions
+from osame_collection.domain.legal_documents import (
+    BODY,
+    TITLES,
+    designated_deadline,
+    instructions,
+    seizure_record_lines,
+    stay_notice_lines,
+)
 from osame_collection.domain.letters import Letter, LetterLine
 
 COLUMNS = [
@@ -248,3 +255,38 @@ def _letter_page(pdf: canvas.Canvas, font: str, letter: Letter, setup: LetterSet
         )
         row -= 5 * mm
     pdf.showPage()
+
+
+def _document_pdf(title: str, lines: list[tuple[int, str]], setup: LetterSetup) -> bytes:
+    """One document of (size, text) lines, wrapped at the margins, the font embedded."""
+    font = _register(setup.font)
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=A4, invariant=1, pageCompression=1)
+    pdf.setTitle(title)
+    width, height = A4
+    y = height - 20 * mm
+    for size, text in lines:
+        for part in _wrap(text, font, size, width - 40 * mm):
+            if y < 20 * mm:
+                pdf.showPage()
+                y = height - 20 * mm
+            pdf.setFont(font, size)
+            pdf.drawString(20 * mm, y, part)
+            y -= 5.5 * mm * size / 10
+    pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
+def seizure_record_pdf(record: dict, items: list[dict], setup: LetterSetup) -> bytes:
+    """差押調書 (謄本): ``domain.legal_documents.seizure_record_lines`` laid out."""
+    named = [{**i, "tax_item_text": TAX_ITEMS.get(i["tax_item"], i["tax_item"])} for i in items]
+    lines = seizure_record_lines(record, named, _wareki)
+    return _document_pdf("差押調書", [*lines, (10, f"{setup.city}長")], setup)
+
+
+def stay_notice_pdf(stay: dict, extinguished_on: date | None, setup: LetterSetup) -> bytes:
+    """執行停止通知書: ``domain.legal_documents.stay_notice_lines`` laid out."""
+    return _document_pdf(
+        "執行停止通知書", stay_notice_lines(stay, extinguished_on, _wareki, setup.city), setup
+    )

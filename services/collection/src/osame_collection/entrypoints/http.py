@@ -32,6 +32,8 @@ Permissions (``collection:<action>``):
   POST /write-offs/{run_id}/approve                 write-offs.approve  applied (approver ≠ preparer)
   GET  /batches/{batch_id}/letters.csv              print.read    print-vendor file
   GET  /batches/{batch_id}/sample.pdf               print.read    rendered sample
+  GET  /dispositions/{disposition_id}/record.pdf    print.read    差押調書 (謄本)
+  GET  /stays/{stay_id}/notice.pdf                  print.read    執行停止通知書
   GET  /audit?addressee_id=                         audit.read    the trail (+ chain check)
   GET  /worklists/{kind}?assignee=&page=&per_page=  worklists.read  the user's own list; another
        (&horizon_days= &ahead_days=)                (+ worklists.team)  担当's or "*" (every case)
@@ -61,6 +63,7 @@ from osame_collection.service_layer import (
     cases,
     demand_notices,
     dispositions,
+    documents,
     holds,
     inquiries,
     letters,
@@ -342,6 +345,26 @@ def routes(
             return _error(503, "letter_font_missing")
         return Response(pdf, media_type="application/pdf", headers=NO_STORE)
 
+    async def document_pdf(request: Request) -> Response:
+        try:
+            async with runtime.unit_of_work() as uow:
+                if "disposition_id" in request.path_params:
+                    record, items = await documents.seizure_record(
+                        uow, request.path_params["disposition_id"][:36], policy
+                    )
+                    pdf = print_formats.seizure_record_pdf(record, items, letter_setup)
+                else:
+                    stay, ends = await documents.stay_notice(uow, request.path_params["stay_id"][:36])
+                    pdf = print_formats.stay_notice_pdf(stay, ends, letter_setup)
+        except cases.NotFound as err:
+            return _error(404, str(err))
+        except PermanentError as err:
+            return _error(422, str(err))
+        except print_formats.LetterFontMissing as err:
+            log.error("documents cannot be rendered: %s", err)
+            return _error(503, "letter_font_missing")
+        return Response(pdf, media_type="application/pdf", headers=NO_STORE)
+
     async def trail(request: Request) -> Response:
         addressee_id = request.query_params.get("addressee_id")
         async with runtime.sessions() as session:
@@ -483,5 +506,9 @@ def routes(
             methods=["POST"],
         ),
         Route("/audit", guard("audit.read", trail), methods=["GET"]),
+        Route(
+            "/dispositions/{disposition_id}/record.pdf", guard("print.read", document_pdf), methods=["GET"]
+        ),
+        Route("/stays/{stay_id}/notice.pdf", guard("print.read", document_pdf), methods=["GET"]),
         Route("/worklists/{kind}", guard("worklists.read", worklist), methods=["GET"]),
     ]
