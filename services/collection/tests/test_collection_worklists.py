@@ -190,3 +190,56 @@ async def test_limitation_approaching_and_seizures_pending_conversion(service, c
     }
     assert (await client.post(f"/cases/{A}/dispositions", json=release)).status_code == 201
     assert (await get(client, "/worklists/seizures?assignee=*"))["total"] == 0
+
+
+@pytest.mark.integration
+async def test_every_worklist_runs_on_postgresql(request, make_service):
+    """The worklists' SQL (correlated EXISTS, grouped joins, tuple IN) on PostgreSQL too."""
+    import asyncio
+
+    from osame_collection.service_layer import cases, pledges, worklists
+
+    (url,) = await asyncio.to_thread(request.getfixturevalue("pg_databases"), 1)
+    svc = make_service(url)
+    await svc.migrate()
+    await seed(svc)
+    policy = CollectionPolicy(business_date=lambda: TODAY)
+
+    def pinned(handler):
+        return lambda command, uow: handler(command, uow, policy=policy)
+
+    await svc.handle(cases.assign_case, cases.AssignCase(addressee_id=A, assignee="staff-07", staff_user="s"))
+    await svc.handle(
+        pinned(cases.record_contact),
+        cases.RecordContact(
+            addressee_id=A,
+            contacted_on=D(2031, 3, 1),
+            channel="phone",
+            summary="x",
+            next_action_on=D(2031, 3, 2),
+            next_action="call",
+            staff_user="s",
+        ),
+    )
+    await svc.handle(
+        pinned(pledges.record_pledge),
+        pledges.RecordPledge(
+            addressee_id=A,
+            signed_on=D(2031, 3, 1),
+            schedule=[{"due_on": D(2031, 3, 2), "amount": 1_000}],
+            installments=[("R8-100", 2)],  # its 承認 renews the 時効 of the second 期別 only
+            staff_user="s",
+        ),
+    )
+    totals = {}
+    for kind in ("cases", "next-actions", "promises", "limitation", "seizures", "pledges-breached"):
+        command = worklists.ReadWorklist(kind=kind, assignee="staff-07", horizon_days=365, staff_user="s")
+        totals[kind] = (await svc.handle(pinned(worklists.read_worklist), command))["total"]
+    assert totals == {
+        "cases": 1,
+        "next-actions": 1,
+        "promises": 1,
+        "limitation": 1,
+        "seizures": 0,
+        "pledges-breached": 0,
+    }
