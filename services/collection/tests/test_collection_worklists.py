@@ -194,10 +194,12 @@ async def test_limitation_approaching_and_seizures_pending_conversion(service, c
 
 @pytest.mark.integration
 async def test_every_worklist_runs_on_postgresql(request, make_service):
-    """The worklists' SQL (correlated EXISTS, grouped joins, tuple IN) on PostgreSQL too."""
+    """The worklists' SQL (correlated EXISTS, grouped joins, tuple IN) on PostgreSQL too, and the
+    campaign's pledged / 猶予 guards."""
     import asyncio
 
-    from osame_collection.service_layer import cases, pledges, worklists
+    from osame_collection.domain.campaign import CampaignCriteria
+    from osame_collection.service_layer import cases, pledges, postponements, reminders, worklists
 
     (url,) = await asyncio.to_thread(request.getfixturevalue("pg_databases"), 1)
     svc = make_service(url)
@@ -243,3 +245,38 @@ async def test_every_worklist_runs_on_postgresql(request, make_service):
         "seizures": 0,
         "pledges-breached": 0,
     }
+    applied = await svc.handle(
+        pinned(postponements.apply),
+        postponements.ApplyPostponement(
+            addressee_id=A,
+            kind="collection",
+            ground="illness",
+            applied_on=D(2031, 3, 1),
+            installments=[("R8-100", 1)],
+            staff_user="s",
+        ),
+    )
+    await svc.handle(
+        pinned(postponements.decide),
+        postponements.DecidePostponement(
+            postponement_id=applied,
+            approve=True,
+            decided_on=D(2031, 3, 1),
+            starts_on=D(2031, 3, 1),
+            ends_on=D(2031, 12, 31),
+            staff_user="s",
+        ),
+    )
+    campaign_id = await svc.handle(
+        reminders.save_campaign,
+        reminders.SaveCampaign(name="c", criteria=CampaignCriteria(require_demand=False), staff_user="s"),
+    )
+    summary = await svc.handle(
+        pinned(reminders.run_campaign),
+        reminders.RunCampaign(campaign_id=campaign_id, run_on=TODAY, staff_user="s"),
+    )
+    assert (summary["guarded_installments"], summary["pledged_installments"], summary["reminders"]) == (
+        1,
+        1,
+        0,
+    )
