@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install what the test suite needs beyond Python packages, from Debian's packages:
-#   fonts-ipaexfont-gothic     the font the refunds notices (PDF) embed
+#   fonts-ipaexfont-gothic     the font the refunds notices and collection letters (PDF) embed
 #   chromium, chromium-driver  the staff console's browser tests (with fonts-ipafont-gothic)
 #   prometheus (promtool)      lints and unit-tests the alert rules
 # Used by `./osame test` and .ci/run. Installs only what is missing, only as root with apt-get;

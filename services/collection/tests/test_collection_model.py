@@ -11,6 +11,8 @@ model built on ``libs/law`` only:
 - no 督促 for an item with an unconfirmed or unreflected payment or a hold (defect 1), none before
   the data cut-off (defect 2), and the 督促 names the remainder;
 - 時効 never completes while a 交付要求 is in force (defect 5);
+- no 督促 and no 催告 for an item while a 徴収猶予 covering it is in force, and its days are exempt
+  from 延滞金 (法15条の9, by the law library's exemption);
 - running a batch or a campaign twice changes nothing (defect 9);
 - a 更正 leaves the 延滞金 the model computes (defect 4).
 
@@ -28,11 +30,27 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from osame_chassis.testing import InProcessService
 from osame_collection.adapters import orm
 from osame_collection.domain.campaign import CampaignCriteria
-from osame_collection.service_layer import cases, dispositions, handlers, holds, reminders, stays
+from osame_collection.service_layer import (
+    cases,
+    dispositions,
+    handlers,
+    holds,
+    postponements,
+    reminders,
+    stays,
+)
 from osame_collection.service_layer.nightly import RunNightly, run_nightly
 from osame_collection.service_layer.policy import CollectionPolicy
 from osame_contracts.messages import receipts
-from osame_law import LawError, PartialPayment, compute_late_fee, demand_cutoff, limitation_period
+from osame_law import (
+    ExemptInterval,
+    ExemptionKind,
+    LawError,
+    PartialPayment,
+    compute_late_fee,
+    demand_cutoff,
+    limitation_period,
+)
 
 from .conftest import Service
 
@@ -54,6 +72,7 @@ class Model:
         self.reflected = 0  # 本税 paid as the ledger last told collection
         self.pending_preliminary = 0  # 速報 not yet withdrawn
         self.held = False
+        self.postponements: list[tuple[dt.date, dt.date]] = []  # 徴収猶予 (illness): in force, both ends
         self.demanded_on: dt.date | None = None
         self.version = 1
         self.written_off = False
@@ -64,6 +83,9 @@ class Model:
 
     def principal_paid(self) -> int:
         return min(self.principal, self.confirmed)
+
+    def postponed_on(self, day: dt.date) -> bool:
+        return any(start <= day <= end for start, end in self.postponements)
 
     def late_fee(self, as_of: dt.date) -> int | None:
         """延滞金 by the law library: fixed at the day the payments reach the 本税, else to as_of
@@ -77,9 +99,18 @@ class Model:
             running += amount
         if paid_on <= self.due:
             return 0
+        exempt = [  # 徴収猶予 for illness: full exemption of its days (法15条の9①)
+            ExemptInterval(start, min(end, paid_on), ExemptionKind.COLLECTION_DEFERRAL_DISASTER)
+            for start, end in self.postponements
+            if start <= paid_on
+        ]
         try:
             return compute_late_fee(
-                principal_tax=self.principal, due_date=self.due, paid_on=paid_on, partial_payments=partial
+                principal_tax=self.principal,
+                due_date=self.due,
+                paid_on=paid_on,
+                partial_payments=partial,
+                exempt_intervals=exempt,
             ).late_fee
         except LawError:
             return None
@@ -110,6 +141,7 @@ class CollectionMachine(InProcessService, RuleBasedStateMachine):
         self.items = [Model(n, due) for n, due in enumerate(DUES, start=1)]
         self.claim: str | None = None  # 交付要求 in force
         self.claim_covered: set[int] = set()
+        self.postponement_ids: dict[int, str] = {}  # the item's latest 猶予
         self.counter = 0
         for m in self.items:
             self.handle(
@@ -237,10 +269,64 @@ class CollectionMachine(InProcessService, RuleBasedStateMachine):
             ),
         )
 
+    @rule(i=st.integers(0, 2), days=st.integers(min_value=60, max_value=300))
+    def postpone(self, i, days):
+        """徴収猶予 (illness) from today for ``days`` more days, applied and approved today."""
+        m = self.items[i]
+        if (
+            m.written_off
+            or m.reflected >= m.principal
+            or any(end >= self.today for _, end in m.postponements)
+        ):
+            return
+        applied = self.handle(
+            postponements.apply,
+            postponements.ApplyPostponement(
+                addressee_id=A,
+                kind="collection",
+                ground="illness",
+                applied_on=self.today,
+                installments=[(m.notice, 1)],
+                staff_user="s",
+            ),
+        )
+        end = self.today + dt.timedelta(days=days)
+        self.handle(
+            postponements.decide,
+            postponements.DecidePostponement(
+                postponement_id=applied,
+                approve=True,
+                decided_on=self.today,
+                starts_on=self.today,
+                ends_on=end,
+                staff_user="s",
+            ),
+        )
+        self.postponement_ids[m.n] = applied
+        m.postponements.append((self.today, end))
+
+    @rule(i=st.integers(0, 2))
+    def cancel_postponement(self, i):
+        m = self.items[i]
+        if not m.postponed_on(self.today) or m.postponements[-1][0] == self.today:
+            return
+        self.handle(
+            postponements.cancel,
+            postponements.CancelPostponement(
+                postponement_id=self.postponement_ids[m.n], cancelled_on=self.today, staff_user="s"
+            ),
+        )
+        m.postponements[-1] = (m.postponements[-1][0], self.today - dt.timedelta(days=1))
+
     @rule()
     def nightly_batch(self):
         before = {
-            m.n: (m.pending_preliminary > 0, m.held, m.reflected != m.principal_paid()) for m in self.items
+            m.n: (
+                m.pending_preliminary > 0,
+                m.held or m.postponed_on(self.today),
+                m.reflected != m.principal_paid(),
+            )
+            for m in self.items
         }
         first = self.handle(run_nightly, RunNightly(batch_date=self.today))
         notices = {r["notice_number"]: r for r in self.rows(orm.demand_notices)}
@@ -259,7 +345,7 @@ class CollectionMachine(InProcessService, RuleBasedStateMachine):
             if row is None or m.demanded_on is not None:
                 continue
             pending, held, unreflected = before[m.n]
-            assert not (pending or held or unreflected), ("督促 despite a guard", m.notice)
+            assert not (pending or held or unreflected), ("督促 despite a guard or a 猶予", m.notice)
             assert demand_cutoff(m.due, self.policy.demand_cutoff_business_days) < self.today, (
                 "before cut-off"
             )
@@ -276,7 +362,13 @@ class CollectionMachine(InProcessService, RuleBasedStateMachine):
             reminders.SaveCampaign(name="m", criteria=CampaignCriteria(require_demand=False), staff_user="s"),
         )
         command = reminders.RunCampaign(campaign_id=campaign_id, run_on=self.today, staff_user="s")
-        self.handle(reminders.run_campaign, command)
+        summary = self.handle(reminders.run_campaign, command)
+        sent = {r["reminder_id"] for r in self.rows(orm.reminders) if r["batch_id"] == summary["batch_id"]}
+        for item in self.rows(orm.reminder_items):
+            m = next(m for m in self.items if m.notice == item["notice_number"])
+            if item["reminder_id"] in sent:
+                assert not m.postponed_on(self.today), ("催告 during a 猶予", m.notice)
+                assert not m.held, ("催告 despite a 督促停止", m.notice)
         count = len(self.rows(orm.reminders))
         assert self.handle(reminders.run_campaign, command)["repeated"]
         assert len(self.rows(orm.reminders)) == count

@@ -39,6 +39,15 @@ class CollectionSettings(ServiceSettings):
         description="督促 only from the batch after N business days past the 納期限 (bank / 口座振替 lag; "
         "at most 8 keeps every 督促 within 法329's 20 days)",
     )
+    agency_code: str | None = Field(
+        default=None,
+        pattern=r"^[0-9]{5}$",
+        description="収納機関番号 printed in each letter line's eL番号 (納付書); none: no eL番号",
+    )
+    letter_font: Path = Field(
+        default=Path("/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf"),
+        description="TrueType font embedded in the letters' PDF",
+    )
     nightly_at: str | None = Field(
         default=None,
         pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$",

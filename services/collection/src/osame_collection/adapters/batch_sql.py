@@ -28,6 +28,7 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    tuple_,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -39,6 +40,7 @@ I = orm.installments  # noqa: E741
 R = orm.receipts
 H = orm.demand_holds
 S = orm.enforcement_stays
+PO, PI = orm.postponements, orm.postponement_items
 DENOMINATOR = 100 * 100 * 365  # rate in 1/100 %, days ÷ 365
 SEGMENT_DIVISOR = DENOMINATOR // 1000  # the base is k × 1,000 yen
 
@@ -47,13 +49,16 @@ def _open_and_live():
     return and_(I.c.status == InstallmentStatus.OPEN.value, I.c.written_off_on.is_(None))
 
 
-def _has_stay():
-    return exists().where(S.c.addressee_id == I.c.addressee_id)
+def _exempting_addressees():
+    """Addressees with a 執行停止 or an approved 猶予 (or one since cancelled): 延滞金 exemptions."""
+    return select(S.c.addressee_id).union(
+        select(PO.c.addressee_id).where(PO.c.status.in_(("approved", "cancelled")))
+    )
 
 
 def plain_condition():
-    """Unpaid installments priced set-based: nothing paid and no 執行停止 for the addressee."""
-    return and_(_open_and_live(), I.c.paid == 0, not_(_has_stay()))
+    """Unpaid installments priced set-based: nothing paid and no 執行停止 or 猶予 for the addressee."""
+    return and_(_open_and_live(), I.c.paid == 0, not_(I.c.addressee_id.in_(_exempting_addressees())))
 
 
 def late_fee_expression(plan: list[tuple[int, int]], per_segment: bool = True):
@@ -127,10 +132,10 @@ async def accrue_plain(
 
 
 def _complex_condition():
-    """Open installments needing the law library: a partial payment or a 執行停止 of the addressee.
-    (``IN (SELECT …)`` rather than EXISTS: PostgreSQL hashes the stays once instead of probing
-    them for every row.)"""
-    return and_(_open_and_live(), or_(I.c.paid > 0, I.c.addressee_id.in_(select(S.c.addressee_id))))
+    """Open installments needing the law library: a partial payment or a 執行停止 / 猶予 of the
+    addressee. (``IN (SELECT …)`` rather than EXISTS: PostgreSQL hashes the stays once instead of
+    probing them for every row.)"""
+    return and_(_open_and_live(), or_(I.c.paid > 0, I.c.addressee_id.in_(_exempting_addressees())))
 
 
 async def complex_rows(session: AsyncSession) -> list[dict]:
@@ -200,12 +205,66 @@ def _pending_preliminary():
     )
 
 
-def _held():
-    """A 督促停止 on the installment, or an unmatched receipt naming its notice (消込不能 hold)."""
+def postponed(on: date):
+    """An approved 徴収猶予 / 換価の猶予 covering the installment is in force on ``on``
+    (``domain.postponement.Postponement.in_force``): no 督促, 催告, 差押 or 換価 for it."""
+    return exists().where(
+        PI.c.notice_number == I.c.notice_number,
+        PI.c.installment_no == I.c.installment_no,
+        PO.c.postponement_id == PI.c.postponement_id,
+        PO.c.status.in_(("approved", "cancelled")),
+        PO.c.starts_on <= on,
+        PO.c.ends_on >= on,
+        or_(PO.c.cancelled_on.is_(None), PO.c.cancelled_on > on),
+    )
+
+
+def _held(on: date):
+    """A 督促停止 on the installment, an unmatched receipt naming its notice (消込不能 hold), or a
+    猶予 in force on ``on``."""
     return or_(
         exists().where(H.c.notice_number == I.c.notice_number, H.c.installment_no == I.c.installment_no),
         exists().where(orm.unmatched_receipt_holds.c.notice_number == I.c.notice_number),
+        postponed(on),
     )
+
+
+def pledged():
+    """An active 分納誓約 covers the installment: it names it (``pledge_items``), or it names no
+    期別 at all (signed before pledges named theirs: every installment of its addressee)."""
+    P, PLI = orm.pledges, orm.pledge_items
+    named = exists().where(PLI.c.pledge_id == P.c.pledge_id)
+    return exists().where(
+        P.c.status == "active",
+        or_(
+            exists()
+            .where(
+                PLI.c.pledge_id == P.c.pledge_id,
+                PLI.c.notice_number == I.c.notice_number,
+                PLI.c.installment_no == I.c.installment_no,
+            )
+            .correlate_except(PLI),
+            and_(P.c.addressee_id == I.c.addressee_id, not_(named)),
+        ),
+    )
+
+
+async def pledged_installments(session: AsyncSession) -> set[tuple[str, int]]:
+    """Owing installments an active 分納誓約 covers (催告 campaigns leave them to 履行監視)."""
+    query = select(I.c.notice_number, I.c.installment_no).where(
+        I.c.status.in_(OWING), I.c.written_off_on.is_(None), pledged()
+    )
+    return {(n, i) for n, i in (await session.execute(query)).all()}
+
+
+async def postponed_installments(session: AsyncSession, keys: list[tuple[str, int]], on: date) -> set:
+    """Which of ``keys`` a 猶予 in force on ``on`` covers (差押 / 配当 refuse them)."""
+    if not keys:
+        return set()
+    query = select(I.c.notice_number, I.c.installment_no).where(
+        tuple_(I.c.notice_number, I.c.installment_no).in_(keys), postponed(on)
+    )
+    return {(n, i) for n, i in (await session.execute(query)).all()}
 
 
 def candidate_condition(batch_date: date, last_due: date):
@@ -227,20 +286,20 @@ def guard_condition(batch_date: date):
     return and_(
         not_(_unreflected_receipt()),
         not_(_pending_preliminary()),
-        not_(_held()),
+        not_(_held(batch_date)),
     )
 
 
-async def guarded_installments(session: AsyncSession) -> set[tuple[str, int]]:
-    """Owing installments the 督促 guards withhold (pending 速報, a receipt the ledger does not show
-    yet, a 督促停止 hold): a 催告 campaign skips them too (issue #12 defect 9)."""
+async def guarded_installments(session: AsyncSession, on: date) -> set[tuple[str, int]]:
+    """Owing installments the 督促 guards withhold on ``on`` (pending 速報, a receipt the ledger does
+    not show yet, a 督促停止 hold, a 猶予 in force): a 催告 campaign skips them too (defect 9)."""
     query = select(I.c.notice_number, I.c.installment_no).where(
         I.c.status.in_(OWING),
         I.c.written_off_on.is_(None),
         or_(
             and_(I.c.status == InstallmentStatus.OPEN.value, _unreflected_receipt()),
             _pending_preliminary(),
-            _held(),
+            _held(on),
         ),
     )
     return {(n, i) for n, i in (await session.execute(query)).all()}
@@ -250,7 +309,7 @@ async def withheld_counts(session: AsyncSession, batch_date: date, last_due: dat
     """Candidates the guard withholds, by first reason (receipt, then 速報, then hold): one pass."""
     receipt = _unreflected_receipt()
     preliminary = _pending_preliminary()
-    held = _held()
+    held = _held(batch_date)
     reasons = (
         select(case((receipt, "receipt"), (preliminary, "preliminary"), else_="hold").label("reason"))
         .where(candidate_condition(batch_date, last_due), or_(receipt, preliminary, held))

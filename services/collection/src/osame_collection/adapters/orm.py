@@ -125,6 +125,26 @@ asset_inquiries = Table(
     Column("staff_user", String(64), nullable=True),
 )
 
+# 財産調査 answers (bank, employer): the holder as the answer gives them — personal data, kept here
+# only (never logged, never in the audit detail) — the property, and the F12 match made on receipt.
+inquiry_answers = Table(
+    "inquiry_answers",
+    metadata,
+    Column("answer_id", String(36), primary_key=True),
+    Column("query_id", String(36), nullable=False, index=True),
+    Column("addressee_id", String(15), nullable=False, index=True),
+    Column("kind", String(20), nullable=False),  # bank | employer
+    Column("answered_on", Date, nullable=False),
+    Column("holder_name", String(100), nullable=False, server_default=""),
+    Column("holder_name_kana", String(200), nullable=False, server_default=""),
+    Column("holder_birth_date", Date, nullable=True),
+    Column("holder_address", String(200), nullable=False, server_default=""),
+    Column("property", JSON, nullable=False),  # bank: code, branch, account type, balance; employer: …
+    Column("match", String(30), nullable=False),  # domain.seizure.MatchResult at receipt
+    Column("staff_user", String(64), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
 # Every receipt seen for an installment (ReceiptRecorded): partial payments lower the 延滞金 base;
 # a 速報 not yet confirmed by its 確報 (or cancelled) holds back the 督促.
 receipts = Table(
@@ -257,6 +277,9 @@ contact_records = Table(
     Column("summary", Text, nullable=False),
     Column("staff_user", String(64), nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
+    # 次回対応: what the 担当 does next and when (the "next actions due" worklist)
+    Column("next_action_on", Date, nullable=True),
+    Column("next_action", String(40), nullable=True),
 )
 
 pledges = Table(
@@ -269,6 +292,18 @@ pledges = Table(
     Column("status", String(20), nullable=False),  # active | breached | completed | cancelled
     Column("breached_on", Date, nullable=True),
     Column("staff_user", String(64), nullable=False),
+)
+
+# The 期別 a 分納誓約 covers (a pledge signed before this table covers every installment of its
+# addressee: ``adapters.batch_sql.pledged``).
+pledge_items = Table(
+    "pledge_items",
+    metadata,
+    Column("pledge_id", String(36), nullable=False),
+    Column("notice_number", String(20), nullable=False),
+    Column("installment_no", Integer, nullable=False),
+    PrimaryKeyConstraint("pledge_id", "notice_number", "installment_no", name="pk_pledge_items"),
+    Index("ix_pledge_items_installment", "notice_number", "installment_no"),
 )
 
 pledge_payments = Table(
@@ -310,6 +345,49 @@ enforcement_stays = Table(
     Column("immediate_extinction", Boolean, nullable=False),
     Column("installments", JSON, nullable=False),
     Column("staff_user", String(64), nullable=False),
+)
+
+# 徴収猶予 / 換価の猶予 (domain.postponement): applied → approved | refused; approved → cancelled.
+# Only an approved one in force has effects (no 督促/催告/差押 for its items, 延滞金 exemption).
+postponements = Table(
+    "postponements",
+    metadata,
+    Column("postponement_id", String(36), primary_key=True),
+    Column("addressee_id", String(15), nullable=False, index=True),
+    Column("kind", String(30), nullable=False),
+    Column("ground", String(30), nullable=False),
+    Column("applied_on", Date, nullable=False),
+    Column("status", String(10), nullable=False),  # applied | approved | refused | cancelled
+    Column("recorded_by", String(64), nullable=False),
+    Column("decided_on", Date, nullable=True),
+    Column("decided_by", String(64), nullable=True),
+    Column("starts_on", Date, nullable=True),
+    Column("ends_on", Date, nullable=True),
+    Column("first_starts_on", Date, nullable=True),  # of the first grant (extensions: 2-year cap)
+    Column("amount", Integer, nullable=True),  # 猶予金額 (本税)
+    Column("cancelled_on", Date, nullable=True),
+)
+
+# The 期別 a 猶予 covers (the guards join here: one row per installment).
+postponement_items = Table(
+    "postponement_items",
+    metadata,
+    Column("postponement_id", String(36), nullable=False),
+    Column("notice_number", String(20), nullable=False),
+    Column("installment_no", Integer, nullable=False),
+    PrimaryKeyConstraint("postponement_id", "notice_number", "installment_no", name="pk_postponement_items"),
+    Index("ix_postponement_items_installment", "notice_number", "installment_no"),
+)
+
+# 分割納付 of an approved 猶予 (法15条③).
+postponement_payments = Table(
+    "postponement_payments",
+    metadata,
+    Column("postponement_id", String(36), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("due_on", Date, nullable=False),
+    Column("amount", Integer, nullable=False),
+    PrimaryKeyConstraint("postponement_id", "seq", name="pk_postponement_payments"),
 )
 
 # Events that move the 5-year limitation clock of an installment (時効の更新・完成猶予).

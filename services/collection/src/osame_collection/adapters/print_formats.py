@@ -5,7 +5,16 @@ columns repeat on each of its lines and ``letter_id`` groups them (one letter = 
 
 letter_id, letter_kind (demand_notice|reminder), addressee_id, issued_on, recipient, postal_code,
 address, via_override (1 = 送付先), earliest_seizure_on, line_no, notice_number, installment_no,
-tax_item, fiscal_year, due_date, principal_tax_due, late_fee, demand_fee, letter_total.
+tax_item, fiscal_year, due_date, principal_tax_due, late_fee, demand_fee, letter_total,
+designated_deadline (指定期限, ``domain.legal_documents``), issued_on_wareki,
+designated_deadline_wareki (和暦, ``osame_law.wareki``), el_number (the line's eL番号 as printed,
+``osame_law.payment_slip``; empty without the city's 収納機関番号 or when the 通知書番号 is not digits).
+
+The PDF embeds a Japanese TrueType font (IPAex Gothic by default, IPA Font License: embedding
+allowed; Debian ``fonts-ipaexfont-gothic``, the same file refunds' notices embed; setting
+``OSAME_LETTER_FONT``): a letter never depends on the reader's fonts, and without the font it is
+refused, never printed with a substitute. Each letter prints its 和暦 dates, 指定期限, the 教示 of
+a 督促状, and a 納付書 section with each line's eL番号.
 
 Letters with a ``hold_reason`` (支援措置, deceased, no address) are not in the vendor file; they
 are counted and listed by id for staff.
@@ -14,15 +23,29 @@ are counted and listed by id for staff.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
 
+from osame_law.payment_slip import el_number
+from osame_law.wareki import wareki_or_western
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
-from osame_collection.domain.letters import Letter
+from osame_collection.domain.legal_documents import (
+    BODY,
+    TITLES,
+    designated_deadline,
+    instructions,
+    seizure_record_lines,
+    stay_notice_lines,
+)
+from osame_collection.domain.letters import Letter, LetterLine
 
 COLUMNS = [
     "letter_id",
@@ -44,8 +67,11 @@ COLUMNS = [
     "late_fee",
     "demand_fee",
     "letter_total",
+    "designated_deadline",
+    "issued_on_wareki",
+    "designated_deadline_wareki",
+    "el_number",
 ]
-TITLES = {"demand_notice": "督 促 状", "reminder": "催 告 書"}
 TAX_ITEMS = {
     "resident_tax": "個人住民税",
     "fixed_asset_tax": "固定資産税",
@@ -53,16 +79,54 @@ TAX_ITEMS = {
     "health_insurance_tax": "国民健康保険税",
     "corporate_resident_tax": "法人市民税",
 }
-FONT = "HeiseiMin-W3"
+DEFAULT_FONT = Path("/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf")
 
 
-def vendor_csv(letters: list[Letter]) -> str:
+@dataclass(frozen=True)
+class LetterSetup:
+    """What the city prints: its name, its 収納機関番号 (None: no eL番号), the font file."""
+
+    city: str
+    agency_code: str | None = None
+    font: Path = DEFAULT_FONT
+
+
+class LetterFontMissing(RuntimeError):
+    """The letter font is not installed (the message names the path and the package)."""
+
+
+def _register(font: Path) -> str:
+    if not font.is_file():
+        raise LetterFontMissing(
+            f"letter font {font} not found: install Debian's fonts-ipaexfont-gothic or set OSAME_LETTER_FONT"
+        )
+    name = f"OsameLetter-{hashlib.sha1(str(font.resolve()).encode()).hexdigest()[:8]}"
+    if name not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont(name, str(font)))
+    return name
+
+
+def _iso(day: date | None) -> str:
+    return day.isoformat() if day else ""
+
+
+def _wareki(day: date | None) -> str:
+    return wareki_or_western(day) if day else ""
+
+
+def _el(line: LetterLine, agency_code: str | None) -> str:
+    number = el_number(agency_code, line.notice_number, line.installment_no) if agency_code else None
+    return number.printed() if number else ""
+
+
+def vendor_csv(letters: list[Letter], agency_code: str | None = None) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     for letter in letters:
         if letter.hold_reason:
             continue
+        deadline = designated_deadline(letter.kind, letter.issued_on, letter.earliest_seizure_on)
         for n, line in enumerate(letter.lines, start=1):
             writer.writerow(
                 [
@@ -74,7 +138,7 @@ def vendor_csv(letters: list[Letter]) -> str:
                     letter.postal_code,
                     letter.address,
                     int(letter.via_override),
-                    letter.earliest_seizure_on.isoformat() if letter.earliest_seizure_on else "",
+                    _iso(letter.earliest_seizure_on),
                     n,
                     line.notice_number,
                     line.installment_no,
@@ -85,70 +149,144 @@ def vendor_csv(letters: list[Letter]) -> str:
                     line.late_fee,
                     line.demand_fee,
                     letter.total,
+                    _iso(deadline),
+                    _wareki(letter.issued_on),
+                    _wareki(deadline),
+                    _el(line, agency_code),
                 ]
             )
     return out.getvalue()
 
 
-def sample_pdf(letters: list[Letter], city: str, limit: int = 3) -> bytes:
-    """A rendered sample (first ``limit`` printable letters, one page each) for proofing."""
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+def sample_pdf(letters: list[Letter], setup: LetterSetup, limit: int = 3) -> bytes:
+    """A rendered sample (first ``limit`` printable letters) for proofing, the font embedded."""
+    font = _register(setup.font)
     buffer = io.BytesIO()
-    pdf = canvas.Canvas(buffer, pagesize=A4, invariant=1)
+    pdf = canvas.Canvas(buffer, pagesize=A4, invariant=1, pageCompression=1)
     pdf.setTitle("sample")
-    width, height = A4
     printable = [x for x in letters if not x.hold_reason][:limit]
     for letter in printable:
-        y = height - 25 * mm
-        pdf.setFont(FONT, 10)
-        pdf.drawString(20 * mm, y, f"〒{letter.postal_code}")
-        pdf.drawString(20 * mm, y - 6 * mm, letter.address)
-        pdf.setFont(FONT, 13)
-        pdf.drawString(20 * mm, y - 14 * mm, f"{letter.recipient} 様")
-        pdf.setFont(FONT, 9)
-        pdf.drawString(20 * mm, y - 20 * mm, f"宛名番号 {letter.addressee_id}")
-        pdf.drawRightString(width - 20 * mm, y, f"発付日 {letter.issued_on.isoformat()}")
-        pdf.drawRightString(width - 20 * mm, y - 6 * mm, city)
-        pdf.setFont(FONT, 18)
-        pdf.drawCentredString(width / 2, y - 36 * mm, TITLES.get(letter.kind, letter.kind))
-        pdf.setFont(FONT, 10)
-        body = (
-            "下記の市税が納期限までに納付されていません。至急納付してください。"
-            if letter.kind == "demand_notice"
-            else "下記の市税が未納です。納付がない場合は財産の差押え等の滞納処分を行うことがあります。"
-        )
-        pdf.drawString(20 * mm, y - 48 * mm, body)
-        row_y = y - 60 * mm
-        headers = ["通知書番号", "期別", "税目", "年度", "納期限", "本税", "延滞金", "督促手数料"]
-        xs = [20, 55, 68, 98, 112, 138, 160, 180]
-        for x, h in zip(xs, headers, strict=True):
-            pdf.drawString(x * mm, row_y, h)
-        for line in letter.lines[:25]:
-            row_y -= 6 * mm
-            values = [
-                line.notice_number,
-                str(line.installment_no),
-                TAX_ITEMS.get(line.tax_item, line.tax_item),
-                str(line.fiscal_year),
-                line.due_date.isoformat(),
-                f"{line.principal_tax_due:,}",
-                f"{line.late_fee:,}",
-                f"{line.demand_fee:,}",
-            ]
-            for x, v in zip(xs, values, strict=True):
-                pdf.drawString(x * mm, row_y, v)
-        pdf.drawRightString(width - 20 * mm, row_y - 10 * mm, f"合計 {letter.total:,} 円")
-        if letter.earliest_seizure_on:
-            pdf.drawString(
-                20 * mm,
-                row_y - 20 * mm,
-                f"{letter.earliest_seizure_on.isoformat()} 以降、完納されない場合は差押えを行うことがあります。",
-            )
-        pdf.showPage()
+        _letter_page(pdf, font, letter, setup)
     if not printable:
-        pdf.setFont(FONT, 12)
-        pdf.drawString(20 * mm, height - 30 * mm, "印刷対象の文書はありません。")
+        pdf.setFont(font, 12)
+        pdf.drawString(20 * mm, A4[1] - 30 * mm, "印刷対象の文書はありません。")
         pdf.showPage()
     pdf.save()
     return buffer.getvalue()
+
+
+def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
+    parts, current = [], ""
+    for char in text:
+        if current and pdfmetrics.stringWidth(current + char, font, size) > width:
+            parts.append(current)
+            current = ""
+        current += char
+    return [*parts, current]
+
+
+def _letter_page(pdf: canvas.Canvas, font: str, letter: Letter, setup: LetterSetup) -> None:
+    width, height = A4
+    deadline = designated_deadline(letter.kind, letter.issued_on, letter.earliest_seizure_on)
+    y = height - 25 * mm
+    pdf.setFont(font, 10)
+    pdf.drawString(20 * mm, y, f"〒{letter.postal_code}")
+    pdf.drawString(20 * mm, y - 6 * mm, letter.address)
+    pdf.setFont(font, 13)
+    pdf.drawString(20 * mm, y - 14 * mm, f"{letter.recipient} 様")
+    pdf.setFont(font, 9)
+    pdf.drawString(20 * mm, y - 20 * mm, f"宛名番号 {letter.addressee_id}")
+    pdf.drawRightString(width - 20 * mm, y, f"発付日 {_wareki(letter.issued_on)}")
+    pdf.drawRightString(width - 20 * mm, y - 6 * mm, f"{setup.city}長")
+    pdf.setFont(font, 18)
+    pdf.drawCentredString(width / 2, y - 36 * mm, TITLES.get(letter.kind, letter.kind))
+    y -= 48 * mm
+    pdf.setFont(font, 10)
+    for text in BODY.get(letter.kind, ()):
+        for part in _wrap(text, font, 10, width - 40 * mm):
+            pdf.drawString(20 * mm, y, part)
+            y -= 5.5 * mm
+    if deadline:
+        pdf.setFont(font, 11)
+        pdf.drawString(20 * mm, y - 2 * mm, f"指定期限 {_wareki(deadline)}")
+        y -= 9 * mm
+    headers = ["通知書番号", "期別", "税目", "年度", "納期限", "本税", "延滞金", "督促手数料"]
+    xs = [20, 55, 68, 98, 112, 142, 162, 180]
+    pdf.setFont(font, 8)
+    for x, h in zip(xs, headers, strict=True):
+        pdf.drawString(x * mm, y, h)
+    for line in letter.lines[:20]:
+        y -= 5.5 * mm
+        values = [
+            line.notice_number,
+            str(line.installment_no),
+            TAX_ITEMS.get(line.tax_item, line.tax_item),
+            str(line.fiscal_year),
+            _wareki(line.due_date),
+            f"{line.principal_tax_due:,}",
+            f"{line.late_fee:,}",
+            f"{line.demand_fee:,}",
+        ]
+        for x, v in zip(xs, values, strict=True):
+            pdf.drawString(x * mm, y, v)
+    pdf.setFont(font, 10)
+    y -= 9 * mm
+    pdf.drawRightString(width - 20 * mm, y, f"合計 {letter.total:,} 円")
+    y -= 8 * mm
+    pdf.setFont(font, 8)
+    for text in instructions(letter.kind, setup.city):
+        for part in _wrap(text, font, 8, width - 40 * mm):
+            pdf.drawString(20 * mm, y, part)
+            y -= 4.5 * mm
+    # 納付書 (the vendor prints the slip itself; its data here for proofing)
+    y = min(y - 4 * mm, 75 * mm)
+    pdf.setDash(2, 2)
+    pdf.line(15 * mm, y, width - 15 * mm, y)
+    pdf.setDash()
+    pdf.setFont(font, 10)
+    pdf.drawString(20 * mm, y - 7 * mm, f"納付書　納付期限 {_wareki(deadline or letter.issued_on)}")
+    pdf.setFont(font, 8)
+    row = y - 13 * mm
+    for line in letter.lines[:6]:
+        amount = line.principal_tax_due + line.late_fee + line.demand_fee
+        el = _el(line, setup.agency_code) or "（eL番号なし）"
+        pdf.drawString(
+            20 * mm, row, f"{line.notice_number} 第{line.installment_no}期  {amount:,}円  eL番号 {el}"
+        )
+        row -= 5 * mm
+    pdf.showPage()
+
+
+def _document_pdf(title: str, lines: list[tuple[int, str]], setup: LetterSetup) -> bytes:
+    """One document of (size, text) lines, wrapped at the margins, the font embedded."""
+    font = _register(setup.font)
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=A4, invariant=1, pageCompression=1)
+    pdf.setTitle(title)
+    width, height = A4
+    y = height - 20 * mm
+    for size, text in lines:
+        for part in _wrap(text, font, size, width - 40 * mm):
+            if y < 20 * mm:
+                pdf.showPage()
+                y = height - 20 * mm
+            pdf.setFont(font, size)
+            pdf.drawString(20 * mm, y, part)
+            y -= 5.5 * mm * size / 10
+    pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
+def seizure_record_pdf(record: dict, items: list[dict], setup: LetterSetup) -> bytes:
+    """差押調書 (謄本): ``domain.legal_documents.seizure_record_lines`` laid out."""
+    named = [{**i, "tax_item_text": TAX_ITEMS.get(i["tax_item"], i["tax_item"])} for i in items]
+    lines = seizure_record_lines(record, named, _wareki)
+    return _document_pdf("差押調書", [*lines, (10, f"{setup.city}長")], setup)
+
+
+def stay_notice_pdf(stay: dict, extinguished_on: date | None, setup: LetterSetup) -> bytes:
+    """執行停止通知書: ``domain.legal_documents.stay_notice_lines`` laid out."""
+    return _document_pdf(
+        "執行停止通知書", stay_notice_lines(stay, extinguished_on, _wareki, setup.city), setup
+    )

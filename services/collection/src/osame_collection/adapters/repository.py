@@ -12,6 +12,7 @@ from sqlalchemy import bindparam, delete, func, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from osame_collection.adapters import orm
+from osame_collection.domain.postponement import Postponement, PostponementGround, PostponementKind
 from osame_collection.domain.projection import OWING, charges_paid, status_for
 from osame_collection.domain.stay import Stay, StayGround
 
@@ -27,6 +28,17 @@ def rate_row(r) -> RateRow:
         Decimal(r["refund_interest"]),
         Decimal(r["postponement"]) if r["postponement"] is not None else None,
         r["source"],
+    )
+
+
+def postponement_of(row) -> Postponement:
+    """The domain 猶予 of a ``postponements`` row (approved or cancelled)."""
+    return Postponement(
+        PostponementKind(row["kind"]),
+        PostponementGround(row["ground"]),
+        row["starts_on"],
+        row["ends_on"],
+        row["cancelled_on"],
     )
 
 
@@ -292,8 +304,33 @@ class CollectionRepository:
                 out.setdefault((n, i), []).append(stay)
         return out
 
+    async def postponements_by_installment(
+        self, excluding: str | None = None
+    ) -> dict[tuple[str, int], list[Postponement]]:
+        """Approved 猶予 (and approved ones since cancelled) by the installments they cover."""
+        PO, PI = orm.postponements, orm.postponement_items
+        query = (
+            select(PI.c.notice_number, PI.c.installment_no, PO)
+            .join(PO, PO.c.postponement_id == PI.c.postponement_id)
+            .where(PO.c.status.in_(("approved", "cancelled")))
+        )
+        if excluding is not None:
+            query = query.where(PO.c.postponement_id != excluding)
+        out: dict[tuple[str, int], list[Postponement]] = {}
+        for row in (await self.session.execute(query)).mappings():
+            out.setdefault((row["notice_number"], row["installment_no"]), []).append(postponement_of(row))
+        return out
+
+    async def exempting_by_installment(self) -> dict[tuple[str, int], list[Stay | Postponement]]:
+        """執行停止 and 猶予 by installment: each gives its 延滞金 ``exempt_interval(until)``."""
+        out: dict[tuple[str, int], list[Stay | Postponement]] = {}
+        for source in (await self.stays_by_installment(), await self.postponements_by_installment()):
+            for key, found in source.items():
+                out.setdefault(key, []).extend(found)
+        return out
+
     async def exempt_intervals_for(self, keys: list[tuple[str, int]], as_of) -> dict[tuple[str, int], list]:
-        stays = await self.stays_by_installment()
+        stays = await self.exempting_by_installment()
         out = {}
         for key in keys:
             intervals = [iv for s in stays.get(key, []) if (iv := s.exempt_interval(as_of)) is not None]
@@ -364,19 +401,28 @@ class CollectionRepository:
     async def limitation_events(self, key: tuple[str, int]) -> list[tuple[str, object, object]]:
         """(kind, occurred_on, ended_on) of the installment's 時効 events; ended_on is the day a 差押 /
         交付要求 ended (its 解除 or 配当, the earliest), None while in force or for other kinds."""
+        return (await self.limitation_events_for([key])).get(key, [])
+
+    async def limitation_events_for(
+        self, keys: list[tuple[str, int]]
+    ) -> dict[tuple[str, int], list[tuple[str, object, object]]]:
+        """``limitation_events`` of many installments in one query (worklists)."""
         L, D = orm.limitation_events, orm.dispositions
+        out: dict[tuple[str, int], list[tuple[str, object, object]]] = {}
+        if not keys:
+            return out
         ended = (
             select(func.min(D.c.executed_on))
             .where(D.c.related_id == L.c.source_id, D.c.kind.in_(("release", "distribution")))
             .scalar_subquery()
         )
-        query = select(L.c.kind, L.c.occurred_on, ended).where(
-            L.c.notice_number == key[0], L.c.installment_no == key[1]
-        )
-        return [
-            (k, d, e if k in ("seizure", "claim_filing") else None)
-            for k, d, e in (await self.session.execute(query)).all()
-        ]
+        for start in range(0, len(keys), 500):
+            query = select(L.c.notice_number, L.c.installment_no, L.c.kind, L.c.occurred_on, ended).where(
+                tuple_(L.c.notice_number, L.c.installment_no).in_(keys[start : start + 500])
+            )
+            for n, i, k, d, e in (await self.session.execute(query)).all():
+                out.setdefault((n, i), []).append((k, d, e if k in ("seizure", "claim_filing") else None))
+        return out
 
 
 async def stats(session: AsyncSession) -> dict[str, int]:

@@ -8,7 +8,7 @@ is a located reason code ``<field>:<rule>`` with no personal data.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -37,3 +37,9 @@ def not_before(field: str, value: date, other_field: str, other: date) -> None:
     """``value`` may not precede the record's own ``other`` date."""
     if value < other:
         raise DateRefused(field, f"before_{other_field}")
+
+
+def planned_within(field: str, value: date, business_date: date, max_days: int) -> None:
+    """A planned day (次回対応日, end of a 猶予) at most ``max_days`` after the business date."""
+    if value > business_date + timedelta(days=max_days):
+        raise DateRefused(field, "too_far_ahead")

@@ -3,7 +3,9 @@
 - F12 (practice §3: 那珂市, 熊本市, 茅ヶ崎市): the holder of the property (as the bank, employer or
   registry reports them) must be our addressee by **name plus birth date or address**. Names and
   addresses are compared after NFKC normalisation with all whitespace removed; a same name alone
-  never matches.
+  never matches. The name is the kanji name or, when an answer gives only the kana (bank answers
+  usually do, in half-width 全銀 kana without small letters: ｼｹﾝ ﾀﾛｳ), the kana name compared as
+  katakana with small letters made full-size and 長音/中点 kept (``kana_key``).
 - Salaries and pensions (徴収法76, 77; applied to local tax by 法331⑥ etc.): per month the protected
   amount is withheld income taxes and social insurance + 100,000 yen for the taxpayer + 45,000 yen
   per dependent living with them (徴収法施行令34) + 20% of what is left, the 20% part capped at
@@ -43,16 +45,38 @@ def normalise(text: str) -> str:
     return "".join(unicodedata.normalize("NFKC", text).split())
 
 
+_SMALL_KANA = str.maketrans("ァィゥェォッャュョヮヵヶ", "アイウエオツヤユヨワカケ")
+_HIRAGANA = {chr(c): chr(c + 0x60) for c in range(ord("ぁ"), ord("ゖ") + 1)}
+
+
+def kana_key(text: str) -> str:
+    """A kana name as banks and employers write it, reduced to one form: NFKC (half-width → full),
+    hiragana → katakana, small kana → full-size (全銀 kana has no small letters), no whitespace."""
+    full = normalise(text)
+    return "".join(_HIRAGANA.get(ch, ch) for ch in full).translate(_SMALL_KANA)
+
+
 @dataclass(frozen=True)
 class Identity:
     name: str
     birth_date: date | None = None
     address: str = ""
+    name_kana: str = ""
+
+
+def same_name(addressee: Identity, holder: Identity) -> bool:
+    """The kanji names agree, or (either side lacking one) the kana names do."""
+    if addressee.name and holder.name:
+        return normalise(addressee.name) == normalise(holder.name)
+    return bool(addressee.name_kana and holder.name_kana) and kana_key(addressee.name_kana) == kana_key(
+        holder.name_kana
+    )
 
 
 def match_holder(addressee: Identity, holder: Identity) -> MatchResult:
-    """F12: name plus birth date or address; anything less is refused."""
-    if not addressee.name or normalise(addressee.name) != normalise(holder.name):
+    """F12: name (kanji, or kana when the answer has no kanji) plus birth date or address; anything
+    less is refused."""
+    if not same_name(addressee, holder):
         return MatchResult.NO_MATCH
     if addressee.birth_date is not None and holder.birth_date == addressee.birth_date:
         return MatchResult.NAME_AND_BIRTH_DATE

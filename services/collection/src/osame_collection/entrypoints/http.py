@@ -12,10 +12,15 @@ Permissions (``collection:<action>``):
   POST /cases/{addressee_id}/contacts               cases.write   折衝記録 RecordContact
   POST /cases/{addressee_id}/pledges                cases.write   分納誓約 RecordPledge
   POST /cases/{addressee_id}/inquiries              cases.write   財産調査 RecordInquiry
+  POST /inquiries/{query_id}/answers                cases.write   財産調査 answer RecordAnswer
   POST /cases/{addressee_id}/dispositions           dispositions.write  処分 RecordDisposition
                                                     (配当 with proceeds → 配当計算書, domain.distribution)
   POST /cases/{addressee_id}/stays                  stays.write   執行停止 RecordStay
   POST /stays/{stay_id}/cancel                      stays.write   {cancelled_on}
+  POST /cases/{addressee_id}/postponements          postponements.write   猶予 ApplyPostponement
+  POST /postponements/{id}/decision                 postponements.decide  DecidePostponement
+  POST /postponements/{id}/extension                postponements.decide  ExtendPostponement
+  POST /postponements/{id}/cancel                   postponements.decide  CancelPostponement
   POST /demand-holds                                cases.write   督促停止 DemandHold
   POST /demand-notices/{id}/serve                   cases.write   a held 督促状 served {served_on, means}
   POST /batches/nightly                             batches.run   {batch_date, wait?}
@@ -27,7 +32,12 @@ Permissions (``collection:<action>``):
   POST /write-offs/{run_id}/approve                 write-offs.approve  applied (approver ≠ preparer)
   GET  /batches/{batch_id}/letters.csv              print.read    print-vendor file
   GET  /batches/{batch_id}/sample.pdf               print.read    rendered sample
+  GET  /dispositions/{disposition_id}/record.pdf    print.read    差押調書 (謄本)
+  GET  /stays/{stay_id}/notice.pdf                  print.read    執行停止通知書
   GET  /audit?addressee_id=                         audit.read    the trail (+ chain check)
+  GET  /worklists/{kind}?assignee=&page=&per_page=  worklists.read  the user's own list; another
+       (&horizon_days= &ahead_days=)                (+ worklists.team)  担当's or "*" (every case)
+       kind: cases | next-actions | promises | limitation | seizures | pledges-breached
 """
 
 from __future__ import annotations
@@ -55,12 +65,16 @@ from osame_collection.service_layer import (
     cases,
     demand_notices,
     dispositions,
+    documents,
     holds,
+    inquiries,
     letters,
     nightly,
     pledges,
+    postponements,
     reminders,
     stays,
+    worklists,
 )
 from osame_collection.service_layer.policy import CollectionPolicy
 
@@ -117,6 +131,12 @@ def routes(
     auth = auth or Authenticator(AuthSettings(), audit=audit_hook(runtime))
     policy = policy or runtime.settings.policy()
     progress = Progress()
+    settings = runtime.settings
+    letter_setup = print_formats.LetterSetup(
+        policy.demand_fees.city,
+        getattr(settings, "agency_code", None),
+        getattr(settings, "letter_font", print_formats.DEFAULT_FONT),
+    )
     tasks: set[asyncio.Task] = set()
 
     async def run(handler, command, **kw):
@@ -322,7 +342,7 @@ def routes(
             return _error(404, str(err))
         held = [x.letter_id for x in found if x.hold_reason]
         return Response(
-            print_formats.vendor_csv(found),
+            print_formats.vendor_csv(found, letter_setup.agency_code),
             media_type="text/csv; charset=utf-8",
             headers={
                 **NO_STORE,
@@ -343,7 +363,31 @@ def routes(
         except PermanentError as err:
             return _error(404, str(err))
         limit = min(int(request.query_params.get("limit", "3") or 3), 50)
-        pdf = print_formats.sample_pdf(found, policy.demand_fees.city, limit)
+        try:
+            pdf = print_formats.sample_pdf(found, letter_setup, limit)
+        except print_formats.LetterFontMissing as err:
+            log.error("letters cannot be rendered: %s", err)
+            return _error(503, "letter_font_missing")
+        return Response(pdf, media_type="application/pdf", headers=NO_STORE)
+
+    async def document_pdf(request: Request) -> Response:
+        try:
+            async with runtime.unit_of_work() as uow:
+                if "disposition_id" in request.path_params:
+                    record, items = await documents.seizure_record(
+                        uow, request.path_params["disposition_id"][:36], policy
+                    )
+                    pdf = print_formats.seizure_record_pdf(record, items, letter_setup)
+                else:
+                    stay, ends = await documents.stay_notice(uow, request.path_params["stay_id"][:36])
+                    pdf = print_formats.stay_notice_pdf(stay, ends, letter_setup)
+        except cases.NotFound as err:
+            return _error(404, str(err))
+        except PermanentError as err:
+            return _error(422, str(err))
+        except print_formats.LetterFontMissing as err:
+            log.error("documents cannot be rendered: %s", err)
+            return _error(503, "letter_font_missing")
         return Response(pdf, media_type="application/pdf", headers=NO_STORE)
 
     @api("The audit trail and its chain check", query=schemas.AuditQuery)
@@ -357,6 +401,25 @@ def routes(
         return JSONResponse(
             {"entries": entries, "chain_intact": broken is None, "first_broken": broken}, headers=NO_STORE
         )
+
+    async def worklist(request: Request) -> Response:
+        principal = request.state.principal
+        me = principal.user[:64]
+        params = dict(request.query_params)
+        assignee = params.pop("assignee", None) or me
+        if assignee != me and not principal.can("collection:worklists.team"):
+            return _error(403, "forbidden")
+        try:
+            command = worklists.ReadWorklist.model_validate(
+                {**params, "kind": request.path_params["kind"], "assignee": assignee, "staff_user": me}
+            )
+        except ValidationError as err:
+            return _error(422, describe_validation_error(err))
+        try:
+            body = await run(worklists.read_worklist, command, policy=policy)
+        except PermanentError as err:
+            return _error(422, str(err))
+        return JSONResponse(body, headers=NO_STORE)
 
     def guard(permission: str, endpoint):
         return auth.require(f"collection:{permission}")(endpoint)
@@ -384,6 +447,16 @@ def routes(
             methods=["POST"],
         ),
         Route(
+            "/inquiries/{query_id}/answers",
+            guard(
+                "cases.write",
+                body_command(
+                    inquiries.RecordAnswer, inquiries.record_answer, with_policy=True, path_field="query_id"
+                ),
+            ),
+            methods=["POST"],
+        ),
+        Route(
             "/cases/{addressee_id}/dispositions",
             guard(
                 "dispositions.write",
@@ -399,6 +472,29 @@ def routes(
             methods=["POST"],
         ),
         Route("/stays/{stay_id}/cancel", guard("stays.write", cancel_stay), methods=["POST"]),
+        Route(
+            "/cases/{addressee_id}/postponements",
+            guard(
+                "postponements.write",
+                body_command(postponements.ApplyPostponement, postponements.apply, with_policy=True),
+            ),
+            methods=["POST"],
+        ),
+        *(
+            Route(
+                f"/postponements/{{postponement_id}}/{step}",
+                guard(
+                    "postponements.decide",
+                    body_command(model, handler, with_policy=True, path_field="postponement_id", status=200),
+                ),
+                methods=["POST"],
+            )
+            for step, model, handler in (
+                ("decision", postponements.DecidePostponement, postponements.decide),
+                ("extension", postponements.ExtendPostponement, postponements.extend),
+                ("cancel", postponements.CancelPostponement, postponements.cancel),
+            )
+        ),
         Route(
             "/demand-notices/{demand_notice_id}/serve",
             guard(
@@ -436,4 +532,9 @@ def routes(
             methods=["POST"],
         ),
         Route("/audit", guard("audit.read", trail), methods=["GET"]),
+        Route(
+            "/dispositions/{disposition_id}/record.pdf", guard("print.read", document_pdf), methods=["GET"]
+        ),
+        Route("/stays/{stay_id}/notice.pdf", guard("print.read", document_pdf), methods=["GET"]),
+        Route("/worklists/{kind}", guard("worklists.read", worklist), methods=["GET"]),
     ]

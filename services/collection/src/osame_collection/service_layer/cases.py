@@ -17,8 +17,9 @@ from osame_law.limitation_clock import LimitationEvent, LimitationEventKind, lim
 from pydantic import BaseModel, Field
 from sqlalchemy import insert, select, tuple_, update
 
-from osame_collection.adapters import orm
+from osame_collection.adapters import inquiry_answers, orm
 from osame_collection.adapters.repository import CollectionRepository
+from osame_collection.domain.dates import DateRefused, not_before, planned_within
 from osame_collection.domain.projection import OWING
 from osame_collection.service_layer import audit, merges, refund_watch
 from osame_collection.service_layer.owed import owed_on
@@ -60,9 +61,16 @@ class ViewCase(BaseModel):
 
 
 async def limitation_of(repo: CollectionRepository, item: dict):
+    return limitation_clock_of(
+        item, await repo.limitation_events((item["notice_number"], item["installment_no"]))
+    )
+
+
+def limitation_clock_of(item: dict, rows: list[tuple[str, date, date | None]]):
+    """The 時効 clock of an installment from its (kind, occurred_on, ended_on) event rows."""
     events = [
         LimitationEvent(LimitationEventKind(kind), on, max(ended, on) if ended else None)
-        for kind, on, ended in await repo.limitation_events((item["notice_number"], item["installment_no"]))
+        for kind, on, ended in rows
     ]
     return limitation_clock(item["due_date"], events)
 
@@ -129,8 +137,10 @@ async def delinquency_view(
         "pledges": await rows(orm.pledges, orm.pledges.c.signed_on),
         "reminders": await rows(orm.reminders, orm.reminders.c.issued_on),
         "inquiries": await rows(orm.asset_inquiries, orm.asset_inquiries.c.updated_at),
+        "inquiry_answers": await inquiry_answers.answers_of(uow.session, command.addressee_id),
         "dispositions": await rows(orm.dispositions, orm.dispositions.c.executed_on),
         "stays": await rows(orm.enforcement_stays, orm.enforcement_stays.c.decided_on),
+        "postponements": await rows(orm.postponements, orm.postponements.c.applied_on),
         "write_offs": await rows(orm.write_offs, orm.write_offs.c.extinguished_on),
         "demand_holds": await _holds_of(uow, items),
         **await refund_watch.case_view(uow.session, command.addressee_id),
@@ -185,13 +195,26 @@ class RecordContact(BaseModel):
     contacted_on: date
     channel: Literal["phone", "visit", "counter", "letter", "other"]
     summary: str = Field(min_length=1, max_length=4000)
+    next_action_on: date | None = None  # 次回対応日: on or after the contact, within a year
+    next_action: str | None = Field(default=None, pattern=r"^[a-z_]{1,40}$", description="e.g. call, visit")
     staff_user: str = Staff
+
+
+NEXT_ACTION_MAX_DAYS = 366
 
 
 async def record_contact(
     command: RecordContact, uow: UnitOfWork, *, policy: CollectionPolicy = DEFAULT_POLICY
 ) -> str:
     policy.check_typed("contacted_on", command.contacted_on)
+    if command.next_action_on is not None:
+        try:
+            not_before("next_action_on", command.next_action_on, "contacted_on", command.contacted_on)
+            planned_within(
+                "next_action_on", command.next_action_on, policy.business_date(), NEXT_ACTION_MAX_DAYS
+            )
+        except DateRefused as exc:
+            raise PermanentError(exc.code) from exc
     await _require_case(uow, command.addressee_id)
     contact_id = str(uuid.uuid4())
     await uow.session.execute(

@@ -14,13 +14,13 @@ from osame_law import LawError
 from pydantic import BaseModel, Field, model_validator
 from sqlalchemy import insert, select
 
-from osame_collection.adapters import orm
+from osame_collection.adapters import batch_sql, orm
 from osame_collection.adapters.repository import CollectionRepository, event_id
 from osame_collection.domain import distribution as distribution_rules
 from osame_collection.domain import seizure as seizure_rules
 from osame_collection.domain.dates import DateRefused, not_before
 from osame_collection.domain.late_fee import accrued_late_fee
-from osame_collection.service_layer import audit
+from osame_collection.service_layer import audit, inquiries
 from osame_collection.service_layer.cases import AddresseeId, NotFound, Staff, _require_case
 from osame_collection.service_layer.policy import DEFAULT_POLICY, CollectionPolicy
 from osame_collection.service_layer.stays import stay_in_force
@@ -71,6 +71,7 @@ class RecordDisposition(BaseModel):
     )
     property_type: seizure_rules.PropertyType | None = None
     holder: Holder | None = None
+    answer_id: str | None = Field(default=None, max_length=36, description="a recorded 財産調査 answer")
     salary: SalaryFacts | None = None
     deposit_balance: int | None = Field(default=None, ge=0)
     deposit_credits: list[DepositCredit] = Field(default_factory=list, max_length=100)
@@ -85,8 +86,10 @@ class RecordDisposition(BaseModel):
 
     @model_validator(mode="after")
     def _shape(self) -> RecordDisposition:
-        if self.kind in ("seizure", "joint_seizure") and (self.property_type is None or self.holder is None):
-            raise ValueError("a seizure needs property_type and the holder as reported")
+        if self.kind in ("seizure", "joint_seizure") and (
+            self.property_type is None or (self.holder is None) == (self.answer_id is None)
+        ):
+            raise ValueError("a seizure needs property_type and the holder as reported or an answer_id")
         if self.kind in ("distribution", "release") and not self.related_id:
             raise ValueError("a distribution or release refers to its seizure (related_id)")
         computed = self.kind == "distribution" and self.proceeds is not None
@@ -110,13 +113,14 @@ async def record_disposition(
     if command.kind in ("seizure", "joint_seizure"):
         if await stay_in_force(uow, command.addressee_id, command.executed_on):
             raise PermanentError("enforcement_stay_in_force")  # no new seizure during 執行停止
-        addressee = await repo.addressee(command.addressee_id)
-        ours = seizure_rules.Identity(
-            addressee["name"] if addressee else "",
-            addressee["birth_date"] if addressee else None,
-            addressee["address"] if addressee else "",
-        )
-        match = seizure_rules.match_holder(ours, seizure_rules.Identity(**command.holder.model_dump()))
+        ours = inquiries.identity_of(await repo.addressee(command.addressee_id))
+        if command.answer_id is not None:  # the holder as the recorded 財産調査 answer gives them
+            holder = await inquiries.answer_for_seizure(
+                uow, command.answer_id, command.addressee_id, command.property_type, command.executed_on
+            )
+        else:
+            holder = seizure_rules.Identity(**command.holder.model_dump())
+        match = seizure_rules.match_holder(ours, holder)
         if not seizure_rules.is_accepted(match):
             await audit.record(
                 uow.session,
@@ -181,8 +185,16 @@ async def record_disposition(
         ]
         if early or not keys:
             raise PermanentError("before_earliest_seizure_date")
+    if command.kind in (
+        "seizure",
+        "joint_seizure",
+        "distribution",
+    ) and await batch_sql.postponed_installments(uow.session, keys, command.executed_on):
+        raise PermanentError("postponement_in_force")  # no 差押 or 換価 during a 猶予 (法15条, 15条の5)
     amount = command.amount
     detail: dict = {"match": match.value} if match else {}
+    if command.answer_id is not None:
+        detail["answer_id"] = command.answer_id
     statement = None
     if command.kind == "distribution" and command.proceeds is not None:
         statement = await _distribution_statement(uow, repo, command, related, keys, open_items, policy)

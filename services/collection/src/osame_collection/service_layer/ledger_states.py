@@ -107,7 +107,7 @@ async def _fix_late_fees(
         return []
     keys = [(item.notice_number, item.installment_no) for item in settled]
     payments = await repo.payments_for(keys)
-    stays = await repo.stays_by_installment()
+    stays = await repo.exempting_by_installment()  # 執行停止 and 猶予
     rates = await repo.rate_table()
     out, writes = [], []
     for key, item in zip(keys, settled, strict=True):

@@ -32,13 +32,17 @@ class RecordPledge(BaseModel):
     signed_on: date
     schedule: list[PledgePayment] = Field(min_length=1, max_length=120)
     grace_days: int | None = Field(default=None, ge=0, le=60)
+    installments: list[tuple[str, int]] = Field(
+        default_factory=list, max_length=500, description="the 期別 it covers (default: every open one)"
+    )
     staff_user: str = Field(max_length=64)
 
 
 async def record_pledge(
     command: RecordPledge, uow: UnitOfWork, *, policy: CollectionPolicy = DEFAULT_POLICY
 ) -> str:
-    """Register a signed 分納誓約: a 承認 that restarts the 時効 of every open installment it covers."""
+    """Register a signed 分納誓約 for the 期別 it names (default: every open one): a 承認 that
+    restarts the 時効 of each of them; campaigns leave them to 履行監視, a breach 催告 names them."""
     policy.check_typed("signed_on", command.signed_on)
     schedule = [ScheduledPayment(p.due_on, p.amount) for p in command.schedule]
     try:
@@ -49,6 +53,11 @@ async def record_pledge(
     open_items = await repo.open_installments(command.addressee_id)
     if not open_items:
         raise PermanentError("the addressee has no unpaid installment to pledge")
+    if command.installments:
+        named = set(dict.fromkeys(tuple(k) for k in command.installments))
+        if not named <= {(i["notice_number"], i["installment_no"]) for i in open_items}:
+            raise PermanentError("installments:not_owed_by_addressee")
+        open_items = [i for i in open_items if (i["notice_number"], i["installment_no"]) in named]
     pledge_id = str(uuid.uuid4())
     grace = policy.pledge_grace_days if command.grace_days is None else command.grace_days
     await uow.session.execute(
@@ -68,6 +77,17 @@ async def record_pledge(
             for n, p in enumerate(schedule, 1)
         ],
     )
+    await uow.session.execute(
+        insert(orm.pledge_items),
+        [
+            {
+                "pledge_id": pledge_id,
+                "notice_number": i["notice_number"],
+                "installment_no": i["installment_no"],
+            }
+            for i in open_items
+        ],
+    )
     for item in open_items:
         key = (item["notice_number"], item["installment_no"])
         await repo.add_limitation_event(
@@ -81,6 +101,13 @@ async def record_pledge(
         {"pledge_id": pledge_id, "payments": len(schedule), "total": sum(p.amount for p in schedule)},
     )
     return pledge_id
+
+
+async def covered_installments(session, pledge_id: str) -> set[tuple[str, int]] | None:
+    """The 期別 a pledge covers (None: signed before pledges named theirs — every one)."""
+    PLI = orm.pledge_items
+    query = select(PLI.c.notice_number, PLI.c.installment_no).where(PLI.c.pledge_id == pledge_id)
+    return {(n, i) for n, i in (await session.execute(query)).all()} or None
 
 
 async def _paid_since(uow: UnitOfWork, addressee_id: str, since: date, through: date) -> int:

@@ -19,7 +19,7 @@ from osame_collection.adapters.repository import CollectionRepository, event_id
 from osame_collection.domain.campaign import CampaignCriteria, OpenItem, addressee_matches
 from osame_collection.domain.letters import mailing
 from osame_collection.domain.projection import InstallmentStatus
-from osame_collection.service_layer import audit, merges
+from osame_collection.service_layer import audit, merges, pledges
 from osame_collection.service_layer.cases import NotFound
 from osame_collection.service_layer.owed import owed_on
 from osame_collection.service_layer.policy import DEFAULT_POLICY, CollectionPolicy
@@ -149,15 +149,20 @@ async def run_campaign(
             staff_user=command.staff_user,
         )
     )
-    # the 督促 guards apply to 催告 too: pending 速報, unreflected receipt, 督促停止; and nobody under
+    # the 督促 guards apply to 催告 too: pending 速報, unreflected receipt, 督促停止, 猶予; and nobody under
     # 執行停止 or on an active 分納誓約 is sent a 催告 (issue #12 defect 9)
-    guarded = await batch_sql.guarded_installments(uow.session)
+    guarded = await batch_sql.guarded_installments(uow.session, command.run_on)
+    pledged = await batch_sql.pledged_installments(uow.session)
     excluded = await _excluded_addressees(uow, command.run_on)
     by_addressee: dict[str, list[dict]] = {}
-    skipped = {"guarded_installments": 0, "excluded_addressees": 0}
+    skipped = {"guarded_installments": 0, "pledged_installments": 0, "excluded_addressees": 0}
     for item in await repo.open_installments():
-        if (item["notice_number"], item["installment_no"]) in guarded:
+        key = (item["notice_number"], item["installment_no"])
+        if key in guarded:
             skipped["guarded_installments"] += 1
+            continue
+        if key in pledged:  # 履行監視 follows them; a breach sends its own 催告
+            skipped["pledged_installments"] += 1
             continue
         by_addressee.setdefault(item["addressee_id"], []).append(item)
     for addressee_id in excluded & set(by_addressee):
@@ -222,15 +227,14 @@ async def run_campaign(
 
 
 async def _excluded_addressees(uow: UnitOfWork, on: date) -> set[str]:
-    """Addressees under a 執行停止 in force on ``on`` or with an active 分納誓約."""
-    S, P = orm.enforcement_stays, orm.pledges
+    """Addressees under a 執行停止 in force on ``on``."""
+    S = orm.enforcement_stays
     stayed = await uow.session.execute(
         select(S.c.addressee_id).where(
             S.c.decided_on <= on, (S.c.cancelled_on.is_(None)) | (S.c.cancelled_on > on)
         )
     )
-    pledged = await uow.session.execute(select(P.c.addressee_id).where(P.c.status == "active"))
-    return {a for (a,) in stayed.all()} | {a for (a,) in pledged.all()}
+    return {a for (a,) in stayed.all()}
 
 
 async def send_breach_reminder(
@@ -247,7 +251,15 @@ async def send_breach_reminder(
     if held is not None:
         return held[0]
     addressee_id = await merges.current(uow, event.addressee_id)  # merged since the breach: the survivor
-    items = await CollectionRepository(uow.session).open_installments(addressee_id)
+    # the same guards as the 督促 batch and the campaigns (held, unconfirmed, 猶予 in force)
+    guarded = await batch_sql.guarded_installments(uow.session, event.detected_on)
+    covered = await pledges.covered_installments(uow.session, event.pledge_id)  # None: every one
+    items = [
+        i
+        for i in await CollectionRepository(uow.session).open_installments(addressee_id)
+        if (key := (i["notice_number"], i["installment_no"])) not in guarded
+        and (covered is None or key in covered)
+    ]
     if not items:
         return None
     reminder_id = await _issue_reminder(
