@@ -370,6 +370,11 @@ def routes(
             return _error(503, "letter_font_missing")
         return Response(pdf, media_type="application/pdf", headers=NO_STORE)
 
+    @api(
+        "差押調書 (a disposition) or 執行停止通知書 (a stay), as PDF",
+        media="application/pdf",
+        errors=(404, 422, 503),
+    )
     async def document_pdf(request: Request) -> Response:
         try:
             async with runtime.unit_of_work() as uow:
@@ -402,6 +407,11 @@ def routes(
             {"entries": entries, "chain_intact": broken is None, "first_broken": broken}, headers=NO_STORE
         )
 
+    @api(
+        "A worklist of the team (cases, next-actions, promises, limitation, ...)",
+        query=schemas.WorklistQuery,
+        errors=(403, 422),
+    )
     async def worklist(request: Request) -> Response:
         principal = request.state.principal
         me = principal.user[:64]

@@ -38,3 +38,16 @@ class SampleQuery(BaseModel):
 
 class AuditQuery(BaseModel):
     addressee_id: str | None = Field(default=None, description="宛名番号; none = the whole trail")
+
+
+class WorklistQuery(BaseModel):
+    assignee: str | None = Field(
+        default=None,
+        description='a 担当, or "*" for every case; default: the signed-in user (others need worklists.team)',
+    )
+    page: int = Field(default=1, ge=1, le=100_000)
+    per_page: int | None = Field(default=None, ge=1, description="rows per page (the service caps it)")
+    horizon_days: int | None = Field(default=None, ge=0, description="時効 approaching within (limitation)")
+    ahead_days: int | None = Field(
+        default=None, ge=0, le=31, description="promised payments due within (promises)"
+    )
