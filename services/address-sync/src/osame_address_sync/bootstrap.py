@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from osame_chassis.runtime import ServiceSpec
+from osame_chassis.sealed_number import TransportKeyring
 from osame_chassis.settings import ServiceSettings
 from pydantic import Field, SecretStr
 
@@ -25,6 +26,12 @@ class AddressSyncSettings(ServiceSettings):
     mynumber_key_id: str = Field(default="k1", description="OSAME_MYNUMBER_KEY_ID: id of the active key")
     mynumber_keys: SecretStr | None = Field(
         default=None, description="OSAME_MYNUMBER_KEYS: more keys for rotation, 'id:base64,id:base64'"
+    )
+    mynumber_transport_keys: SecretStr | None = Field(
+        default=None,
+        description="OSAME_MYNUMBER_TRANSPORT_KEYS: X25519 private keys that open the 個人番号 publishers seal "
+        "to address-sync on the bus, 'id:base64,id:base64' (publishers get the public key: "
+        "`osame address transport-key`)",
     )
     mynumber_release_callers: list[str] = Field(
         default_factory=lambda: ["intermediate-server-gw"],
@@ -60,9 +67,14 @@ class AddressSyncSettings(ServiceSettings):
             self.mynumber_keys.get_secret_value() if self.mynumber_keys else None,
         )
 
+    def transport(self) -> TransportKeyring | None:
+        keys = self.mynumber_transport_keys
+        return TransportKeyring.parse(keys.get_secret_value()) if keys else None
+
     def deps(self) -> Deps:
         return Deps(
             keyring=self.keyring(),
+            transport=self.transport(),
             publish_changed_v2=self.publish_addressee_changed_v2,
             release_window_seconds=self.mynumber_release_window_seconds,
             releases_per_minute=self.mynumber_releases_per_minute,

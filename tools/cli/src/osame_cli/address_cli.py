@@ -56,6 +56,17 @@ def generate_key() -> None:
     print(base64.b64encode(os.urandom(32)).decode())
 
 
+@address_app.command("transport-key")
+def transport_key(key_id: str = typer.Argument("t1", help="id of the new key")) -> None:
+    """Print a new X25519 transport key pair: the private line goes into address-sync's
+    OSAME_MYNUMBER_TRANSPORT_KEYS, the public line to every publisher of 個人番号 (issue 13 item 4)."""
+    from osame_chassis.sealed_number import generate_keypair
+
+    private, public = generate_keypair()
+    print(f"private (OSAME_MYNUMBER_TRANSPORT_KEYS): {key_id}:{private}")
+    print(f"public (OSAME_MYNUMBER_TRANSPORT_PUBLIC_KEY): {key_id}:{public}")
+
+
 @address_app.command("key-usage")
 def key_usage(database_url: str = DATABASE, operator: str | None = OPERATOR) -> None:
     """Count sealed 個人番号 (current and history) per key id (audited)."""

@@ -184,12 +184,16 @@ class Stack:
 
         from osame_chassis.auth import DevIssuer
 
+        from osame_cli.city import DEMO_TRANSPORT_KEYS
+
         self.issuer = DevIssuer(self.work_dir / "issuer")
         jwks = str(self.issuer.write_jwks())
         for service in self.services.values():
             service.env.setdefault("OSAME_AUTH_JWKS_FILE", jwks)
         address_sync = self.services["address-sync"]
         address_sync.env.setdefault("OSAME_MYNUMBER_KEY", base64.b64encode(os.urandom(32)).decode())
+        # The demo city's 住基 seals 個人番号 to this transport key (osame_cli.city).
+        address_sync.env.setdefault("OSAME_MYNUMBER_TRANSPORT_KEYS", DEMO_TRANSPORT_KEYS)
         gateway = self.services["intermediate-server-gw"].env
         gateway.setdefault("OSAME_ADDRESS_SYNC_URL", address_sync.url)
         gateway.setdefault(
