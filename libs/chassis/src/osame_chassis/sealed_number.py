@@ -26,6 +26,7 @@ from __future__ import annotations
 import base64
 import binascii
 import copy
+import hashlib
 import os
 import re
 import typing
@@ -48,6 +49,12 @@ _RAW = serialization.Encoding.Raw
 
 # A 12-digit run that is not part of a longer number (see `clear_my_number_in`).
 _TWELVE_DIGITS = re.compile(rb"(?<![0-9])[0-9]{12}(?![0-9])")
+
+
+# The synthetic demo city's transport key (the local stack, `osame demo`, the e2e tests): public in
+# this source, so address-sync refuses it unless OSAME_ENVIRONMENT=development.
+DEMO_TRANSPORT_PRIVATE = base64.b64encode(hashlib.sha256(b"osame demo city transport key").digest()).decode()
+DEMO_TRANSPORT_KEYS = f"demo:{DEMO_TRANSPORT_PRIVATE}"
 
 
 class TransportKeyError(ValueError):
@@ -189,6 +196,14 @@ class TransportKeyring:
     @property
     def key_ids(self) -> list[str]:
         return sorted(self._keys)
+
+    def holds_demo_key(self) -> bool:
+        demo = X25519PrivateKey.from_private_bytes(base64.b64decode(DEMO_TRANSPORT_PRIVATE))
+        raw = serialization.PublicFormat.Raw
+        return any(
+            k.public_key().public_bytes(_RAW, raw) == demo.public_key().public_bytes(_RAW, raw)
+            for k in self._keys.values()
+        )
 
     def public_key(self, key_id: str) -> RecipientKey:
         public = self._keys[key_id].public_key().public_bytes(_RAW, serialization.PublicFormat.Raw)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from osame_chassis.runtime import ServiceSpec
-from osame_chassis.sealed_number import TransportKeyring
+from osame_chassis.sealed_number import TransportKeyError, TransportKeyring
 from osame_chassis.settings import ServiceSettings
 from pydantic import Field, SecretStr
 
@@ -69,7 +69,15 @@ class AddressSyncSettings(ServiceSettings):
 
     def transport(self) -> TransportKeyring | None:
         keys = self.mynumber_transport_keys
-        return TransportKeyring.parse(keys.get_secret_value()) if keys else None
+        if not keys:
+            return None
+        keyring = TransportKeyring.parse(keys.get_secret_value())
+        if self.environment != "development" and keyring.holds_demo_key():
+            raise TransportKeyError(
+                "OSAME_MYNUMBER_TRANSPORT_KEYS holds the demo city's key, which is public: "
+                "only OSAME_ENVIRONMENT=development may use it"
+            )
+        return keyring
 
     def deps(self) -> Deps:
         return Deps(

@@ -9,21 +9,26 @@ and households that do not pay. `City.register` adds the 住基 side of the day 
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import hashlib
 import random
 from dataclasses import dataclass, field
 
-from osame_chassis.sealed_number import RecipientKey, TransportKeyring, public_of, seal
+from osame_chassis.sealed_number import (
+    DEMO_TRANSPORT_KEYS,
+    DEMO_TRANSPORT_PRIVATE,
+    RecipientKey,
+    TransportKeyring,
+    public_of,
+    seal,
+)
 from osame_contracts.messages import address_sync, receipts, taxation
 from osame_contracts.my_number import my_number_check_digit
 
 # The demo 住基 seals each 個人番号 to address-sync's transport key (issue 13 item 4). The city is
-# synthetic and reproducible, so its key is a fixed demo key: the local stack gives address-sync
-# its private half (`DEMO_TRANSPORT_KEYS`); a real 住基 gets the city's real public key.
-DEMO_TRANSPORT_PRIVATE = base64.b64encode(hashlib.sha256(b"osame demo city transport key").digest()).decode()
-DEMO_TRANSPORT_KEYS = f"demo:{DEMO_TRANSPORT_PRIVATE}"
+# synthetic and reproducible, so its key is the fixed demo key: the local stack gives address-sync
+# its private half (`DEMO_TRANSPORT_KEYS`, refused outside development); a real 住基 gets the city's
+# real public key.
 DEMO_RECIPIENT = RecipientKey.parse(f"demo:{public_of(DEMO_TRANSPORT_PRIVATE)}")
 
 
