@@ -177,6 +177,16 @@ class AuditLog:
             query = query.where(t.c.addressee_id == addressee_id)
         return [dict(r) for r in (await session.execute(query)).mappings()]
 
+    def writer(self, sessions: async_sessionmaker, client: str):
+        """`write(user, operation, outcome)`: one entry in its own transaction (operator commands,
+        `osame_chassis.operator.operator_action`)."""
+
+        async def write(user: str, operation: str, outcome: str) -> None:
+            async with sessions() as session, session.begin():
+                await self.append(session, user=user, operation=operation, outcome=outcome, client=client)
+
+        return write
+
     def hook(self, sessions: async_sessionmaker):
         """An `osame_chassis.auth` audit hook writing each AccessEvent in its own transaction."""
 
