@@ -119,6 +119,23 @@ class ServiceSettings(BaseSettings):
         "production: the database must be named (set it to a sqlite:/// URL to want SQLite)",
     )
 
+    audit_key: SecretStr | None = Field(
+        default=None,
+        description="OSAME_AUDIT_KEY: base64 of at least 32 bytes keying the audit log's HMAC chain (kept "
+        "outside the database); required outside development",
+    )
+    audit_key_file: Path | None = Field(
+        default=None, description="OSAME_AUDIT_KEY_FILE: a file holding that key (instead of OSAME_AUDIT_KEY)"
+    )
+    audit_checkpoint_file: Path | None = Field(
+        default=None,
+        description="OSAME_AUDIT_CHECKPOINT_FILE: where the runner appends signed checkpoints of the audit "
+        "chain's head (JSON lines, outside the service's database; `osame audit verify` reads them)",
+    )
+    audit_checkpoint_interval_seconds: float = Field(
+        default=300.0, gt=0, description="OSAME_AUDIT_CHECKPOINT_INTERVAL_SECONDS: how often"
+    )
+
     @field_validator("database_url")
     @classmethod
     def _usable_database_url(cls, value: str | None) -> str | None:
@@ -163,6 +180,8 @@ TOOL_VARIABLES = frozenset(
         "OSAME_BROKER_ADMIN_URL",
         "OSAME_HEALTHCHECK_HOST",  # deploy/docker/healthcheck.py, in the service's own container
         "OSAME_HEALTHCHECK_TIMEOUT",
+        "OSAME_OPERATOR_TOKEN",  # an operator's staff token for a maintenance command (osame_chassis.operator)
+        "OSAME_MYNUMBER_TRANSPORT_PUBLIC_KEY",  # publishers seal 個人番号 to it (osame publish)
     }
 )
 # The simulator's, the console's and the development OIDC issuer's own settings, broker users'
