@@ -197,6 +197,7 @@ def test_the_demo_key_is_refused_outside_development():
     prod = AddressSyncSettings(
         environment="production",
         database_url="postgresql://x@127.0.0.1/x",
+        audit_key="b3NhbWUtdGVzdC1vbmx5LWF1ZGl0LWNoYWluLWtleS0wMDAw",
         mynumber_transport_keys=DEMO_TRANSPORT_KEYS,
         telemetry_enabled=False,
     )
@@ -205,5 +206,6 @@ def test_the_demo_key_is_refused_outside_development():
     assert AddressSyncSettings(
         environment="production",
         database_url="postgresql://x@127.0.0.1/x",
+        audit_key="b3NhbWUtdGVzdC1vbmx5LWF1ZGl0LWNoYWluLWtleS0wMDAw",
         mynumber_transport_keys=f"t1:{private}",
     ).transport().key_ids == ["t1"]

@@ -42,6 +42,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import functools
 import hashlib
 import hmac
 import json
@@ -93,6 +94,14 @@ def audit_key(environ: dict | None = None) -> bytes:
     """The HMAC key of the audit chains: OSAME_AUDIT_KEY, else the file OSAME_AUDIT_KEY_FILE, else
     (development only) the development key."""
     env = os.environ if environ is None else environ
+    return _resolve_key(
+        env.get(KEY_ENV) or "", env.get(KEY_FILE_ENV) or "", env.get("OSAME_ENVIRONMENT", "development")
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _resolve_key(key_text: str, key_file: str, environment: str) -> bytes:
+    env = {KEY_ENV: key_text, KEY_FILE_ENV: key_file, "OSAME_ENVIRONMENT": environment}
     if env.get(KEY_ENV):
         return _decode_key(env[KEY_ENV], KEY_ENV)
     if env.get(KEY_FILE_ENV):

@@ -156,6 +156,15 @@ class ServiceSettings(BaseSettings):
             )
         return self
 
+    @model_validator(mode="after")
+    def _audit_key_outside_development(self) -> ServiceSettings:
+        if self.environment != "development" and not (self.audit_key or self.audit_key_file):
+            raise ValueError(
+                "OSAME_AUDIT_KEY (or OSAME_AUDIT_KEY_FILE) is not set, and OSAME_ENVIRONMENT is not development: "
+                "give the audit chain its key (base64 of at least 32 random bytes, kept outside the database)"
+            )
+        return self
+
 
 class ConfigurationError(Exception):
     """A setting that cannot work. The message is one line: what is wrong and which setting to change;
