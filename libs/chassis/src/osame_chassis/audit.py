@@ -163,14 +163,6 @@ async def audit_checkpoints(runtime, stopping: asyncio.Event) -> None:
             pass
 
 
-def operator_identity(explicit: str | None = None) -> str:
-    """Who runs a maintenance command (key rotation, list loads, retention): the `--operator` given,
-    else the operating-system login, marked `os:` (every action is audited under this name)."""
-    import getpass
-
-    return (explicit or f"os:{getpass.getuser()}")[:64]
-
-
 def audit_log_table(metadata: MetaData, name: str = "audit_log") -> Table:
     """The audit table in a service's own metadata."""
     return Table(
