@@ -136,6 +136,17 @@ class ServiceSettings(BaseSettings):
         default=300.0, gt=0, description="OSAME_AUDIT_CHECKPOINT_INTERVAL_SECONDS: how often"
     )
 
+    retention_outbox_days: int = Field(
+        default=7,
+        ge=1,
+        description="OSAME_RETENTION_OUTBOX_DAYS: published outbox rows (message bodies) kept",
+    )
+    retention_inbox_days: int = Field(
+        default=30,
+        ge=1,
+        description="OSAME_RETENTION_INBOX_DAYS: inbox (deduplication) rows kept; longer than DLQ retention",
+    )
+
     @field_validator("database_url")
     @classmethod
     def _usable_database_url(cls, value: str | None) -> str | None:
