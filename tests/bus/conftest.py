@@ -8,7 +8,17 @@ import base64
 
 import aio_pika
 import pytest
+from osame_chassis.sealed_number import RecipientKey, public_of, seal
 from osame_chassis.testing import ServiceHarness, eventually  # noqa: F401  (the tests import it from here)
+
+# address-sync's transport key: 住基 seals every 個人番号 to its public half (issue 13 item 4).
+TRANSPORT_PRIVATE = base64.b64encode(bytes(range(60, 92))).decode()
+TRANSPORT_RECIPIENT = RecipientKey.parse(f"t1:{public_of(TRANSPORT_PRIVATE)}")
+
+
+def sealed(number: str, routing_key: str, addressee_id: str) -> dict[str, str]:
+    """A 個人番号 as a publisher puts it on the bus."""
+    return seal(number, TRANSPORT_RECIPIENT, routing_key=routing_key, addressee_id=addressee_id)
 
 
 def _specs():
@@ -24,7 +34,15 @@ def _specs():
 
     key = base64.b64encode(bytes(range(32))).decode()
     return {
-        "address-sync": (address_spec, AddressSyncSettings, address_orm.metadata, {"mynumber_key": key}),
+        "address-sync": (
+            address_spec,
+            AddressSyncSettings,
+            address_orm.metadata,
+            {
+                "mynumber_key": key,
+                "mynumber_transport_keys": f"t1:{TRANSPORT_PRIVATE}",
+            },
+        ),
         "intermediate-server-gw": (gateway_spec, GatewaySettings, gateway_orm.metadata, {}),
         "collection": (collection_spec, CollectionSettings, collection_orm.metadata, {}),
     }

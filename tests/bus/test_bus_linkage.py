@@ -20,7 +20,7 @@ from osame_contracts.messages import address_sync, collection
 from sqlalchemy import insert, select
 from starlette.applications import Starlette
 
-from .conftest import dlq_depth, eventually, publish_as
+from .conftest import dlq_depth, eventually, publish_as, sealed
 
 pytestmark = pytest.mark.integration
 
@@ -28,6 +28,10 @@ MY_NUMBER_A, MY_NUMBER_B = "123456789018", "987654321093"  # invented; valid che
 
 
 def resident_change(change_id, sequence, kind, addressee_id, **fields):
+    if "my_number" in fields:
+        fields["my_number"] = sealed(
+            fields["my_number"], address_sync.RecordResidentChange.routing_key, addressee_id
+        )
     return address_sync.RecordResidentChange(
         change_id=change_id,
         addressee_id=addressee_id,

@@ -22,6 +22,7 @@ import uuid
 import httpx
 import pytest
 from osame_cli.bus import delete_namespace
+from osame_cli.city import sealed_number
 from osame_cli.collection_cli import collection_app
 from osame_cli.pgadmin import create_databases, drop_databases
 from osame_cli.settle import wait_settled
@@ -76,6 +77,10 @@ def address(printed, postal_code):
 
 
 def change(addressee_id, sequence, kind, on, **fields):
+    if "my_number" in fields:  # 住基 seals it to address-sync's (the local stack's demo) transport key
+        fields["my_number"] = sealed_number(
+            fields["my_number"], msgs.RecordResidentChange.routing_key, addressee_id
+        )
     return msgs.RecordResidentChange(
         change_id=f"e2e-l-{addressee_id}-{sequence}",
         addressee_id=addressee_id,
@@ -148,7 +153,7 @@ async def test_a_move_an_override_protection_and_a_merge_reach_the_next_demand_l
                 name="帰郷 四郎",
                 name_kana="キキョウ シロウ",
                 address=msgs.StructuredAddress(postal_code="105-0001", printed=OLD),
-                my_number=MY_NUMBER,
+                my_number=sealed_number(MY_NUMBER, msgs.RegisterNonResident.routing_key, MERGED),
             )
         )
         await wait_settled(stack, bus, lambda s: s["collection"]["addressees"] == 4, timeout=120)

@@ -21,6 +21,7 @@ from osame_chassis.auth import DevIssuer
 from osame_chassis.otlp_sink import OtlpSink
 from osame_cli import dlq
 from osame_cli.bus import delete_namespace
+from osame_cli.city import sealed_number
 from osame_cli.settle import wait_settled
 from osame_cli.stack import Stack, free_port
 from osame_contracts.messages import address_sync as msgs
@@ -68,6 +69,10 @@ def address(printed, postal_code):
 
 
 def change(addressee_id, sequence, kind, on="2026-04-01", **fields):
+    if "my_number" in fields:  # 住基 seals it to address-sync's (the local stack's demo) transport key
+        fields["my_number"] = sealed_number(
+            fields["my_number"], msgs.RecordResidentChange.routing_key, addressee_id
+        )
     return msgs.RecordResidentChange(
         change_id=f"e2e-{addressee_id}-{sequence}",
         addressee_id=addressee_id,

@@ -82,7 +82,8 @@ def gw_stack(amqp_url, tmp_path_factory):
             "OSAME_WORKER_POLL_INTERVAL": "0.2",
         }
     )
-    subprocess.run([sys.executable, "-m", "osame_gateway", "load-permitted"], env=gw_env, check=True)
+    operator = {**gw_env, "OSAME_OPERATOR_TOKEN": stack.issuer.token("e2e-operator", ["admin"])}
+    subprocess.run([sys.executable, "-m", "osame_gateway", "load-permitted"], env=operator, check=True)
     stack.start(timeout=180)
     stack.sink = sink
     yield stack

@@ -60,7 +60,8 @@ async def _collection_nightly(e2e, day: str) -> None:
         day,
         "--database-url",
         e2e.database_url["collection"],
-        env=e2e.services["collection"].env,  # the service's own configuration (broker prefix included)
+        # the service's own configuration (broker prefix included) and the operator's staff token
+        env={**e2e.services["collection"].env, "OSAME_OPERATOR_TOKEN": e2e.issuer.token("ops-01", ["collection_staff"])},
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE,
     )

@@ -127,11 +127,35 @@ def test_production_must_name_its_database(tmp_path):
     message = str(explain_validation_error(caught.value))
     assert message.startswith("OSAME_DATABASE_URL is not set")
     explicit = ServiceSettings(
-        service_name="x", environment="production", database_url=f"sqlite:///{tmp_path}/x.db"
+        service_name="x",
+        environment="production",
+        database_url=f"sqlite:///{tmp_path}/x.db",
+        audit_key=AUDIT_KEY,
     )
     assert explicit.effective_database_url == f"sqlite+aiosqlite:///{tmp_path}/x.db"
-    postgres = ServiceSettings(service_name="x", environment="production", database_url="postgres://u:p@h/db")
+    postgres = ServiceSettings(
+        service_name="x", environment="production", database_url="postgres://u:p@h/db", audit_key=AUDIT_KEY
+    )
     assert postgres.effective_database_url == "postgresql+asyncpg://u:p@h/db"
+
+
+AUDIT_KEY = "b3NhbWUtdGVzdC1vbmx5LWF1ZGl0LWNoYWluLWtleS0wMDAw"
+
+
+def test_production_must_key_its_audit_chain(tmp_path):
+    """Issue 13: the development audit key is public; outside development the key must be given."""
+    with pytest.raises(ValidationError) as caught:
+        ServiceSettings(service_name="x", environment="production", database_url="postgres://u:p@h/db")
+    assert str(explain_validation_error(caught.value)).startswith(
+        "OSAME_AUDIT_KEY (or OSAME_AUDIT_KEY_FILE) is not set"
+    )
+    (tmp_path / "audit.key").write_text(AUDIT_KEY)
+    ServiceSettings(
+        service_name="x",
+        environment="production",
+        database_url="postgres://u:p@h/db",
+        audit_key_file=tmp_path / "audit.key",
+    )
 
 
 def test_a_bad_value_names_the_setting_not_the_value():

@@ -14,10 +14,19 @@ import pytest
 from faststream.rabbit import TestRabbitBroker
 from osame_address_sync.adapters import orm
 from osame_address_sync.bootstrap import AddressSyncSettings, build_spec
+from osame_chassis.sealed_number import RecipientKey, public_of, seal
 from osame_chassis.testing import ServiceHarness
 
 KEY_1 = base64.b64encode(bytes(range(32))).decode()
 KEY_2 = base64.b64encode(bytes(range(100, 132))).decode()
+# address-sync's transport key: publishers seal each 個人番号 to its public half (issue 13 item 4).
+TRANSPORT_PRIVATE = base64.b64encode(bytes(range(50, 82))).decode()
+TRANSPORT = f"t1:{public_of(TRANSPORT_PRIVATE)}"
+
+
+def sealed(number: str, routing_key: str, addressee_id: str) -> dict[str, str]:
+    """A 個人番号 as a publisher puts it on the bus."""
+    return seal(number, RecipientKey.parse(TRANSPORT), routing_key=routing_key, addressee_id=addressee_id)
 
 
 class Service(ServiceHarness):
@@ -33,6 +42,7 @@ class Service(ServiceHarness):
             **{
                 "mynumber_key": KEY_1,
                 "mynumber_key_id": "k1",
+                "mynumber_transport_keys": f"t1:{TRANSPORT_PRIVATE}",
                 "publish_addressee_changed_v2": False,
                 **settings_overrides,
             },
@@ -118,6 +128,8 @@ class Factories:
 
         from osame_contracts.messages.address_sync import RecordResidentChange
 
+        if isinstance(fields.get("my_number"), str):
+            fields["my_number"] = sealed(fields["my_number"], RecordResidentChange.routing_key, addressee_id)
         return RecordResidentChange(
             change_id=change_id,
             addressee_id=addressee_id,
@@ -158,7 +170,7 @@ class Factories:
             address=kw.pop(
                 "address", self.address("東京都千代田区試験2-2", "100-0002", municipality_code="131016")
             ),
-            my_number=my_number,
+            my_number=sealed(my_number, RegisterNonResident.routing_key, addressee_id) if my_number else None,
             **kw,
         )
 

@@ -162,12 +162,23 @@ async def test_staff_register_a_non_resident_over_http_and_read_what_may_be_disc
 
 async def test_http_bad_input_is_a_located_error_without_values(service, client, issuer, f):
     staff = bearer(issuer, "staff-01", "addressee_staff")
-    body = f.non_resident("300001").model_dump(mode="json") | {"my_number": "123456789010"}
+    body = f.non_resident("300001", my_number="123456789010").model_dump(mode="json")
     response = await client.post("/addressees/non-residents", json=body, headers=staff)
     assert (response.status_code, response.json()) == (
         422,
         {"error": "my_number: 個人番号 check digit mismatch"},
     )
+    # Sealed to another 宛名番号 (copied from another message): does not open.
+    body["my_number"] = f.non_resident("300002", my_number=f.my_number_a).model_dump(mode="json")["my_number"]
+    response = await client.post("/addressees/non-residents", json=body, headers=staff)
+    assert (response.status_code, response.json()) == (
+        422,
+        {"error": "my_number: my_number_envelope_does_not_open"},
+    )
+    # In clear: not the contract (a 個人番号 travels only sealed).
+    body["my_number"] = f.my_number_a
+    response = await client.post("/addressees/non-residents", json=body, headers=staff)
+    assert response.status_code == 422 and f.my_number_a not in response.text
     body["my_number"] = "12345"
     response = await client.post("/addressees/non-residents", json=body, headers=staff)
     assert response.status_code == 422 and "my_number" in response.text and "12345" not in response.text

@@ -184,3 +184,28 @@ def _valid_number(i: int) -> str:
 
 def test_rotation_helpers_are_async():
     assert asyncio.iscoroutinefunction(rotate_keys)
+
+
+def test_the_demo_key_is_refused_outside_development():
+    from osame_address_sync.bootstrap import AddressSyncSettings
+    from osame_chassis.sealed_number import DEMO_TRANSPORT_KEYS, TransportKeyError, generate_keypair
+
+    private = generate_keypair()[0]
+
+    dev = AddressSyncSettings(mynumber_transport_keys=DEMO_TRANSPORT_KEYS, telemetry_enabled=False)
+    assert dev.transport() is not None
+    prod = AddressSyncSettings(
+        environment="production",
+        database_url="postgresql://x@127.0.0.1/x",
+        audit_key="b3NhbWUtdGVzdC1vbmx5LWF1ZGl0LWNoYWluLWtleS0wMDAw",
+        mynumber_transport_keys=DEMO_TRANSPORT_KEYS,
+        telemetry_enabled=False,
+    )
+    with pytest.raises(TransportKeyError):
+        prod.transport()
+    assert AddressSyncSettings(
+        environment="production",
+        database_url="postgresql://x@127.0.0.1/x",
+        audit_key="b3NhbWUtdGVzdC1vbmx5LWF1ZGl0LWNoYWluLWtleS0wMDAw",
+        mynumber_transport_keys=f"t1:{private}",
+    ).transport().key_ids == ["t1"]

@@ -333,11 +333,18 @@ async def test_audit_trail_is_hash_chained_and_names_the_staff(service, client):
     assert ("staff-07", "contact.record") in actions and ("staff-07", "case.view") in actions
     assert ("staff-07", "http.collection:cases.write") in actions
     assert trail["chain_intact"] is True
-    # tampering is detected
+    # the database refuses the edit; tampering after dropping its triggers is detected
+    from osame_chassis.testing import drop_audit_triggers
     from sqlalchemy import update
+    from sqlalchemy.exc import DBAPIError
 
+    forge = update(orm.audit_log).where(orm.audit_log.c.seq == 2).values(action="forged")
+    with pytest.raises(DBAPIError):
+        async with service.runtime.sessions() as session, session.begin():
+            await session.execute(forge)
     async with service.runtime.sessions() as session:
-        await session.execute(update(orm.audit_log).where(orm.audit_log.c.seq == 2).values(action="forged"))
+        await drop_audit_triggers(session)
+        await session.execute(forge)
         await session.commit()
     assert (await client.get("/audit")).json()["first_broken"] == 2
 

@@ -30,21 +30,40 @@ async def test_list_load_and_retention_are_audited_with_the_operator(service):
         assert (await AUDIT.verify(session)).ok
 
 
-def test_the_cli_records_the_operator_for_a_refused_and_an_accepted_load(monkeypatch, tmp_path):
+def test_the_cli_runs_as_the_tokens_operator_for_a_refused_and_an_accepted_load(monkeypatch, tmp_path):
     import sqlite3
 
     import pytest
+    from osame_chassis.auth import DevIssuer
     from osame_gateway.__main__ import main
 
+    issuer = DevIssuer(tmp_path / "issuer")
+    monkeypatch.setenv("OSAME_AUTH_JWKS_FILE", str(issuer.write_jwks()))
+    monkeypatch.delenv("OSAME_OPERATOR_TOKEN", raising=False)
     monkeypatch.setenv("OSAME_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/gw.db")
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"entries": [{"affair": "x"}]}), encoding="utf-8")
+    token = issuer.token("ops-09", ["admin"])
+    with pytest.raises(SystemExit) as no_token:
+        main(["load-permitted", str(DEFAULT_LIST)])
+    with pytest.raises(SystemExit) as not_allowed:
+        main(["load-permitted", str(DEFAULT_LIST), "--token", issuer.token("c-01", ["collection_staff"])])
     with pytest.raises(SystemExit) as refused:
-        main(["load-permitted", str(bad), "--operator", "ops-09"])
+        main(["load-permitted", str(bad), "--token", token])
+    monkeypatch.setenv("OSAME_OPERATOR_TOKEN", token)
     with pytest.raises(SystemExit) as loaded:
-        main(["load-permitted", str(DEFAULT_LIST), "--operator", "ops-09"])
-    assert (refused.value.code, loaded.value.code) == (2, 0)
+        main(["load-permitted", str(DEFAULT_LIST)])
+    assert (no_token.value.code, not_allowed.value.code, refused.value.code, loaded.value.code) == (
+        2,
+        2,
+        2,
+        0,
+    )
     with sqlite3.connect(tmp_path / "gw.db") as db:
         rows = db.execute("SELECT user_id, operation, outcome FROM audit_log ORDER BY id").fetchall()
-    assert [r[:2] for r in rows] == [("ops-09", "permitted-list.load")] * 2
-    assert rows[0][2] == "refused:errors=2" and rows[1][2].startswith("ok:added=")
+    assert rows[:3] == [
+        ("-", "permitted-list.load", "refused:missing_token"),
+        ("c-01", "permitted-list.load", "refused:permission_denied"),
+        ("ops-09", "permitted-list.load", "refused:errors=2"),
+    ]
+    assert rows[3][:2] == ("ops-09", "permitted-list.load") and rows[3][2].startswith("ok:added=")

@@ -9,6 +9,7 @@ import logging
 import httpx
 import pytest
 from osame_chassis.auth import Authenticator, AuthSettings, DevIssuer
+from osame_chassis.testing import drop_audit_triggers
 from osame_gateway.__main__ import DEFAULT_LIST
 from osame_gateway.adapters import orm
 from osame_gateway.adapters.repository import AUDIT
@@ -19,6 +20,7 @@ from osame_gateway.entrypoints.http import routes
 from osame_gateway.service_layer.permitted import load_permitted_list
 from osame_gateway.service_layer.retention import purge_expired
 from sqlalchemy import insert, update
+from sqlalchemy.exc import DBAPIError
 from starlette.applications import Starlette
 
 UTC = dt.UTC
@@ -182,8 +184,13 @@ async def test_provision_records_by_addressee_need_permission_and_are_audited(se
     verified = await api.get("/audit/verify", headers=bearer(issuer, "aud-1", "auditor"))
     assert verified.json() == {"ok": True, "entries": 4, "first_broken_id": None}
 
-    async with service.runtime.sessions() as session, session.begin():
-        await session.execute(update(orm.audit_log).where(orm.audit_log.c.id == 2).values(outcome="ok"))
+    forge = update(orm.audit_log).where(orm.audit_log.c.id == 2).values(outcome="ok")
+    with pytest.raises(DBAPIError):  # the database refuses the edit (append-only triggers)
+        async with service.runtime.sessions() as session, session.begin():
+            await session.execute(forge)
+    async with service.runtime.sessions() as session, session.begin():  # an attacker who drops them first
+        await drop_audit_triggers(session)
+        await session.execute(forge)
     broken = await api.get("/audit/verify", headers=bearer(issuer, "aud-1", "auditor"))
     assert (broken.status_code, broken.json()["first_broken_id"]) == (409, 2)
 

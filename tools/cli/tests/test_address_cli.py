@@ -25,6 +25,12 @@ runner = CliRunner()
 
 @pytest.fixture
 def database(tmp_path, monkeypatch):
+    """address-sync's store with three sealed numbers; an operator's staff token in the environment."""
+    from osame_chassis.auth import DevIssuer
+
+    issuer = DevIssuer(tmp_path / "issuer")
+    monkeypatch.setenv("OSAME_AUTH_JWKS_FILE", str(issuer.write_jwks()))
+    monkeypatch.setenv("OSAME_OPERATOR_TOKEN", issuer.token("ops-01", ["admin"]))
     url = f"sqlite+aiosqlite:///{tmp_path}/address-sync.db"
     for name in ("OSAME_MYNUMBER_KEY", "OSAME_MYNUMBER_KEYS", "OSAME_MYNUMBER_KEY_ID", "OSAME_DATABASE_URL"):
         monkeypatch.delenv(name, raising=False)
@@ -36,7 +42,12 @@ def database(tmp_path, monkeypatch):
 
         engine = create_engine(url)
         await upgrade(engine, Path(osame_address_sync.__file__).parent / "migrations")
-        deps = AddressSyncSettings(database_url=url, mynumber_key=K1).deps()
+        from osame_chassis.sealed_number import DEMO_TRANSPORT_KEYS, TransportKeyring, seal
+
+        deps = AddressSyncSettings(
+            database_url=url, mynumber_key=K1, mynumber_transport_keys=DEMO_TRANSPORT_KEYS
+        ).deps()
+        to = TransportKeyring.parse(DEMO_TRANSPORT_KEYS).public_key("demo")
         for i in range(3):
             async with UnitOfWork(session_factory(engine), Names("")) as uow:
                 command = RegisterNonResident(
@@ -44,7 +55,9 @@ def database(tmp_path, monkeypatch):
                     version=1,
                     name="住登外 太郎",
                     address=StructuredAddress(printed="東京都千代田区試験2-2"),
-                    my_number=NUMBER,
+                    my_number=seal(
+                        NUMBER, to, routing_key=RegisterNonResident.routing_key, addressee_id=f"30000{i}"
+                    ),
                 )
                 await functools.partial(handlers.register_non_resident, deps=deps)(command, uow)
                 await uow.commit()
@@ -81,3 +94,12 @@ def test_rotate_key_without_keys_is_a_clear_error(database):
     result = runner.invoke(address_app, ["rotate-key", "--database-url", database])
     assert result.exit_code == 2
     assert "no key configured" in result.stderr
+
+
+def test_key_maintenance_without_a_valid_operator_token_is_refused(database, monkeypatch):
+    monkeypatch.setenv("OSAME_MYNUMBER_KEY", K1)
+    monkeypatch.delenv("OSAME_OPERATOR_TOKEN")
+    result = runner.invoke(address_app, ["key-usage", "--database-url", database])
+    assert result.exit_code == 2 and "missing_token" in result.stdout + result.stderr
+    result = runner.invoke(address_app, ["key-usage", "--database-url", database, "--token", "not-a-jwt"])
+    assert result.exit_code == 2 and "invalid_token" in result.stdout + result.stderr

@@ -150,3 +150,35 @@ def test_an_unroutable_message_is_an_error(amqp_url, broker_prefix):
     args = ["publish", str(path), "--message-id", "x-1", "--amqp-url", amqp_url, "--prefix", broker_prefix]
     result = runner.invoke(app, args)
     assert result.exit_code == 1 and "did not accept" in result.output
+
+
+def test_a_my_number_in_clear_is_sealed_to_address_syncs_key_or_refused(tmp_path):
+    """Issue 13 item 4: `osame publish` never sends a 個人番号 in clear."""
+    from osame_chassis.sealed_number import (
+        RecipientKey,
+        TransportKeyring,
+        generate_keypair,
+        seal_clear_numbers,
+    )
+    from osame_contracts.messages.address_sync import RegisterNonResident
+
+    number = "123456789018"
+    body = json.loads((EXAMPLES / "address-sync.non-resident.upsert.v1.json").read_text(encoding="utf-8"))
+    body["my_number"] = number
+    path = tmp_path / "address-sync.non-resident.upsert.v1.json"
+    path.write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")
+    refused = runner.invoke(app, ["publish", str(path), "--message-id", "m-1"], env={})
+    assert refused.exit_code == 2 and "sealed" in refused.output and number not in refused.output
+    assert runner.invoke(app, ["publish", "--check", str(path)]).exit_code == 0
+
+    private, public = generate_keypair()
+    out = seal_clear_numbers(body, RegisterNonResident, RecipientKey.parse(f"t9:{public}"))
+    assert number not in json.dumps(out) and out["my_number"]["key_id"] == "t9"
+    opened = TransportKeyring.parse(f"t9:{private}").open(
+        "t9",
+        out["my_number"]["sealed"],
+        routing_key=RegisterNonResident.routing_key,
+        addressee_id=body["addressee_id"],
+    )
+    assert opened == number
+    RegisterNonResident.model_validate(out)

@@ -83,9 +83,53 @@ def test_cvs_check_unusable_input(code):
     assert result.exit_code == 2 and result.stderr.startswith("error:")
 
 
+def _operator(tmp_path, monkeypatch, user="ops-01", roles=("receipts_staff",)) -> str:
+    """The service's issuer keys in OSAME_AUTH_JWKS_FILE; a staff token in OSAME_OPERATOR_TOKEN."""
+    from osame_chassis.auth import DevIssuer
+
+    issuer = DevIssuer(tmp_path / "issuer")
+    monkeypatch.setenv("OSAME_AUTH_JWKS_FILE", str(issuer.write_jwks()))
+    token = issuer.token(user, list(roles))
+    monkeypatch.setenv("OSAME_OPERATOR_TOKEN", token)
+    return token
+
+
+def _audit(tmp_path) -> list[tuple]:
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "receipts.db") as db:
+        return db.execute("SELECT user_id, operation, outcome, client FROM audit_log ORDER BY id").fetchall()
+
+
+def test_operator_commands_need_a_verified_token_and_are_audited(tmp_path, monkeypatch):
+    """Issue 13 item 9: the operator is the token's subject (not a flag), every run is audited."""
+    monkeypatch.setenv("OSAME_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/receipts.db")
+    token = _operator(tmp_path, monkeypatch)
+    monkeypatch.delenv("OSAME_OPERATOR_TOKEN")
+    ocr = tmp_path / "ocr.csv"
+    ocr.write_bytes(
+        normalized.write("ocr", [["0001", "001", "1", "555", "1", "4000", "20260520", "20260522"]])
+    )
+    refused = runner.invoke(receipts_app, ["import", "ocr", str(ocr)])
+    assert refused.exit_code == 2 and "missing_token" in refused.stderr
+    forged = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
+    assert runner.invoke(receipts_app, ["import", "ocr", str(ocr), "--token", forged]).exit_code == 2
+    other = _operator(tmp_path, monkeypatch, "c-01", ("collection_staff",))
+    assert runner.invoke(receipts_app, ["import", "ocr", str(ocr), "--token", other]).exit_code == 2
+    done = runner.invoke(receipts_app, ["import", "ocr", str(ocr), "--token", token])
+    assert done.exit_code == 0, done.stderr
+    assert _audit(tmp_path) == [
+        ("-", "import.run", "refused:missing_token", "cli:receipts"),
+        ("-", "import.run", "refused:invalid_token", "cli:receipts"),
+        ("c-01", "import.run", "refused:permission_denied", "cli:receipts"),
+        ("ops-01", "import.run", "ok:applied", "cli:receipts"),
+    ]
+
+
 def test_import_unmatched_and_assign(tmp_path, monkeypatch):
     """In-process against a fresh receipts SQLite store (the service's own settings)."""
     monkeypatch.setenv("OSAME_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/receipts.db")
+    _operator(tmp_path, monkeypatch)
     ocr = tmp_path / "ocr.csv"
     ocr.write_bytes(
         normalized.write("ocr", [["0001", "001", "1", "555", "1", "4000", "20260520", "20260522"]])
@@ -115,3 +159,11 @@ def test_import_unmatched_and_assign(tmp_path, monkeypatch):
     )
     result = runner.invoke(receipts_app, ["import", "cvs", str(agent)])
     assert result.exit_code == 0 and json.loads(result.stdout)["unmatched"] == 1
+    assert [(u, op, outcome.split(":")[0]) for u, op, outcome, _ in _audit(tmp_path)] == [
+        ("ops-01", "import.run", "ok"),
+        ("ops-01", "unmatched.read", "ok"),
+        ("ops-01", "unmatched.assign", "error"),
+        ("ops-01", "import.run", "ok"),
+        ("ops-01", "export.read", "ok"),
+        ("ops-01", "import.run", "ok"),
+    ]

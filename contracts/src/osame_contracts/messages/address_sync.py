@@ -2,7 +2,8 @@
 
 Inbound commands come from the 住民記録システム (住基 異動), the 宛名管理 screens and the
 tax systems (住登外者, 法人, 送付先, 支援措置, 名寄せ). The 個人番号 appears only in the
-inbound commands addressed to address-sync (only its broker user may bind them); nothing
+inbound commands addressed to address-sync (only its broker user may bind them), and there only
+sealed to address-sync's transport key (`SealedMyNumber`, issue 13 item 4); nothing
 address-sync publishes ever carries it. Events carry only what consumers need to
 address a letter.
 """
@@ -17,11 +18,8 @@ from pydantic import Field, model_validator
 
 from osame_contracts.base import AddresseeId, Command, Event, Part, StaffProof
 from osame_contracts.messages.taxation import TaxItem
+from osame_contracts.my_number import SealedMyNumber
 
-MyNumber = Annotated[
-    str,
-    Field(pattern=r"^[0-9]{12}$", description="個人番号 (12 digits; address-sync verifies the check digit)"),
-]
 ChangeId = Annotated[
     str, Field(pattern=r"^[0-9A-Za-z-]{1,40}$", description="The 住基 system's id of one 異動")
 ]
@@ -149,7 +147,7 @@ class ResidentFields(Part):
     address: StructuredAddress | None = Field(default=None, description="住所 after the change")
     previous_address: StructuredAddress | None = Field(default=None, description="転入前住所 / 異動前住所")
     destination: StructuredAddress | None = Field(default=None, description="転出先 (予定) 住所 / country")
-    my_number: MyNumber | None = None
+    my_number: SealedMyNumber | None = Field(default=None, description="個人番号, sealed to address-sync")
 
 
 # What each kind must carry (field names of ResidentFields).
@@ -215,7 +213,7 @@ class RegisterNonResident(Command):
     name_kana: str = Field(default="", max_length=200)
     date_of_birth: dt.date | None = None
     address: StructuredAddress
-    my_number: MyNumber | None = None
+    my_number: SealedMyNumber | None = Field(default=None, description="個人番号, sealed to address-sync")
 
 
 class RegisterCorporation(Command):

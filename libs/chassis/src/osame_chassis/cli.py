@@ -25,6 +25,38 @@ async def _migrate(spec: ServiceSpec) -> None:
         await engine.dispose()
 
 
+async def _plumbing_retention(spec: ServiceSpec, args) -> dict:
+    """Counts per table; audited in the service's chassis audit log when it keeps one."""
+    from osame_chassis import retention
+    from osame_chassis.audit import AuditLog, chassis_audit_table, key_from_settings
+    from osame_chassis.db import session_factory
+    from osame_chassis.operator import operator_action
+
+    settings = spec.settings
+    engine = create_engine(settings.effective_database_url)
+    try:
+        await migrations.upgrade(engine, spec.migrations)
+        sessions = session_factory(engine)
+        table = await chassis_audit_table(engine)
+
+        async def write(user: str, operation: str, outcome: str) -> None:
+            if table is not None:
+                audit = AuditLog(table, key=key_from_settings(settings))
+                await audit.writer(sessions, f"cli:{settings.service_name}")(user, operation, outcome)
+
+        permission = f"{settings.service_name}:retention.run"
+        async with operator_action(
+            args.token, permission, audit=write, operation="retention.plumbing"
+        ) as act:
+            counts = await retention.apply(sessions, retention.plumbing_rules(settings), dry_run=args.dry_run)
+            act.outcome = ("dry-run:" if args.dry_run else "ok:") + ":".join(
+                f"{k}={v}" for k, v in counts.items()
+            )
+        return {"dry_run": args.dry_run, **counts}
+    finally:
+        await engine.dispose()
+
+
 def asyncapi_document(spec: ServiceSpec) -> dict:
     runtime = ServiceRuntime(spec, provider=None)
     spec.register(runtime)
@@ -54,10 +86,15 @@ def service_main(spec_factory: Callable[[], ServiceSpec], argv: list[str] | None
         "command",
         nargs="?",
         default="serve",
-        choices=["serve", "migrate", "asyncapi", "openapi", "revision"],
+        choices=["serve", "migrate", "asyncapi", "openapi", "revision", "plumbing-retention"],
         help="serve: migrate, consume and serve HTTP (default); migrate: upgrade the database and exit; "
-        "asyncapi: print the AsyncAPI document; openapi: print the OpenAPI document; revision: autogenerate the next migration (development)",
+        "asyncapi: print the AsyncAPI document; openapi: print the OpenAPI document; "
+        "revision: autogenerate the next migration (development); "
+        "plumbing-retention: delete published outbox and old inbox rows past their periods "
+        "(--dry-run: counts only; runs as the operator of --token / OSAME_OPERATOR_TOKEN, audited)",
     )
+    parser.add_argument("--dry-run", action="store_true", help="plumbing-retention: count, delete nothing")
+    parser.add_argument("--token", default=None, help="plumbing-retention: your staff token")
     parser.add_argument("-m", "--message", default="change", help="migration message (with `revision`)")
     args = parser.parse_args(argv)
     program = spec_factory.__module__.split(".", 1)[0].replace("_", "-")
@@ -72,6 +109,13 @@ def service_main(spec_factory: Callable[[], ServiceSpec], argv: list[str] | None
         print(f"{spec.settings.service_name}: database at head")
     elif args.command == "revision":
         _revision(spec, args.message)
+    elif args.command == "plumbing-retention":
+        from osame_chassis.operator import OperatorRefused
+
+        try:
+            print(json.dumps(asyncio.run(_plumbing_retention(spec, args))))
+        except OperatorRefused as refused:
+            raise SystemExit(f"{program}: {refused}") from None
     elif args.command == "asyncapi":
         print(json.dumps(asyncapi_document(spec), ensure_ascii=False, indent=2))
     elif args.command == "openapi":

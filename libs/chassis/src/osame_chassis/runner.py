@@ -16,6 +16,7 @@ import uvicorn
 
 from osame_chassis import migrations, telemetry
 from osame_chassis.asyncapi import runtime_document
+from osame_chassis.audit import audit_checkpoints
 from osame_chassis.http import build_app
 from osame_chassis.logs import configure_logging
 from osame_chassis.messaging.topology import (
@@ -104,6 +105,7 @@ async def serve(spec: ServiceSpec) -> None:
 
     http_task = asyncio.create_task(server.serve(), name="http")
     background: asyncio.Task | None = None
+    checkpoints: asyncio.Task | None = None
     watchdog = asyncio.create_task(watch_event_loop(), name="event-loop-watch")
     try:
         await start(runtime)
@@ -112,12 +114,18 @@ async def serve(spec: ServiceSpec) -> None:
         )
         if spec.background is not None:
             background = asyncio.create_task(spec.background(runtime, stopping), name="background")
+        checkpoints = (
+            asyncio.create_task(audit_checkpoints(runtime, stopping), name="audit-checkpoints")
+            if settings.audit_checkpoint_file is not None
+            else None
+        )
         await stopping.wait()
         log.info("stopping")
     finally:
-        if background is not None:
-            background.cancel()
-            await asyncio.gather(background, return_exceptions=True)
+        for task in (background, checkpoints):
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
         watchdog.cancel()
         await stop(runtime)
         server.should_exit = True

@@ -119,6 +119,34 @@ class ServiceSettings(BaseSettings):
         "production: the database must be named (set it to a sqlite:/// URL to want SQLite)",
     )
 
+    audit_key: SecretStr | None = Field(
+        default=None,
+        description="OSAME_AUDIT_KEY: base64 of at least 32 bytes keying the audit log's HMAC chain (kept "
+        "outside the database); required outside development",
+    )
+    audit_key_file: Path | None = Field(
+        default=None, description="OSAME_AUDIT_KEY_FILE: a file holding that key (instead of OSAME_AUDIT_KEY)"
+    )
+    audit_checkpoint_file: Path | None = Field(
+        default=None,
+        description="OSAME_AUDIT_CHECKPOINT_FILE: where the runner appends signed checkpoints of the audit "
+        "chain's head (JSON lines, outside the service's database; `osame audit verify` reads them)",
+    )
+    audit_checkpoint_interval_seconds: float = Field(
+        default=300.0, gt=0, description="OSAME_AUDIT_CHECKPOINT_INTERVAL_SECONDS: how often"
+    )
+
+    retention_outbox_days: int = Field(
+        default=7,
+        ge=1,
+        description="OSAME_RETENTION_OUTBOX_DAYS: published outbox rows (message bodies) kept",
+    )
+    retention_inbox_days: int = Field(
+        default=30,
+        ge=1,
+        description="OSAME_RETENTION_INBOX_DAYS: inbox (deduplication) rows kept; longer than DLQ retention",
+    )
+
     @field_validator("database_url")
     @classmethod
     def _usable_database_url(cls, value: str | None) -> str | None:
@@ -136,6 +164,15 @@ class ServiceSettings(BaseSettings):
                 "OSAME_DATABASE_URL is not set, and OSAME_ENVIRONMENT is not development: name the database "
                 "(postgresql://user:password@host:5432/database), or set "
                 "OSAME_DATABASE_URL=sqlite:///path/to/file.db to run on an embedded SQLite file on purpose"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _audit_key_outside_development(self) -> ServiceSettings:
+        if self.environment != "development" and not (self.audit_key or self.audit_key_file):
+            raise ValueError(
+                "OSAME_AUDIT_KEY (or OSAME_AUDIT_KEY_FILE) is not set, and OSAME_ENVIRONMENT is not development: "
+                "give the audit chain its key (base64 of at least 32 random bytes, kept outside the database)"
             )
         return self
 
@@ -163,6 +200,8 @@ TOOL_VARIABLES = frozenset(
         "OSAME_BROKER_ADMIN_URL",
         "OSAME_HEALTHCHECK_HOST",  # deploy/docker/healthcheck.py, in the service's own container
         "OSAME_HEALTHCHECK_TIMEOUT",
+        "OSAME_OPERATOR_TOKEN",  # an operator's staff token for a maintenance command (osame_chassis.operator)
+        "OSAME_MYNUMBER_TRANSPORT_PUBLIC_KEY",  # publishers seal 個人番号 to it (osame publish)
     }
 )
 # The simulator's, the console's and the development OIDC issuer's own settings, broker users'

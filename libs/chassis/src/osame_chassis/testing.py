@@ -230,3 +230,14 @@ class InProcessService:
             return result
 
         return self.run(go())
+
+
+async def drop_audit_triggers(session, table: str = "audit_log") -> None:
+    """What a database-level attacker does before editing the audit log: drop its append-only
+    triggers (the tests then show the chain still catches the edit)."""
+    from sqlalchemy import text
+
+    from osame_chassis.audit import drop_append_only_ddl
+
+    for statement in drop_append_only_ddl(session.bind.dialect.name, table):
+        await session.execute(text(statement))

@@ -2,7 +2,7 @@
 
 Key maintenance: `osame-address-sync key-usage` (sealed 個人番号 per key id) and
 `osame-address-sync rotate-key` (re-encrypt everything under OSAME_MYNUMBER_KEY_ID, with progress);
-both take `--operator ID` and are audited under it (default: the OS login).
+both run as the operator of a verified staff token (`--token` or OSAME_OPERATOR_TOKEN) and are audited.
 """
 
 import sys

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from osame_chassis.runtime import ServiceSpec
+from osame_chassis.sealed_number import TransportKeyError, TransportKeyring
 from osame_chassis.settings import ServiceSettings
 from pydantic import Field, SecretStr
 
@@ -25,6 +26,12 @@ class AddressSyncSettings(ServiceSettings):
     mynumber_key_id: str = Field(default="k1", description="OSAME_MYNUMBER_KEY_ID: id of the active key")
     mynumber_keys: SecretStr | None = Field(
         default=None, description="OSAME_MYNUMBER_KEYS: more keys for rotation, 'id:base64,id:base64'"
+    )
+    mynumber_transport_keys: SecretStr | None = Field(
+        default=None,
+        description="OSAME_MYNUMBER_TRANSPORT_KEYS: X25519 private keys that open the 個人番号 publishers seal "
+        "to address-sync on the bus, 'id:base64,id:base64' (publishers get the public key: "
+        "`osame address transport-key`)",
     )
     mynumber_release_callers: list[str] = Field(
         default_factory=lambda: ["intermediate-server-gw"],
@@ -60,9 +67,22 @@ class AddressSyncSettings(ServiceSettings):
             self.mynumber_keys.get_secret_value() if self.mynumber_keys else None,
         )
 
+    def transport(self) -> TransportKeyring | None:
+        keys = self.mynumber_transport_keys
+        if not keys:
+            return None
+        keyring = TransportKeyring.parse(keys.get_secret_value())
+        if self.environment != "development" and keyring.holds_demo_key():
+            raise TransportKeyError(
+                "OSAME_MYNUMBER_TRANSPORT_KEYS holds the demo city's key, which is public: "
+                "only OSAME_ENVIRONMENT=development may use it"
+            )
+        return keyring
+
     def deps(self) -> Deps:
         return Deps(
             keyring=self.keyring(),
+            transport=self.transport(),
             publish_changed_v2=self.publish_addressee_changed_v2,
             release_window_seconds=self.mynumber_release_window_seconds,
             releases_per_minute=self.mynumber_releases_per_minute,

@@ -1,7 +1,10 @@
 """`osame-gateway`: serve (default) | migrate | asyncapi | revision | load-permitted [FILE] | retention.
 
-`load-permitted` and `retention` take `--operator ID` (default: the OS login); each run is written
-to the gateway's hash-chained audit log under that name, with its counts.
+`load-permitted` and `retention` run as the operator of a verified staff token (`--token TOKEN` or
+OSAME_OPERATOR_TOKEN, granting `intermediate-server-gw:permitted-list.load` /
+`intermediate-server-gw:retention.run`; osame_chassis.operator); each run is written to the
+gateway's hash-chained audit log under the token's subject, with its counts, and a refused token
+is audited too (issue 13 item 9).
 
 `serve` runs the chassis runner plus the gateway's background worker (pending queries through
 the network, daily retention).
@@ -15,7 +18,6 @@ import sys
 from pathlib import Path
 
 from osame_chassis import runner
-from osame_chassis.audit import operator_identity
 from osame_chassis.cli import service_main
 
 from osame_gateway.bootstrap import build_processor, build_spec
@@ -102,6 +104,41 @@ async def _audit_refused_load(operator: str, errors: int) -> None:
         await runtime.engine.dispose()
 
 
+PERMISSIONS = {
+    "load-permitted": ("intermediate-server-gw:permitted-list.load", "permitted-list.load"),
+    "retention": ("intermediate-server-gw:retention.run", "retention.purge"),
+}
+
+
+async def _operator(token: str | None, command: str) -> str | None:
+    """The verified operator of `token` for `command`, or None (the refusal is audited)."""
+    from osame_chassis import migrations
+    from osame_chassis.auth import AuthError
+    from osame_chassis.operator import operator_token, verify_operator
+    from osame_chassis.runtime import ServiceRuntime
+
+    from osame_gateway.adapters.repository import AUDIT
+
+    permission, operation = PERMISSIONS[command]
+    try:
+        return await verify_operator(operator_token(token), permission)
+    except AuthError as exc:
+        spec = build_spec()
+        runtime = ServiceRuntime(spec, provider=None)
+        try:
+            await migrations.upgrade(runtime.engine, spec.migrations)
+            await AUDIT.writer(runtime.sessions, "cli:gateway")(
+                exc.user or "-", operation, f"refused:{exc.code}"
+            )
+        finally:
+            await runtime.engine.dispose()
+        print(
+            f"refused: {exc.code} (give your staff token with --token or OSAME_OPERATOR_TOKEN)",
+            file=sys.stderr,
+        )
+        return None
+
+
 async def _retention(operator: str) -> None:
     from osame_chassis.runtime import ServiceRuntime
 
@@ -128,14 +165,18 @@ def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     command = argv[0] if argv else "serve"
     operator = None
-    if command in ("load-permitted", "retention") and "--operator" in argv:
-        at = argv.index("--operator")
-        if at + 1 >= len(argv):
-            print("--operator needs a value", file=sys.stderr)
+    if command in PERMISSIONS:
+        token = None
+        if "--token" in argv:
+            at = argv.index("--token")
+            if at + 1 >= len(argv):
+                print("--token needs a value", file=sys.stderr)
+                sys.exit(2)
+            token = argv[at + 1]
+            argv = argv[:at] + argv[at + 2 :]
+        operator = asyncio.run(_operator(token, command))
+        if operator is None:
             sys.exit(2)
-        operator = argv[at + 1]
-        argv = argv[:at] + argv[at + 2 :]
-    operator = operator_identity(operator)
     if command in ("-h", "--help"):
         print(__doc__)
         service_main(build_spec, ["--help"])

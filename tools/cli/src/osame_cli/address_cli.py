@@ -40,7 +40,10 @@ def _settings(database_url: str | None):
 
 
 OPERATOR = typer.Option(
-    None, "--operator", help="who runs this (recorded in address-sync's audit log); default: the OS login"
+    None,
+    "--token",
+    envvar="OSAME_OPERATOR_TOKEN",
+    help="your staff token; the run is audited in address-sync's log under its subject",
 )
 
 DATABASE = typer.Option(
@@ -56,12 +59,34 @@ def generate_key() -> None:
     print(base64.b64encode(os.urandom(32)).decode())
 
 
+@address_app.command("transport-key")
+def transport_key(key_id: str = typer.Argument("t1", help="id of the new key")) -> None:
+    """Print a new X25519 transport key pair: the private line goes into address-sync's
+    OSAME_MYNUMBER_TRANSPORT_KEYS, the public line to every publisher of 個人番号 (issue 13 item 4)."""
+    from osame_chassis.sealed_number import generate_keypair
+
+    private, public = generate_keypair()
+    print(f"private (OSAME_MYNUMBER_TRANSPORT_KEYS): {key_id}:{private}")
+    print(f"public (OSAME_MYNUMBER_TRANSPORT_PUBLIC_KEY): {key_id}:{public}")
+
+
+def _as_operator(work):
+    """Run `work()` (a coroutine factory); a refused operator token is exit code 2."""
+    from osame_chassis.operator import OperatorRefused
+
+    try:
+        return asyncio.run(work())
+    except OperatorRefused as refused:
+        console.print(f"error: {refused}")
+        raise typer.Exit(2) from None
+
+
 @address_app.command("key-usage")
-def key_usage(database_url: str = DATABASE, operator: str | None = OPERATOR) -> None:
+def key_usage(database_url: str = DATABASE, token: str | None = OPERATOR) -> None:
     """Count sealed 個人番号 (current and history) per key id (audited)."""
     from osame_address_sync.entrypoints.keys import usage
 
-    counts = asyncio.run(usage(_settings(database_url), operator))
+    counts = _as_operator(lambda: usage(_settings(database_url), token))
     if not counts:
         print("no sealed numbers")
     for key_id, count in sorted(counts.items()):
@@ -72,7 +97,7 @@ def key_usage(database_url: str = DATABASE, operator: str | None = OPERATOR) -> 
 def rotate_key(
     database_url: str = DATABASE,
     batch_size: int = typer.Option(500, min=1, max=10_000, help="rows re-encrypted per transaction"),
-    operator: str | None = OPERATOR,
+    token: str | None = OPERATOR,
 ) -> None:
     """Re-encrypt every sealed 個人番号 under the active key (OSAME_MYNUMBER_KEY_ID); safe to re-run (audited)."""
     from osame_address_sync.adapters.sealing import KeyConfigurationError
@@ -93,6 +118,6 @@ def rotate_key(
         def update(done: int, total: int) -> None:
             progress.update(task, completed=done, total=total)
 
-        report = asyncio.run(rotate(settings, batch_size=batch_size, progress=update, operator=operator))
+        report = _as_operator(lambda: rotate(settings, batch_size=batch_size, progress=update, token=token))
     print(f"active key {report.active_key_id}: re-encrypted {report.rotated}")
     print("usage after: " + ", ".join(f"{k}={v}" for k, v in sorted(report.after.items())))

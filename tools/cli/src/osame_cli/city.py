@@ -10,11 +10,43 @@ and households that do not pay. `City.register` adds the 住基 side of the day 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import random
 from dataclasses import dataclass, field
 
-from osame_address_sync.domain.identifiers import my_number_check_digit
+from osame_chassis.sealed_number import (
+    DEMO_TRANSPORT_KEYS,
+    DEMO_TRANSPORT_PRIVATE,
+    RecipientKey,
+    TransportKeyring,
+    public_of,
+    seal,
+)
 from osame_contracts.messages import address_sync, receipts, taxation
+from osame_contracts.my_number import my_number_check_digit
+
+# The demo 住基 seals each 個人番号 to address-sync's transport key (issue 13 item 4). The city is
+# synthetic and reproducible, so its key is the fixed demo key: the local stack gives address-sync
+# its private half (`DEMO_TRANSPORT_KEYS`, refused outside development); a real 住基 gets the city's
+# real public key.
+DEMO_RECIPIENT = RecipientKey.parse(f"demo:{public_of(DEMO_TRANSPORT_PRIVATE)}")
+
+
+def sealed_number(number: str, routing_key: str, addressee_id: str) -> dict[str, str]:
+    """`number` sealed to the demo transport key, reproducibly (entropy from the message itself)."""
+    entropy = hashlib.sha512(f"{routing_key}|{addressee_id}|{number}".encode()).digest()[:44]
+    return seal(number, DEMO_RECIPIENT, routing_key=routing_key, addressee_id=addressee_id, entropy=entropy)
+
+
+def opened_number(message) -> str | None:
+    """The 個人番号 a demo message carries, opened with the demo key (for the demo's own checks)."""
+    sealed = getattr(getattr(message, "fields", message), "my_number", None)
+    if sealed is None:
+        return None
+    return TransportKeyring.parse(DEMO_TRANSPORT_KEYS).open(
+        sealed.key_id, sealed.sealed, routing_key=message.routing_key, addressee_id=message.addressee_id
+    )
+
 
 SURNAMES = [
     ("高岡", "タカオカ"),
@@ -275,6 +307,10 @@ def build_register(rng: random.Random, day: dt.date) -> Register:
         )
 
     def change(addressee_id, sequence, kind, on, cancels=None, **fields):
+        if "my_number" in fields:
+            fields["my_number"] = sealed_number(
+                fields["my_number"], address_sync.RecordResidentChange.routing_key, addressee_id
+            )
         return address_sync.RecordResidentChange(
             change_id=f"demo-{addressee_id}-{sequence}",
             addressee_id=addressee_id,
@@ -336,7 +372,9 @@ def build_register(rng: random.Random, day: dt.date) -> Register:
             name=name,
             name_kana=kana,
             address=elsewhere,
-            my_number=shared_number,
+            my_number=sealed_number(
+                shared_number, address_sync.RegisterNonResident.routing_key, reg.non_resident
+            ),
         )
     )
     home = place()

@@ -206,7 +206,8 @@ def load_permitted_list(stack: Stack) -> str:
     gateway = stack.services["intermediate-server-gw"]
     done = subprocess.run(
         [sys.executable, "-m", "osame_gateway", "load-permitted"],
-        env=gateway.env,
+        # as an operator: the demo's administrator token (issue 13 item 9: audited under its subject)
+        env={**gateway.env, "OSAME_OPERATOR_TOKEN": stack.issuer.token("demo-operator", ["admin"])},
         capture_output=True,
         text=True,
         timeout=120,

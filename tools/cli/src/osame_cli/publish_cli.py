@@ -11,6 +11,11 @@ confirms, and an unroutable message is an error. The AMQP `user_id` is the user 
 connection (the publishing system's own broker user from `--amqp-url`; RabbitMQ checks it, and
 Osame's consumers accept each routing key only from the publishers the contracts declare).
 
+A 個人番号 never travels in clear (issue 13 item 4): write it in the file as the 12-digit string
+and give address-sync's transport public key with `--mynumber-key id:base64` (or
+OSAME_MYNUMBER_TRANSPORT_PUBLIC_KEY); each one is sealed to that key before the body is checked
+and sent (osame_chassis.sealed_number). An already sealed `{"key_id", "sealed"}` goes as it is.
+
 A staff action (a contract with a staff field, e.g. `address-sync.merge.record.v2`) must carry a
 staff proof signed by the publishing system: give its signing key with `--staff-key` and the
 proof is added to the body before it is sent (osame_chassis.messaging.staff_proof).
@@ -46,6 +51,35 @@ def routing_key_of(path: Path, given: str | None) -> str:
             "or name the file <routing key>.json"
         )
     return key
+
+
+def seal_numbers(key: str, body: object, recipient: str | None, check: bool) -> object:
+    """Seal each 個人番号 written in clear in `body` to address-sync's transport key (`--check`
+    without a key seals to a throwaway key: the shape is what is checked)."""
+    from osame_chassis.sealed_number import RecipientKey, TransportKeyError, public_of, seal_clear_numbers
+
+    if not isinstance(body, dict):
+        return body
+    try:
+        if recipient:
+            target = RecipientKey.parse(recipient)
+        elif check:
+            target = RecipientKey.parse(f"check:{public_of(generate_private())}")
+        else:
+            target = None
+        return seal_clear_numbers(body, model_for(key), target)
+    except UnknownMessageType:
+        return body
+    except TransportKeyError as exc:
+        raise MessageRefused(f"{key}: {exc}") from None
+    except ValueError:
+        raise MessageRefused(f"{key}: a 個人番号 is 12 digits") from None
+
+
+def generate_private() -> str:
+    from osame_chassis.sealed_number import generate_keypair
+
+    return generate_keypair()[0]
 
 
 def validate(key: str, body: object) -> type[Message]:
@@ -154,6 +188,12 @@ def publish(
         "amqp://guest:guest@127.0.0.1:5672/", "--amqp-url", envvar="OSAME_AMQP_URL", help="Broker URL"
     ),
     prefix: str = typer.Option("", "--prefix", envvar="OSAME_AMQP_PREFIX", help="Broker name prefix"),
+    mynumber_key: str = typer.Option(
+        None,
+        "--mynumber-key",
+        envvar="OSAME_MYNUMBER_TRANSPORT_PUBLIC_KEY",
+        help="address-sync's transport public key (id:base64) to seal each 個人番号 in the file to",
+    ),
     staff_key: Path = typer.Option(
         None,
         "--staff-key",
@@ -169,6 +209,7 @@ def publish(
             body = json.loads(file.read_text(encoding="utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise MessageRefused(f"{file.name} is not UTF-8 JSON ({type(exc).__name__})") from None
+        body = seal_numbers(key, body, mynumber_key, check)
         model = validate(key, body)
         if check:
             typer.echo(f"{key}: valid")

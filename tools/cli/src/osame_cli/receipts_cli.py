@@ -10,6 +10,9 @@ Mount in main.py:
 `zengin parse` and `cvs check` work offline on their argument. The `receipts` commands open the
 receipts service's own database (the same OSAME_* settings as `osame-receipts`: OSAME_DATABASE_URL
 or the default SQLite file) and stage events in its outbox; the running service's relay publishes them.
+They run as an operator: the staff token (`--token` or OSAME_OPERATOR_TOKEN) is verified with the
+service's OSAME_AUTH_* settings and must grant the permission of the matching API route; each run,
+refused or not, is written to receipts' audit log under the token's subject (issue 13 item 9).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import datetime as dt
 import json
 import os
 import sys
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import NoReturn
 
@@ -106,6 +110,31 @@ def _runtime():
     return runtime, lambda: upgrade(runtime.engine, spec.migrations)
 
 
+TOKEN = typer.Option(
+    None,
+    "--token",
+    envvar="OSAME_OPERATOR_TOKEN",
+    help="Your staff token (bearer JWT); it names you in receipts' audit log",
+    show_envvar=True,
+)
+
+
+@asynccontextmanager
+async def _operator(runtime, token: str | None, permission: str):
+    """Verify the operator for `permission` and audit the command (see the module doc)."""
+    from osame_chassis.audit import AuditLog
+    from osame_chassis.operator import OperatorRefused, operator_action
+    from osame_receipts.adapters import orm
+
+    write = AuditLog(orm.audit_log).writer(runtime.sessions, "cli:receipts")
+    try:
+        async with operator_action(token, f"receipts:{permission}", audit=write) as act:
+            yield act
+    except OperatorRefused as refused:
+        await runtime.engine.dispose()
+        _fail(str(refused))
+
+
 def _order(runtime):
     from osame_receipts.domain.reconciliation import parse_order
 
@@ -121,6 +150,7 @@ def receipts_import(
         help="zengin-result: year of the MMDD 引落日 (default: the latest request date with that MMDD on or"
         " before the business date)",
     ),
+    token: str = TOKEN,
 ) -> None:
     """Import a channel file: parse → validate all → apply valid records (progress bar); JSON report.
 
@@ -133,11 +163,19 @@ def receipts_import(
     data = file.read_bytes()
 
     async def run():
-        from osame_receipts.service_layer import channels, direct_debit
-
         runtime, migrate = _runtime()
         await migrate()
-        order = _order(runtime)
+        try:
+            async with _operator(runtime, token, "import.run") as act:
+                report = await _import(runtime, _order(runtime))
+                act.outcome = f"ok:{report.status}"
+            return report
+        finally:
+            await runtime.engine.dispose()
+
+    async def _import(runtime, order):
+        from osame_receipts.service_layer import channels, direct_debit
+
         with Progress(
             TextColumn("{task.description}"),
             BarColumn(),
@@ -152,31 +190,28 @@ def receipts_import(
             def progress(stage: str, count: int) -> None:
                 bar.update(task, completed=steps.get(stage, 0), description=f"{file.name}: {stage} {count:,}")
 
-            try:
-                async with runtime.unit_of_work() as uow:
-                    if kind == "zengin-result":
-                        report = await direct_debit.import_result(
-                            uow,
-                            data,
-                            file=file.name,
-                            creditor_code=runtime.settings.creditor_code,
-                            year=year,
-                            order=order,
-                            check_banks=runtime.settings.check_bank_codes,
-                            progress=progress,
-                        )
-                    elif kind == "cvs":
-                        report = await channels.import_cvs(
-                            uow, data, file=file.name, order=order, progress=progress
-                        )
-                    else:
-                        report = await channels.import_normalized(
-                            uow, kind, data, file=file.name, order=order, progress=progress
-                        )
-                    await uow.commit()
-                bar.update(task, completed=4, description=f"{file.name}: committed")
-            finally:
-                await runtime.engine.dispose()
+            async with runtime.unit_of_work() as uow:
+                if kind == "zengin-result":
+                    report = await direct_debit.import_result(
+                        uow,
+                        data,
+                        file=file.name,
+                        creditor_code=runtime.settings.creditor_code,
+                        year=year,
+                        order=order,
+                        check_banks=runtime.settings.check_bank_codes,
+                        progress=progress,
+                    )
+                elif kind == "cvs":
+                    report = await channels.import_cvs(
+                        uow, data, file=file.name, order=order, progress=progress
+                    )
+                else:
+                    report = await channels.import_normalized(
+                        uow, kind, data, file=file.name, order=order, progress=progress
+                    )
+                await uow.commit()
+            bar.update(task, completed=4, description=f"{file.name}: committed")
         return report
 
     report = asyncio.run(run())
@@ -190,7 +225,7 @@ def receipts_import(
 
 
 @receipts_app.command("unmatched")
-def receipts_unmatched(limit: int = typer.Option(500, min=1, max=10_000)) -> None:
+def receipts_unmatched(limit: int = typer.Option(500, min=1, max=10_000), token: str = TOKEN) -> None:
     """List receipts that match no installment (JSON)."""
 
     async def run():
@@ -199,7 +234,7 @@ def receipts_unmatched(limit: int = typer.Option(500, min=1, max=10_000)) -> Non
         runtime, migrate = _runtime()
         await migrate()
         try:
-            async with runtime.unit_of_work() as uow:
+            async with _operator(runtime, token, "unmatched.read"), runtime.unit_of_work() as uow:
                 return await channels.unmatched(uow, limit)
         finally:
             await runtime.engine.dispose()
@@ -212,6 +247,7 @@ def receipts_assign(
     receipt_id: str = typer.Argument(...),
     notice_number: str = typer.Argument(..., help="通知書番号"),
     installment_no: int = typer.Argument(..., help="期別"),
+    token: str = TOKEN,
 ) -> None:
     """Assign an unmatched receipt to an installment and reconcile it."""
 
@@ -221,7 +257,7 @@ def receipts_assign(
         runtime, migrate = _runtime()
         await migrate()
         try:
-            async with runtime.unit_of_work() as uow:
+            async with _operator(runtime, token, "unmatched.assign"), runtime.unit_of_work() as uow:
                 result = await channels.assign_unmatched(
                     uow,
                     receipt_id,
@@ -247,6 +283,7 @@ def receipts_debit_request(
     debit_date: str = typer.Option(..., help="引落日 (ISO date, a future business day)"),
     fiscal_year: int = typer.Option(..., help="会計年度 of the installments (must be the current cycle)"),
     out: Path = typer.Option(..., help="Where to write the 種別91 request file"),
+    token: str = TOKEN,
 ) -> None:
     """Build the 口座振替 request file for a debit date (refused for past dates or other years: F9/F10)."""
 
@@ -257,7 +294,7 @@ def receipts_debit_request(
         runtime, migrate = _runtime()
         await migrate()
         try:
-            async with runtime.unit_of_work() as uow:
+            async with _operator(runtime, token, "debit-request.build"), runtime.unit_of_work() as uow:
                 data = await direct_debit.build_request(
                     uow,
                     debit_date=dt.date.fromisoformat(debit_date),
@@ -283,6 +320,7 @@ def receipts_debit_request(
 def receipts_kei_jnks(
     fiscal_year: int = typer.Option(..., help="会計年度 of the status"),
     out: Path = typer.Option(..., help="Where to write the CSV"),
+    token: str = TOKEN,
 ) -> None:
     """軽JNKS export: per-vehicle (標識番号) payment status incl. prior-year arrears (CSV)."""
 
@@ -292,7 +330,7 @@ def receipts_kei_jnks(
         runtime, migrate = _runtime()
         await migrate()
         try:
-            async with runtime.sessions() as session:
+            async with _operator(runtime, token, "export.read"), runtime.sessions() as session:
                 return kei_jnks.to_csv(await kei_jnks.load(session, fiscal_year))
         finally:
             await runtime.engine.dispose()

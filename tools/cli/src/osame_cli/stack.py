@@ -25,6 +25,7 @@ import httpx
 from osame_chassis.messaging.provision import Accounts, generate_passwords
 from osame_chassis.messaging.provision import provision as provision_namespace
 from osame_chassis.messaging.staff_proof import StaffProofSigner, generate_key
+from osame_chassis.sealed_number import DEMO_TRANSPORT_KEYS
 from osame_contracts.publishers import PRINCIPALS, published_by
 
 SERVICES: dict[str, str] = {
@@ -164,6 +165,9 @@ class Stack:
             self.services[name] = ServiceProcess(
                 name, module, port, env, self.work_dir / "logs" / f"{name}.log"
             )
+        # A local stack plays the city's 住基 with the demo city's transport key (development only):
+        # the tools and tests seal 個人番号 to it (osame_cli.city, osame_chassis.sealed_number).
+        self.services["address-sync"].env.setdefault("OSAME_MYNUMBER_TRANSPORT_KEYS", DEMO_TRANSPORT_KEYS)
         if self.with_simulator:
             port = free_port()
             env = {k: v for k, v in os.environ.items() if not k.startswith(("OSAME_", "OTEL_"))}

@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from faststream import AckPolicy
-from faststream.exceptions import RejectMessage
+from faststream.exceptions import AckMessage, RejectMessage
 from faststream.rabbit.annotations import RabbitMessage
 from osame_contracts.base import Message
 from osame_contracts.publishers import allowed_publishers
@@ -27,6 +27,7 @@ from tenacity import AsyncRetrying, retry_if_not_exception_type, stop_after_atte
 from osame_chassis.errors import PermanentError
 from osame_chassis.messaging.staff_proof import StaffProofError, verifier_from_settings
 from osame_chassis.messaging.topology import work_queue
+from osame_chassis.sealed_number import clear_my_number_in
 
 if TYPE_CHECKING:
     from osame_chassis.runtime import ServiceRuntime
@@ -54,8 +55,17 @@ def subscribe(runtime: ServiceRuntime, model: type[Message], handler: Handler) -
     publishers = allowed_publishers(model.routing_key)
     staff_proofs = verifier_from_settings(settings) if model.staff_field else None
 
-    async def _reject(message_id: str, reason: str) -> None:
+    async def _reject(message_id: str, reason: str, body: bytes) -> None:
         runtime.metrics.rejected.labels(queue=queue).inc()
+        if clear_my_number_in(body):
+            # A DLQ is readable by operators and outlives the message: a refused body holding a
+            # 個人番号 in clear is not kept there (issue 13 item 4). The publisher must re-send it sealed.
+            log.error(
+                "refused and not kept: %s; the body holds a 個人番号 in clear",
+                reason,
+                extra={"message_id": message_id, "queue": queue, "reason": reason},
+            )
+            raise AckMessage()
         log.error(
             "rejected to DLQ: %s", reason, extra={"message_id": message_id, "queue": queue, "reason": reason}
         )
@@ -71,24 +81,28 @@ def subscribe(runtime: ServiceRuntime, model: type[Message], handler: Handler) -
     async def _consume(msg: RabbitMessage) -> None:
         message_id = (msg.raw_message.message_id or "")[:64]  # any sender sets it: bounded in logs
         if not message_id:
-            await _reject("<none>", "missing message_id (publish through the outbox helper)")
+            await _reject("<none>", "missing message_id (publish through the outbox helper)", msg.body)
         user_id = msg.raw_message.user_id
         publisher = names.principal_of(user_id)
         if publisher not in publishers:
-            await _reject(message_id, f"publisher {str(user_id)[:80]!r} may not publish {model.routing_key}")
+            await _reject(
+                message_id, f"publisher {str(user_id)[:80]!r} may not publish {model.routing_key}", msg.body
+            )
         if msg.raw_message.type and msg.raw_message.type != model.message_type():
             await _reject(
-                message_id, f"message_type {msg.raw_message.type[:80]!r} is not {model.message_type()!r}"
+                message_id,
+                f"message_type {msg.raw_message.type[:80]!r} is not {model.message_type()!r}",
+                msg.body,
             )
         try:
             body = model.model_validate_json(msg.body)
         except ValidationError as err:
-            await _reject(message_id, describe_validation_error(err))
+            await _reject(message_id, describe_validation_error(err), msg.body)
         if staff_proofs is not None:
             try:
                 staff_proofs.verify(body, publisher)
             except StaffProofError as err:
-                await _reject(message_id, f"staff proof refused: {err.code}")
+                await _reject(message_id, f"staff proof refused: {err.code}", msg.body)
         async with runtime.handler_slots:  # bounded work in flight: probes and stats stay prompt
             try:
                 async for attempt in AsyncRetrying(
@@ -109,7 +123,7 @@ def subscribe(runtime: ServiceRuntime, model: type[Message], handler: Handler) -
                             await handler(body, uow)
                             await uow.commit()
             except PermanentError as err:
-                await _reject(message_id, f"refused: {err}")
+                await _reject(message_id, f"refused: {err}", msg.body)
             except Exception as err:
                 runtime.metrics.requeued.labels(queue=queue).inc()
                 log.warning(

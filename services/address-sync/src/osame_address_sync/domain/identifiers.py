@@ -11,34 +11,15 @@ Callers report *which field* failed, never the value.
 
 from __future__ import annotations
 
+from osame_contracts.my_number import is_valid_my_number, my_number_check_digit
+
+__all__ = ["is_valid_my_number", "my_number_check_digit"]
+
 
 def _digits(value: str, length: int) -> list[int] | None:
     if len(value) != length or not value.isascii() or not value.isdigit():
         return None
     return [int(c) for c in value]
-
-
-def my_number_check_digit(first_eleven: str) -> int:
-    """検査用数字 of a 個人番号 from its first 11 digits.
-
-    P_n is the n-th digit counted from the right of the 11 digits; Q_n = n + 1 (n ≤ 6), n − 5 (n ≥ 7);
-    r = Σ P_n·Q_n mod 11; the check digit is 0 when r ≤ 1, else 11 − r.
-    """
-    digits = _digits(first_eleven, 11)
-    if digits is None:
-        raise ValueError("need 11 digits")
-    total = 0
-    for n, p in enumerate(reversed(digits), start=1):
-        q = n + 1 if n <= 6 else n - 5
-        total += p * q
-    r = total % 11
-    return 0 if r <= 1 else 11 - r
-
-
-def is_valid_my_number(value: str) -> bool:
-    """12 ASCII digits whose last digit is the 検査用数字 of the first 11."""
-    digits = _digits(value, 12)
-    return digits is not None and my_number_check_digit(value[:11]) == digits[11]
 
 
 def corporate_number_check_digit(last_twelve: str) -> int:

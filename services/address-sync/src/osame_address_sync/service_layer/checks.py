@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from osame_chassis.errors import PermanentError
+from osame_chassis.sealed_number import SealedNumberRefused
 from osame_contracts.messages.address_sync import StructuredAddress
+from osame_contracts.my_number import SealedMyNumber
 
 from osame_address_sync.domain.identifiers import (
     is_valid_corporate_number,
@@ -11,11 +13,28 @@ from osame_address_sync.domain.identifiers import (
     is_valid_my_number,
 )
 from osame_address_sync.domain.revisions import RevisionPolicy, RevisionVerdict
+from osame_address_sync.service_layer.deps import Deps
 
 
 def check_my_number(number: str | None, location: str) -> None:
     if number is not None and not is_valid_my_number(number):
         raise PermanentError(f"{location}: 個人番号 check digit mismatch")
+
+
+def open_my_number(
+    sealed: SealedMyNumber | None, location: str, deps: Deps, *, routing_key: str, addressee_id: str
+) -> str | None:
+    """The 個人番号 of a command, opened with address-sync's transport key and checked (issue 13 item 4)."""
+    if sealed is None:
+        return None
+    try:
+        number = deps.require_transport().open(
+            sealed.key_id, sealed.sealed, routing_key=routing_key, addressee_id=addressee_id
+        )
+    except SealedNumberRefused as refused:
+        raise PermanentError(f"{location}: {refused.code}") from None
+    check_my_number(number, location)
+    return number
 
 
 def check_corporate_number(number: str | None, location: str) -> None:

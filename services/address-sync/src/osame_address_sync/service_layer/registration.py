@@ -11,7 +11,7 @@ from osame_address_sync.service_layer.checks import (
     admit_revision,
     check_addresses,
     check_corporate_number,
-    check_my_number,
+    open_my_number,
 )
 from osame_address_sync.service_layer.deps import Deps
 from osame_address_sync.service_layer.fanout import fan_out
@@ -90,7 +90,13 @@ async def register_non_resident(
     command: address_sync.RegisterNonResident, uow: UnitOfWork, deps: Deps
 ) -> None:
     """住登外者: register or update (by version); its 個人番号, when given, is sealed and indexed."""
-    check_my_number(command.my_number, "my_number")
+    number = open_my_number(
+        command.my_number,
+        "my_number",
+        deps,
+        routing_key=command.routing_key,
+        addressee_id=command.addressee_id,
+    )
     check_addresses({"address": command.address})
     repo = AddresseeRepository(uow.session)
     extra = {
@@ -99,13 +105,13 @@ async def register_non_resident(
     }
     if not await _upsert_registered(repo, deps, command, "person", "non_resident", extra):
         return
-    if command.my_number is not None:
+    if number is not None:
         keyring = deps.require_keyring()
-        index = keyring.blind_index(command.my_number)
+        index = keyring.blind_index(number)
         held = await repo.my_number(command.addressee_id)
         if held is None or held[1] != index:
             await replace_my_number(
-                uow, command.addressee_id, keyring.seal(command.my_number, command.addressee_id), index
+                uow, command.addressee_id, keyring.seal(number, command.addressee_id), index
             )
         await link_same_person(uow, deps, command.addressee_id, uow.today())
     await fan_out(uow, deps, command.addressee_id)

@@ -11,7 +11,7 @@ from osame_contracts.messages import address_sync
 from osame_address_sync.adapters.repository import AddresseeRepository
 from osame_address_sync.adapters.sealing import Sealed
 from osame_address_sync.domain.resident_history import ChangeRecord, Verdict, fold, judge
-from osame_address_sync.service_layer.checks import check_addresses, check_my_number
+from osame_address_sync.service_layer.checks import check_addresses, open_my_number
 from osame_address_sync.service_layer.deps import Deps
 from osame_address_sync.service_layer.fanout import fan_out
 from osame_address_sync.service_layer.identity import ensure_unified_id, link_same_person
@@ -47,7 +47,13 @@ async def record_resident_change(
     stored) on a bad check digit, a conflicting sequence, or a 取消 of another person's change.
     """
     fields = command.fields
-    check_my_number(fields.my_number, "fields.my_number")
+    number = open_my_number(
+        fields.my_number,
+        "fields.my_number",
+        deps,
+        routing_key=command.routing_key,
+        addressee_id=command.addressee_id,
+    )
     check_addresses(
         {
             "fields.address": fields.address,
@@ -74,7 +80,7 @@ async def record_resident_change(
         raise PermanentError("change_conflict: same change_id with other content, or sequence already used")
     if verdict is Verdict.CANCELS_A_CANCELLATION:
         raise PermanentError("cancellation_of_a_cancellation is not supported: send the change again")
-    sealed = deps.require_keyring().seal(fields.my_number, command.addressee_id) if fields.my_number else None
+    sealed = deps.require_keyring().seal(number, command.addressee_id) if number else None
     await repo.add_change(command.addressee_id, change, sealed)
     state = fold([*history, change])
     if state.name is None:

@@ -2,9 +2,14 @@
 
   osame-collection nightly --date 2026-07-15     run the nightly batch on the service's database
   osame-collection benchmark --rows 1000000      the batch vs a single-column UPDATE baseline
-  osame-collection rates --file 2027.json --staff s-01   load 延滞金 rates of new calendar years
+  osame-collection rates --file 2027.json                 load 延滞金 rates of new calendar years
 
-Both read the service's settings (``OSAME_DATABASE_URL`` …) unless ``--database-url`` is given.
+They read the service's settings (``OSAME_DATABASE_URL`` …) unless ``--database-url`` is given.
+``nightly`` and ``rates`` run as an operator (issue 13 item 9): the staff token (``--token`` or
+``OSAME_OPERATOR_TOKEN``) is verified with the service's ``OSAME_AUTH_*`` settings and must grant
+``collection:batches.run`` / ``collection:rates.load``; the batch and the rates are recorded under
+the token's subject, and every run, refused or not, is in collection's audit log (client
+``cli:collection``).
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from osame_collection.adapters import benchmark_data
-from osame_collection.service_layer import law_rates
+from osame_collection.service_layer import audit, law_rates
 from osame_collection.service_layer.nightly import RunNightly, run_and_record, run_nightly
 
 COMMANDS = ("nightly", "benchmark", "rates")
@@ -51,7 +56,31 @@ def _bar(console: Console) -> Progress:
     )
 
 
-async def nightly_command(runtime: ServiceRuntime, day: date, console: Console) -> dict:
+def audit_writer(runtime: ServiceRuntime):
+    """`write(user, operation, outcome)` into collection's audit log, one transaction each."""
+
+    async def write(user: str, operation: str, outcome: str) -> None:
+        async with runtime.unit_of_work() as uow:
+            await audit.record(
+                uow.session, user, operation, None, {"outcome": outcome, "client": "cli:collection"}
+            )
+            await uow.commit()
+
+    return write
+
+
+async def as_operator(runtime: ServiceRuntime, token: str | None, action: str, work) -> dict:
+    """Run `work(operator)` as the verified operator of `token`, audited (see the module doc)."""
+    from osame_chassis.operator import operator_action
+
+    await upgrade(runtime.engine, runtime.spec.migrations)
+    async with operator_action(token, f"collection:{action}", audit=audit_writer(runtime)) as act:
+        result = await work(act.user)
+        act.outcome = "ok"
+    return result
+
+
+async def nightly_command(runtime: ServiceRuntime, day: date, console: Console, operator: str) -> dict:
     await upgrade(runtime.engine, runtime.spec.migrations)
     with _bar(console) as bar:
         task = bar.add_task("nightly batch", total=None)
@@ -61,7 +90,7 @@ async def nightly_command(runtime: ServiceRuntime, day: date, console: Console) 
 
         summary = await run_and_record(
             runtime.unit_of_work,
-            RunNightly(batch_date=day, staff_user="cli"),
+            RunNightly(batch_date=day, staff_user=operator),
             policy=runtime.settings.policy(),
             progress=advance,
         )
@@ -147,6 +176,7 @@ def main(spec_factory, argv: list[str]) -> None:
     )
     n.add_argument("--date", type=date.fromisoformat, required=True, help="batch date (ISO), e.g. 2026-07-15")
     n.add_argument("--database-url", default=None, help="SQLAlchemy async URL (default: the service's)")
+    n.add_argument("--token", default=None, help="your staff token (default: $OSAME_OPERATOR_TOKEN)")
     b = sub.add_parser("benchmark", help="time the nightly batch against a one-column UPDATE of every row")
     b.add_argument(
         "--rows", type=int, default=1_000_000, help="open installments to generate (default 1,000,000)"
@@ -162,7 +192,7 @@ def main(spec_factory, argv: list[str]) -> None:
         "late_fee_first_tier, late_fee_second_tier, refund_interest, postponement, source}]); audited",
     )
     r.add_argument("--file", required=True, help="the JSON file of rate rows")
-    r.add_argument("--staff", required=True, help="the staff user loading them (audit trail)")
+    r.add_argument("--token", default=None, help="your staff token (default: $OSAME_OPERATOR_TOKEN)")
     r.add_argument("--database-url", default=None, help="SQLAlchemy async URL (default: the service's)")
     args = parser.parse_args(argv)
     console = Console(stderr=True)
@@ -172,13 +202,26 @@ def main(spec_factory, argv: list[str]) -> None:
     async def go():
         try:
             if args.command == "nightly":
-                return await nightly_command(runtime, args.date, console)
+                return await as_operator(
+                    runtime,
+                    args.token,
+                    "batches.run",
+                    lambda who: nightly_command(runtime, args.date, console, who),
+                )
             if args.command == "rates":
-                return await rates_command(runtime, rows, args.staff)
+                return await as_operator(
+                    runtime, args.token, "rates.load", lambda who: rates_command(runtime, rows, who)
+                )
             return await benchmark_command(runtime, args.rows, args.date, console, max(1, args.rounds))
         finally:
             await runtime.engine.dispose()
 
-    result = asyncio.run(go())
+    from osame_chassis.operator import OperatorRefused
+
+    try:
+        result = asyncio.run(go())
+    except OperatorRefused as refused:
+        print(f"error: {refused}", file=sys.stderr)
+        raise SystemExit(2) from None
     json.dump(result, sys.stdout, ensure_ascii=False, indent=2, default=str)
     sys.stdout.write("\n")
