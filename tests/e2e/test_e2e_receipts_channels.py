@@ -61,7 +61,10 @@ async def _collection_nightly(e2e, day: str) -> None:
         "--database-url",
         e2e.database_url["collection"],
         # the service's own configuration (broker prefix included) and the operator's staff token
-        env={**e2e.services["collection"].env, "OSAME_OPERATOR_TOKEN": e2e.issuer.token("ops-01", ["collection_staff"])},
+        env={
+            **e2e.services["collection"].env,
+            "OSAME_OPERATOR_TOKEN": e2e.issuer.token("ops-01", ["collection_staff"]),
+        },
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE,
     )

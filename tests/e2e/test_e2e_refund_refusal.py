@@ -170,7 +170,10 @@ async def test_a_refused_appropriation_is_replanned_refunded_paid_out_and_money_
             subprocess.run,
             [sys.executable, "-m", "osame_cli.main", "receipts", "import", "ocr", str(ocr)],
             # the operator's staff token: the import is audited under its subject (issue 13 item 9)
-            env={**receipts_process.env, "OSAME_OPERATOR_TOKEN": e2e.issuer.token("ops-01", ["receipts_staff"])},
+            env={
+                **receipts_process.env,
+                "OSAME_OPERATOR_TOKEN": e2e.issuer.token("ops-01", ["receipts_staff"]),
+            },
             capture_output=True,
             text=True,
             timeout=120,
