@@ -33,6 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from osame_collection.adapters import orm
+from osame_collection.domain.demand import last_due_date_at_limit
 from osame_collection.domain.projection import OWING, InstallmentStatus
 
 I = orm.installments  # noqa: E741
@@ -208,6 +209,22 @@ def _held():
     )
 
 
+def _debit_in_flight():
+    """A 口座振替 request covers the installment for a 振替日 whose 振替結果 is not imported yet."""
+    F, RES = orm.debits_in_flight, orm.debit_results
+    return exists().where(
+        F.c.notice_number == I.c.notice_number,
+        F.c.installment_no == I.c.installment_no,
+        not_(exists().where(RES.c.debit_date == F.c.debit_date)),
+    )
+
+
+def _debit_wait(batch_date: date):
+    """The 口座振替 wait of the batch: in flight and not yet at the 20-day limit of 法329
+    (``domain.demand.at_issue_limit``: 納期限 ≤ ``last_due_date_at_limit`` is at the limit)."""
+    return and_(I.c.due_date > last_due_date_at_limit(batch_date), _debit_in_flight())
+
+
 def candidate_condition(batch_date: date, last_due: date):
     """Past its cut-off (納期限 ≤ ``last_due``, ``osame_law.last_due_date_dunnable``), open, never
     dunned, not written off (domain.demand.is_candidate).
@@ -228,12 +245,13 @@ def guard_condition(batch_date: date):
         not_(_unreflected_receipt()),
         not_(_pending_preliminary()),
         not_(_held()),
+        not_(_debit_wait(batch_date)),
     )
 
 
 async def guarded_installments(session: AsyncSession) -> set[tuple[str, int]]:
     """Owing installments the 督促 guards withhold (pending 速報, a receipt the ledger does not show
-    yet, a 督促停止 hold): a 催告 campaign skips them too (issue #12 defect 9)."""
+    yet, a 督促停止 hold, a 口座振替 in flight): a 催告 campaign skips them too (issue #12 defect 9)."""
     query = select(I.c.notice_number, I.c.installment_no).where(
         I.c.status.in_(OWING),
         I.c.written_off_on.is_(None),
@@ -241,23 +259,29 @@ async def guarded_installments(session: AsyncSession) -> set[tuple[str, int]]:
             and_(I.c.status == InstallmentStatus.OPEN.value, _unreflected_receipt()),
             _pending_preliminary(),
             _held(),
+            _debit_in_flight(),
         ),
     )
     return {(n, i) for n, i in (await session.execute(query)).all()}
 
 
 async def withheld_counts(session: AsyncSession, batch_date: date, last_due: date) -> dict[str, int]:
-    """Candidates the guard withholds, by first reason (receipt, then 速報, then hold): one pass."""
+    """Candidates the guard withholds, by first reason (receipt, 速報, hold, then 口座振替 in
+    flight, as ``domain.demand.withheld_reason``): one pass."""
     receipt = _unreflected_receipt()
     preliminary = _pending_preliminary()
     held = _held()
+    debit = _debit_wait(batch_date)
+    reason = case(
+        (receipt, "receipt"), (preliminary, "preliminary"), (held, "hold"), else_="debit_in_flight"
+    ).label("reason")
     reasons = (
-        select(case((receipt, "receipt"), (preliminary, "preliminary"), else_="hold").label("reason"))
-        .where(candidate_condition(batch_date, last_due), or_(receipt, preliminary, held))
+        select(reason)
+        .where(candidate_condition(batch_date, last_due), or_(receipt, preliminary, held, debit))
         .subquery()
     )
     query = select(reasons.c.reason, func.count()).group_by(reasons.c.reason)
-    out = {"receipt": 0, "preliminary": 0, "hold": 0}
+    out = {"receipt": 0, "preliminary": 0, "hold": 0, "debit_in_flight": 0}
     out.update({name: n for name, n in (await session.execute(query)).all()})
     return out
 
@@ -362,6 +386,18 @@ async def issue_demands(
         )
     )
     return issued
+
+
+async def issued_with_debit_in_flight(session: AsyncSession, batch_id: str) -> list[str]:
+    """督促 of the batch issued at the 20-day limit although their 口座振替 result was still out."""
+    DN = orm.demand_notices
+    query = (
+        select(DN.c.demand_notice_id)
+        .join(I, (I.c.notice_number == DN.c.notice_number) & (I.c.installment_no == DN.c.installment_no))
+        .where(DN.c.batch_id == batch_id, _debit_in_flight())
+        .order_by(DN.c.demand_notice_id)
+    )
+    return list((await session.execute(query)).scalars())
 
 
 async def issued_in_batch(session: AsyncSession, batch_id: str) -> list[dict]:
