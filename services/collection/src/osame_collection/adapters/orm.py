@@ -373,6 +373,18 @@ law_rates = Table(
     Column("loaded_at", DateTime(timezone=True), nullable=False),
 )
 
+# 督促手数料 by 督促 issue date as the city sets it (issue #12 defect 12, B7), loaded by command with
+# its source; a row here overrides the settings' rule of the same date. Changes are audited.
+law_demand_fees = Table(
+    "law_demand_fees",
+    metadata,
+    Column("effective_from", Date, primary_key=True),
+    Column("fee", Integer, nullable=False),
+    Column("source", String(300), nullable=False),
+    Column("loaded_by", String(64), nullable=False),
+    Column("loaded_at", DateTime(timezone=True), nullable=False),
+)
+
 # 口座振替 in flight (issue #12 defect 2): the installments a 種別91 request covered for a 振替日
 # (receipts' DirectDebitRequested). While receipts has not reported that 振替日's 振替結果 imported
 # (``debit_results``), their 督促 waits (batch_sql._debit_in_flight). Either event may arrive first.

@@ -3,6 +3,9 @@
   osame-collection nightly --date 2026-07-15     run the nightly batch on the service's database
   osame-collection benchmark --rows 1000000      the batch vs a single-column UPDATE baseline
   osame-collection rates --file 2027.json --staff s-01   load 延滞金 rates of new calendar years
+  osame-collection law --file change.json --staff s-01 [--apply]
+                                                 preview (or apply) a change of 延滞金 rates and
+                                                 督促手数料 rows: every amount it changes, per taxpayer
 
 Both read the service's settings (``OSAME_DATABASE_URL`` …) unless ``--database-url`` is given.
 """
@@ -25,10 +28,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from osame_collection.adapters import benchmark_data
-from osame_collection.service_layer import law_rates
+from osame_collection.service_layer import law_changes, law_rates
 from osame_collection.service_layer.nightly import RunNightly, run_and_record, run_nightly
 
-COMMANDS = ("nightly", "benchmark", "rates")
+COMMANDS = ("nightly", "benchmark", "rates", "law")
 
 
 def _runtime(spec_factory, database_url: str | None) -> ServiceRuntime:
@@ -137,6 +140,18 @@ async def rates_command(runtime: ServiceRuntime, rows: list[dict], staff: str) -
     return result
 
 
+async def law_command(runtime: ServiceRuntime, change: dict, staff: str, apply: bool) -> dict:
+    """Preview (default) or apply a law change (JSON {rates: [...], demand_fees: [...]})."""
+    await upgrade(runtime.engine, runtime.spec.migrations)
+    command = law_changes.LawChange(**change, staff_user=staff)
+    use_case = law_changes.apply if apply else law_changes.preview
+    async with runtime.unit_of_work() as uow:
+        result = await use_case(command, uow, policy=runtime.settings.policy())
+        if apply:
+            await uow.commit()
+    return result
+
+
 def main(spec_factory, argv: list[str]) -> None:
     parser = argparse.ArgumentParser(
         prog="osame-collection", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -164,10 +179,19 @@ def main(spec_factory, argv: list[str]) -> None:
     r.add_argument("--file", required=True, help="the JSON file of rate rows")
     r.add_argument("--staff", required=True, help="the staff user loading them (audit trail)")
     r.add_argument("--database-url", default=None, help="SQLAlchemy async URL (default: the service's)")
+    w = sub.add_parser(
+        "law",
+        help="preview a change of 延滞金 rate rows and 督促手数料 rows (JSON: {rates: [...], demand_fees: "
+        "[{effective_from, fee, source}]}): every amount it changes per 宛名番号; --apply stores it (audited)",
+    )
+    w.add_argument("--file", required=True, help="the JSON file of the change")
+    w.add_argument("--staff", required=True, help="the staff user (audit trail)")
+    w.add_argument("--apply", action="store_true", help="apply the change (default: preview only)")
+    w.add_argument("--database-url", default=None, help="SQLAlchemy async URL (default: the service's)")
     args = parser.parse_args(argv)
     console = Console(stderr=True)
     runtime = _runtime(spec_factory, args.database_url)
-    rows = json.loads(Path(args.file).read_text(encoding="utf-8")) if args.command == "rates" else []
+    rows = json.loads(Path(args.file).read_text(encoding="utf-8")) if args.command in ("rates", "law") else []
 
     async def go():
         try:
@@ -175,6 +199,8 @@ def main(spec_factory, argv: list[str]) -> None:
                 return await nightly_command(runtime, args.date, console)
             if args.command == "rates":
                 return await rates_command(runtime, rows, args.staff)
+            if args.command == "law":
+                return await law_command(runtime, rows, args.staff, args.apply)
             return await benchmark_command(runtime, args.rows, args.date, console, max(1, args.rounds))
         finally:
             await runtime.engine.dispose()

@@ -55,7 +55,8 @@ async def run_nightly(
     day = command.batch_date
     batch_id = command.batch_id or str(uuid.uuid4())
     policy.check_typed("batch_date", day)  # a future batch date would dun and charge ahead of time
-    fee = policy.demand_fees.fee_on(day)  # RateNotAvailableError when no rule covers the day
+    fees = await CollectionRepository(session).demand_fee_schedule(policy.demand_fees)  # + loaded rows
+    fee = fees.fee_on(day)  # RateNotAvailableError when no rule covers the day: never a silent 0
     await session.execute(
         insert(orm.batches).values(
             batch_id=batch_id,
