@@ -21,7 +21,7 @@ from osame_contracts.messages import receipts
 from osame_law import demand_notice_deadline
 
 from .test_collection_domain_rules import view
-from .test_collection_nightly import assessment, demanded, nightly
+from .test_collection_nightly import assessment, demanded, ledger_state, nightly
 
 D = dt.date
 DUE = D(2026, 6, 30)  # the 振替日 is the 納期限; cut-off (3 business days) Fri 7/3
@@ -98,6 +98,23 @@ async def test_result_before_request_and_repeats_hold_nothing(service):
     await service.handle(direct_debits.note_debit_requested, requested("N-DD"))
     assert await service.count(orm.debits_in_flight) == 1 and await service.count(orm.debit_results) == 1
     assert (await nightly(service, D(2026, 7, 6)))["demand_notices"] == 1
+
+
+async def test_the_result_releases_its_date_once_the_ledger_shows_the_debited_installments(service):
+    """The result event and the debited installments' ledger states come on two queues: a batch in
+    between must not dun the installment the bank debited (its payment not shown yet)."""
+    await _two_installments(service)
+    await service.handle(handlers.project_assessment, assessment("N-D2", [(1, 80_000, DUE, 0)]))
+    await service.handle(direct_debits.note_debit_requested, requested("N-D2"))
+    await service.handle(direct_debits.note_results_imported, imported(debited=1, failed=1))  # N-DD paid
+    early = await nightly(service, D(2026, 7, 6))
+    assert early["withheld"]["debit_in_flight"] == 2  # N-DD's ledger state has not arrived yet
+    assert set(await demanded(service)) == {("N-CS", 1)}
+
+    await service.handle(handlers.project_installment_states, ledger_state("N-DD", 1, 100_000, 100_000, DUE))
+    later = await nightly(service, D(2026, 7, 7))
+    assert later["withheld"]["debit_in_flight"] == 0
+    assert set(await demanded(service)) == {("N-CS", 1), ("N-D2", 1)}  # the failed debit is dunned
 
 
 async def test_another_debit_date_does_not_release_it(service):

@@ -40,7 +40,7 @@ async def test_the_case_view_explains_each_late_fee_by_segment(service):
     assert segments[0]["from"] == "2026-07-01" and segments[-1]["to"] == AS_OF.isoformat()
     assert sum(s["days"] for s in segments) == (AS_OF - DUE).days
     assert {s["base"] for s in segments} == {1_000_000, 700_000}  # lowered from the day after 8/10
-    assert [s["tier"] for s in segments][0] == Tier.FIRST and segments[-1]["tier"] == Tier.SECOND
+    assert segments[0]["tier"] == Tier.FIRST and segments[-1]["tier"] == Tier.SECOND
     assert line["late_fee"] == round_total(sum(s["yen"] for s in segments)) > 0  # per-segment rounding
     assert all("地方税法326条" in s["basis"] and "附則3条の2①" in s["basis"] for s in segments)
     assert "法20条の4の2" in view["late_fee_rounding"]

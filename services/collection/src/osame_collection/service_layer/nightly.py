@@ -97,9 +97,12 @@ async def run_nightly(
 
     # 2. 督促 for what is due, behind the 行き違い guard.
     last_due = last_due_date_dunnable(day, policy.demand_cutoff_business_days)  # the data cut-off
-    withheld = await batch_sql.withheld_counts(session, day, last_due)
-    issued = await batch_sql.issue_demands(session, batch_id, day, last_due, fee, earliest_seizure_date(day))
-    at_limit = await batch_sql.issued_with_debit_in_flight(session, batch_id)  # 法329: not later
+    complete = await batch_sql.debit_dates_complete(session)  # 振替日 whose 振替結果 is in and shown
+    withheld = await batch_sql.withheld_counts(session, day, last_due, complete)
+    issued = await batch_sql.issue_demands(
+        session, batch_id, day, last_due, fee, earliest_seizure_date(day), complete
+    )
+    at_limit = await batch_sql.issued_with_debit_in_flight(session, batch_id, complete)  # 法329: not later
     notices = [n for n in await batch_sql.issued_in_batch(session, batch_id) if n["served_on"] is not None]
     late = sum(1 for n in notices if is_late(n["due_date"], day))
 
