@@ -12,16 +12,20 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+import httpx
 import pytest
+from osame_chassis.auth import Authenticator, AuthSettings, DevIssuer
 from osame_chassis.errors import PermanentError
 from osame_collection.adapters import orm
 from osame_collection.entrypoints import cli
+from osame_collection.entrypoints.http import audit_hook, routes
 from osame_collection.service_layer import handlers, law_changes
 from osame_collection.service_layer.nightly import RunNightly, run_nightly
 from osame_collection.service_layer.policy import CollectionPolicy
 from osame_contracts.messages import collection as contract
 from osame_law import RateNotAvailableError, RateRow, RateTable, compute_late_fee
 from osame_law.rates.table import RATE_ROWS
+from starlette.applications import Starlette
 
 from .test_collection_law_rates import ROW_2027
 from .test_collection_nightly import ADDRESSEE, assessment, nightly
@@ -142,3 +146,29 @@ async def test_a_built_in_year_cannot_be_replaced(service):
     )
     with pytest.raises(PermanentError, match="rates_refused"):
         await service.handle(pinned(law_changes.preview, D(2026, 12, 1)), change)
+
+
+async def test_preview_and_apply_over_http_with_the_staff_from_the_token(service, tmp_path):
+
+    issuer = DevIssuer(tmp_path / "issuer")
+    issuer.write_jwks()
+    roles = {"law": ["collection:law.read", "collection:law.write"], "viewer": ["collection:law.read"]}
+    auth = Authenticator(
+        AuthSettings(jwks_file=issuer.jwks_path, role_permissions=roles), audit=audit_hook(service.runtime)
+    )
+    app = Starlette(
+        routes=routes(service.runtime, auth, policy=CollectionPolicy(business_date=lambda: D(2026, 12, 1)))
+    )
+    body = {"demand_fees": [FEES_2019], "staff_user": "ignored"}
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://collection"
+    ) as client:
+        viewer = {"Authorization": f"Bearer {issuer.token('staff-05', ['viewer'])}"}
+        shown = await client.post("/law-changes/preview", json=body, headers=viewer)
+        assert shown.status_code == 200 and shown.json()["result"]["taxpayers"] == []
+        assert (await client.post("/law-changes/apply", json=body, headers=viewer)).status_code == 403
+        law = {"Authorization": f"Bearer {issuer.token('staff-06', ['law'])}"}
+        applied = await client.post("/law-changes/apply", json=body, headers=law)
+        assert applied.status_code == 200, applied.text
+    [row] = await service.rows(orm.law_demand_fees)
+    assert row["loaded_by"] == "staff-06"

@@ -28,6 +28,8 @@ Permissions (``collection:<action>``):
   GET  /batches/{batch_id}/letters.csv              print.read    print-vendor file
   GET  /batches/{batch_id}/sample.pdf               print.read    rendered sample
   GET  /audit?addressee_id=                         audit.read    the trail (+ chain check)
+  POST /law-changes/preview                         law.read      LawChange → every amount it changes
+  POST /law-changes/apply                           law.write     LawChange stored, recomputed, published
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ from osame_collection.service_layer import (
     demand_notices,
     dispositions,
     holds,
+    law_changes,
     letters,
     nightly,
     pledges,
@@ -410,4 +413,18 @@ def routes(
             methods=["POST"],
         ),
         Route("/audit", guard("audit.read", trail), methods=["GET"]),
+        *(
+            Route(
+                f"/law-changes/{verb}",
+                guard(
+                    permission,
+                    body_command(law_changes.LawChange, use_case, with_policy=True, status=200),
+                ),
+                methods=["POST"],
+            )
+            for verb, permission, use_case in (
+                ("preview", "law.read", law_changes.preview),
+                ("apply", "law.write", law_changes.apply),
+            )
+        ),
     ]
