@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from decimal import Decimal
 
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
@@ -35,6 +36,7 @@ from osame_collection.service_layer import (
     dispositions,
     handlers,
     holds,
+    law_changes,
     reminders,
     stays,
 )
@@ -42,13 +44,17 @@ from osame_collection.service_layer.nightly import RunNightly, run_nightly
 from osame_collection.service_layer.policy import CollectionPolicy
 from osame_contracts.messages import receipts
 from osame_law import (
+    DEFAULT_RATES,
     LawError,
     PartialPayment,
+    RateRow,
+    RateTable,
     compute_late_fee,
     demand_cutoff,
     demand_notice_deadline,
     limitation_period,
 )
+from osame_law.rates.table import RATE_ROWS
 
 from .conftest import Service
 
@@ -74,6 +80,7 @@ class Model:
         self.demanded_on: dt.date | None = None
         self.version = 1
         self.written_off = False
+        self.rates = DEFAULT_RATES  # + the 2027 row once a law change loads one
 
     @property
     def confirmed(self) -> int:
@@ -96,7 +103,11 @@ class Model:
             return 0
         try:
             return compute_late_fee(
-                principal_tax=self.principal, due_date=self.due, paid_on=paid_on, partial_payments=partial
+                principal_tax=self.principal,
+                due_date=self.due,
+                paid_on=paid_on,
+                partial_payments=partial,
+                rates=self.rates,
             ).late_fee
         except LawError:
             return None
@@ -319,6 +330,31 @@ class CollectionMachine(InProcessService, RuleBasedStateMachine):
         again = self.handle(run_nightly, RunNightly(batch_date=self.today))
         assert again["demand_notices"] == 0 and len(self.rows(orm.demand_notices)) == len(notices)
         assert first["batch_date"] == again["batch_date"]
+
+    @rule(first=st.sampled_from(["2.9", "3.4"]), second=st.sampled_from(["9.2", "9.7"]))
+    def law_change_2027(self, first, second):
+        """A 2027 rate row loaded (or corrected) through the recalculation path: every 延滞金 then
+        follows the new table, and applying the same change again changes nothing."""
+        row = {
+            "first_year": 2027,
+            "last_year": 2027,
+            "late_fee_first_tier": first,
+            "late_fee_second_tier": second,
+            "refund_interest": "1.4",
+            "postponement": "1.4",
+            "source": "model: illustrative 2027 figures",
+        }
+        change = law_changes.LawChange(rates=[row], staff_user="s")
+        self.handle(law_changes.apply, change)
+        assert self.handle(law_changes.apply, change)["late_fees_changed"] == 0, "a re-run changed amounts"
+        table = RateTable(
+            [
+                *RATE_ROWS,
+                RateRow(2027, 2027, Decimal(first), Decimal(second), Decimal("1.4"), Decimal("1.4"), "m"),
+            ]
+        )
+        for m in self.items:
+            m.rates = table
 
     @rule()
     def campaign(self):
