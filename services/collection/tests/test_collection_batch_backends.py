@@ -114,7 +114,7 @@ async def test_guard_and_withheld_counts(backend, request, tmp_path, make_servic
     notices = {r["installment_no"]: r for r in await svc.rows(orm.demand_notices)}
     assert set(notices) == {3, 6, 7}
     assert notices[3]["principal_tax_due"] == 9_000
-    assert summary["withheld"] == {"receipt": 2, "preliminary": 1, "hold": 1}
+    assert summary["withheld"] == {"receipt": 2, "preliminary": 1, "hold": 1, "debit_in_flight": 0}
     assert summary["demand_notices"] == 3 and summary["demand_notices_late"] == 0
     installments = {r["installment_no"]: r for r in await svc.rows(orm.installments)}
     for n in (3, 6, 7):

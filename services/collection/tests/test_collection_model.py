@@ -9,7 +9,8 @@ model built on ``libs/law`` only:
 - nothing owed disappears: every installment that owes 本税, 督促手数料 or 延滞金 (by the model) and
   is not written off is in the case view, with the model's 本税 and 督促手数料 (defect 3);
 - no 督促 for an item with an unconfirmed or unreflected payment or a hold (defect 1), none before
-  the data cut-off (defect 2), and the 督促 names the remainder;
+  the data cut-off (defect 2), none while its 口座振替 is in flight before 法329's 20-day limit
+  (defect 2, the 振替結果 part), and the 督促 names the remainder;
 - 時効 never completes while a 交付要求 is in force (defect 5);
 - no 督促 and no 催告 for an item while a 徴収猶予 covering it is in force, and its days are exempt
   from 延滞金 (法15条の9, by the law library's exemption);
@@ -23,18 +24,21 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from decimal import Decimal
 
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 from osame_chassis.testing import InProcessService
 from osame_collection.adapters import orm
 from osame_collection.domain.campaign import CampaignCriteria
 from osame_collection.service_layer import (
     cases,
+    direct_debits,
     dispositions,
     handlers,
     holds,
+    law_changes,
     postponements,
     reminders,
     stays,
@@ -43,14 +47,19 @@ from osame_collection.service_layer.nightly import RunNightly, run_nightly
 from osame_collection.service_layer.policy import CollectionPolicy
 from osame_contracts.messages import receipts
 from osame_law import (
+    DEFAULT_RATES,
     ExemptInterval,
     ExemptionKind,
     LawError,
     PartialPayment,
+    RateRow,
+    RateTable,
     compute_late_fee,
     demand_cutoff,
+    demand_notice_deadline,
     limitation_period,
 )
+from osame_law.rates.table import RATE_ROWS
 
 from .conftest import Service
 
@@ -73,9 +82,11 @@ class Model:
         self.pending_preliminary = 0  # 速報 not yet withdrawn
         self.held = False
         self.postponements: list[tuple[dt.date, dt.date]] = []  # 徴収猶予 (illness): in force, both ends
+        self.debit = "none"  # 口座振替 of its 納期限: none → in_flight (requested) → result (imported)
         self.demanded_on: dt.date | None = None
         self.version = 1
         self.written_off = False
+        self.rates = DEFAULT_RATES  # + the 2027 row once a law change loads one
 
     @property
     def confirmed(self) -> int:
@@ -111,6 +122,7 @@ class Model:
                 paid_on=paid_on,
                 partial_payments=partial,
                 exempt_intervals=exempt,
+                rates=self.rates,
             ).late_fee
         except LawError:
             return None
@@ -201,9 +213,16 @@ class CollectionMachine(InProcessService, RuleBasedStateMachine):
         return max(0, m.principal - m.confirmed) + max(0, fee + late - max(0, m.confirmed - m.principal))
 
     # --- rules -------------------------------------------------------------------------------
-    @rule(days=st.integers(min_value=1, max_value=90))
+    @rule(days=st.one_of(st.integers(min_value=1, max_value=12), st.integers(min_value=13, max_value=90)))
     def days_pass(self, days):
         self.today += dt.timedelta(days=days)
+
+    @rule(i=st.integers(0, 2), extra=st.integers(min_value=0, max_value=20))
+    def night_after_cutoff(self, i, extra):
+        """The clock moves to a night between an installment's cut-off and its 20-day limit (where
+        the 督促 guards matter most), if that is still ahead."""
+        cutoff = demand_cutoff(self.items[i].due, self.policy.demand_cutoff_business_days)
+        self.today = max(self.today, cutoff + dt.timedelta(days=1 + extra))
 
     @rule(i=st.integers(0, 2), whole=st.booleans(), shown=st.booleans())
     def pay(self, i, whole, shown):
@@ -244,6 +263,32 @@ class CollectionMachine(InProcessService, RuleBasedStateMachine):
             ),
         )
         m.held = not m.held
+
+    @initialize(mandates=st.lists(st.booleans(), min_size=3, max_size=3))
+    def debits_requested(self, mandates):
+        """口座振替 holders: the 種別91 request for their 納期限 is built before it (repeats ignored)."""
+        for m, debited in zip(self.items, mandates, strict=True):
+            if debited:
+                key = receipts.InstallmentKey(notice_number=m.notice, installment_no=1)
+                event = receipts.DirectDebitRequested(debit_date=m.due, items=[key])
+                self.handle(direct_debits.note_debit_requested, event)
+                self.handle(direct_debits.note_debit_requested, event)
+                m.debit = "in_flight"
+
+    @rule(i=st.integers(0, 2))
+    def debit_result_imported(self, i):
+        m = self.items[i]
+        if m.debit != "in_flight":
+            return
+        event = receipts.DirectDebitResultsImported(debit_date=m.due, debited=0, failed=1, held=0)
+        self.handle(direct_debits.note_results_imported, event)  # 振替不能: still owed
+        m.debit = "result"
+
+    def debit_waits(self, m: Model) -> bool:
+        """In flight and before the last day of 法329 (納期限 + 20 days): the 督促 waits."""
+        return m.debit == "in_flight" and self.today < demand_notice_deadline(
+            m.due, shift_due_date_for_holidays=False
+        )
 
     @rule(i=st.integers(0, 2), up=st.booleans())
     def correction(self, i, up):
@@ -325,6 +370,7 @@ class CollectionMachine(InProcessService, RuleBasedStateMachine):
                 m.pending_preliminary > 0,
                 m.held or m.postponed_on(self.today),
                 m.reflected != m.principal_paid(),
+                self.debit_waits(m),
             )
             for m in self.items
         }
@@ -344,8 +390,8 @@ class CollectionMachine(InProcessService, RuleBasedStateMachine):
                 assert row is not None, ("no 督促 although nothing withholds it", m.notice)
             if row is None or m.demanded_on is not None:
                 continue
-            pending, held, unreflected = before[m.n]
-            assert not (pending or held or unreflected), ("督促 despite a guard or a 猶予", m.notice)
+            pending, held, unreflected, debit = before[m.n]
+            assert not (pending or held or unreflected or debit), ("督促 despite a guard or a 猶予", m.notice)
             assert demand_cutoff(m.due, self.policy.demand_cutoff_business_days) < self.today, (
                 "before cut-off"
             )
@@ -354,6 +400,31 @@ class CollectionMachine(InProcessService, RuleBasedStateMachine):
         again = self.handle(run_nightly, RunNightly(batch_date=self.today))
         assert again["demand_notices"] == 0 and len(self.rows(orm.demand_notices)) == len(notices)
         assert first["batch_date"] == again["batch_date"]
+
+    @rule(first=st.sampled_from(["2.9", "3.4"]), second=st.sampled_from(["9.2", "9.7"]))
+    def law_change_2027(self, first, second):
+        """A 2027 rate row loaded (or corrected) through the recalculation path: every 延滞金 then
+        follows the new table, and applying the same change again changes nothing."""
+        row = {
+            "first_year": 2027,
+            "last_year": 2027,
+            "late_fee_first_tier": first,
+            "late_fee_second_tier": second,
+            "refund_interest": "1.4",
+            "postponement": "1.4",
+            "source": "model: illustrative 2027 figures",
+        }
+        change = law_changes.LawChange(rates=[row], staff_user="s")
+        self.handle(law_changes.apply, change)
+        assert self.handle(law_changes.apply, change)["late_fees_changed"] == 0, "a re-run changed amounts"
+        table = RateTable(
+            [
+                *RATE_ROWS,
+                RateRow(2027, 2027, Decimal(first), Decimal(second), Decimal("1.4"), Decimal("1.4"), "m"),
+            ]
+        )
+        for m in self.items:
+            m.rates = table
 
     @rule()
     def campaign(self):

@@ -208,7 +208,7 @@ async def test_withheld_for_receipt_preliminary_and_hold(service):
     summary = await nightly(service, D(2026, 7, 10))
     # confirmed receipts the ledger does not show yet (1, 3) wait, as does the 速報 (2) and the hold (4)
     assert set(await demanded(service)) == {("N-G", 5)}
-    assert summary["withheld"] == {"receipt": 2, "preliminary": 1, "hold": 1}
+    assert summary["withheld"] == {"receipt": 2, "preliminary": 1, "hold": 1, "debit_in_flight": 0}
     # the 確報 confirms the 速報, the ledger shows the partial payments, the hold is released:
     # every remainder is dunned next time (a partial payment never cancels the 督促)
     await service.handle(handlers.note_receipt, receipt("r-2", "N-G", 2, D(2026, 7, 20)))

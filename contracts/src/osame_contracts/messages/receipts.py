@@ -354,6 +354,38 @@ class OverpaymentWithdrawn(Event):
     )
 
 
+class DirectDebitRequested(Event):
+    """A 口座振替 request (種別91) was built for a 振替日: these installments have a debit in flight.
+
+    Consumed by collection: an installment with a debit in flight is not dunned until the 振替結果
+    of that 振替日 has been imported (``DirectDebitResultsImported``; issue #12 defect 2, the
+    行き違い allowance), within the 20 days of 法329条. No account data, no amounts. Bulk: up to
+    1,000 installments per message; building again for the same 振替日 publishes nothing.
+    """
+
+    routing_key = "receipts.direct-debit.requested.v1"
+
+    debit_date: dt.date = Field(description="振替日 (引落日) of the request")
+    items: list[InstallmentKey] = Field(min_length=1, max_length=MAX_ITEMS_PER_MESSAGE)
+
+
+class DirectDebitResultsImported(Event):
+    """The bank's 振替結果 file for a 振替日 was imported and applied: no debit of that date is in
+    flight any more. Its debited records were booked as receipts (``ReceiptRecorded``) in the same
+    transaction; the failed ones stay owed. Counts only: no personal data.
+
+    Consumed by collection (releases the 督促 of the installments held for that 振替日). Not
+    published for a file held as a whole (another 委託者, unknown 振替日) nor for a re-import.
+    """
+
+    routing_key = "receipts.direct-debit.results-imported.v1"
+
+    debit_date: dt.date = Field(description="振替日 (引落日) the result file answers")
+    debited: int = Field(ge=0, description="Records with result code 0 (money came in)")
+    failed: int = Field(ge=0, description="Records with another result code (振替不能)")
+    held: int = Field(ge=0, description="Records put on the suspense list (保留)")
+
+
 AssessmentRecorded.model_rebuild()
 
 # Every message this module defines; the registry collects them.
@@ -371,4 +403,6 @@ MESSAGES = (
     ReceiptsUnmatched,
     InstallmentsCharged,
     OverpaymentWithdrawn,
+    DirectDebitRequested,
+    DirectDebitResultsImported,
 )

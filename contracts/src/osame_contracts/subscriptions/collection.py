@@ -20,4 +20,6 @@ CONSUMES = (
     refunds.RefundDecided,
     refunds.RefundPaid,
     refunds.RefundFailed,
+    receipts.DirectDebitRequested,
+    receipts.DirectDebitResultsImported,
 )

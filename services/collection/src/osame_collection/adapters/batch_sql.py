@@ -34,6 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from osame_collection.adapters import orm
+from osame_collection.domain.demand import last_due_date_at_limit
 from osame_collection.domain.projection import OWING, InstallmentStatus
 
 I = orm.installments  # noqa: E741
@@ -267,6 +268,42 @@ async def postponed_installments(session: AsyncSession, keys: list[tuple[str, in
     return {(n, i) for n, i in (await session.execute(query)).all()}
 
 
+def _debit_in_flight(complete: list[date]):
+    """A 口座振替 request covers the installment for a 振替日 not yet ``complete``
+    (``debit_dates_complete``: its 振替結果 imported and shown by the ledger)."""
+    F = orm.debits_in_flight
+    return exists().where(
+        F.c.notice_number == I.c.notice_number,
+        F.c.installment_no == I.c.installment_no,
+        F.c.debit_date.not_in(complete),
+    )
+
+
+def _debit_wait(batch_date: date, complete: list[date]):
+    """The 口座振替 wait of the batch: in flight and not yet at the 20-day limit of 法329
+    (``domain.demand.at_issue_limit``: 納期限 ≤ ``last_due_date_at_limit`` is at the limit)."""
+    return and_(I.c.due_date > last_due_date_at_limit(batch_date), _debit_in_flight(complete))
+
+
+async def debit_dates_complete(session: AsyncSession) -> list[date]:
+    """振替日 whose 振替結果 receipts reported imported **and** whose debited installments the ledger
+    already shows paid here: the result event and the ledger states of the debited installments
+    come on two queues, so a result counting ``debited`` = 3 releases its 振替日 only once three of
+    its installments show their 本税 paid (an installment paid otherwise meanwhile counts too)."""
+    F, RES = orm.debits_in_flight, orm.debit_results
+    shown = (
+        select(F.c.debit_date, func.count())
+        .select_from(
+            F.join(I, and_(I.c.notice_number == F.c.notice_number, I.c.installment_no == F.c.installment_no))
+        )
+        .where(I.c.paid >= I.c.principal_tax, F.c.debit_date.in_(select(RES.c.debit_date)))
+        .group_by(F.c.debit_date)
+    )
+    counts = dict((await session.execute(shown)).all())
+    results = (await session.execute(select(RES.c.debit_date, RES.c.debited))).all()
+    return [day for day, debited in results if counts.get(day, 0) >= debited]
+
+
 def candidate_condition(batch_date: date, last_due: date):
     """Past its cut-off (納期限 ≤ ``last_due``, ``osame_law.last_due_date_dunnable``), open, never
     dunned, not written off (domain.demand.is_candidate).
@@ -281,18 +318,21 @@ def candidate_condition(batch_date: date, last_due: date):
     )
 
 
-def guard_condition(batch_date: date):
+def guard_condition(batch_date: date, complete: list[date]):
     """The 行き違い guard (domain.demand.withheld_reason is None)."""
     return and_(
         not_(_unreflected_receipt()),
         not_(_pending_preliminary()),
         not_(_held(batch_date)),
+        not_(_debit_wait(batch_date, complete)),
     )
 
 
 async def guarded_installments(session: AsyncSession, on: date) -> set[tuple[str, int]]:
     """Owing installments the 督促 guards withhold on ``on`` (pending 速報, a receipt the ledger does
-    not show yet, a 督促停止 hold, a 猶予 in force): a 催告 campaign skips them too (defect 9)."""
+    not show yet, a 督促停止 hold, a 猶予 in force, a 口座振替 in flight): a 催告 campaign skips them
+    too (issue #12 defect 9)."""
+    complete = await debit_dates_complete(session)
     query = select(I.c.notice_number, I.c.installment_no).where(
         I.c.status.in_(OWING),
         I.c.written_off_on.is_(None),
@@ -300,23 +340,31 @@ async def guarded_installments(session: AsyncSession, on: date) -> set[tuple[str
             and_(I.c.status == InstallmentStatus.OPEN.value, _unreflected_receipt()),
             _pending_preliminary(),
             _held(on),
+            _debit_in_flight(complete),
         ),
     )
     return {(n, i) for n, i in (await session.execute(query)).all()}
 
 
-async def withheld_counts(session: AsyncSession, batch_date: date, last_due: date) -> dict[str, int]:
-    """Candidates the guard withholds, by first reason (receipt, then 速報, then hold): one pass."""
+async def withheld_counts(
+    session: AsyncSession, batch_date: date, last_due: date, complete: list[date]
+) -> dict[str, int]:
+    """Candidates the guard withholds, by first reason (receipt, 速報, hold, then 口座振替 in
+    flight, as ``domain.demand.withheld_reason``): one pass."""
     receipt = _unreflected_receipt()
     preliminary = _pending_preliminary()
     held = _held(batch_date)
+    debit = _debit_wait(batch_date, complete)
+    reason = case(
+        (receipt, "receipt"), (preliminary, "preliminary"), (held, "hold"), else_="debit_in_flight"
+    ).label("reason")
     reasons = (
-        select(case((receipt, "receipt"), (preliminary, "preliminary"), else_="hold").label("reason"))
-        .where(candidate_condition(batch_date, last_due), or_(receipt, preliminary, held))
+        select(reason)
+        .where(candidate_condition(batch_date, last_due), or_(receipt, preliminary, held, debit))
         .subquery()
     )
     query = select(reasons.c.reason, func.count()).group_by(reasons.c.reason)
-    out = {"receipt": 0, "preliminary": 0, "hold": 0}
+    out = {"receipt": 0, "preliminary": 0, "hold": 0, "debit_in_flight": 0}
     out.update({name: n for name, n in (await session.execute(query)).all()})
     return out
 
@@ -344,6 +392,7 @@ async def issue_demands(
     last_due: date,
     fee: int,
     earliest_seizure_on: date,
+    complete: list[date],
 ) -> int:
     """INSERT the batch's 督促 set-based, then stamp the installments and their 時効 events.
 
@@ -368,7 +417,7 @@ async def issue_demands(
             case((held.is_(None), literal(batch_date)), else_=literal(None)),
         )
         .select_from(I.outerjoin(AD, AD.c.addressee_id == I.c.addressee_id))
-        .where(candidate_condition(batch_date, last_due), guard_condition(batch_date))
+        .where(candidate_condition(batch_date, last_due), guard_condition(batch_date, complete))
     )
     DN = orm.demand_notices
     result = await session.execute(
@@ -421,6 +470,20 @@ async def issue_demands(
         )
     )
     return issued
+
+
+async def issued_with_debit_in_flight(
+    session: AsyncSession, batch_id: str, complete: list[date]
+) -> list[str]:
+    """督促 of the batch issued at the 20-day limit although their 口座振替 result was still out."""
+    DN = orm.demand_notices
+    query = (
+        select(DN.c.demand_notice_id)
+        .join(I, (I.c.notice_number == DN.c.notice_number) & (I.c.installment_no == DN.c.installment_no))
+        .where(DN.c.batch_id == batch_id, _debit_in_flight(complete))
+        .order_by(DN.c.demand_notice_id)
+    )
+    return list((await session.execute(query)).scalars())
 
 
 async def issued_in_batch(session: AsyncSession, batch_id: str) -> list[dict]:

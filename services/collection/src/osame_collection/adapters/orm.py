@@ -451,6 +451,41 @@ law_rates = Table(
     Column("loaded_at", DateTime(timezone=True), nullable=False),
 )
 
+# 督促手数料 by 督促 issue date as the city sets it (issue #12 defect 12, B7), loaded by command with
+# its source; a row here overrides the settings' rule of the same date. Changes are audited.
+law_demand_fees = Table(
+    "law_demand_fees",
+    metadata,
+    Column("effective_from", Date, primary_key=True),
+    Column("fee", Integer, nullable=False),
+    Column("source", String(300), nullable=False),
+    Column("loaded_by", String(64), nullable=False),
+    Column("loaded_at", DateTime(timezone=True), nullable=False),
+)
+
+# 口座振替 in flight (issue #12 defect 2): the installments a 種別91 request covered for a 振替日
+# (receipts' DirectDebitRequested). While receipts has not reported that 振替日's 振替結果 imported
+# (``debit_results``), their 督促 waits (batch_sql._debit_in_flight). Either event may arrive first.
+debits_in_flight = Table(
+    "debits_in_flight",
+    metadata,
+    Column("notice_number", String(20), nullable=False),
+    Column("installment_no", Integer, nullable=False),
+    Column("debit_date", Date, nullable=False),
+    PrimaryKeyConstraint("notice_number", "installment_no", "debit_date", name="pk_debits_in_flight"),
+)
+
+# 振替結果 imported by receipts, one row per 振替日 (DirectDebitResultsImported): counts only.
+debit_results = Table(
+    "debit_results",
+    metadata,
+    Column("debit_date", Date, primary_key=True),
+    Column("debited", Integer, nullable=False),
+    Column("failed", Integer, nullable=False),
+    Column("held", Integer, nullable=False),
+    Column("imported_at", DateTime(timezone=True), nullable=False),
+)
+
 # Append-only, hash-chained audit trail of staff actions and data access (who, when, what, 宛名番号).
 audit_log = Table(
     "audit_log",

@@ -6,7 +6,7 @@ import uuid
 from decimal import Decimal
 
 from osame_chassis.db import count_rows
-from osame_law import RateRow, RateTable
+from osame_law import DemandFeeRule, DemandFeeSchedule, RateRow, RateTable
 from osame_law.rates.table import RATE_ROWS
 from sqlalchemy import bindparam, delete, func, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -40,6 +40,13 @@ def postponement_of(row) -> Postponement:
         row["ends_on"],
         row["cancelled_on"],
     )
+
+
+def merge_fee_rules(base: DemandFeeSchedule, rules: list[DemandFeeRule]) -> DemandFeeSchedule:
+    """``base`` with ``rules`` added; a rule replaces the one of the same effective date."""
+    by_date = {r.effective_from: r for r in base.rules}
+    by_date.update({r.effective_from: r for r in rules})
+    return DemandFeeSchedule(base.city, tuple(sorted(by_date.values(), key=lambda r: r.effective_from)))
 
 
 def event_id(kind: str, source_id: str, key: tuple[str, int]) -> str:
@@ -292,6 +299,14 @@ class CollectionRepository:
         """The built-in 延滞金 rate table plus the years loaded by command (``law_rates``)."""
         rows = (await self.session.execute(select(orm.law_rates))).mappings().all()
         return RateTable([*RATE_ROWS, *(rate_row(r) for r in rows)])
+
+    async def demand_fee_schedule(self, base: DemandFeeSchedule) -> DemandFeeSchedule:
+        """The city's 督促手数料 rules from its settings (``base``) plus the rows loaded by command
+        (``law_demand_fees``; a loaded row replaces the settings' rule of the same date)."""
+        rows = (await self.session.execute(select(orm.law_demand_fees))).mappings().all()
+        return merge_fee_rules(
+            base, [DemandFeeRule(r["effective_from"], r["fee"], r["source"]) for r in rows]
+        )
 
     async def stays_by_installment(self) -> dict[tuple[str, int], list[Stay]]:
         S = orm.enforcement_stays

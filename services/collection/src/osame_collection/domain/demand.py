@@ -11,7 +11,12 @@ An installment gets a 督促 in the batch of ``batch_date`` when (issue #4, 法3
 - it has had no 督促 before (one 督促 per 期別; later letters are 催告);
 - 行き違い guard: no 速報 is pending (not yet confirmed by its 確報 nor cancelled), no confirmed
   receipt is waiting for the ledger (money applied to it that its 本税 paid does not show yet),
-  and no 督促停止 hold (e.g. a pending 充当, a staff hold) is set.
+  no 督促停止 hold (e.g. a pending 充当, a staff hold) is set, and no 口座振替 is in flight: a
+  request (種別91) covered it for a 振替日 whose 振替結果 receipts has not yet reported imported.
+  The debit wait ends at the 20-day limit of 法329条: a batch dated on or after the last day
+  issues the 督促 anyway (a 督促 must be issued within 20 days; the bank's result can still
+  reverse it through the receipt, a missing one must not push every debited 督促 out of time);
+  the batch counts and lists those 督促 (``issued_with_debit_in_flight``).
 
 A partial payment only delays the 督促 of the remainder until the payment is confirmed and the
 ledger shows it (issue #12 defect 1: ¥1,000 paid on ¥100,000 used to block the 督促 for good, so no
@@ -24,7 +29,7 @@ two agree and that no 督促 is issued while a payment is unconfirmed or unrefle
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 
 from osame_law import demand_cutoff, demand_notice_deadline
@@ -36,6 +41,7 @@ class Withheld(StrEnum):
     RECEIPT = "receipt"  # a confirmed receipt the ledger projection does not show yet (行き違い)
     PRELIMINARY = "preliminary"  # a 速報 awaiting its 確報
     HOLD = "hold"  # 督促停止 (pending 充当, staff hold)
+    DEBIT_IN_FLIGHT = "debit_in_flight"  # 口座振替 requested, its 振替結果 not yet imported
 
 
 @dataclass(frozen=True)
@@ -50,6 +56,8 @@ class DunningView:
     """Σ confirmed receipts applied to it > its 本税 paid as the ledger last reported."""
     pending_preliminary: bool
     held: bool
+    debit_in_flight: bool = False
+    """A 口座振替 request covers it for a 振替日 whose 振替結果 has not been imported yet."""
 
 
 def withheld_reason(view: DunningView, batch_date: date) -> Withheld | None:
@@ -59,7 +67,23 @@ def withheld_reason(view: DunningView, batch_date: date) -> Withheld | None:
         return Withheld.PRELIMINARY
     if view.held:
         return Withheld.HOLD
+    if view.debit_in_flight and not at_issue_limit(view.due_date, batch_date):
+        return Withheld.DEBIT_IN_FLIGHT
     return None
+
+
+def at_issue_limit(due_date: date, batch_date: date) -> bool:
+    """The batch is on or after the last day a 督促 may be issued in time (法329: 納期限 + 20 days):
+    the 口座振替 wait ends; the 督促 is issued anyway."""
+    return batch_date >= demand_notice_deadline(due_date, shift_due_date_for_holidays=False)
+
+
+def last_due_date_at_limit(batch_date: date) -> date:
+    """The latest 納期限 for which ``batch_date`` is at the issue limit (every earlier one is too)."""
+    due = batch_date
+    while not at_issue_limit(due, batch_date):
+        due -= timedelta(days=1)
+    return due
 
 
 def is_candidate(view: DunningView, batch_date: date, cutoff_days: int) -> bool:

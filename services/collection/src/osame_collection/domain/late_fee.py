@@ -36,6 +36,8 @@ class Accrual:
     computed_to: date
     fixed: bool
     """True when the 本税 was fully paid by ``computed_to`` (the fee is final)."""
+    segments: tuple = ()
+    """The law library's segments (from, to, days, base, rate, yen, tier, relief): B5."""
 
 
 def accrued_late_fee(
@@ -75,7 +77,7 @@ def accrued_late_fee(
         policy=policy,
         rates=rates or DEFAULT_RATES,
     )
-    return Accrual(result.late_fee, paid_on, fixed)
+    return Accrual(result.late_fee, paid_on, fixed, tuple(result.segments))
 
 
 def segment_plan(

@@ -3,11 +3,15 @@
   osame-collection nightly --date 2026-07-15     run the nightly batch on the service's database
   osame-collection benchmark --rows 1000000      the batch vs a single-column UPDATE baseline
   osame-collection rates --file 2027.json                 load 延滞金 rates of new calendar years
+  osame-collection law --file change.json [--apply]       preview (or apply) a change of 延滞金 rates
+                                                          and 督促手数料 rows: every amount it
+                                                          changes, per taxpayer
 
 They read the service's settings (``OSAME_DATABASE_URL`` …) unless ``--database-url`` is given.
-``nightly`` and ``rates`` run as an operator (issue 13 item 9): the staff token (``--token`` or
+``nightly``, ``rates`` and ``law`` run as an operator (issue 13 item 9): the staff token (``--token`` or
 ``OSAME_OPERATOR_TOKEN``) is verified with the service's ``OSAME_AUTH_*`` settings and must grant
-``collection:batches.run`` / ``collection:rates.load``; the batch and the rates are recorded under
+``collection:batches.run`` / ``collection:rates.load`` / ``collection:law.read`` (preview) or
+``collection:law.write`` (``--apply``); the batch and the rates are recorded under
 the token's subject, and every run, refused or not, is in collection's audit log (client
 ``cli:collection``).
 """
@@ -30,10 +34,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from osame_collection.adapters import benchmark_data
-from osame_collection.service_layer import audit, law_rates
+from osame_collection.service_layer import audit, law_changes, law_rates
 from osame_collection.service_layer.nightly import RunNightly, run_and_record, run_nightly
 
-COMMANDS = ("nightly", "benchmark", "rates")
+COMMANDS = ("nightly", "benchmark", "rates", "law")
 
 
 def _runtime(spec_factory, database_url: str | None) -> ServiceRuntime:
@@ -166,6 +170,18 @@ async def rates_command(runtime: ServiceRuntime, rows: list[dict], staff: str) -
     return result
 
 
+async def law_command(runtime: ServiceRuntime, change: dict, staff: str, apply: bool) -> dict:
+    """Preview (default) or apply a law change (JSON {rates: [...], demand_fees: [...]})."""
+    await upgrade(runtime.engine, runtime.spec.migrations)
+    command = law_changes.LawChange(**change, staff_user=staff)
+    use_case = law_changes.apply if apply else law_changes.preview
+    async with runtime.unit_of_work() as uow:
+        result = await use_case(command, uow, policy=runtime.settings.policy())
+        if apply:
+            await uow.commit()
+    return result
+
+
 def main(spec_factory, argv: list[str]) -> None:
     parser = argparse.ArgumentParser(
         prog="osame-collection", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -194,10 +210,19 @@ def main(spec_factory, argv: list[str]) -> None:
     r.add_argument("--file", required=True, help="the JSON file of rate rows")
     r.add_argument("--token", default=None, help="your staff token (default: $OSAME_OPERATOR_TOKEN)")
     r.add_argument("--database-url", default=None, help="SQLAlchemy async URL (default: the service's)")
+    w = sub.add_parser(
+        "law",
+        help="preview a change of 延滞金 rate rows and 督促手数料 rows (JSON: {rates: [...], demand_fees: "
+        "[{effective_from, fee, source}]}): every amount it changes per 宛名番号; --apply stores it (audited)",
+    )
+    w.add_argument("--file", required=True, help="the JSON file of the change")
+    w.add_argument("--token", default=None, help="your staff token (default: $OSAME_OPERATOR_TOKEN)")
+    w.add_argument("--apply", action="store_true", help="apply the change (default: preview only)")
+    w.add_argument("--database-url", default=None, help="SQLAlchemy async URL (default: the service's)")
     args = parser.parse_args(argv)
     console = Console(stderr=True)
     runtime = _runtime(spec_factory, args.database_url)
-    rows = json.loads(Path(args.file).read_text(encoding="utf-8")) if args.command == "rates" else []
+    rows = json.loads(Path(args.file).read_text(encoding="utf-8")) if args.command in ("rates", "law") else []
 
     async def go():
         try:
@@ -211,6 +236,11 @@ def main(spec_factory, argv: list[str]) -> None:
             if args.command == "rates":
                 return await as_operator(
                     runtime, args.token, "rates.load", lambda who: rates_command(runtime, rows, who)
+                )
+            if args.command == "law":
+                permission = "law.write" if args.apply else "law.read"
+                return await as_operator(
+                    runtime, args.token, permission, lambda who: law_command(runtime, rows, who, args.apply)
                 )
             return await benchmark_command(runtime, args.rows, args.date, console, max(1, args.rounds))
         finally:

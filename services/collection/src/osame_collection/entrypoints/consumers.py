@@ -17,7 +17,7 @@ from osame_contracts.messages import address_sync, collection, gateway, receipts
 
 from osame_collection.adapters.batch_metrics import refresh_batch_metrics
 from osame_collection.entrypoints import scheduler
-from osame_collection.service_layer import handlers, linkage, merges, refund_watch, unmatched
+from osame_collection.service_layer import direct_debits, handlers, linkage, merges, refund_watch, unmatched
 
 
 def bind(handler, policy):
@@ -50,5 +50,7 @@ def register(runtime: ServiceRuntime) -> None:
     subscribe(runtime, refunds.RefundDecided, refund_watch.check_refund_decided)
     subscribe(runtime, refunds.RefundPaid, refund_watch.close_after_payment)
     subscribe(runtime, refunds.RefundFailed, refund_watch.open_contact_task)
+    subscribe(runtime, receipts.DirectDebitRequested, direct_debits.note_debit_requested)
+    subscribe(runtime, receipts.DirectDebitResultsImported, direct_debits.note_results_imported)
     scheduler.install(runtime)
     runtime.metrics.add_refresher(refresh_batch_metrics)  # batch runs on /metrics

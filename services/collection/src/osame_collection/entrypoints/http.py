@@ -38,6 +38,8 @@ Permissions (``collection:<action>``):
   GET  /worklists/{kind}?assignee=&page=&per_page=  worklists.read  the user's own list; another
        (&horizon_days= &ahead_days=)                (+ worklists.team)  担当's or "*" (every case)
        kind: cases | next-actions | promises | limitation | seizures | pledges-breached
+  POST /law-changes/preview                         law.read      LawChange → every amount it changes
+  POST /law-changes/apply                           law.write     LawChange stored, recomputed, published
 """
 
 from __future__ import annotations
@@ -68,6 +70,7 @@ from osame_collection.service_layer import (
     documents,
     holds,
     inquiries,
+    law_changes,
     letters,
     nightly,
     pledges,
@@ -547,4 +550,18 @@ def routes(
         ),
         Route("/stays/{stay_id}/notice.pdf", guard("print.read", document_pdf), methods=["GET"]),
         Route("/worklists/{kind}", guard("worklists.read", worklist), methods=["GET"]),
+        *(
+            Route(
+                f"/law-changes/{verb}",
+                guard(
+                    permission,
+                    body_command(law_changes.LawChange, use_case, with_policy=True, status=200),
+                ),
+                methods=["POST"],
+            )
+            for verb, permission, use_case in (
+                ("preview", "law.read", law_changes.preview),
+                ("apply", "law.write", law_changes.apply),
+            )
+        ),
     ]

@@ -20,6 +20,7 @@ from sqlalchemy import insert, select, tuple_, update
 from osame_collection.adapters import inquiry_answers, orm
 from osame_collection.adapters.repository import CollectionRepository
 from osame_collection.domain.dates import DateRefused, not_before, planned_within
+from osame_collection.domain.late_fee_explained import ROUNDING_BASIS, explain
 from osame_collection.domain.projection import OWING
 from osame_collection.service_layer import audit, merges, refund_watch
 from osame_collection.service_layer.owed import owed_on
@@ -101,6 +102,9 @@ async def delinquency_view(
                 "unpaid": line.owed.principal_tax,
                 "late_fee": line.owed.late_fee,
                 "late_fee_error": line.late_fee_error,
+                # how it was computed (B5): segments with days, base, rate and legal basis; empty for a
+                # 確定延滞金 booked from a 充当 (the stored amount)
+                "late_fee_segments": explain(line.segments, item["tax_item"]),
                 "demand_issued_on": _iso(item["demand_issued_on"]),
                 "demand_fee": line.owed.demand_fee,
                 "owed": line.owed.total,
@@ -126,6 +130,7 @@ async def delinquency_view(
         "as_of": command.as_of.isoformat(),
         "assignee": case["assignee"] if case else None,
         "unpaid": unpaid,
+        "late_fee_rounding": ROUNDING_BASIS,
         "totals": {
             "unpaid": sum(u["unpaid"] for u in unpaid),
             "late_fee": sum(u["late_fee"] or 0 for u in unpaid),

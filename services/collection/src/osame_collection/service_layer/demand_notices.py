@@ -45,7 +45,8 @@ async def serve(command: ServeDemandNotice, uow: UnitOfWork, *, policy: Collecti
         not_before("served_on", command.served_on, "issued_on", row["issued_on"])
     except DateRefused as exc:
         raise PermanentError(exc.code) from exc
-    fee = policy.demand_fees.fee_on(row["issued_on"])
+    fees = await CollectionRepository(uow.session).demand_fee_schedule(policy.demand_fees)
+    fee = fees.fee_on(row["issued_on"])
     seizure_on = earliest_seizure_date(command.served_on)
     key = (row["notice_number"], row["installment_no"])
     await uow.session.execute(

@@ -32,6 +32,18 @@ class RateYears(BaseModel):
     source: str = Field(min_length=3, max_length=300, description="告示 / 公表 the rates come from")
 
 
+def to_rate_row(r: RateYears) -> RateRow:
+    return RateRow(
+        r.first_year,
+        r.last_year,
+        Decimal(r.late_fee_first_tier),
+        Decimal(r.late_fee_second_tier),
+        Decimal(r.refund_interest),
+        Decimal(r.postponement) if r.postponement is not None else None,
+        r.source,
+    )
+
+
 class LoadRates(BaseModel):
     rows: list[RateYears] = Field(min_length=1, max_length=20)
     staff_user: str = Field(min_length=1, max_length=64)
@@ -41,18 +53,7 @@ async def load_rates(command: LoadRates, uow: UnitOfWork) -> dict:
     """Add the rows (all or nothing): a year already priced is refused (a change of a published
     rate is not a load), as is a row over the statutory caps."""
     held = [rate_row(r) for r in (await uow.session.execute(select(orm.law_rates))).mappings()]
-    new = [
-        RateRow(
-            r.first_year,
-            r.last_year,
-            Decimal(r.late_fee_first_tier),
-            Decimal(r.late_fee_second_tier),
-            Decimal(r.refund_interest),
-            Decimal(r.postponement) if r.postponement is not None else None,
-            r.source,
-        )
-        for r in command.rows
-    ]
+    new = [to_rate_row(r) for r in command.rows]
     try:
         RateTable([*RATE_ROWS, *held, *new])
     except LawError as exc:

@@ -171,34 +171,11 @@ async def recompute_after_correction(
         row = held.get(key)
         if row is None or row["written_off_on"] is not None:
             continue
-        paid = [PartialPayment(d, a) for d, a in sorted(payments.get(key, []))]
         fully_paid = row["paid"] >= row["principal_tax"]
         try:
-            if fully_paid:
-                short = row["principal_tax"] - sum(p.amount for p in paid)
-                if short > 0:  # paid by 充当 or before collection saw the receipts: on the last 領収日
-                    paid.append(PartialPayment(row["last_receipt_on"] or row["due_date"], short))
-                result = recompute_after_reduction(
-                    reduced_tax=row["principal_tax"],
-                    due_date=row["due_date"],
-                    payments=paid,
-                    calculation_date=today,
-                    exempt_intervals=exempt.get(key, []),
-                    policy=policy.late_fee,
-                    rates=rates,
-                )
-                late_fee, computed_to = result.late_fee, _completed_on(paid, row["principal_tax"], today)
-            else:
-                accrual = accrued_late_fee(
-                    row["principal_tax"],
-                    row["due_date"],
-                    today,
-                    [(p.paid_on, p.amount) for p in paid],
-                    exempt.get(key, []),
-                    policy.late_fee,
-                    rates,
-                )
-                late_fee, computed_to = accrual.late_fee, accrual.computed_to
+            late_fee, computed_to = late_fee_now(
+                row, payments.get(key, []), exempt.get(key, []), today, policy, rates
+            )
         except LawError:
             continue  # outside the rate table: left for review (the batch counts it), never guessed
         if late_fee == row["late_fee"] and not fully_paid:
@@ -227,6 +204,39 @@ async def recompute_after_correction(
     await repo.update_installments(writes)
     await repo.refresh_status(keys)
     return out
+
+
+def late_fee_now(
+    row: dict, payments: list, exempt: list, today: date, policy: CollectionPolicy, rates
+) -> tuple[int, date]:
+    """(延滞金, computed to) of a held installment row on its 本税 and receipts: the 確定延滞金 when
+    the ledger shows the 本税 paid (the tax counting as paid on the day the payments reached it,
+    ``osame_law.recompute_after_reduction``), else accrued to ``today``. Raises ``LawError``."""
+    paid = [PartialPayment(d, a) for d, a in sorted(payments)]
+    if row["paid"] >= row["principal_tax"]:
+        short = row["principal_tax"] - sum(p.amount for p in paid)
+        if short > 0:  # paid by 充当 or before collection saw the receipts: on the last 領収日
+            paid.append(PartialPayment(row["last_receipt_on"] or row["due_date"], short))
+        result = recompute_after_reduction(
+            reduced_tax=row["principal_tax"],
+            due_date=row["due_date"],
+            payments=paid,
+            calculation_date=today,
+            exempt_intervals=exempt,
+            policy=policy.late_fee,
+            rates=rates,
+        )
+        return result.late_fee, _completed_on(paid, row["principal_tax"], today)
+    accrual = accrued_late_fee(
+        row["principal_tax"],
+        row["due_date"],
+        today,
+        [(p.paid_on, p.amount) for p in paid],
+        exempt,
+        policy.late_fee,
+        rates,
+    )
+    return accrual.late_fee, accrual.computed_to
 
 
 def _completed_on(payments: list[PartialPayment], tax: int, otherwise: date) -> date:

@@ -25,6 +25,7 @@ Key = tuple[str, int]
 class OwedLine:
     owed: Owed
     late_fee_error: str | None = None  # why the 延滞金 could not be computed (never a silent 0)
+    segments: tuple = ()  # the law library's segments of the 延滞金 computed here (B5)
 
 
 async def owed_on(
@@ -37,13 +38,13 @@ async def owed_on(
     out: dict[Key, OwedLine] = {}
     for item, key in zip(items, keys, strict=True):
         paid = payments.get(key, [])
-        error = None
+        error, segments = None, ()
         # 本税 paid by receipts collection saw: the 確定延滞金 from them (a period the rate table does
         # not price is an error, never the stale stored amount); paid otherwise (充当): the stored one
         from_payments = sum(a for _, a in paid) >= item["principal_tax"]
         if item["status"] == InstallmentStatus.OPEN.value or from_payments:
             try:
-                late_fee = accrued_late_fee(
+                accrual = accrued_late_fee(
                     item["principal_tax"],
                     item["due_date"],
                     max(as_of, item["due_date"]),
@@ -51,13 +52,16 @@ async def owed_on(
                     exempt.get(key, []),
                     policy.late_fee,
                     rates,
-                ).late_fee
+                )
+                late_fee, segments = accrual.late_fee, accrual.segments
             except LawError as exc:
                 late_fee, error = None, str(exc)
         else:
             late_fee = item["late_fee"]  # 確定延滞金, fixed when the 本税 was paid
         extra = charges_paid(sum(a for _, a in paid), item["paid"])
         out[key] = OwedLine(
-            owed(item["principal_tax"], item["paid"], item["demand_fee"] or 0, late_fee, extra), error
+            owed(item["principal_tax"], item["paid"], item["demand_fee"] or 0, late_fee, extra),
+            error,
+            segments,
         )
     return out

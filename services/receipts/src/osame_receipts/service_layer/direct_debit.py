@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from osame_chassis.ids import new_id
 from osame_chassis.uow import UnitOfWork
+from osame_contracts.messages import receipts
 from osame_law.plausibility import check_not_before
 from sqlalchemy import and_, bindparam, func, insert, select, update
 
@@ -154,6 +155,7 @@ async def build_request(
             )
         if values:
             await session.execute(insert(orm.debit_requests), values)
+            await _announce_request(uow, debit_date, values)
     return await request_file(uow, debit_date=debit_date, creditor=creditor, crlf=crlf)
 
 
@@ -345,7 +347,24 @@ async def import_result(
     )
     await _record_failures(uow, failures, debit_date)
     await _record_results(uow, failures, debit_date)
+    # collection holds the 督促 of the installments debited on this 振替日 until now (issue #12 defect 2)
+    await uow.publish(
+        receipts.DirectDebitResultsImported(
+            debit_date=debit_date, debited=report.applied, failed=len(failures), held=report.held
+        )
+    )
     return report
+
+
+async def _announce_request(uow: UnitOfWork, debit_date: dt.date, values: list[dict]) -> None:
+    """DirectDebitRequested in messages of ≤ 1,000: collection holds their 督促 until the result."""
+    keys = [
+        receipts.InstallmentKey(notice_number=v["notice_number"], installment_no=v["installment_no"])
+        for v in values
+    ]
+    for start in range(0, len(keys), receipts.MAX_ITEMS_PER_MESSAGE):
+        part = keys[start : start + receipts.MAX_ITEMS_PER_MESSAGE]
+        await uow.publish(receipts.DirectDebitRequested(debit_date=debit_date, items=part))
 
 
 # Paid records of a result file that answer no request of the 振替日 (unknown 顧客番号) or another

@@ -1,0 +1,174 @@
+"""Issue #12 law as data (B7, defect 12) and the recalculation preview (B6).
+
+- 督促手数料 history as data: the city's fee by effective date (before 2024-03-25 too), loaded by
+  command with its source, audited; a 督促 on a day no fee row covers is an error, never 0 — and
+  back-filling older arrears works once the history is loaded.
+- A changed rate or fee row is previewed: every affected amount recomputed with ``osame_law`` and
+  shown per 宛名番号 as before/after; applying it writes and publishes the change; a re-run changes
+  nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import httpx
+import pytest
+from osame_chassis.auth import Authenticator, AuthSettings, DevIssuer
+from osame_chassis.errors import PermanentError
+from osame_collection.adapters import orm
+from osame_collection.entrypoints import cli
+from osame_collection.entrypoints.http import audit_hook, routes
+from osame_collection.service_layer import handlers, law_changes
+from osame_collection.service_layer.nightly import RunNightly, run_nightly
+from osame_collection.service_layer.policy import CollectionPolicy
+from osame_contracts.messages import collection as contract
+from osame_law import RateNotAvailableError, RateRow, RateTable, compute_late_fee
+from osame_law.rates.table import RATE_ROWS
+from starlette.applications import Starlette
+
+from .test_collection_law_rates import ROW_2027
+from .test_collection_nightly import ADDRESSEE, assessment, nightly
+
+D = dt.date
+FEES_2019 = {"effective_from": "2019-10-01", "fee": 100, "source": "test: 市税条例 督促手数料 (illustrative)"}
+
+
+def pinned(handler, today):
+    policy = CollectionPolicy(business_date=lambda: today)
+    return lambda command, uow: handler(command, uow, policy=policy)
+
+
+async def test_backfilling_older_arrears_needs_the_fee_history_then_works(service):
+    await service.handle(handlers.project_assessment, assessment("N-23", [(1, 50_000, D(2023, 5, 31), 0)]))
+    with pytest.raises(RateNotAvailableError):  # no 督促手数料 before 2024-03-25: an error, never 0
+        await nightly(service, D(2023, 7, 1))
+    assert await service.count(orm.demand_notices) == 0
+
+    loaded = await cli.law_command(service.runtime, {"demand_fees": [FEES_2019]}, "s-01", apply=True)
+    assert loaded["applied"] is True
+    summary = await nightly(service, D(2023, 7, 1))
+    assert summary["demand_notices"] == 1 and summary["demand_fee"] == 100
+    [row] = await service.rows(orm.law_demand_fees)
+    assert (row["fee"], row["source"], row["loaded_by"]) == (100, FEES_2019["source"], "s-01")
+    [entry] = [e for e in await service.rows(orm.audit_log) if e["action"] == "law.change.apply"]
+    assert entry["detail"]["demand_fees"][0]["row"]["effective_from"] == "2019-10-01"
+
+
+async def test_a_fee_change_on_served_notices_is_shown_but_not_applied(service):
+    await service.handle(handlers.project_assessment, assessment("N-F", [(1, 100_000, D(2026, 6, 30), 0)]))
+    await nightly(service, D(2026, 7, 15))
+    change = law_changes.LawChange(
+        demand_fees=[{"effective_from": "2024-03-25", "fee": 200, "source": "test: a mistyped fee"}],
+        staff_user="s-01",
+    )
+    shown = await service.handle(pinned(law_changes.preview, D(2026, 7, 16)), change)
+    [taxpayer] = shown["taxpayers"]
+    assert taxpayer["addressee_id"] == ADDRESSEE
+    assert taxpayer["items"][0]["demand_fee"]["before"] == 100
+    assert taxpayer["items"][0]["demand_fee"]["after"] == 200
+    with pytest.raises(PermanentError, match="demand_fee_change_affects_served_notices"):
+        await service.handle(pinned(law_changes.apply, D(2026, 7, 16)), change)
+    assert await service.count(orm.law_demand_fees) == 0
+
+
+async def test_a_changed_2027_rate_is_previewed_applied_and_a_rerun_changes_nothing(service):
+    today = D(2027, 3, 2)
+    due = D(2026, 6, 30)
+    await service.handle(handlers.project_assessment, assessment("N-27", [(1, 1_000_000, due, 0)]))
+    await service.handle(
+        handlers.project_assessment, assessment("N-26", [(1, 500_000, D(2026, 1, 31), 0)], addressee="200002")
+    )
+    await cli.rates_command(service.runtime, [ROW_2027], "s-01")
+    await service.handle(pinned(run_nightly, today), RunNightly(batch_date=today))
+    held = {r["notice_number"]: r for r in await service.rows(orm.installments)}
+
+    changed = {
+        **ROW_2027,
+        "late_fee_first_tier": "3.4",
+        "late_fee_second_tier": "9.7",
+        "source": "test: corrected",
+    }
+    change = law_changes.LawChange(rates=[changed], staff_user="s-02")
+    shown = await service.handle(pinned(law_changes.preview, today), change)
+
+    def expected(principal, due_date, first, second):
+        table = RateTable(
+            [
+                *RATE_ROWS,
+                RateRow(2027, 2027, Decimal(first), Decimal(second), Decimal("1.4"), Decimal("1.4"), "t"),
+            ]
+        )
+        return compute_late_fee(
+            principal_tax=principal, due_date=due_date, paid_on=today, rates=table
+        ).late_fee
+
+    after = {
+        "N-27": expected(1_000_000, due, "3.4", "9.7"),
+        "N-26": expected(500_000, D(2026, 1, 31), "3.4", "9.7"),
+    }
+    lines = {
+        i["notice_number"]: (t["addressee_id"], i["late_fee"]) for t in shown["taxpayers"] for i in t["items"]
+    }
+    assert lines["N-27"] == (
+        ADDRESSEE,
+        {"held": held["N-27"]["late_fee"], "before": held["N-27"]["late_fee"], "after": after["N-27"]},
+    )
+    assert lines["N-26"][1]["after"] == after["N-26"] != lines["N-26"][1]["before"]
+    assert shown["late_fees_changed"] == 2 and shown["unpriced"] == 0
+    assert {r["notice_number"]: r["late_fee"] for r in await service.rows(orm.installments)} == {
+        n: r["late_fee"] for n, r in held.items()
+    }  # a preview writes nothing
+
+    applied = await service.handle(pinned(law_changes.apply, today), change)
+    assert applied["late_fees_changed"] == 2
+    now = {r["notice_number"]: r for r in await service.rows(orm.installments)}
+    assert {n: r["late_fee"] for n, r in now.items()} == after
+    assert all(now[n]["late_fee_version"] == held[n]["late_fee_version"] + 1 for n in now)
+    published = [p for k, p in await service.events() if k == contract.LateFeesAssessed.routing_key]
+    assert {i["notice_number"]: i["late_fee"] for p in published for i in p["items"]} == after
+    [rate] = await service.rows(orm.law_rates)
+    assert (rate["late_fee_first_tier"], rate["loaded_by"]) == ("3.4", "s-02")
+    [entry] = [e for e in await service.rows(orm.audit_log) if e["action"] == "law.change.apply"]
+    assert entry["detail"]["rates"][0]["replaces"]["late_fee_first_tier"] == "2.9"
+
+    again = await service.handle(pinned(law_changes.preview, today), change)
+    assert again["taxpayers"] == [] and again["late_fees_changed"] == 0
+    assert (await service.handle(pinned(law_changes.apply, today), change))["late_fees_changed"] == 0
+    assert {r["notice_number"]: r["late_fee_version"] for r in await service.rows(orm.installments)} == {
+        n: r["late_fee_version"] for n, r in now.items()
+    }
+
+
+async def test_a_built_in_year_cannot_be_replaced(service):
+    change = law_changes.LawChange(
+        rates=[{**ROW_2027, "first_year": 2026, "last_year": 2026}], staff_user="s"
+    )
+    with pytest.raises(PermanentError, match="rates_refused"):
+        await service.handle(pinned(law_changes.preview, D(2026, 12, 1)), change)
+
+
+async def test_preview_and_apply_over_http_with_the_staff_from_the_token(service, tmp_path):
+
+    issuer = DevIssuer(tmp_path / "issuer")
+    issuer.write_jwks()
+    roles = {"law": ["collection:law.read", "collection:law.write"], "viewer": ["collection:law.read"]}
+    auth = Authenticator(
+        AuthSettings(jwks_file=issuer.jwks_path, role_permissions=roles), audit=audit_hook(service.runtime)
+    )
+    app = Starlette(
+        routes=routes(service.runtime, auth, policy=CollectionPolicy(business_date=lambda: D(2026, 12, 1)))
+    )
+    body = {"demand_fees": [FEES_2019], "staff_user": "ignored"}
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://collection"
+    ) as client:
+        viewer = {"Authorization": f"Bearer {issuer.token('staff-05', ['viewer'])}"}
+        shown = await client.post("/law-changes/preview", json=body, headers=viewer)
+        assert shown.status_code == 200 and shown.json()["result"]["taxpayers"] == []
+        assert (await client.post("/law-changes/apply", json=body, headers=viewer)).status_code == 403
+        law = {"Authorization": f"Bearer {issuer.token('staff-06', ['law'])}"}
+        applied = await client.post("/law-changes/apply", json=body, headers=law)
+        assert applied.status_code == 200, applied.text
+    [row] = await service.rows(orm.law_demand_fees)
+    assert row["loaded_by"] == "staff-06"
