@@ -187,3 +187,43 @@ async def test_service_to_service_https_verifies_against_the_http_ca(pki, tmp_pa
 def test_a_missing_http_ca_file_is_a_clear_error(tmp_path):
     with pytest.raises(ConfigurationError, match="OSAME_HTTP_CA_FILE names a file that does not exist"):
         http_verify(tmp_path / "missing.pem")
+
+
+async def test_otlp_over_https_verifies_the_collector_against_its_ca(pki, monkeypatch):
+    """The OTLP exporter the chassis builds sends to an https collector whose CA is given by the
+    standard OTEL_EXPORTER_OTLP_CERTIFICATE, whatever REQUESTS_CA_BUNDLE says; with another CA
+    nothing arrives."""
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SpanExportResult
+    from osame_chassis.telemetry import _otlp_exporter
+
+    received: list[bytes] = []
+
+    async def collect(request):
+        received.append(await request.body())
+        return Response(b"", media_type="application/x-protobuf")
+
+    server, task, base = await _serve_https(
+        Starlette(routes=[Route("/v1/traces", collect, methods=["POST"])]), pki
+    )
+    try:
+        provider = TracerProvider()
+        with provider.get_tracer("tls-test").start_as_current_span("probe") as span:
+            pass
+        monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", base)
+        monkeypatch.setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
+        monkeypatch.setenv("OTEL_EXPORTER_OTLP_TIMEOUT", "2")
+        # Many images set requests' own bundle variable, which requests lets win over the
+        # exporter's CA (psf/requests#3829): the chassis' session must keep the OTLP one.
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(pki.other_ca))
+        for ca, expected in ((pki.other_ca, SpanExportResult.FAILURE), (pki.ca, SpanExportResult.SUCCESS)):
+            monkeypatch.setenv("OTEL_EXPORTER_OTLP_CERTIFICATE", str(ca))
+            check_otlp()
+            exporter = _otlp_exporter()
+            result = await asyncio.to_thread(exporter.export, [span])
+            exporter.shutdown()
+            assert result is expected
+        assert len(received) == 1 and b"probe" in received[0]
+    finally:
+        server.should_exit = True
+        await task
