@@ -114,8 +114,9 @@ def check_otlp(environ: Mapping[str, str] | None = None) -> None:
                 )
 
 
-def check_development_identity(settings: ServiceSettings, auth_settings=None) -> None:
-    """Outside development, refuse the development token issuer and switched-off authentication."""
+def check_development_identity(settings, auth_settings=None) -> None:
+    """Outside development, refuse the development token issuer and switched-off authentication.
+    `settings`: anything with an `environment` (a service's or the console's settings)."""
     if settings.environment == "development":
         return
     from osame_chassis.auth import AuthSettings
