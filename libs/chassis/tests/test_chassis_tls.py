@@ -227,3 +227,45 @@ async def test_otlp_over_https_verifies_the_collector_against_its_ca(pki, monkey
     finally:
         server.should_exit = True
         await task
+
+
+def test_otlp_grpc_over_tls_verifies_the_collector_against_its_ca(pki, monkeypatch):
+    """The default OTLP protocol (gRPC) with an https:// endpoint and the collector's CA."""
+    from concurrent import futures
+
+    import grpc
+    from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SpanExportResult
+    from osame_chassis.telemetry import _otlp_exporter
+
+    received: list = []
+
+    class Collector(trace_service_pb2_grpc.TraceServiceServicer):
+        def Export(self, request, context):
+            received.append(request)
+            return trace_service_pb2.ExportTraceServiceResponse()
+
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
+    trace_service_pb2_grpc.add_TraceServiceServicer_to_server(Collector(), server)
+    credentials = grpc.ssl_server_credentials([(pki.server_key.read_bytes(), pki.server_cert.read_bytes())])
+    port = server.add_secure_port("127.0.0.1:0", credentials)
+    server.start()
+    try:
+        provider = TracerProvider()
+        with provider.get_tracer("tls-test").start_as_current_span("probe") as span:
+            pass
+        monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", f"https://localhost:{port}")
+        monkeypatch.setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")
+        monkeypatch.setenv("OTEL_EXPORTER_OTLP_TIMEOUT", "2")
+        for ca, expected in ((pki.other_ca, SpanExportResult.FAILURE), (pki.ca, SpanExportResult.SUCCESS)):
+            monkeypatch.setenv("OTEL_EXPORTER_OTLP_CERTIFICATE", str(ca))
+            check_otlp()
+            exporter = _otlp_exporter()
+            result = exporter.export([span])
+            exporter.shutdown()
+            assert result is expected
+        assert len(received) == 1
+        assert received[0].resource_spans[0].scope_spans[0].spans[0].name == "probe"
+    finally:
+        server.stop(grace=None)
