@@ -87,7 +87,7 @@ async def test_a_broker_certificate_from_another_ca_stops_start_up(tls_broker, t
         await preflight(settings)
     message = str(refused.value)
     assert "TLS certificate did not verify" in message and "OSAME_AMQP_CA_FILE" in message
-    assert "guest" not in message.split("refused user")[0]  # no credentials in the line
+    assert "guest" not in message  # no credentials in the line
 
 
 async def test_a_host_name_the_certificate_does_not_name_is_refused(tls_broker, tls_files, tmp_path):
