@@ -6,6 +6,9 @@ A fault test that restarts "the broker" therefore gets a node of its own: the ma
 installation started a second time under another node name, on free ports, with its data, logs,
 config and plugin list in a temporary directory that is deleted afterwards. Needs a local
 `rabbitmq-server` and `rabbitmqctl` run as root (they switch to the `rabbitmq` user).
+
+`PrivateBroker(tls=files)` (a `testing_pki.TlsFiles`) also opens a TLS listener (`amqps_url`) with
+the CA's server certificate; it accepts a client certificate of that CA but does not require one.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import time
 import uuid
 from pathlib import Path
 
+from osame_chassis.testing_pki import TlsFiles
 from osame_cli.stack import free_port
 
 
@@ -26,9 +30,11 @@ def available() -> bool:
 
 
 class PrivateBroker:
-    def __init__(self) -> None:
+    def __init__(self, tls: TlsFiles | None = None) -> None:
         self.node = f"osame-fault-{uuid.uuid4().hex[:8]}@localhost"
         self.port = free_port()
+        self.tls = tls
+        self.tls_port = free_port() if tls else None
         self.management_port = free_port()
         self.dist_port = free_port()
         self.dir = Path(tempfile.mkdtemp(prefix="osame-broker-"))
@@ -36,6 +42,11 @@ class PrivateBroker:
     @property
     def amqp_url(self) -> str:
         return f"amqp://guest:guest@127.0.0.1:{self.port}/"
+
+    @property
+    def amqps_url(self) -> str:
+        """The TLS listener, by the host name its certificate names."""
+        return f"amqps://guest:guest@localhost:{self.tls_port}/"
 
     @property
     def management_url(self) -> str:
@@ -53,6 +64,22 @@ class PrivateBroker:
             RABBITMQ_PID_FILE=str(self.dir / "pid"),
         )
         return env
+
+    def _tls_config(self) -> str:
+        if self.tls is None:
+            return ""
+        copies = {}  # the node runs as `rabbitmq`: its own copies in its directory
+        for name in ("ca", "server_cert", "server_key"):
+            copies[name] = self.dir / f"tls-{name}.pem"
+            shutil.copyfile(getattr(self.tls, name), copies[name])
+        return (
+            f"listeners.ssl.default = 127.0.0.1:{self.tls_port}\n"
+            f"ssl_options.cacertfile = {copies['ca']}\n"
+            f"ssl_options.certfile = {copies['server_cert']}\n"
+            f"ssl_options.keyfile = {copies['server_key']}\n"
+            "ssl_options.verify = verify_peer\n"
+            "ssl_options.fail_if_no_peer_cert = false\n"
+        )
 
     def ctl(self, *args: str, timeout: float = 120, check: bool = True) -> subprocess.CompletedProcess:
         result = subprocess.run(
@@ -82,7 +109,7 @@ class PrivateBroker:
         (self.dir / "rabbitmq.conf").write_text(
             f"listeners.tcp.default = {self.port}\n"
             f"management.tcp.port = {self.management_port}\n"
-            "management.tcp.ip = 127.0.0.1\n"
+            "management.tcp.ip = 127.0.0.1\n" + self._tls_config()
         )
         (self.dir / "enabled_plugins").write_text("[rabbitmq_management].\n")
         self.dir.chmod(0o755)

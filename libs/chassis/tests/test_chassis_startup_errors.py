@@ -240,3 +240,26 @@ def test_wrong_broker_credentials(tmp_path, amqp_url):
 def test_missing_virtual_host(tmp_path, amqp_url):
     result = run_service(tmp_path, OSAME_AMQP_URL=amqp_url.rstrip("/") + "/osame-no-such-vhost")
     assert_one_clear_line(result, "virtual host 'osame-no-such-vhost'", "OSAME_AMQP_URL")
+
+
+@pytest.mark.integration
+def test_a_broker_ca_with_a_plain_amqp_url_stops_the_service(tmp_path, amqp_url):
+    ca = tmp_path / "ca.pem"
+    ca.write_text("not used")
+    result = run_service(tmp_path, OSAME_AMQP_URL=amqp_url, OSAME_AMQP_CA_FILE=str(ca))
+    assert_one_clear_line(
+        result, "OSAME_AMQP_CA_FILE set but OSAME_AMQP_URL is amqp://", secret="guest:guest"
+    )
+
+
+@pytest.mark.integration
+def test_production_with_the_development_issuer_stops_the_service(tmp_path, amqp_url):
+    result = run_service(
+        tmp_path,
+        OSAME_AMQP_URL=amqp_url,
+        OSAME_ENVIRONMENT="production",
+        OSAME_DATABASE_URL=f"sqlite:///{tmp_path}/receipts.db",
+    )
+    assert_one_clear_line(
+        result, "OSAME_AUTH_ISSUER is the development issuer", "refused outside development"
+    )

@@ -70,6 +70,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from osame_chassis.openapi import mark_permission
+from osame_chassis.tls import http_verify
 
 log = logging.getLogger("osame.auth")
 
@@ -139,6 +140,11 @@ class AuthSettings(BaseSettings):
     role_permissions: dict[str, list[str]] = Field(default_factory=lambda: dict(DEFAULT_ROLE_PERMISSIONS))
     revoked_file: Path | None = None
     allowed_networks: list[str] = Field(default_factory=list)
+    http_ca_file: Path | None = Field(
+        default=None,
+        validation_alias="OSAME_HTTP_CA_FILE",
+        description="PEM CA bundle the https:// JWKS URL is verified against (default: the system CAs)",
+    )
 
 
 class AuthError(Exception):
@@ -283,7 +289,9 @@ class KeySource:
                 if time.monotonic() - self._fetched_at < s.jwks_refresh_seconds and self._keys:
                     return
                 try:
-                    async with httpx.AsyncClient(timeout=s.jwks_timeout_seconds) as client:
+                    async with httpx.AsyncClient(
+                        timeout=s.jwks_timeout_seconds, verify=http_verify(s.http_ca_file)
+                    ) as client:
                         response = await client.get(s.jwks_url)
                         response.raise_for_status()
                     self._keys = _parse_jwks(response.text)

@@ -17,6 +17,7 @@ from pathlib import Path
 from faststream.rabbit import Channel, RabbitBroker
 from faststream.rabbit.opentelemetry import RabbitTelemetryMiddleware
 from faststream.rabbit.prometheus import RabbitPrometheusMiddleware
+from faststream.security import BaseSecurity
 from opentelemetry.sdk.trace import TracerProvider
 from prometheus_client import CollectorRegistry
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,6 +29,7 @@ from osame_chassis.messaging.staff_proof import signer_from_settings
 from osame_chassis.messaging.topology import Names
 from osame_chassis.metrics import PlumbingMetrics
 from osame_chassis.settings import ServiceSettings
+from osame_chassis.tls import amqp_ssl_context
 from osame_chassis.uow import UnitOfWork
 
 
@@ -58,8 +60,10 @@ def make_broker(
     middlewares.append(
         RabbitPrometheusMiddleware(registry=registry, app_name=f"osame-{settings.service_name}-{role}")
     )
+    context = amqp_ssl_context(settings)  # amqps://: verified TLS, optional client certificate
     return RabbitBroker(
         settings.amqp_url,
+        security=BaseSecurity(ssl_context=context) if context is not None else None,
         default_channel=Channel(
             prefetch_count=settings.prefetch, publisher_confirms=True, on_return_raises=True
         ),

@@ -39,6 +39,22 @@ class ServiceSettings(BaseSettings):
             "accept a message only from the publishers the contracts allow, checked by its AMQP user_id"
         ),
     )
+    amqp_ca_file: Path | None = Field(
+        default=None,
+        description="amqps:// only: PEM CA bundle the broker's certificate is verified against "
+        "(default: the system CAs); the host name is always checked",
+    )
+    amqp_cert_file: Path | None = Field(
+        default=None, description="amqps:// only: PEM client certificate (chain) for the broker"
+    )
+    amqp_key_file: Path | None = Field(
+        default=None, description="PEM private key of OSAME_AMQP_CERT_FILE (if not inside it)"
+    )
+    http_ca_file: Path | None = Field(
+        default=None,
+        description="PEM CA bundle https:// calls to other services and the token issuer verify against "
+        "(default: the system CAs)",
+    )
     amqp_prefix: str = Field(
         default="", description="Prefix for exchange, queue and broker user names (isolation)"
     )

@@ -99,11 +99,20 @@ def broker_problem(exc: BaseException, url: str) -> str:
     parts = urlsplit(url)
     user = unquote(parts.username or "guest")
     vhost = unquote(parts.path[1:]) if len(parts.path) > 1 else "/"
-    where = f"{parts.hostname or 'localhost'}:{parts.port or 5672}"
+    where = f"{parts.hostname or 'localhost'}:{parts.port or (5671 if parts.scheme == 'amqps' else 5672)}"
     if _named(exc, "ProbableAuthenticationError", "AuthenticationError"):
         return (
             f"the broker at {where} refused user {user!r} (wrong user name or password); "
             "check the credentials in OSAME_AMQP_URL"
+        )
+    if _root(exc, ssl.SSLCertVerificationError):
+        return (
+            f"the broker's TLS certificate did not verify for {where} (unknown CA or wrong host name); "
+            "check OSAME_AMQP_CA_FILE and the host in OSAME_AMQP_URL"
+        )
+    if _root(exc, ssl.SSLError):
+        return (
+            f"TLS to the broker at {where} failed; check OSAME_AMQP_URL (amqps:// port) and OSAME_AMQP_*_FILE"
         )
     if _named(exc, "InvalidFrameError", "ConnectionNotAllowed") or "NOT_ALLOWED" in str(exc):
         return (
@@ -152,12 +161,12 @@ async def check_database(url: str) -> None:
         raise ConfigurationError(database_problem(exc, url)) from exc
 
 
-async def check_broker(url: str) -> None:
+async def check_broker(url: str, ssl_context: ssl.SSLContext | None = None) -> None:
     import aio_pika
 
     try:
         with _quiet("aiormq", "aio_pika"):
-            connection = await aio_pika.connect(url, timeout=CONNECT_TIMEOUT_SECONDS)
+            connection = await aio_pika.connect(url, timeout=CONNECT_TIMEOUT_SECONDS, ssl_context=ssl_context)
             await connection.close()
     except Exception as exc:
         raise ConfigurationError(broker_problem(exc, url)) from exc
@@ -165,8 +174,11 @@ async def check_broker(url: str) -> None:
 
 async def preflight(settings: ServiceSettings) -> None:
     """Connect once to the database and once to the broker; raise ConfigurationError if either fails."""
+    from osame_chassis.tls import amqp_ssl_context, check_transport
+
+    check_transport(settings)  # TLS files and combinations, the development identity
     await check_database(settings.effective_database_url)
-    await check_broker(settings.amqp_url)
+    await check_broker(settings.amqp_url, amqp_ssl_context(settings))
 
 
 def run_checked(program: str, body: Callable[[], T]) -> T:

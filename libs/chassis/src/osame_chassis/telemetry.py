@@ -71,10 +71,29 @@ def _otlp_exporter() -> SpanExporter | None:
     if protocol.startswith("http"):
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter as HttpExporter
 
-        return HttpExporter()
+        return HttpExporter(session=otlp_http_session())
     from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter as GrpcExporter
 
     return GrpcExporter()
+
+
+def otlp_http_session():
+    """A requests session for the http/protobuf OTLP exporters that keeps the CA they were given.
+
+    The exporters put `OTEL_EXPORTER_OTLP_CERTIFICATE` on their session, but requests lets
+    `REQUESTS_CA_BUNDLE`/`CURL_CA_BUNDLE` (set in many images) win over a session's `verify`
+    (psf/requests#3829), so the collector's CA would be silently ignored. Proxies still come from
+    the environment."""
+    import requests
+
+    class KeepVerify(requests.Session):
+        def merge_environment_settings(self, url, proxies, stream, verify, cert):
+            merged = super().merge_environment_settings(url, proxies, stream, verify, cert)
+            if verify is None:
+                merged["verify"] = self.verify
+            return merged
+
+    return KeepVerify()
 
 
 def service_resource(
@@ -146,7 +165,10 @@ def export_logs(resource: Resource) -> None:
     else:
         from opentelemetry.exporter.otlp.proto.grpc._log_exporter import OTLPLogExporter
     provider = LoggerProvider(resource=resource)
-    provider.add_log_record_processor(BatchLogRecordProcessor(OTLPLogExporter(), schedule_delay_millis=1000))
+    exporter = (
+        OTLPLogExporter(session=otlp_http_session()) if protocol.startswith("http") else OTLPLogExporter()
+    )
+    provider.add_log_record_processor(BatchLogRecordProcessor(exporter, schedule_delay_millis=1000))
     handler = LoggingHandler(level=logging.INFO, logger_provider=provider)
     handler.addFilter(ScrubFilter())
     logging.getLogger().addHandler(handler)

@@ -21,6 +21,8 @@ from osame_chassis.auth import AuthSettings
 from osame_chassis.db import create_engine, session_factory
 from osame_chassis.logs import configure_logging
 from osame_chassis.openapi import openapi_route
+from osame_chassis.settings import ConfigurationError
+from osame_chassis.tls import check_development_identity, http_verify
 from prometheus_client import CollectorRegistry
 from starlette.applications import Starlette
 from starlette.routing import Mount
@@ -71,7 +73,13 @@ def build_app(
     `tracer_provider` (tests) for the page-view spans and the calls of `http` only."""
     settings = settings or ConsoleSettings()
     auth_settings = auth_settings or AuthSettings()
-    http = http or httpx.AsyncClient(timeout=settings.upstream_timeout_seconds)
+    try:  # outside development, never the development token issuer (osame_chassis.tls)
+        check_development_identity(settings, auth_settings)
+    except ConfigurationError as exc:
+        raise SystemExit(str(exc)) from None
+    http = http or httpx.AsyncClient(
+        timeout=settings.upstream_timeout_seconds, verify=http_verify(settings.http_ca_file)
+    )
     engine = create_engine(settings.effective_database_url)
     provider = owned = None
     if tracer_provider is not None:

@@ -61,6 +61,12 @@ class ConsoleSettings(BaseSettings):
     collection_url: str = "http://127.0.0.1:8103"
     address_sync_url: str = "http://127.0.0.1:8104"
     gateway_url: str = "http://127.0.0.1:8105"
+    http_ca_file: Path | None = Field(
+        default=None,
+        validation_alias=AliasChoices("OSAME_CONSOLE_HTTP_CA_FILE", "OSAME_HTTP_CA_FILE"),
+        description="PEM CA bundle the services' and the issuer's https:// URLs are verified against "
+        "(default: the system CAs)",
+    )
     upstream_timeout_seconds: float = Field(default=15.0, gt=0, le=300)
     import_timeout_seconds: float = Field(
         default=600.0,
