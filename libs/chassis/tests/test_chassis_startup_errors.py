@@ -6,6 +6,7 @@ read what an operator would read: its exit code and its output.
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 import subprocess
@@ -259,6 +260,7 @@ def test_production_with_the_development_issuer_stops_the_service(tmp_path, amqp
         OSAME_AMQP_URL=amqp_url,
         OSAME_ENVIRONMENT="production",
         OSAME_DATABASE_URL=f"sqlite:///{tmp_path}/receipts.db",
+        OSAME_AUDIT_KEY=base64.b64encode(bytes(range(32))).decode(),  # production needs its audit key
     )
     assert_one_clear_line(
         result, "OSAME_AUTH_ISSUER is the development issuer", "refused outside development"

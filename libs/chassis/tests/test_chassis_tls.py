@@ -7,6 +7,7 @@ tests/e2e/test_e2e_transport_tls.py; PostgreSQL TLS in test_chassis_database_url
 from __future__ import annotations
 
 import asyncio
+import base64
 import ssl
 
 import httpx
@@ -117,7 +118,12 @@ def test_otlp_certificates(tmp_path, pki):
 def test_the_development_identity_is_refused_outside_development(tmp_path):
     dev = DevIssuer(tmp_path / "issuer")
     dev.token("someone", roles=("collector",))  # writes its key and JWKS
-    production = settings(tmp_path, environment="production", database_url="sqlite:///x.db")
+    production = settings(
+        tmp_path,
+        environment="production",
+        database_url="sqlite:///x.db",
+        audit_key=base64.b64encode(bytes(range(32))).decode(),  # production needs its own audit key
+    )
     city_idp = {
         "issuer": "https://idp.city.example/realms/osame",
         "jwks_url": "https://idp.city.example/certs",
