@@ -3,8 +3,9 @@ console and the development OIDC issuer), on the synthetic city's day.
 
 One stack for the module (five services, issuer, console; SQLite stores, the real RabbitMQ):
 sign in through the issuer's login page, search a taxpayer, open the case, record a 折衝 entry
-with the keyboard, see the case on the 担当一覧 (worklist), run the nightly batch and download its letters, see 管理, sign out; then a
-user without the role sees no menu entry and gets 権限がありません on the URL. Every screen is
+with the keyboard, see the case on the 担当一覧 (worklist), run the nightly batch and download its
+letters, see 管理, sign out; then a user without the role sees no menu entry and gets 権限がありません
+on the URL. Every screen is
 saved as a PNG in the test output directory (`OSAME_TEST_OUTPUT_DIR`, default
 `var/test-output`), and axe-core (vendored) reports no critical violation on the main screens.
 
