@@ -3,8 +3,9 @@ console and the development OIDC issuer), on the synthetic city's day.
 
 One stack for the module (five services, issuer, console; SQLite stores, the real RabbitMQ):
 sign in through the issuer's login page, search a taxpayer, open the case, record a 折衝 entry
-with the keyboard, run the nightly batch and download its letters, see 管理, sign out; then a
-user without the role sees no menu entry and gets 権限がありません on the URL. Every screen is
+with the keyboard, see the case on the 担当一覧 (worklist), run the nightly batch and download its
+letters, see 管理, sign out; then a user without the role sees no menu entry and gets 権限がありません
+on the URL. Every screen is
 saved as a PNG in the test output directory (`OSAME_TEST_OUTPUT_DIR`, default
 `var/test-output`), and axe-core (vendored) reports no critical violation on the main screens.
 
@@ -234,7 +235,7 @@ def test_a_collection_officer_works_a_case_and_runs_the_nightly_batch(console_st
     browser.css("#sign-in").click()
     browser.visible("nav.menu")
     menu = [a.text for a in browser.all("nav.menu a")]
-    assert menu == ["ホーム", "宛名検索", "滞納整理", "夜間バッチ", "管理"]
+    assert menu == ["ホーム", "宛名検索", "担当一覧", "滞納整理", "夜間バッチ", "管理"]
     assert "tainou01" in browser.text() and "令和8年6月30日" in browser.text()  # the business date, 和暦
     browser.shot("home")
     browser.assert_accessible("home")
@@ -272,6 +273,28 @@ def test_a_collection_officer_works_a_case_and_runs_the_nightly_batch(console_st
     browser.wait(lambda d: "折衝記録を登録しました" in browser.text())
     assert "本人と電話。7月末までに全額納付すると約束。" in browser.text()
     browser.shot("contact-saved")
+
+    # 担当一覧: the case is assigned to tainou01 (collection's API; the console has no form for it
+    # yet), so it is on the 担当案件 tab of the user's own list, linking back to the case page.
+    token = console_stack.staff_token("tainou01", ["collection_staff"])
+    assigned = httpx.put(
+        f"{console_stack.services['collection'].url}/cases/{addressee_id}/assignee",
+        json={"assignee": "tainou01"},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+    )
+    assert assigned.status_code == 200, assigned.text
+    browser.css('nav.menu a[data-menu="worklists"]').click()
+    browser.visible(f'#worklist a[href="/cases/{addressee_id}"]')
+    assert browser.css('a[data-kind="cases"]').get_attribute("aria-current") == "page"
+    assert "自分の担当" in browser.text() and "¥" in browser.css("#worklist").text
+    assert browser.css("#worklist td time").get_attribute("title").startswith("20")  # Western on hover
+    browser.visible("#f-assignee")  # collection_staff holds worklists.team: the 担当 selector
+    browser.shot("worklist")
+    browser.assert_accessible("worklist")
+    browser.css('a[data-kind="limitation"]').click()
+    browser.wait(lambda d: d.current_url.endswith("/worklists/limitation"))
+    assert "時効完成間近" in browser.text()
 
     # 夜間バッチ: run on the business date, follow the progress, download the letters.
     browser.css('nav.menu a[data-menu="batches"]').click()

@@ -224,6 +224,31 @@ DAILY = {
 }
 
 
+WORKLIST_TOTAL = 53  # more than one page of 50
+WORKLIST_ROW = {  # one row with every kind's fields (the template picks its own)
+    "installments": 2,
+    "earliest_due_date": "2026-04-30",
+    "principal_unpaid": 1234567,
+    "next_action_on": "2026-07-10",
+    "next_action": "電話で納付を確認",
+    "contacted_on": "2026-07-01",
+    "due_on": "2026-07-10",
+    "seq": 3,
+    "amount": 50000,
+    "limitation_ends_on": "2026-12-01",
+    "notice_number": "N0001",
+    "installment_no": 1,
+    "tax_item": "resident_tax",
+    "fiscal_year": 2021,
+    "due_date": "2021-06-30",
+    "executed_on": "2026-05-01",
+    "property_type": "deposit",
+    "signed_on": "2026-03-01",
+    "breached_on": "2026-06-15",
+    "assignee": "tainou01",
+}
+
+
 @dataclass
 class Upstream:
     """What the stand-in services received."""
@@ -285,6 +310,31 @@ def upstream_app(auth: Authenticator, upstream: Upstream) -> Starlette:
         if problems:
             return JSONResponse({"error": "invalid body: " + ", ".join(problems)}, status_code=422)
         return JSONResponse({"result": "c-1"}, status_code=201)
+
+    async def worklist(request: Request):
+        """Like collection: own list by default, another 担当's or "*" with worklists.team."""
+        await record(request)
+        principal = request.state.principal
+        assignee = request.query_params.get("assignee") or principal.user
+        if assignee != principal.user and not principal.can("collection:worklists.team"):
+            return JSONResponse({"error": "forbidden"}, status_code=403)
+        kind = request.path_params["kind"]
+        if kind == "cases" and assignee == "*":
+            return JSONResponse({"error": "assignee:required_for_cases"}, status_code=422)
+        page, per_page = int(request.query_params.get("page", "1")), int(request.query_params["per_page"])
+        rows = [dict(WORKLIST_ROW, addressee_id=str(100001 + n)) for n in range(WORKLIST_TOTAL)]
+        items = rows[(page - 1) * per_page : page * per_page]
+        return JSONResponse(
+            {
+                "kind": kind,
+                "as_of": "2026-07-10",
+                "assignee": assignee,
+                "page": page,
+                "per_page": per_page,
+                "total": len(rows),
+                "items": items,
+            }
+        )
 
     async def search(request: Request):
         await record(request)
@@ -521,6 +571,7 @@ def upstream_app(auth: Authenticator, upstream: Upstream) -> Starlette:
             refunds_route("/payouts", listing, "payout.read"),
             refunds_route("/transfers/returned", listing, "payout.read"),
             Route("/cases/{addressee_id}", auth.require("collection:cases.read")(view), methods=["GET"]),
+            Route("/worklists/{kind}", auth.require("collection:worklists.read")(worklist), methods=["GET"]),
             Route(
                 "/cases/{addressee_id}/contacts",
                 auth.require("collection:cases.write")(contact),

@@ -136,3 +136,11 @@ def test_receipts_refusals_name_the_field_in_japanese(code, fields):
 )
 def test_located_errors_of_an_imported_file_in_japanese(message, shown):
     assert located_message(message) == shown
+
+
+def test_a_worklist_refused_by_collection():
+    """collection's answers to `GET /worklists/{kind}`: another 担当's list without worklists.team,
+    and a value it refuses (named by field)."""
+    assert map_upstream(403, "forbidden").title == "権限がありません"
+    refused = map_upstream(422, "invalid query: per_page:less_than_equal")
+    assert refused.outcome is Outcome.INVALID and refused.status == 422

@@ -35,7 +35,7 @@ def keys(roles: tuple[str, ...]) -> list[str]:
 @pytest.mark.parametrize(
     ("roles", "menu"),
     [
-        (("admin",), ["addressees", "receipts", "cases", "batches", "refunds", "admin"]),
+        (("admin",), ["addressees", "receipts", "worklists", "cases", "batches", "refunds", "admin"]),
         (("addressee_staff",), ["addressees", "admin"]),  # address-sync:* includes its audit
         (("auditor",), ["admin"]),  # *:audit.read
         # 収納, and reads the 還付・充当 queues (never acts on them)
@@ -53,11 +53,17 @@ def test_menu_per_role(roles, menu):
 
 def test_collection_staff_sees_search_case_work_batches_and_its_audit():
     # 宛名検索 through address-sync:addressee.read; 管理 through collection:* ⊇ collection:audit.read
-    assert keys(("collection_staff",)) == ["addressees", "cases", "batches", "admin"]
+    assert keys(("collection_staff",)) == ["addressees", "worklists", "cases", "batches", "admin"]
 
 
 def test_roles_add_up():
-    assert keys(("collection_staff", "addressee_staff")) == ["addressees", "cases", "batches", "admin"]
+    assert keys(("collection_staff", "addressee_staff")) == [
+        "addressees",
+        "worklists",
+        "cases",
+        "batches",
+        "admin",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -74,6 +80,10 @@ def test_roles_add_up():
         (("admin",), Action.DEAD_LETTERS_READ, True),
         (("addressee_staff",), Action.ADDRESSEE_SEARCH, True),
         (("addressee_staff",), Action.CASE_READ, False),
+        (("collection_staff",), Action.WORKLIST_READ, True),
+        (("collection_staff",), Action.WORKLIST_TEAM, True),  # collection:* ⊇ worklists.team
+        (("auditor",), Action.WORKLIST_READ, False),
+        (("receipts_staff",), Action.WORKLIST_READ, False),
     ],
 )
 def test_actions_per_role(roles, action, expected):
@@ -140,3 +150,31 @@ def test_receipts_actions_per_role():
         assert not any(allowed(Staff("u", (role,)), a) for a in receipts_actions), role
         with pytest.raises(Forbidden):
             require_screen(Staff("u", (role,)), "receipts")
+
+
+def test_worklists_own_list_without_team_and_the_selector_only_with_team():
+    """担当一覧: worklists.read opens one's own lists; another 担当's, or "*", needs worklists.team
+    (collection checks both again); the 担当 selector follows the same permission."""
+    from osame_console.domain.errors import InputRefused
+    from osame_console.service_layer.worklists import checked_assignee, may_choose_assignee
+
+    @dataclass(frozen=True)
+    class OwnOnly(Staff):
+        def can(self, permission: str) -> bool:
+            table = {"worker": ["collection:worklists.read"]}
+            return grants(permissions_for(self.roles, table), permission)
+
+    own, team = OwnOnly("tainou01", ("worker",)), Staff("tainou01", ("collection_staff",))
+    assert [s.key for s in menu_for(own)] == ["worklists"]
+    assert not may_choose_assignee(own) and may_choose_assignee(team)
+    assert checked_assignee(own, None, "cases") is None
+    assert checked_assignee(own, " tainou01 ", "cases") is None  # oneself is one's own list
+    for other in ("tainou02", "*"):
+        with pytest.raises(Forbidden) as refused:
+            checked_assignee(own, other, "promises")
+        assert refused.value.action is Action.WORKLIST_TEAM
+    assert checked_assignee(team, "tainou02", "cases") == "tainou02"
+    assert checked_assignee(team, "*", "limitation") == "*"
+    with pytest.raises(InputRefused) as typed:
+        checked_assignee(team, "*", "cases")  # collection lists 担当案件 of one 担当 only
+    assert set(typed.value.fields) == {"assignee"}

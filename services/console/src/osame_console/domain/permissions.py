@@ -29,6 +29,8 @@ class Action(StrEnum):
 
     ADDRESSEE_SEARCH = "addressee.search"
     CASE_READ = "case.read"
+    WORKLIST_READ = "worklist.read"
+    WORKLIST_TEAM = "worklist.team"
     CONTACT_WRITE = "contact.write"
     PLEDGE_WRITE = "pledge.write"
     INQUIRY_WRITE = "inquiry.write"
@@ -61,6 +63,9 @@ class Action(StrEnum):
 PERMISSION: dict[Action, str] = {
     Action.ADDRESSEE_SEARCH: "address-sync:addressee.read",
     Action.CASE_READ: "collection:cases.read",
+    # 滞納整理 worklists: one's own (read); another 担当's or everybody's ("*") needs team too.
+    Action.WORKLIST_READ: "collection:worklists.read",
+    Action.WORKLIST_TEAM: "collection:worklists.team",
     Action.CONTACT_WRITE: "collection:cases.write",
     Action.PLEDGE_WRITE: "collection:cases.write",
     Action.INQUIRY_WRITE: "collection:cases.write",
@@ -144,6 +149,7 @@ MENU: tuple[Screen, ...] = (
             Action.DAILY_TOTALS_READ,
         ),
     ),
+    Screen("worklists", "担当一覧", "/worklists", (Action.WORKLIST_READ,)),
     Screen("cases", "滞納整理", "/cases", (Action.CASE_READ,)),
     Screen("batches", "夜間バッチ", "/batches", (Action.BATCH_READ,)),
     Screen(

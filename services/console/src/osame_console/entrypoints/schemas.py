@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from osame_console.service_layer import receipts
+from osame_console.service_layer import receipts, worklists
 
 FORM = "application/x-www-form-urlencoded"
 MULTIPART = "multipart/form-data"
@@ -62,6 +62,21 @@ class AddresseeQuery(BaseModel):
 
 class CaseQuery(BaseModel):
     saved: str | None = Field(default=None, description="the kind of record just saved (a message)")
+
+
+class WorklistQuery(BaseModel):
+    """担当一覧: collection's worklist query, checked by the console first."""
+
+    assignee: str | None = Field(
+        default=None, description='another 担当\'s staff id, or "*" for every case (worklists.team)'
+    )
+    page: str | None = Field(default=None, description="page from 1")
+    horizon_days: str | None = Field(default=None, description="時効完成間近: days ahead (0-1098)")
+    ahead_days: str | None = Field(default=None, description="納付約束日: days ahead (0-31)")
+
+
+class WorklistPath(BaseModel):
+    kind: Literal[*worklists.KINDS]
 
 
 class BatchLookupQuery(BaseModel):

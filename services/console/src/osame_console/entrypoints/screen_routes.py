@@ -26,9 +26,11 @@ from osame_console.entrypoints.schemas import (
     RecordForm,
     RecordPath,
     SearchForm,
+    WorklistPath,
+    WorklistQuery,
 )
 from osame_console.entrypoints.web import Web, attachment, field_messages
-from osame_console.service_layer import addressees, admin, batches, cases
+from osame_console.service_layer import addressees, admin, batches, cases, worklists
 from osame_console.service_layer.signin import StaffSession
 
 SAVED = {
@@ -131,6 +133,36 @@ def routes(web: Web) -> list[Route]:
             request, staff, addressee_id, status=422, active=kind, form=form, errors=errors
         )
 
+    # -- 担当一覧 (worklists) ---------------------------------------------------------------------
+
+    async def render_worklist(request: Request, staff: StaffSession) -> Response:
+        query = request.query_params
+        found = await worklists.worklist(
+            web.api,
+            staff,
+            request.path_params.get("kind"),
+            assignee=query.get("assignee"),
+            page=query.get("page"),
+            windows={name: query.get(name) for name in worklists.WINDOWS},
+        )
+        return web.render(
+            request,
+            "worklists.html",
+            staff,
+            found=found,
+            kinds=worklists.KINDS,
+            may_choose=worklists.may_choose_assignee(staff),
+            may_open_case=allowed(staff, Action.CASE_READ),
+        )
+
+    @api("担当一覧: the user's 担当案件 (the first tab)", query=WorklistQuery, media=PAGE)
+    async def worklists_page(request: Request, staff: StaffSession) -> Response:
+        return await render_worklist(request, staff)
+
+    @api("担当一覧: one worklist, paged", path=WorklistPath, query=WorklistQuery, media=PAGE)
+    async def worklist_page(request: Request, staff: StaffSession) -> Response:
+        return await render_worklist(request, staff)
+
     # -- 夜間バッチ --------------------------------------------------------------------------------
 
     @api("夜間バッチ", query=BatchLookupQuery, also={303: "To the batch"}, media=PAGE)
@@ -183,6 +215,8 @@ def routes(web: Web) -> list[Route]:
         Route("/cases", page(case_lookup), methods=["GET"]),
         Route("/cases/{addressee_id}", page(case_page), methods=["GET"]),
         Route("/cases/{addressee_id}/{kind}", page(case_record), methods=["POST"]),
+        Route("/worklists", page(worklists_page), methods=["GET"]),
+        Route("/worklists/{kind}", page(worklist_page), methods=["GET"]),
         Route("/batches", page(batches_page), methods=["GET"]),
         Route("/batches/nightly", page(start_nightly), methods=["POST"]),
         Route("/batches/{batch_id}", page(batch_page), methods=["GET"]),
