@@ -44,8 +44,13 @@ def console_app():
     from osame_console.bootstrap import build_app
     from osame_console.settings import ConsoleSettings
 
-    # a throwaway secret: building the app needs one outside development; nothing is signed
-    return build_app(ConsoleSettings(session_secret=os.urandom(24).hex(), telemetry_enabled=False))
+    # Only its routes are read: built as in development (the dev issuer is refused elsewhere), with a
+    # throwaway secret; nothing is served or signed.
+    return build_app(
+        ConsoleSettings(
+            environment="development", session_secret=os.urandom(24).hex(), telemetry_enabled=False
+        )
+    )
 
 
 def render(document: dict) -> str:
