@@ -14,6 +14,7 @@ from osame_cli.settle import wait_settled
 from osame_cli.stack import SERVICES, Stack, free_port
 
 from . import private_broker as private_broker_module
+from . import private_postgres as private_postgres_module
 from .test_e2e_flow import query
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
@@ -73,6 +74,24 @@ def private_broker(monkeypatch):
 @pytest.fixture
 def restartable_stack(private_broker, pg_server_url, tmp_path):
     yield from _crash_stack(private_broker.amqp_url, pg_server_url, tmp_path)
+
+
+@pytest.fixture
+def private_postgres():
+    """A PostgreSQL cluster of this test's own: restarting it disturbs no other test (private_postgres.py)."""
+    if not private_postgres_module.available():
+        pytest.skip("restarting a database server needs the PostgreSQL server binaries, run as root")
+    server = private_postgres_module.PrivatePostgres()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def database_restartable_stack(amqp_url, private_postgres, tmp_path):
+    yield from _crash_stack(amqp_url, private_postgres.server_url, tmp_path)
 
 
 async def test_receipts_and_collection_killed_mid_flow_lose_nothing_and_apply_nothing_twice(
@@ -177,3 +196,55 @@ async def test_broker_restart_mid_flow_loses_nothing(restartable_stack, private_
         )
     )
     assert projected == ledger
+
+
+async def test_database_restart_mid_flow_loses_nothing(database_restartable_stack, private_postgres):
+    """PostgreSQL restarted while the day is applied: every connection of every service is cut and
+    open transactions roll back; the services reconnect and the day ends as without the restart."""
+    stack = database_restartable_stack
+    city = build_city(households=60, seed=13)
+    exp = city.expected
+    async with stack.bus() as bus:
+        for message in [*city.addressees, *city.assessments]:
+            await bus.send(message)
+        await wait_settled(
+            stack, bus, lambda s: s["receipts"]["notices"] == len(city.assessments), timeout=120
+        )
+        await asyncio.gather(*(bus.send(r) for r in city.receipts))
+        for _ in range(400):
+            if (await asyncio.to_thread(stack.services["receipts"].stats))["receipts"] >= exp.receipts // 4:
+                break
+            await asyncio.sleep(0.02)
+        at_restart = (
+            await query(stack, "receipts", "SELECT count(*) FROM receipts WHERE channel <> 'appropriation'")
+        )[0][0]
+        before = private_postgres.pid()
+        await asyncio.to_thread(private_postgres.restart)
+        assert private_postgres.pid() != before, "the database server restarted"
+        print(f"receipts applied when PostgreSQL restarted: {at_restart} of {exp.receipts}")
+        await wait_settled(
+            stack,
+            bus,
+            lambda s: (
+                s["receipts"]["receipts"] == exp.receipts and s["refunds"]["overpayments"] == exp.overpayments
+            ),
+            timeout=180,
+        )
+    assert all(s.alive() for s in stack.services.values()), "services survive a database restart"
+    [(count, total)] = await query(
+        stack, "receipts", "SELECT count(*), sum(amount) FROM receipts WHERE channel <> 'appropriation'"
+    )
+    assert (count, total) == (exp.receipts, exp.receipts_yen)
+    ledger = dict(
+        await query(
+            stack, "receipts", "SELECT notice_number || '/' || installment_no, paid FROM installments"
+        )
+    )
+    projected = dict(
+        await query(
+            stack, "collection", "SELECT notice_number || '/' || installment_no, paid FROM installments"
+        )
+    )
+    assert projected == ledger
+    held = dict(await query(stack, "refunds", "SELECT overpayment_id, amount FROM overpayments"))
+    assert sum(held.values()) == exp.overpaid_yen

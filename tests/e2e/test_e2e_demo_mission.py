@@ -1,4 +1,5 @@
-"""Issue 19: `osame demo` shows the whole mission — 住基 異動, 名寄せ, 支援措置, a lawful and an unlawful
+"""The README's first command, `osame demo` (SQLite stores), settles a synthetic city's day, and
+(issue 19) shows the whole mission — 住基 異動, 名寄せ, 支援措置, a lawful and an unlawful
 情報照会 — with non-zero figures for every service, read from the services, and leaves nothing behind.
 
 The demo runs as a process (as a user runs it) on a small city; its figures come from the
@@ -104,6 +105,20 @@ def test_one_refused_and_one_answered_query_with_their_records_and_trace(demo_ru
     assert mission["network"]["linkage codes issued"] == 1
     assert mission["network"]["income answers produced"] == 1
     assert mission["trace_id"] in result.stdout
+
+
+def test_the_demo_day_settles_and_prints_its_summary(demo_run):
+    """The README's first command (one demo run serves this file: a second one proved nothing more)."""
+    result, _, _ = demo_run
+    out = result.stdout
+    assert "Demo day settled" in out
+    assert "spans per service" in out and "osame-receipts" in out and "osame-refunds" in out
+    assert "The mission" in out and "FAILED" not in out
+    assert "Trace of the income query" in out and "osame-intermediate-server-gw" in out
+    assert (
+        "exit codes: receipts=0, refunds=0, collection=0, address-sync=0, intermediate-server-gw=0"
+        in out.replace("\n", "")
+    )
 
 
 def test_the_summary_prints_the_figures_and_no_personal_data(demo_run):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import shutil
 import tempfile
 import uuid
 from collections.abc import Callable
@@ -31,6 +32,8 @@ from osame_chassis.runtime import ServiceRuntime, ServiceSpec
 from osame_chassis.settings import ServiceSettings
 
 _OWN_USER = object()
+# Migrations (their directory) -> a SQLite file migrated to head once in this test process.
+_MIGRATED_SQLITE: dict[str, Path] = {}
 
 
 @cache
@@ -55,6 +58,19 @@ def signer_for_tests(principal: str) -> StaffProofSigner:
     return StaffProofSigner(principal, staff_key_for_tests(principal)[0])
 
 
+def _new_sqlite_file(url) -> Path | None:
+    """The file of a SQLite URL when it does not exist yet (else None: migrate it in place)."""
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    path = Path(url.database)
+    return None if path.exists() else path
+
+
+def _copy_file(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, target)
+
+
 class ServiceHarness:
     """One service runtime (its own composition root, with test settings) and table helpers."""
 
@@ -66,7 +82,25 @@ class ServiceHarness:
         self._metadata = metadata
 
     async def migrate(self) -> None:
-        await upgrade(self.runtime.engine, self.spec.migrations)
+        """Migrate the database to head. A SQLite file not created yet becomes a copy of one this
+        process migrated with the same migrations: the same steps give the same file, and running
+        them again for each of some 300 service tests cost minutes of CI."""
+        target = _new_sqlite_file(self.runtime.engine.url)
+        if target is None:
+            await upgrade(self.runtime.engine, self.spec.migrations)
+            return
+        key = str(self.spec.migrations)
+        if key not in _MIGRATED_SQLITE:
+            from osame_chassis.db import create_engine
+
+            template = Path(tempfile.mkdtemp(prefix="osame-migrated-")) / "head.db"
+            engine = create_engine(f"sqlite+aiosqlite:///{template}")
+            try:
+                await upgrade(engine, self.spec.migrations)
+            finally:
+                await engine.dispose()  # the last connection checkpoints the WAL into the file
+            _MIGRATED_SQLITE[key] = template
+        _copy_file(_MIGRATED_SQLITE[key], target)
 
     async def start(self) -> None:
         """Migrate, subscribe and run against the real broker (consumers and outbox relay, no HTTP),
