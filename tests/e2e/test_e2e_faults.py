@@ -52,9 +52,8 @@ PLUMBING = {"outbox", "inbox", "alembic_version", "audit_log"}  # not business s
 SURROGATES = {"unified_addressee_id"}
 # Tables whose rows still follow arrival order (found by this suite, left to their owners): a
 # difference there is reported as an expected failure, any other difference fails the test.
-# receipts.receipts: two same-day receipts of one installment split 消込/過誤納 by arrival order;
 # address-sync.addressees: rows carry values assigned in arrival order.
-KNOWN_ORDER_DEPENDENT = {"receipts.receipts", "address-sync.addressees"}
+KNOWN_ORDER_DEPENDENT = {"address-sync.addressees"}
 ID = re.compile(r"^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$")
 
 

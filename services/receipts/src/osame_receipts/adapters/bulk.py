@@ -5,7 +5,8 @@ same staging table filled with executemany. Everything after loading is the same
 
 1. drop keys already recorded (idempotent re-import) and repeats inside the file (first wins);
 2. per installment, each receipt covers the slice [prior, prior + amount) of what is owed, where
-   `prior` is the sum of the earlier receipts of the file on that installment (a window sum) and
+   `prior` is the sum of the receipts of the file ranking before it on that installment (a window
+   sum in the canonical order of `reconciliation.canonical_rank`, not the file's order) and
    what is owed is stacked in the city's 消込 order (e.g. 督促手数料 | 本税 | 延滞金): the overlap
    with each component's slice is what the receipt pays on it, the rest is overpaid;
 3. insert the receipts, add the paid amounts to the installments, raise the notices' ledger
@@ -193,8 +194,8 @@ async def reconcile_staging(
                            AS o_demand_fee,
                        CASE WHEN i.written_off_on IS NULL THEN {owed[Component.LATE_FEE]} ELSE 0 END
                            AS o_late_fee,
-                       COALESCE(SUM(s.amount) OVER (PARTITION BY s.notice_number, s.installment_no ORDER BY s.seq
-                           ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS prior
+                       COALESCE(SUM(s.amount) OVER (PARTITION BY s.notice_number, s.installment_no
+                           ORDER BY s.booked_on, s.paid_on, s.channel, s.channel_key, s.seq ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS prior
                 FROM receipt_staging s
                 LEFT JOIN installments i
                   ON i.notice_number = s.notice_number AND i.installment_no = s.installment_no
