@@ -40,10 +40,10 @@ async def import_cvs(
     of one slip are two. Invalid records reporting money (bad check digit, unreadable amount) and
     records with an implausible 収納日/振込予定日 are held on the suspense list; the same bytes
     imported again are a no-op."""
-    digest = imports.sha256(data)
+    digest = await imports.digest_of(data)
     if (done := await imports.already_imported(uow, file=file, digest=digest)) is not None:
         return done
-    parsed = cvs.parse_agent_file(data, file)
+    parsed = await imports.off_loop(cvs.parse_agent_file, data, file)
     if parsed.file_errors:
         return await imports.refuse_file(
             uow,
@@ -142,9 +142,9 @@ async def import_normalized(
     order: tuple[Component, ...] = DEFAULT_ORDER,
     progress=None,
 ) -> imports.ImportReport:
-    parsed = normalized.parse(kind, data, file)
+    parsed = await imports.off_loop(normalized.parse, kind, data, file)
     channel = normalized.CHANNELS[kind]
-    digest = imports.sha256(data)
+    digest = await imports.digest_of(data)
     if (done := await imports.already_imported(uow, file=file, digest=digest)) is not None:
         return done
     if parsed.file_errors:

@@ -225,11 +225,13 @@ async def import_result(
     顧客番号, another amount, another bank/branch/預金種目/口座番号) or that is invalid (unknown bank
     code, unreadable amount) is held; a 不能 record naming another account records no 不能.
     """
-    digest = imports.sha256(data)
+    digest = await imports.digest_of(data)
     if (done := await imports.already_imported(uow, file=file, digest=digest)) is not None:
         return done
     today = uow.today()
-    parsed = zengin.parse_file(data, file, result=True, year=year or today.year, check_banks=check_banks)
+    parsed = await imports.off_loop(
+        zengin.parse_file, data, file, result=True, year=year or today.year, check_banks=check_banks
+    )
     if progress:
         progress("parsed", len(parsed.file.records) if parsed.file else 0)
     if parsed.file is None:

@@ -11,6 +11,7 @@ Events are batched: at most 1,000 installments per InstallmentsSettled/PartlyPai
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -71,6 +72,17 @@ class ImportReport:
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+async def off_loop(function, /, *args, **kwargs):
+    """Run CPU-bound file work (parsing, hashing an upload) in a worker thread, so the service's
+    event loop keeps answering (/health, consumers) while a large file is read."""
+    return await asyncio.to_thread(function, *args, **kwargs)
+
+
+async def digest_of(data: bytes) -> str:
+    """The file's SHA-256 (its identity for idempotent imports), computed off the event loop."""
+    return await off_loop(sha256, data)
 
 
 async def record_batch(uow: UnitOfWork, report: ImportReport, channel: str, digest: str) -> None:
