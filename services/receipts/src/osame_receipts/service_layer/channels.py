@@ -383,22 +383,8 @@ async def dishonour_security(uow: UnitOfWork, instrument_id: str, dishonoured_on
     await repo.set_receipt_state(receipt["receipt_id"], "reversed", reversed_on=dishonoured_on)
     if not receipt["matched"]:
         return receipt["receipt_id"]
-    await reversal.reverse_receipt_money(
+    await reversal.reverse_and_announce(
         uow, receipt, dishonoured_on, receipts.OverpaymentWithdrawalReason.DISHONOUR
-    )
-    notice = await repo.get_notice(receipt["notice_number"])
-    await uow.publish(
-        receipts.ReceiptReversed(
-            receipt_id=receipt["receipt_id"],
-            addressee_id=notice.addressee_id,
-            notice_number=notice.notice_number,
-            installment_no=receipt["installment_no"],
-            channel=receipts.Channel(receipt["channel"]),
-            amount=receipt["amount"],
-            applied=receipt["applied"],
-            paid_on=receipt["paid_on"],
-            reversed_on=dishonoured_on,
-        )
     )
     return receipt["receipt_id"]
 
