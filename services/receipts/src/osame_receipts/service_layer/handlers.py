@@ -294,8 +294,9 @@ async def _reapply(
     notice.ledger_version += 1
     await repo.set_paid(inst)
     await repo.save_notice(notice, new=False)
-    last = max(later, key=lambda r: r["paid_on"])
-    await _publish_state(uow, notice, inst, last["paid_on"], last["booked_on"])
+    last = later[-1]  # the receipt ranking last: the latest 収入日 (and 領収日 on it)
+    paid_on = await repo.latest_paid_on(notice.notice_number, inst.installment_no) or last["paid_on"]
+    await _publish_state(uow, notice, inst, paid_on, last["booked_on"])
 
 
 def _recorded(
