@@ -15,9 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from osame_chassis.testing import InProcessService
 from osame_contracts.messages import receipts, taxation
-from osame_receipts.adapters import orm
+from osame_receipts.adapters import normalized, orm
 from osame_receipts.domain.reconciliation import Owed, allocate_in_turn, canonical_rank
-from osame_receipts.service_layer import handlers
+from osame_receipts.service_layer import channels, handlers
 
 from .conftest import Service
 
@@ -201,3 +201,23 @@ def test_any_permutation_of_the_same_receipts_gives_the_same_ledger(data, permut
     } == finals[0]["overpaid"]
     # money conserved: received = paid on the ledger + held as overpayments
     assert sum(c.amount for c in commands) == sum(finals[0]["paid"]) + sum(finals[0]["overpaid"].values())
+
+
+async def test_a_file_splits_in_canonical_order_not_in_file_order(service):
+    """Bulk path: two OCR records of one 期別 with the later 領収日 first in the file: the earlier
+    領収日 settles the installment, the other is 過誤納 — as one-by-one arrival would give."""
+    service.runtime.settings.business_date = D(2026, 6, 25)
+    await service.handle(handlers.record_assessment, assessment())
+    data = normalized.write(
+        "ocr",
+        [
+            ["0001", "001", "2", NOTICE, "1", "10000", "20260622", "20260623"],
+            ["0001", "001", "1", NOTICE, "1", "10000", "20260619", "20260623"],
+        ],
+    )
+    async with service.runtime.unit_of_work() as uow:
+        report = await channels.import_normalized(uow, "ocr", data, file="ocr.csv")
+        await uow.commit()
+    assert report.applied == 2
+    split = {r["paid_on"]: (r["applied"], r["overpaid"]) for r in await service.rows(orm.receipts)}
+    assert split == {D(2026, 6, 19): (10_000, 0), D(2026, 6, 22): (0, 10_000)}

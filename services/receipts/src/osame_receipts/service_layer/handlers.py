@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
 from osame_chassis.ids import new_id
 from osame_chassis.uow import UnitOfWork
@@ -267,10 +268,9 @@ async def _reapply(
         )
         inst.book(result)
         await repo.save_receipt(r["receipt_id"], _applied_columns(result), new=False)
-        command = receipts.RecordReceipt(
-            channel=r["channel"],
-            channel_key=r["channel_key"],
-            notice_number=notice.notice_number,
+        # the receipt as recorded (not re-validated as a command: file keys may use other characters)
+        command = SimpleNamespace(
+            channel=receipts.Channel(r["channel"]),
             installment_no=inst.installment_no,
             amount=r["amount"],
             paid_on=r["paid_on"],
