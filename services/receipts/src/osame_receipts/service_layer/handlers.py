@@ -276,9 +276,9 @@ async def _reapply(
             paid_on=r["paid_on"],
             booked_on=r["booked_on"],
         )
-        await uow.publish(_recorded(r["receipt_id"], notice, command, preliminary=False, result=result))
         grown = result.overpaid - r["overpaid"]
-        if grown > 0:
+        if grown > 0:  # an unchanged receipt is not announced again
+            await uow.publish(_recorded(r["receipt_id"], notice, command, preliminary=False, result=result))
             await add_overpayment(
                 uow,
                 repo,
