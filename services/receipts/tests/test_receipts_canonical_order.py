@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from osame_chassis.testing import InProcessService
@@ -221,3 +222,36 @@ async def test_a_file_splits_in_canonical_order_not_in_file_order(service):
     assert report.applied == 2
     split = {r["paid_on"]: (r["applied"], r["overpaid"]) for r in await service.rows(orm.receipts)}
     assert split == {D(2026, 6, 19): (10_000, 0), D(2026, 6, 22): (0, 10_000)}
+
+
+@pytest.mark.parametrize("second", ["ocr", "counter"])
+async def test_a_later_file_ranking_earlier_re_derives_the_split(any_service, second):
+    """Across batches: an OCR file books the 6/22 payment; then a payment of 6/19 arrives (another
+    file, or the counter): the 6/19 payment settles the installment, the 6/22 one becomes 過誤納
+    (its overpayment detected for refunds), as if they had arrived in canonical order."""
+    service = any_service
+    service.runtime.settings.business_date = D(2026, 6, 25)
+    await service.handle(handlers.record_assessment, assessment())
+
+    async def ocr(rows, name):
+        async with service.runtime.unit_of_work() as uow:
+            report = await channels.import_normalized(uow, "ocr", normalized.write("ocr", rows), file=name)
+            await uow.commit()
+        return report
+
+    await ocr([["0001", "001", "2", NOTICE, "1", "10000", "20260622", "20260623"]], "ocr-1.csv")
+    if second == "ocr":
+        report = await ocr([["0001", "001", "1", NOTICE, "1", "10000", "20260619", "20260623"]], "ocr-2.csv")
+        assert report.overpayments == 0
+    else:
+        await service.handle(handlers.record_receipt, payment(COUNTER, "ctr-1", paid_on=D(2026, 6, 19)))
+    split = {r["paid_on"]: (r["applied"], r["overpaid"]) for r in await service.rows(orm.receipts)}
+    assert split == {D(2026, 6, 19): (10_000, 0), D(2026, 6, 22): (0, 10_000)}
+    [over] = await service.rows(orm.overpayments)
+    assert (over["amount"], over["arose_on"]) == (10_000, D(2026, 6, 23))
+    receipt_of = {r["receipt_id"]: r["paid_on"] for r in await service.rows(orm.receipts)}
+    assert receipt_of[over["receipt_id"]] == D(2026, 6, 22)
+    [inst] = await service.rows(orm.installments)
+    assert inst["paid"] == 10_000
+    states = [b for k, b in await service.events() if k == receipts.InstallmentsSettled.routing_key]
+    assert states[-1]["items"][0]["remaining"] == 0

@@ -260,6 +260,37 @@ async def reconcile_staging(
     )
 
 
+async def outranked_installments(session: AsyncSession, batch_id: str) -> list[tuple[str, int]]:
+    """Installments where a money receipt booked before this batch ranks after one of the batch in
+    the canonical order (収入日, 領収日, channel, key): their split is re-derived by the caller."""
+    query = text(
+        """
+        SELECT DISTINCT a.notice_number, a.installment_no
+        FROM receipt_alloc a JOIN receipts r
+          ON r.notice_number = a.notice_number AND r.installment_no = a.installment_no
+        WHERE a.matched = 1 AND r.state = 'final' AND r.matched = :true AND r.channel <> 'appropriation'
+          AND (r.batch_id IS NULL OR r.batch_id <> :batch_id)
+          AND (r.booked_on > a.booked_on OR (r.booked_on = a.booked_on AND (r.paid_on > a.paid_on
+               OR (r.paid_on = a.paid_on AND (r.channel > a.channel
+               OR (r.channel = a.channel AND r.channel_key > a.channel_key))))))
+        ORDER BY 1, 2
+        """
+    )
+    rows = await session.execute(query, {"batch_id": batch_id, "true": True})
+    return [(r[0], r[1]) for r in rows]
+
+
+async def set_allocation(session: AsyncSession, receipt_id: str, principal: int, fee: int, late: int) -> None:
+    """A receipt of this batch re-derived in canonical order: its split in `receipt_alloc`."""
+    await session.execute(
+        text(
+            "UPDATE receipt_alloc SET a_principal_tax = :p, a_demand_fee = :f, a_late_fee = :l"
+            " WHERE receipt_id = :id"
+        ),
+        {"p": principal, "f": fee, "l": late, "id": receipt_id},
+    )
+
+
 async def touched_installments(session: AsyncSession):
     """The installments a bulk import changed, with the 領収日/収入日 of the last receipt on each."""
     query = text(

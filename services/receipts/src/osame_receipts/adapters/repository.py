@@ -204,6 +204,7 @@ class LedgerRepository:
             r.applied_demand_fee,
             r.applied_late_fee,
             r.overpaid,
+            r.batch_id,
         ).where(
             r.notice_number == notice_number,
             r.installment_no == installment_no,

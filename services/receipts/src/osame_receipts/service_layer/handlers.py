@@ -12,6 +12,7 @@ from osame_chassis.uow import UnitOfWork
 from osame_contracts.messages import address_sync, receipts, taxation
 from osame_law.calendar import shift_due_date
 
+from osame_receipts.adapters import bulk
 from osame_receipts.adapters.repository import LedgerInstallment, LedgerRepository, Notice
 from osame_receipts.domain.ledger import classify_change
 from osame_receipts.domain.reconciliation import (
@@ -239,10 +240,7 @@ async def _ranking_after(
     )
     if not later:
         return []
-    sums = [sum(r[f"applied_{c}"] for r in standing) for c in ("principal_tax", "demand_fee", "late_fee")]
-    if sums != [inst.paid, inst.demand_fee_paid, inst.late_fee_paid]:
-        return []
-    return later
+    return later if _books_exactly(inst, standing) else []
 
 
 def _rank(r: dict) -> tuple:
@@ -257,46 +255,107 @@ async def _reapply(
     later: list[dict],
     results: list[Reconciliation],
 ) -> None:
-    """Re-book the receipts ranking after a newly applied one with their re-derived split.
-
-    Each can only apply less than before (the earlier receipt took part of what was owed), so its
-    overpayment only grows: the growth is a new overpayment for refunds (OverpaymentDetected) and
-    the receipt is announced again (ReceiptRecorded, same id, lower `applied`) for collection."""
+    """Re-book the receipts ranking after a newly applied one with their re-derived split, then
+    announce the installment's state once."""
     for r, result in zip(later, results, strict=True):
-        reason = overpayment_reason(
-            owed_before=inst.owed(), assessed=inst.principal_tax, already_paid=inst.paid, written_off=False
-        )
-        inst.book(result)
-        await repo.save_receipt(r["receipt_id"], _applied_columns(result), new=False)
-        # the receipt as recorded (not re-validated as a command: file keys may use other characters)
-        command = SimpleNamespace(
-            channel=receipts.Channel(r["channel"]),
-            installment_no=inst.installment_no,
-            amount=r["amount"],
-            paid_on=r["paid_on"],
-            booked_on=r["booked_on"],
-        )
-        grown = result.overpaid - r["overpaid"]
-        if grown > 0:  # an unchanged receipt is not announced again
-            await uow.publish(_recorded(r["receipt_id"], notice, command, preliminary=False, result=result))
-            await add_overpayment(
-                uow,
-                repo,
-                notice,
-                inst.installment_no,
-                receipt_id=r["receipt_id"],
-                amount=grown,
-                cause=receipts.OverpaymentCause.ERRONEOUS_PAYMENT,
-                reason=reason.value,
-                arose_on=r["booked_on"],
-                paid_on=r["paid_on"],
-            )
+        await _rebook(uow, repo, notice, inst, r, result)
     notice.ledger_version += 1
     await repo.set_paid(inst)
     await repo.save_notice(notice, new=False)
     last = later[-1]  # the receipt ranking last: the latest 収入日 (and 領収日 on it)
     paid_on = await repo.latest_paid_on(notice.notice_number, inst.installment_no) or last["paid_on"]
     await _publish_state(uow, notice, inst, paid_on, last["booked_on"])
+
+
+async def _rebook(
+    uow: UnitOfWork,
+    repo: LedgerRepository,
+    notice: Notice,
+    inst: LedgerInstallment,
+    r: dict,
+    result: Reconciliation,
+) -> None:
+    """Book one already recorded receipt with its re-derived split. It can only apply less than
+    before (a receipt ranking earlier took part of what was owed), so its overpayment only grows:
+    the growth is a new overpayment for refunds (OverpaymentDetected) and the receipt is announced
+    again (ReceiptRecorded, same id, lower `applied`) for collection."""
+    reason = overpayment_reason(
+        owed_before=inst.owed(), assessed=inst.principal_tax, already_paid=inst.paid, written_off=False
+    )
+    inst.book(result)
+    await repo.save_receipt(r["receipt_id"], _applied_columns(result), new=False)
+    grown = result.overpaid - r["overpaid"]
+    if grown <= 0:  # an unchanged receipt is not announced again
+        return
+    # the receipt as recorded (not re-validated as a command: file keys may use other characters)
+    command = SimpleNamespace(
+        channel=receipts.Channel(r["channel"]),
+        installment_no=inst.installment_no,
+        amount=r["amount"],
+        paid_on=r["paid_on"],
+        booked_on=r["booked_on"],
+    )
+    await uow.publish(_recorded(r["receipt_id"], notice, command, preliminary=False, result=result))
+    await add_overpayment(
+        uow,
+        repo,
+        notice,
+        inst.installment_no,
+        receipt_id=r["receipt_id"],
+        amount=grown,
+        cause=receipts.OverpaymentCause.ERRONEOUS_PAYMENT,
+        reason=reason.value,
+        arose_on=r["booked_on"],
+        paid_on=r["paid_on"],
+    )
+
+
+async def rederive_batch(
+    uow: UnitOfWork, batch_id: str, order: tuple[Component, ...] = DEFAULT_ORDER
+) -> None:
+    """Bulk path, after the set-based 消込 of a file: where a receipt booked before the file ranks
+    after one of the file, re-derive the installment's split in canonical order from the file's
+    earliest-ranking receipt on. The file's receipts get their split (their overpayments are made
+    from it afterwards); earlier-booked ones are re-booked as in `record_receipt` (and the split
+    stays as booked when one of those would shrink, or the paid amounts are not the receipts' sum)."""
+    repo = LedgerRepository(uow.session)
+    for notice_number, installment_no in await bulk.outranked_installments(uow.session, batch_id):
+        notice = await repo.get_notice(notice_number, lock=True)
+        inst = await repo.installment(notice_number, installment_no, lock=True)
+        if notice is None or inst is None or inst.written_off_on is not None:
+            continue
+        standing = await repo.standing_receipts(notice_number, installment_no)
+        if not _books_exactly(inst, standing):
+            continue
+        first = min(_rank(r) for r in standing if r["batch_id"] == batch_id)
+        suffix = sorted(
+            (r for r in standing if r["channel"] != receipts.Channel.APPROPRIATION and _rank(r) >= first),
+            key=_rank,
+        )
+        without = replace(inst)
+        for r in suffix:
+            without.unbook(r["applied_principal_tax"], r["applied_demand_fee"], r["applied_late_fee"])
+        results = allocate_in_turn(without.owed(), [r["amount"] for r in suffix], order)
+        pairs = list(zip(suffix, results, strict=True))
+        if any(new.overpaid < r["overpaid"] for r, new in pairs if r["batch_id"] != batch_id):
+            continue
+        for r, result in pairs:
+            if r["batch_id"] == batch_id:  # its overpayment is made from receipt_alloc afterwards
+                without.book(result)
+                await repo.save_receipt(r["receipt_id"], _applied_columns(result), new=False)
+                await bulk.set_allocation(
+                    uow.session, r["receipt_id"], result.principal_tax, result.demand_fee, result.late_fee
+                )
+            else:
+                await _rebook(uow, repo, notice, without, r, result)
+        await repo.set_paid(without)
+
+
+def _books_exactly(inst: LedgerInstallment, standing: list[dict]) -> bool:
+    """The installment's paid amounts are exactly the sum of its receipts (no 減額更正 moved paid
+    money to 過納, nothing clamped): only then can its split be re-derived."""
+    sums = [sum(r[f"applied_{c}"] for r in standing) for c in ("principal_tax", "demand_fee", "late_fee")]
+    return sums == [inst.paid, inst.demand_fee_paid, inst.late_fee_paid]
 
 
 def _recorded(

@@ -29,7 +29,7 @@ from osame_receipts.adapters.repository import LedgerInstallment
 from osame_receipts.domain.dates import check_receipt_dates
 from osame_receipts.domain.receipt import NormalizedReceipt
 from osame_receipts.domain.reconciliation import DEFAULT_ORDER, Component, Owed, overpayment_reason
-from osame_receipts.service_layer import suspense, unmatched
+from osame_receipts.service_layer import handlers, suspense, unmatched
 
 BATCH = receipts.MAX_ITEMS_PER_MESSAGE
 
@@ -247,6 +247,7 @@ async def apply_receipts(
         report.duplicate_yen += outcome.duplicate_yen
         if progress:
             progress("reconciled", len(rows))
+        await handlers.rederive_batch(uow, batch_id, order)  # canonical order across batches
         report.events += await _publish_states(uow)
         if outcome.unmatched:
             report.events += await unmatched.announce(uow, await bulk.unmatched_rows(session))
