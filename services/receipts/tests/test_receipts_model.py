@@ -458,6 +458,27 @@ class ReceiptsMachine(InProcessService, RuleBasedStateMachine):
         )
         with pytest.raises(corrections.CorrectionRefused):
             self.act(lambda uow: corrections.approve(uow, proposal["correction_id"], staff="cashier-1"))
+        [inst] = [
+            i
+            for i in self.rows(orm.installments)
+            if (i["notice_number"], i["installment_no"]) == (r["notice_number"], r["installment_no"])
+        ]
+        on_it = [
+            x
+            for x in self.rows(orm.receipts)
+            if x["state"] == "final"
+            and x["matched"]
+            and (x["notice_number"], x["installment_no"]) == (r["notice_number"], r["installment_no"])
+        ]
+        if sum(x["applied_principal_tax"] for x in on_it) != inst["paid"] or inst["written_off_on"]:
+            # a 減額更正 moved paid money off the installment: refused, nothing changes
+            before = self.snapshot()
+            with pytest.raises(corrections.CorrectionRefused, match="減額更正"):
+                self.act(
+                    lambda uow: corrections.approve(uow, proposal["correction_id"], staff="supervisor-2")
+                )
+            assert self.snapshot() == before
+            return
         self.act(lambda uow: corrections.approve(uow, proposal["correction_id"], staff="supervisor-2"))
         self.received[self.owner_of[r["notice_number"]]] -= r["amount"]
         if move:

@@ -144,6 +144,16 @@ async def approve(
     repo = LedgerRepository(uow.session)
     receipt = await repo.get_receipt(row["receipt_id"], lock=True)
     rules.check_receipt(state=receipt["state"], matched=receipt["matched"], channel=receipt["channel"])
+    inst = await repo.installment(receipt["notice_number"], receipt["installment_no"], lock=True)
+    if not handlers.books_exactly(
+        inst, await repo.standing_receipts(inst.notice_number, inst.installment_no)
+    ):
+        # a 減額更正 (or write-off) moved paid money of this installment off it after the receipts
+        # were applied: which receipt's money sits where is not determined, so no automatic reversal
+        raise CorrectionRefused(
+            "receipt_id: the installment's paid money was moved by a 減額更正 or write-off; "
+            "correct it through the overpayment in refunds"
+        )
     today = uow.today()
     await repo.set_receipt_state(receipt["receipt_id"], "reversed", reversed_on=today)
     await reversal.reverse_and_announce(uow, receipt, today, receipts.OverpaymentWithdrawalReason.CORRECTION)

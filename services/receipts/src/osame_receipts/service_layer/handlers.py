@@ -240,7 +240,7 @@ async def _ranking_after(
     )
     if not later:
         return []
-    return later if _books_exactly(inst, standing) else []
+    return later if books_exactly(inst, standing) else []
 
 
 def _rank(r: dict) -> tuple:
@@ -325,7 +325,7 @@ async def rederive_batch(
         if notice is None or inst is None or inst.written_off_on is not None:
             continue
         standing = await repo.standing_receipts(notice_number, installment_no)
-        if not _books_exactly(inst, standing):
+        if not books_exactly(inst, standing):
             continue
         first = min(_rank(r) for r in standing if r["batch_id"] == batch_id)
         suffix = sorted(
@@ -351,7 +351,7 @@ async def rederive_batch(
         await repo.set_paid(without)
 
 
-def _books_exactly(inst: LedgerInstallment, standing: list[dict]) -> bool:
+def books_exactly(inst: LedgerInstallment, standing: list[dict]) -> bool:
     """The installment's paid amounts are exactly the sum of its receipts (no 減額更正 moved paid
     money to 過納, nothing clamped): only then can its split be re-derived."""
     sums = [sum(r[f"applied_{c}"] for r in standing) for c in ("principal_tax", "demand_fee", "late_fee")]
