@@ -15,7 +15,7 @@ from osame_chassis.ids import new_id
 from osame_chassis.uow import UnitOfWork
 from osame_contracts.messages import receipts
 from osame_law.errors import ImplausibleDateError
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 
 from osame_receipts.adapters import cvs, normalized, orm
 from osame_receipts.adapters.repository import LedgerRepository
@@ -63,6 +63,7 @@ async def import_cvs(
         paid_yen=parsed.paid_yen,
     )
     staged = uow.staged
+    overpayments_before = await _overpayment_count(uow)
     held = [_held(r.record_no, r.amount, r.receipt, r.error) for r in parsed.rejected]
     repo = LedgerRepository(uow.session)
     today = uow.today()
@@ -121,13 +122,18 @@ async def import_cvs(
             report.unmatched += 1
         elif not command.preliminary:
             report.applied += 1
-            report.overpayments += 1 if row["overpaid"] else 0
         if progress and i % 1000 == 0:
             progress("applied", i)
     await imports.put_on_hold(uow, report, channel="convenience_store", held=held)
+    # every overpayment the file made, also those of earlier receipts its payments outranked
+    report.overpayments = await _overpayment_count(uow) - overpayments_before
     report.events = uow.staged - staged
     await imports.record_batch(uow, report, "convenience_store", digest)
     return report
+
+
+async def _overpayment_count(uow: UnitOfWork) -> int:
+    return (await uow.session.execute(select(func.count()).select_from(orm.overpayments))).scalar_one()
 
 
 # ---- OCR / MPN / eLTAX ------------------------------------------------------------------------

@@ -286,7 +286,7 @@ async def _rebook(
     await repo.save_receipt(r["receipt_id"], _applied_columns(result), new=False)
     grown = result.overpaid - r["overpaid"]
     if grown <= 0:  # an unchanged receipt is not announced again
-        return
+        return 0
     # the receipt as recorded (not re-validated as a command: file keys may use other characters)
     command = SimpleNamespace(
         channel=receipts.Channel(r["channel"]),
@@ -308,17 +308,17 @@ async def _rebook(
         arose_on=r["booked_on"],
         paid_on=r["paid_on"],
     )
+    return 1
 
 
-async def rederive_batch(
-    uow: UnitOfWork, batch_id: str, order: tuple[Component, ...] = DEFAULT_ORDER
-) -> None:
+async def rederive_batch(uow: UnitOfWork, batch_id: str, order: tuple[Component, ...] = DEFAULT_ORDER) -> int:
     """Bulk path, after the set-based 消込 of a file: where a receipt booked before the file ranks
     after one of the file, re-derive the installment's split in canonical order from the file's
     earliest-ranking receipt on. The file's receipts get their split (their overpayments are made
     from it afterwards); earlier-booked ones are re-booked as in `record_receipt` (and the split
     stays as booked when one of those would shrink, or the paid amounts are not the receipts' sum)."""
     repo = LedgerRepository(uow.session)
+    grown = 0
     for notice_number, installment_no in await bulk.outranked_installments(uow.session, batch_id):
         notice = await repo.get_notice(notice_number, lock=True)
         inst = await repo.installment(notice_number, installment_no, lock=True)
@@ -347,8 +347,9 @@ async def rederive_batch(
                     uow.session, r["receipt_id"], result.principal_tax, result.demand_fee, result.late_fee
                 )
             else:
-                await _rebook(uow, repo, notice, without, r, result)
+                grown += await _rebook(uow, repo, notice, without, r, result)
         await repo.set_paid(without)
+    return grown  # overpayments of earlier-booked receipts that grew
 
 
 def books_exactly(inst: LedgerInstallment, standing: list[dict]) -> bool:

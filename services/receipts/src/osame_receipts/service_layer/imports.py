@@ -247,12 +247,12 @@ async def apply_receipts(
         report.duplicate_yen += outcome.duplicate_yen
         if progress:
             progress("reconciled", len(rows))
-        await handlers.rederive_batch(uow, batch_id, order)  # canonical order across batches
+        grown = await handlers.rederive_batch(uow, batch_id, order)  # canonical order across batches
         report.events += await _publish_states(uow)
         if outcome.unmatched:
             report.events += await unmatched.announce(uow, await bulk.unmatched_rows(session))
-        report.overpayments = await _overpayments(uow, channel)
-        report.events += report.overpayments
+        report.overpayments = await _overpayments(uow, channel) + grown
+        report.events += report.overpayments + grown  # a grown one is also announced again
     report.held, report.held_yen = await bulk.held_in_batch(session, batch_id)
     await record_batch(uow, report, channel, digest)
     return report
