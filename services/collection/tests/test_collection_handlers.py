@@ -198,6 +198,19 @@ async def test_note_receipt_keeps_latest_paid_on(service, paid_on_dates, latest)
     assert (await installment(service, 2))["last_receipt_on"] is None
 
 
+@pytest.mark.parametrize(
+    "applied", [pytest.param([1_000, 0], id="lowered"), pytest.param([0, 1_000], id="reordered")]
+)
+async def test_re_announced_receipt_keeps_the_lowest_applied(service, applied):
+    """receipts re-derives a split (a receipt ranking earlier arrived later) and re-announces the
+    receipt with less applied; the two announcements may arrive in either order."""
+    await service.handle(handlers.project_assessment, recorded())
+    for yen in applied:
+        event = receipt_recorded(D(2026, 6, 20)).model_copy(update={"applied": yen, "overpaid": 1_000 - yen})
+        await service.handle(handlers.note_receipt, event)
+    assert (await service.one(orm.receipts))["applied"] == 0
+
+
 async def test_receipt_before_its_assessment_is_not_lost(service):
     await service.handle(handlers.note_receipt, receipt_recorded(D(2026, 6, 20)))
     await service.handle(handlers.project_assessment, recorded())

@@ -411,6 +411,41 @@ async def test_result_records_differing_from_their_request_are_held(any_service)
     assert 1_000 + report.held_yen == 6_500  # trailer total: applied + held
 
 
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        pytest.param({"bank_code": "0009"}, "引落銀行番号", id="bank"),
+        pytest.param({"branch_code": "003"}, "引落支店番号", id="branch"),
+        pytest.param({"account_type": "2"}, "預金種目", id="account-type"),
+        pytest.param({"account_number": "0000009"}, "口座番号", id="account-number"),
+    ],
+)
+async def test_result_record_naming_another_account_is_held(any_service, change, field):
+    """A result record whose 銀行コード/支店コード/預金種目/口座番号 differs from the request it answers
+    (same 顧客番号 and amount) is not applied: its money is held and the error is located; a 不能
+    record naming another account records no 不能 (nor stops a mandate)."""
+    service = any_service
+    await _city(service)
+    request = await _build(service)
+    parsed = zengin.parse_file(request, "req", result=False, year=2026)
+    r1, r2, r3 = parsed.file.records
+    records = [
+        zengin.DebitRecord(**{**r1.__dict__, "result_code": "0"}),
+        zengin.DebitRecord(**{**r2.__dict__, "result_code": "0", **change}),
+        zengin.DebitRecord(**{**r3.__dict__, "result_code": "3", **change}),
+    ]
+    report = await _import(service, zengin.build_file(parsed.file.header, records, result=True))
+    assert (report.status, report.applied, report.held, report.held_yen) == ("applied", 1, 1, 2_000)
+    assert [(e.record_no, e.field) for e in report.errors] == [(3, field), (4, field)]
+    assert all("0000009" not in e.message and "ヤマダ" not in e.message for e in report.errors)
+    paid = {r["notice_number"]: r["paid"] for r in await service.rows(orm.installments)}
+    assert paid == {"DD-1": 1_000, "DD-2": 0, "DD-3": 0}
+    [held] = await service.rows(orm.suspense_items)
+    assert (held["record_no"], held["field"], held["amount"]) == (3, field, 2_000)
+    assert await service.count(orm.debit_failures) == 0
+    assert all(m["stopped_on"] is None for m in await service.rows(orm.mandates))
+
+
 async def test_paid_record_with_unknown_bank_or_unreadable_amount_is_held(any_service):
     """Defect 10: money on an invalid paid record is held (the amount from the trailer when
     unreadable), the valid records are applied, the file's totals reconcile."""

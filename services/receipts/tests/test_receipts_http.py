@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import datetime as dt
 import io
+import threading
 
 import httpx
 import pytest
 from osame_chassis.audit import AuditLog
 from osame_chassis.auth import Authenticator, AuthSettings, DevIssuer
+from osame_chassis.http import build_app
 from osame_contracts.messages import taxation
-from osame_receipts.adapters import normalized, orm
+from osame_receipts.adapters import cvs, normalized, orm, zengin
 from osame_receipts.entrypoints.http import routes
 from osame_receipts.service_layer import handlers
 from starlette.applications import Starlette
@@ -147,6 +150,43 @@ async def test_import_unmatched_and_assign_over_http(service, api):
     refused = await api.post("/api/imports/ocr?file=bad.csv", content=data.replace(b"T,1,10800", b"T,1,1"))
     assert refused.status_code == 422
     assert refused.json()["errors"][0]["record_no"] == 3 and refused.json()["errors"][0]["field"] == "total"
+
+
+@pytest.mark.parametrize(
+    ("kind", "module", "parser"),
+    [
+        pytest.param("zengin-result", zengin, "parse_file", id="zengin"),
+        pytest.param("cvs", cvs, "parse_agent_file", id="cvs"),
+        pytest.param("ocr", normalized, "parse", id="ocr"),
+    ],
+)
+async def test_health_answers_while_an_uploaded_file_is_parsed(
+    service, api, monkeypatch, kind, module, parser
+):
+    """Parsing (and hashing) an upload runs off the event loop: while the parser is provably still
+    running — it waits for the test to release it — the service's /healthz answers. Were the parser
+    on the loop, /healthz could only answer after the parser had returned."""
+    started, release, finished = threading.Event(), threading.Event(), threading.Event()
+    original = getattr(module, parser)
+
+    def parse_slowly(*args, **kwargs):
+        started.set()
+        release.wait(timeout=30)  # bounded, so a parser on the loop fails the test instead of hanging it
+        finished.set()
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(module, parser, parse_slowly)
+    data = b"1" * 2_000_000  # a large upload (not a valid file: refused once parsed)
+    upload = asyncio.create_task(api.post(f"/api/imports/{kind}?file=big.dat", content=data))
+    await asyncio.to_thread(started.wait, 60)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=build_app(service.runtime)), base_url="http://receipts"
+    ) as health:
+        answered = await health.get("/healthz")
+        still_parsing = not finished.is_set() and not upload.done()
+    release.set()
+    assert answered.status_code == 200 and still_parsing
+    assert (await upload).status_code == 422
 
 
 async def test_barcode_for_an_installment(service, api):

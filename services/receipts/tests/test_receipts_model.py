@@ -6,7 +6,8 @@ any time; payments of every kind on every channel — 窓口 cash, a channel ada
 files (01 速報 then 02 確報 or 03 取消, two real payments of one slip on one day, a ¥0 barcode, a bad
 check digit), OCR files (unknown bank code), 口座振替 result files (paid, 不能, another 委託者, another
 amount, an unrequested 顧客番号), 証券 with 不渡 — exact, partial, duplicate and over,
-to known and unknown notices, some with implausible dates; 充当 from refunds; files imported again
+to known and unknown notices, some with implausible dates; 充当 from refunds; 収納訂正 (a receipt
+reversed or moved to another notice, approved by a second staff member); files imported again
 (the same bytes) and re-sent (the same records in other bytes); business days passing across
 fiscal and calendar year ends.
 
@@ -42,7 +43,7 @@ from osame_law.calendar import is_closed_day
 from osame_law.errors import LawError
 from osame_receipts.adapters import cvs, normalized, orm, zengin
 from osame_receipts.domain.direct_debit import fiscal_year_of
-from osame_receipts.service_layer import appropriation, channels, direct_debit, handlers
+from osame_receipts.service_layer import appropriation, channels, corrections, direct_debit, handlers
 
 from .conftest import Service
 
@@ -423,6 +424,68 @@ class ReceiptsMachine(InProcessService, RuleBasedStateMachine):
         self.received[self.owner_of[notice]] -= amount
         self.standing["security_instrument"] -= 1
         self.standing_yen["security_instrument"] -= amount
+
+    # --- 収納訂正 -----------------------------------------------------------------------------
+    @precondition(lambda self: self.revision)
+    @rule(pick=st.integers(0, 50), to=st.integers(0, 10), move=st.booleans())
+    def correct(self, pick, to, move):
+        """A receipt reversed (wrong entry) or moved to another notice (maybe another 宛名), proposed
+        by one staff member and approved by another: money moves with it, nothing is lost."""
+        assessed = sorted(n for n in self.revision if n in NOTICES)
+        target = assessed[to % len(assessed)] if assessed else None
+        standing = [
+            r
+            for r in self.rows(orm.receipts)
+            if r["state"] == "final"
+            and r["matched"]
+            and r["channel"] not in ("appropriation", "security_instrument")
+        ]
+        if not standing or (move and target is None):
+            return
+        r = standing[pick % len(standing)]
+        if move and target == r["notice_number"]:
+            return
+        proposal = self.act(
+            lambda uow: corrections.propose(
+                uow,
+                receipt_id=r["receipt_id"],
+                kind="move" if move else "reverse",
+                reason="訂正",
+                staff="cashier-1",
+                notice_number=target if move else None,
+                installment_no=1 if move else None,
+            )
+        )
+        with pytest.raises(corrections.CorrectionRefused):
+            self.act(lambda uow: corrections.approve(uow, proposal["correction_id"], staff="cashier-1"))
+        [inst] = [
+            i
+            for i in self.rows(orm.installments)
+            if (i["notice_number"], i["installment_no"]) == (r["notice_number"], r["installment_no"])
+        ]
+        on_it = [
+            x
+            for x in self.rows(orm.receipts)
+            if x["state"] == "final"
+            and x["matched"]
+            and (x["notice_number"], x["installment_no"]) == (r["notice_number"], r["installment_no"])
+        ]
+        if sum(x["applied_principal_tax"] for x in on_it) != inst["paid"] or inst["written_off_on"]:
+            # a 減額更正 moved paid money off the installment: refused, nothing changes
+            before = self.snapshot()
+            with pytest.raises(corrections.CorrectionRefused, match="減額更正"):
+                self.act(
+                    lambda uow: corrections.approve(uow, proposal["correction_id"], staff="supervisor-2")
+                )
+            assert self.snapshot() == before
+            return
+        self.act(lambda uow: corrections.approve(uow, proposal["correction_id"], staff="supervisor-2"))
+        self.received[self.owner_of[r["notice_number"]]] -= r["amount"]
+        if move:
+            self.received[self.owner_of[target]] += r["amount"]
+        else:
+            self.standing[r["channel"]] -= 1
+            self.standing_yen[r["channel"]] -= r["amount"]
 
     # --- 充当 from refunds ----------------------------------------------------------------------
     @rule(pick=st.integers(0, 50), share=st.integers(1, 4))

@@ -106,6 +106,11 @@ async def note_receipt(event: receipts.ReceiptRecorded, uow: UnitOfWork) -> None
         )
     elif held["preliminary"] and not event.preliminary:
         await repo.confirm_receipt(event.receipt_id, paid_on=event.paid_on, applied=event.applied)
+    elif not event.preliminary and event.applied < held["applied"]:
+        # receipts re-derived the split (a receipt ranking earlier arrived later, or 収納訂正): it
+        # re-announces this receipt with less applied; only ever less, so the lowest seen is right
+        # whatever order the announcements arrive in
+        await repo.confirm_receipt(event.receipt_id, applied=event.applied)
     await repo.refresh_status([(event.notice_number, event.installment_no)])
     if not event.preliminary and event.applied > 0:
         key = (event.notice_number, event.installment_no)

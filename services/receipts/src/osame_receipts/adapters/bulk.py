@@ -5,7 +5,8 @@ same staging table filled with executemany. Everything after loading is the same
 
 1. drop keys already recorded (idempotent re-import) and repeats inside the file (first wins);
 2. per installment, each receipt covers the slice [prior, prior + amount) of what is owed, where
-   `prior` is the sum of the earlier receipts of the file on that installment (a window sum) and
+   `prior` is the sum of the receipts of the file ranking before it on that installment (a window
+   sum in the canonical order of `reconciliation.canonical_rank`, not the file's order) and
    what is owed is stacked in the city's 消込 order (e.g. 督促手数料 | 本税 | 延滞金): the overlap
    with each component's slice is what the receipt pays on it, the rest is overpaid;
 3. insert the receipts, add the paid amounts to the installments, raise the notices' ledger
@@ -193,8 +194,8 @@ async def reconcile_staging(
                            AS o_demand_fee,
                        CASE WHEN i.written_off_on IS NULL THEN {owed[Component.LATE_FEE]} ELSE 0 END
                            AS o_late_fee,
-                       COALESCE(SUM(s.amount) OVER (PARTITION BY s.notice_number, s.installment_no ORDER BY s.seq
-                           ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS prior
+                       COALESCE(SUM(s.amount) OVER (PARTITION BY s.notice_number, s.installment_no
+                           ORDER BY s.booked_on, s.paid_on, s.channel, s.channel_key, s.seq ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS prior
                 FROM receipt_staging s
                 LEFT JOIN installments i
                   ON i.notice_number = s.notice_number AND i.installment_no = s.installment_no
@@ -256,6 +257,37 @@ async def reconcile_staging(
         duplicates=total - kept,
         unmatched=unmatched,
         duplicate_yen=int(total_yen) - int(kept_yen),
+    )
+
+
+async def outranked_installments(session: AsyncSession, batch_id: str) -> list[tuple[str, int]]:
+    """Installments where a money receipt booked before this batch ranks after one of the batch in
+    the canonical order (収入日, 領収日, channel, key): their split is re-derived by the caller."""
+    query = text(
+        """
+        SELECT DISTINCT a.notice_number, a.installment_no
+        FROM receipt_alloc a JOIN receipts r
+          ON r.notice_number = a.notice_number AND r.installment_no = a.installment_no
+        WHERE a.matched = 1 AND r.state = 'final' AND r.matched = :true AND r.channel <> 'appropriation'
+          AND (r.batch_id IS NULL OR r.batch_id <> :batch_id)
+          AND (r.booked_on > a.booked_on OR (r.booked_on = a.booked_on AND (r.paid_on > a.paid_on
+               OR (r.paid_on = a.paid_on AND (r.channel > a.channel
+               OR (r.channel = a.channel AND r.channel_key > a.channel_key))))))
+        ORDER BY 1, 2
+        """
+    )
+    rows = await session.execute(query, {"batch_id": batch_id, "true": True})
+    return [(r[0], r[1]) for r in rows]
+
+
+async def set_allocation(session: AsyncSession, receipt_id: str, principal: int, fee: int, late: int) -> None:
+    """A receipt of this batch re-derived in canonical order: its split in `receipt_alloc`."""
+    await session.execute(
+        text(
+            "UPDATE receipt_alloc SET a_principal_tax = :p, a_demand_fee = :f, a_late_fee = :l"
+            " WHERE receipt_id = :id"
+        ),
+        {"p": principal, "f": fee, "l": late, "id": receipt_id},
     )
 
 

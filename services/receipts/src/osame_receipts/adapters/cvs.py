@@ -184,7 +184,11 @@ def parse_agent_file(data: bytes, file: str = "<cvs>") -> CvsFile:
     except UnicodeDecodeError:
         out.file_errors.append(CvsError(file, 1, "encoding", "not UTF-8"))
         return out
-    rows = list(csv.reader(io.StringIO(text)))
+    try:
+        rows = list(csv.reader(io.StringIO(text)))
+    except csv.Error:  # e.g. a field over the csv module's limit: not a CSV of this format
+        out.file_errors.append(CvsError(file, 1, "format", "not a CSV file of this format"))
+        return out
     if not rows or rows[0][:2] != ["record_type", "paid_on"]:
         out.file_errors.append(CvsError(file, 1, "header", "first row must be the column header"))
         return out

@@ -185,6 +185,9 @@ def parse(kind: str, data: bytes, file: str = "<file>") -> ChannelFile:
     except UnicodeDecodeError:
         out.file_errors.append(LineError(file, 1, "encoding", "not UTF-8"))
         return out
+    except csv.Error:  # e.g. a field over the csv module's limit: not a CSV of this format
+        out.file_errors.append(LineError(file, 1, "format", "not a CSV file of this format"))
+        return out
     if not rows or rows[0] != header:
         out.file_errors.append(LineError(file, 1, "header", "must be: " + ",".join(header)))
         return out

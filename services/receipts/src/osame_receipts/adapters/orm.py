@@ -281,3 +281,24 @@ suspense_items = Table(
     Column("recorded_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("channel", "source_key", name="uq_suspense_items_channel_source"),
 )
+
+
+# 収納訂正: a proposed reversal or move of a receipt, decided by a second staff member.
+receipt_corrections = Table(
+    "receipt_corrections",
+    metadata,
+    Column("correction_id", String(36), primary_key=True),
+    Column("receipt_id", String(36), nullable=False, index=True),
+    Column("kind", String(10), nullable=False),  # reverse | move
+    Column("target_notice_number", String(20), nullable=True),
+    Column("target_installment_no", Integer, nullable=True),
+    Column("reason", String(200), nullable=False),
+    Column("status", String(10), nullable=False),  # pending | approved | rejected
+    Column("proposed_by", String(64), nullable=False),  # staff (token subject)
+    Column("proposed_on", Date, nullable=False),  # business date
+    Column("decided_by", String(64), nullable=True),
+    Column("decided_on", Date, nullable=True),
+    Column("decision_note", String(200), nullable=True),
+    Column("new_receipt_id", String(36), nullable=True),  # the receipt made on the target (move)
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)

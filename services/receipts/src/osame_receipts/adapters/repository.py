@@ -190,6 +190,29 @@ class LedgerRepository:
                 update(orm.receipts).where(orm.receipts.c.receipt_id == receipt_id).values(**values)
             )
 
+    async def standing_receipts(self, notice_number: str, installment_no: int) -> list[dict]:
+        """The final, matched receipts booked on one installment (充当 receipts included)."""
+        r = orm.receipts.c
+        query = select(
+            r.receipt_id,
+            r.channel,
+            r.channel_key,
+            r.amount,
+            r.paid_on,
+            r.booked_on,
+            r.applied_principal_tax,
+            r.applied_demand_fee,
+            r.applied_late_fee,
+            r.overpaid,
+            r.batch_id,
+        ).where(
+            r.notice_number == notice_number,
+            r.installment_no == installment_no,
+            r.state == "final",
+            r.matched.is_(True),
+        )
+        return [dict(x) for x in (await self.session.execute(query)).mappings().all()]
+
     async def latest_paid_on(self, notice_number: str, installment_no: int) -> dt.date | None:
         """領収日 of the latest final receipt applied to an installment."""
         query = select(func.max(orm.receipts.c.paid_on)).where(

@@ -82,3 +82,25 @@ def stops_mandate(result_code: str) -> bool:
 
 def failure_reason(result_code: str) -> str:
     return RESULT_REASONS.get(result_code, "other")
+
+
+# The account a 種別91 record names, field by field (全銀 names, as in the located errors).
+ACCOUNT_FIELDS = (
+    ("bank_code", "引落銀行番号", 4),
+    ("branch_code", "引落支店番号", 3),
+    ("account_type", "預金種目", 1),
+    ("account_number", "口座番号", 7),
+)
+
+
+def account_mismatch(requested, answered) -> str | None:
+    """The first account field (銀行コード, 支店コード, 預金種目, 口座番号) where a result record differs
+    from the request record it answers, or None when they agree. A bank answers the record it was
+    sent, so a difference means the record is not the answer to our request (another file, a
+    bank-side error): its money is held, never applied (practice.md §3, defect 6's class)."""
+    for attr, name, width in ACCOUNT_FIELDS:
+        if str(getattr(requested, attr)).strip().zfill(width) != str(getattr(answered, attr)).strip().zfill(
+            width
+        ):
+            return name
+    return None

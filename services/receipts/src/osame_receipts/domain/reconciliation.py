@@ -11,10 +11,18 @@ An installment owes three components: 本税 (principal_tax), 督促手数料 (d
   督促手数料 → 本税 → 延滞金 (`DEFAULT_ORDER`).
 
 Whatever exceeds what is owed becomes 過誤納金 (an overpayment).
+
+Several receipts of one installment are applied in one canonical order (`canonical_rank`), never
+in the order they happen to arrive: 収入日, then 領収日, then the channel and the channel's own
+identity of the payment. So which receipt is 消込 and which is 過誤納 is a function of the *set*
+of receipts (`allocate_in_turn`); a receipt that ranks earlier but arrives later re-derives the
+split of the receipts ranking after it.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -109,6 +117,26 @@ def allocate(owed: Owed, amount: int, order: tuple[Component, ...] = DEFAULT_ORD
         overpaid=left,
         remaining=remaining,
     )
+
+
+def canonical_rank(booked_on: dt.date, paid_on: dt.date, channel: str, channel_key: str) -> tuple:
+    """Where a receipt stands among the receipts of its installment: 収入日 (the day the money is
+    the city's), then 領収日 (the day the taxpayer paid: the earlier payment settles, which also
+    ends 延滞金 earlier), then the channel and its own payment identity (CVS agent/store/receipt
+    number, bank record, counter receipt number…) — all fixed by the payment, none by arrival."""
+    return (booked_on, paid_on, str(channel), channel_key)
+
+
+def allocate_in_turn(
+    owed: Owed, amounts: Sequence[int], order: tuple[Component, ...] = DEFAULT_ORDER
+) -> list[Reconciliation]:
+    """Apply receipts one after the other (already in canonical order) to what is `owed`."""
+    results = []
+    for amount in amounts:
+        result = allocate(owed, amount, order)
+        results.append(result)
+        owed = result.remaining
+    return results
 
 
 def apply_to_component(owed: Owed, component: Component, amount: int) -> Reconciliation:

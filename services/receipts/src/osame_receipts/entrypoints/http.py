@@ -23,7 +23,7 @@ from osame_receipts.domain import dates
 from osame_receipts.domain.direct_debit import DebitRequestRefused
 from osame_receipts.domain.reconciliation import parse_order
 from osame_receipts.entrypoints import schemas
-from osame_receipts.service_layer import channels, direct_debit, suspense
+from osame_receipts.service_layer import channels, corrections, direct_debit, suspense
 from osame_receipts.service_layer.imports import ImportReport
 
 log = logging.getLogger("osame.receipts.http")
@@ -116,6 +116,7 @@ def routes(runtime, auth: Authenticator | None = None) -> list[Route]:
                 cvs.BarcodeError,
                 LawError,
                 suspense.SuspenseError,
+                corrections.CorrectionRefused,
             ) as err:
                 return JSONResponse({"error": str(err)}, status_code=409 if "already" in str(err) else 422)
             except ValueError as err:
@@ -165,6 +166,42 @@ def routes(runtime, auth: Authenticator | None = None) -> list[Route]:
             limit=min(_int(q.get("limit", 500), "limit"), 5_000),
         )
         return {"items": _jsonable(items)}
+
+    @api(
+        "収納訂正: propose a correction", body=schemas.CorrectionProposal, status=201, errors=(404, 409, 422)
+    )
+    async def correction_propose(request, body, uow):
+        target = body.get("notice_number")
+        outcome = await corrections.propose(
+            uow,
+            receipt_id=_text(body, "receipt_id"),
+            kind=_text(body, "kind"),
+            reason=body.get("reason") if isinstance(body.get("reason"), str) else "",
+            staff=request.state.principal.user,
+            notice_number=_text(body, "notice_number") if target is not None else None,
+            installment_no=_int(body.get("installment_no"), "installment_no") if target is not None else None,
+        )
+        return JSONResponse(outcome, status_code=201)
+
+    @api("収納訂正: corrections waiting for a second approver")
+    async def correction_pending(request, body, uow):
+        return {"items": _jsonable(await corrections.pending(uow))}
+
+    @api("収納訂正: approve (a user other than the proposer)", errors=(404, 409, 422))
+    async def correction_approve(request, body, uow):
+        return await corrections.approve(
+            uow, request.path_params["correction_id"], staff=request.state.principal.user, order=order
+        )
+
+    @api("収納訂正: reject", body=schemas.CorrectionRejection, body_required=False, errors=(404, 409, 422))
+    async def correction_reject(request, body, uow):
+        note = body.get("note")
+        return await corrections.reject(
+            uow,
+            request.path_params["correction_id"],
+            staff=request.state.principal.user,
+            note=note if isinstance(note, str) else None,
+        )
 
     @api("Apply held money to an installment", body=schemas.SuspenseResolve, errors=(409, 422))
     async def suspense_resolve(request, body, uow):
@@ -418,6 +455,18 @@ def routes(runtime, auth: Authenticator | None = None) -> list[Route]:
         Route("/api/imports/{kind}", endpoint(import_file, "import.run"), methods=["POST"]),
         Route("/api/import-batches", endpoint(batches, "import.read"), methods=["GET"]),
         Route("/api/import-batches/{batch_id}", endpoint(batch, "import.read"), methods=["GET"]),
+        Route("/api/corrections", endpoint(correction_propose, "correction.propose"), methods=["POST"]),
+        Route("/api/corrections", endpoint(correction_pending, "correction.read"), methods=["GET"]),
+        Route(
+            "/api/corrections/{correction_id}/approve",
+            endpoint(correction_approve, "correction.approve"),
+            methods=["POST"],
+        ),
+        Route(
+            "/api/corrections/{correction_id}/reject",
+            endpoint(correction_reject, "correction.approve"),
+            methods=["POST"],
+        ),
         Route("/api/suspense", endpoint(suspense_list, "suspense.read"), methods=["GET"]),
         Route(
             "/api/suspense/{suspense_id}/resolve",

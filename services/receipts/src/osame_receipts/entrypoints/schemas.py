@@ -63,6 +63,20 @@ class Assign(BaseModel):
     installment_no: int = INSTALLMENT
 
 
+class CorrectionProposal(BaseModel):
+    """収納訂正: reverse a receipt, or move it to another 通知書/期別 (proposer ≠ approver)."""
+
+    receipt_id: str
+    kind: Literal["reverse", "move"]
+    reason: str = Field(max_length=200, description="why (no personal data)")
+    notice_number: str | None = Field(default=None, description="move: the target 通知書番号")
+    installment_no: int | None = Field(default=None, ge=1, description="move: the target 期別")
+
+
+class CorrectionRejection(BaseModel):
+    note: str | None = Field(default=None, max_length=200)
+
+
 class ImportPath(BaseModel):
     kind: Literal["zengin-result", "cvs", "ocr", "mpn", "eltax"]
 

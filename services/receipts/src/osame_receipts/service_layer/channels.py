@@ -15,7 +15,7 @@ from osame_chassis.ids import new_id
 from osame_chassis.uow import UnitOfWork
 from osame_contracts.messages import receipts
 from osame_law.errors import ImplausibleDateError
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 
 from osame_receipts.adapters import cvs, normalized, orm
 from osame_receipts.adapters.repository import LedgerRepository
@@ -40,10 +40,10 @@ async def import_cvs(
     of one slip are two. Invalid records reporting money (bad check digit, unreadable amount) and
     records with an implausible 収納日/振込予定日 are held on the suspense list; the same bytes
     imported again are a no-op."""
-    digest = imports.sha256(data)
+    digest = await imports.digest_of(data)
     if (done := await imports.already_imported(uow, file=file, digest=digest)) is not None:
         return done
-    parsed = cvs.parse_agent_file(data, file)
+    parsed = await imports.off_loop(cvs.parse_agent_file, data, file)
     if parsed.file_errors:
         return await imports.refuse_file(
             uow,
@@ -63,6 +63,7 @@ async def import_cvs(
         paid_yen=parsed.paid_yen,
     )
     staged = uow.staged
+    overpayments_before = await _overpayment_count(uow)
     held = [_held(r.record_no, r.amount, r.receipt, r.error) for r in parsed.rejected]
     repo = LedgerRepository(uow.session)
     today = uow.today()
@@ -121,13 +122,18 @@ async def import_cvs(
             report.unmatched += 1
         elif not command.preliminary:
             report.applied += 1
-            report.overpayments += 1 if row["overpaid"] else 0
         if progress and i % 1000 == 0:
             progress("applied", i)
     await imports.put_on_hold(uow, report, channel="convenience_store", held=held)
+    # every overpayment the file made, also those of earlier receipts its payments outranked
+    report.overpayments = await _overpayment_count(uow) - overpayments_before
     report.events = uow.staged - staged
     await imports.record_batch(uow, report, "convenience_store", digest)
     return report
+
+
+async def _overpayment_count(uow: UnitOfWork) -> int:
+    return (await uow.session.execute(select(func.count()).select_from(orm.overpayments))).scalar_one()
 
 
 # ---- OCR / MPN / eLTAX ------------------------------------------------------------------------
@@ -142,9 +148,9 @@ async def import_normalized(
     order: tuple[Component, ...] = DEFAULT_ORDER,
     progress=None,
 ) -> imports.ImportReport:
-    parsed = normalized.parse(kind, data, file)
+    parsed = await imports.off_loop(normalized.parse, kind, data, file)
     channel = normalized.CHANNELS[kind]
-    digest = imports.sha256(data)
+    digest = await imports.digest_of(data)
     if (done := await imports.already_imported(uow, file=file, digest=digest)) is not None:
         return done
     if parsed.file_errors:
@@ -383,22 +389,8 @@ async def dishonour_security(uow: UnitOfWork, instrument_id: str, dishonoured_on
     await repo.set_receipt_state(receipt["receipt_id"], "reversed", reversed_on=dishonoured_on)
     if not receipt["matched"]:
         return receipt["receipt_id"]
-    await reversal.reverse_receipt_money(
+    await reversal.reverse_and_announce(
         uow, receipt, dishonoured_on, receipts.OverpaymentWithdrawalReason.DISHONOUR
-    )
-    notice = await repo.get_notice(receipt["notice_number"])
-    await uow.publish(
-        receipts.ReceiptReversed(
-            receipt_id=receipt["receipt_id"],
-            addressee_id=notice.addressee_id,
-            notice_number=notice.notice_number,
-            installment_no=receipt["installment_no"],
-            channel=receipts.Channel(receipt["channel"]),
-            amount=receipt["amount"],
-            applied=receipt["applied"],
-            paid_on=receipt["paid_on"],
-            reversed_on=dishonoured_on,
-        )
     )
     return receipt["receipt_id"]
 

@@ -6,7 +6,8 @@
   `debit_requests`). Refused for a past date, a closed day or another fiscal year (F9, F10).
   Building again for the same date returns the same file.
 - `import_result`: parse → validate all → check the file answers a request of ours (委託者コード,
-  振替日, each record's 顧客番号 and amount; mismatches are held on the suspense list) → apply:
+  振替日, each record's 顧客番号, amount and account — 銀行コード, 支店コード, 預金種目, 口座番号 of the
+  request's mandate; mismatches are located errors and their money is held on the suspense list) → apply:
   code 0 → a receipt (領収日 = 収入日 = 引落日); any other code → an unpaid 不能通知 record
   (`debit_failures`) for the taxpayer letter; 3/4/8 also stop the mandate. A trailer mismatch
   refuses the whole file; the same bytes imported again are a no-op.
@@ -223,13 +224,16 @@ async def import_result(
     before the business date. A file of another 委託者, for a 振替日 after the business date or for
     which no request was built is held as a whole (its paid records on the suspense list, nothing
     applied, no 不能 recorded); a paid record that does not answer a request of that date (unknown
-    顧客番号, another amount) or that is invalid (unknown bank code, unreadable amount) is held.
+    顧客番号, another amount, another bank/branch/預金種目/口座番号) or that is invalid (unknown bank
+    code, unreadable amount) is held; a 不能 record naming another account records no 不能.
     """
-    digest = imports.sha256(data)
+    digest = await imports.digest_of(data)
     if (done := await imports.already_imported(uow, file=file, digest=digest)) is not None:
         return done
     today = uow.today()
-    parsed = zengin.parse_file(data, file, result=True, year=year or today.year, check_banks=check_banks)
+    parsed = await imports.off_loop(
+        zengin.parse_file, data, file, result=True, year=year or today.year, check_banks=check_banks
+    )
     if progress:
         progress("parsed", len(parsed.file.records) if parsed.file else 0)
     if parsed.file is None:
@@ -281,7 +285,27 @@ async def import_result(
     key_date = debit_date.strftime("%Y%m%d")
     paid: list[NormalizedReceipt] = []
     failed = []
+    accounts = await _requested_accounts(uow, debit_date, [rec.customer_number for rec in f.records])
     for rec, no in zip(f.records, f.record_numbers, strict=True):
+        requested = accounts.get(rec.customer_number)
+        mismatch = rules.account_mismatch(requested, rec) if requested is not None else None
+        if mismatch is not None:
+            # not the answer to our request for this 顧客番号: located, never applied (its money held)
+            message = "differs from the 口座振替 request for this 顧客番号"
+            invalid.append(zengin.FieldError(file, no, mismatch, message))
+            if rec.result_code == "0":
+                held.append(
+                    suspense.Held(
+                        no,
+                        mismatch,
+                        message,
+                        rec.amount,
+                        debit_date,
+                        debit_date,
+                        source=f"{key_date}-{rec.customer_number}",
+                    )
+                )
+            continue
         if rec.result_code == "0":
             # money came in: never dropped. The installment is found in SQL from the 顧客番号; a
             # record answering no request of this date (or another amount) is held. Only the
@@ -385,6 +409,23 @@ WHERE (d.request_id IS NULL OR d.amount <> s.amount)
   AND NOT EXISTS (SELECT 1 FROM receipts r WHERE r.channel = s.channel AND r.channel_key = s.channel_key)
   AND NOT EXISTS (SELECT 1 FROM suspense_items h WHERE h.channel = s.channel AND h.source_key = s.channel_key)
 """
+
+
+async def _requested_accounts(uow: UnitOfWork, debit_date: dt.date, numbers: list[str]) -> dict:
+    """顧客番号 → the account the request of `debit_date` named (its mandate's bank, branch, 預金種目,
+    口座番号), for the records of a result file."""
+    r, m = orm.debit_requests.c, orm.mandates.c
+    out = {}
+    for start in range(0, len(numbers), 5_000):
+        rows = (
+            await uow.session.execute(
+                select(r.customer_number, m.bank_code, m.branch_code, m.account_type, m.account_number)
+                .select_from(orm.debit_requests.join(orm.mandates, m.mandate_id == r.mandate_id))
+                .where(r.debit_date == debit_date, r.customer_number.in_(numbers[start : start + 5_000]))
+            )
+        ).all()
+        out.update({row.customer_number: row for row in rows})
+    return out
 
 
 async def _year_of(uow: UnitOfWork, header_date: dt.date, today: dt.date) -> dt.date:

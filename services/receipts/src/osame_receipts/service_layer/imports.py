@@ -11,6 +11,7 @@ Events are batched: at most 1,000 installments per InstallmentsSettled/PartlyPai
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ from osame_receipts.adapters.repository import LedgerInstallment
 from osame_receipts.domain.dates import check_receipt_dates
 from osame_receipts.domain.receipt import NormalizedReceipt
 from osame_receipts.domain.reconciliation import DEFAULT_ORDER, Component, Owed, overpayment_reason
-from osame_receipts.service_layer import suspense, unmatched
+from osame_receipts.service_layer import handlers, suspense, unmatched
 
 BATCH = receipts.MAX_ITEMS_PER_MESSAGE
 
@@ -71,6 +72,17 @@ class ImportReport:
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+async def off_loop(function, /, *args, **kwargs):
+    """Run CPU-bound file work (parsing, hashing an upload) in a worker thread, so the service's
+    event loop keeps answering (/health, consumers) while a large file is read."""
+    return await asyncio.to_thread(function, *args, **kwargs)
+
+
+async def digest_of(data: bytes) -> str:
+    """The file's SHA-256 (its identity for idempotent imports), computed off the event loop."""
+    return await off_loop(sha256, data)
 
 
 async def record_batch(uow: UnitOfWork, report: ImportReport, channel: str, digest: str) -> None:
@@ -235,11 +247,12 @@ async def apply_receipts(
         report.duplicate_yen += outcome.duplicate_yen
         if progress:
             progress("reconciled", len(rows))
+        grown = await handlers.rederive_batch(uow, batch_id, order)  # canonical order across batches
         report.events += await _publish_states(uow)
         if outcome.unmatched:
             report.events += await unmatched.announce(uow, await bulk.unmatched_rows(session))
-        report.overpayments = await _overpayments(uow, channel)
-        report.events += report.overpayments
+        report.overpayments = await _overpayments(uow, channel) + grown
+        report.events += report.overpayments + grown  # a grown one is also announced again
     report.held, report.held_yen = await bulk.held_in_batch(session, batch_id)
     await record_batch(uow, report, channel, digest)
     return report

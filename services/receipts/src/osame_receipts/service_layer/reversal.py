@@ -85,6 +85,29 @@ async def reverse_receipt_money(
     await uow.publish(receipts.InstallmentsPartlyPaid(items=states))
 
 
+async def reverse_and_announce(
+    uow: UnitOfWork, receipt: dict, on: dt.date, reason: receipts.OverpaymentWithdrawalReason
+) -> None:
+    """Reverse a final, matched receipt (already marked reversed by the caller) with everything it
+    caused, and announce it to collection (`ReceiptReversed`, its reason: 不渡 or 収納訂正)."""
+    await reverse_receipt_money(uow, receipt, on, reason)
+    notice = await LedgerRepository(uow.session).get_notice(receipt["notice_number"])
+    await uow.publish(
+        receipts.ReceiptReversed(
+            receipt_id=receipt["receipt_id"],
+            addressee_id=notice.addressee_id,
+            notice_number=notice.notice_number,
+            installment_no=receipt["installment_no"],
+            channel=receipts.Channel(receipt["channel"]),
+            amount=receipt["amount"],
+            applied=receipt["applied"],
+            paid_on=receipt["paid_on"],
+            reversed_on=on,
+            reason=reason.value,
+        )
+    )
+
+
 async def _reverse_appropriation(uow, repo: LedgerRepository, appropriation_id, overpayment_id, on, touched):
     """Undo a 充当 booked from a withdrawn overpayment: its receipts are reversed, the installments
     they paid re-opened (clamped at what is booked)."""
