@@ -204,6 +204,8 @@ TOOL_VARIABLES = frozenset(
     {
         "OSAME_TEST_AMQP_URL",
         "OSAME_TEST_DATABASE_URL",
+        "OSAME_TEST_WORKERS",  # .ci/run: pytest-xdist workers
+        "OSAME_REQUIRE_BROWSER",  # .ci/run: the console's browser tests fail, not skip, without one
         "OSAME_TOOLS_CACHE",
         "OSAME_TOKEN",
         "OSAME_RECEIPTS_URL",
