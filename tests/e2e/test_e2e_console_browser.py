@@ -150,9 +150,14 @@ class Browser:
         self.axe_reports: dict[str, list] = {}
 
     def wait(self, condition, timeout: float = 30):
+        from selenium.common.exceptions import StaleElementReferenceException
         from selenium.webdriver.support.ui import WebDriverWait
 
-        return WebDriverWait(self.driver, timeout, poll_frequency=0.2).until(condition)
+        # While a form post navigates, an element read from the page being replaced is stale: the
+        # condition is asked again on the next poll (the new page), not failed.
+        return WebDriverWait(
+            self.driver, timeout, poll_frequency=0.2, ignored_exceptions=(StaleElementReferenceException,)
+        ).until(condition)
 
     def css(self, selector: str):
         from selenium.webdriver.common.by import By
@@ -171,7 +176,17 @@ class Browser:
         return self.wait(ec.visibility_of_element_located((By.CSS_SELECTOR, selector)), timeout)
 
     def text(self) -> str:
-        return self.css("body").text
+        from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+
+        try:
+            return self.css("body").text
+        except WebDriverException as exc:
+            # chromedriver reports a body found in the document being replaced by a navigation as
+            # "Node with given id does not belong to the document": a stale element by another name
+            # (seen once in a newcomer soak, inside a wait for the page after a form post).
+            if "does not belong to the document" in str(exc):
+                raise StaleElementReferenceException(str(exc)) from exc
+            raise
 
     def shot(self, name: str) -> Path:
         self.count += 1
