@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 from osame_contracts.messages import receipts, taxation
-from osame_receipts.adapters import orm, zengin
+from osame_receipts.adapters import orm
 from osame_receipts.domain import direct_debit as rules
 from osame_receipts.service_layer import direct_debit, handlers
+from osame_zengin import debit as zengin
 
 D = dt.date
 DATA = Path(__file__).parent / "data"

@@ -167,11 +167,11 @@ def test_money_conservation(receipts, refunds, ok):
 from itertools import permutations  # noqa: E402
 
 from osame_law.errors import ImplausibleDateError  # noqa: E402
-from osame_refunds.adapters.zengin_transfer import to_kana_field  # noqa: E402
 from osame_refunds.domain.approval import DutyError, check_approver, check_staff_date  # noqa: E402
 from osame_refunds.domain.lapse import lapses_on  # noqa: E402
 from osame_refunds.domain.persons import join  # noqa: E402
 from osame_refunds.domain.withdrawal import WithdrawalError, WithdrawalPlan, plan_withdrawal  # noqa: E402
+from osame_zengin.codec import to_kana as to_kana_field  # noqa: E402
 
 
 def people(pairs):
