@@ -146,8 +146,8 @@ async def address_sync():
 async def make_linked_service(make_service, tmp_path, simulator, address_sync):
     """A migrated gateway with the row-48 list loaded, wired to the simulator and the address-sync peer."""
 
-    from osame_gateway.__main__ import DEFAULT_LIST
     from osame_gateway.bootstrap import build_processor
+    from osame_gateway.entrypoints.commands import DEFAULT_LIST
     from osame_gateway.service_layer.permitted import load_permitted_list
 
     processors = []
