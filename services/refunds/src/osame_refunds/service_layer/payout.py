@@ -19,7 +19,6 @@ from osame_law.errors import LawError
 from osame_zengin import banks
 from osame_zengin import transfer as zengin
 
-from osame_refunds.adapters import orm
 from osame_refunds.adapters.repository import RefundsRepository
 from osame_refunds.domain.approval import check_future_date
 from osame_refunds.domain.overpayment import RefundStatus
@@ -60,9 +59,7 @@ async def build_payout(
         raise DateRefused(str(exc)) from None
     if not is_business_day(transfer_date):
         raise DateRefused(f"transfer_date {transfer_date.isoformat()} is not a bank business day")
-    candidates = await repo.refunds_where(
-        orm.refunds.c.status == RefundStatus.APPROVED, orm.refunds.c.decided_on == approved_on
-    )
+    candidates = await repo.approved_refunds(approved_on)
     transfers, included, skipped = [], [], []
     for refund in candidates:
         if await recheck_refunds(refund["addressee_id"], uow, today, only=refund["refund_id"]):

@@ -21,7 +21,6 @@ from osame_law.errors import LawError
 from osame_zengin import banks
 from osame_zengin import transfer as zengin
 
-from osame_refunds.adapters import orm
 from osame_refunds.adapters.repository import RefundsRepository
 from osame_refunds.domain.approval import DutyError, check_approver, check_staff_date
 from osame_refunds.domain.interest import CauseDates
@@ -231,9 +230,7 @@ async def expire_unclaimed(uow: UnitOfWork) -> int:
     overpayment arose, restarted by each 還付通知書/充当通知書) lapses; recorded with a notice."""
     repo = RefundsRepository(uow.session)
     today = uow.today()
-    candidates = await repo.refunds_where(
-        orm.refunds.c.status.in_([RefundStatus.PENDING_APPROVAL, RefundStatus.APPROVED])
-    )
+    candidates = await repo.unpaid_refunds()
     expired = 0
     for refund in candidates:
         overpayment = await repo.overpayment(refund["overpayment_id"])
