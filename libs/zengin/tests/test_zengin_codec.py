@@ -8,9 +8,16 @@ import pytest
 from osame_zengin import banks, codec, debit, transfer
 
 
+# The cases of receipts' 預金者名 and refunds' 受取人名 tests, moved here with the codec.
 @pytest.mark.parametrize(
     ("text", "field"),
     [
+        pytest.param("キュウジョウ", "ｷﾕｳｼﾞﾖｳ", id="small-kana-full-size"),
+        pytest.param("きゅうじょう", "ｷﾕｳｼﾞﾖｳ", id="hiragana-small-kana"),
+        pytest.param("ヴィヴァルディ", "ｳﾞｲｳﾞｱﾙﾃﾞｲ", id="voiced-marks-separate"),
+        pytest.param("ｶ)ﾃｽﾄｼｮｳｼﾞ", "ｶ)ﾃｽﾄｼﾖｳｼﾞ", id="half-width-small-kana-in-a-company-name"),
+        pytest.param("abc　ｹｰｷ", "ABC ｹ-ｷ", id="upper-case-and-long-vowel"),
+        pytest.param("ヵヶヮ", "ｶｹﾜ", id="full-width-only-small-kana"),
         pytest.param("ヤマダ タロウ", "ﾔﾏﾀﾞ ﾀﾛｳ", id="full-width-katakana"),
         pytest.param("やまだ たろう", "ﾔﾏﾀﾞ ﾀﾛｳ", id="hiragana"),
         pytest.param("ﾔﾏﾀﾞ ﾀﾛｳ", "ﾔﾏﾀﾞ ﾀﾛｳ", id="half-width-unchanged"),
