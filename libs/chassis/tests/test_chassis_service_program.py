@@ -104,6 +104,7 @@ async def test_the_runner_runs_every_background_task_until_shutdown(tmp_path, mo
     spec = ServiceSpec(
         _settings(tmp_path), Path("/nonexistent"), lambda _: None, background=(task("a"), task("b"))
     )
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
     serving = asyncio.create_task(runner.serve(spec))
     for _ in range(200):
         if len(started) == 2:
@@ -114,6 +115,7 @@ async def test_the_runner_runs_every_background_task_until_shutdown(tmp_path, mo
     try:
         await asyncio.wait_for(serving, timeout=10)
     finally:
-        for sig in (signal.SIGTERM, signal.SIGINT):
+        for sig, handler in previous.items():  # the test process's own handling, as it was
             asyncio.get_running_loop().remove_signal_handler(sig)
+            signal.signal(sig, handler)
     assert sorted(stopped) == ["a", "b"]
