@@ -529,7 +529,7 @@ def _wait_for(condition, timeout: float = 120):
 def test_refunds_are_prepared_and_approved_by_two_officers_with_explanations_and_files(
     console_stack, browser, city
 ):
-    from osame_refunds.adapters import zengin_transfer
+    from osame_zengin import transfer as zengin_transfer
 
     url = console_stack.console.url
     fixed_asset = {a.addressee_id for a in city.assessments if a.notice_number.startswith("K")}

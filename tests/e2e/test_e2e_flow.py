@@ -271,7 +271,7 @@ async def test_personal_data_in_an_invalid_message_reaches_neither_spans_nor_log
 async def test_a_refund_is_approved_paid_out_in_a_zengin_file_and_recorded(e2e):
     """After the day: a refund decision awaits approval; staff record the 還付請求 account, approve
     (支出決定), build the 総合振込 file and record the bank's result — all through the staff API."""
-    from osame_refunds.adapters import zengin_transfer
+    from osame_zengin import transfer as zengin_transfer
 
     staff = {"Authorization": f"Bearer {e2e.staff_token('refunds-officer', ['refunds_staff'])}"}
     # The day's money reached the city's account on the next day (収入日 07-01), when the

@@ -43,7 +43,7 @@ def test_no_service_imports_another_service(service):
 
 
 def test_shared_libraries_import_no_service():
-    for lib in ("contracts", "libs/chassis", "libs/law"):
+    for lib in ("contracts", "libs/chassis", "libs/law", "libs/zengin"):
         for path in (ROOT / lib / "src").rglob("*.py"):
             assert not (_imports(path) & set(PACKAGES.values())), path
 
@@ -84,3 +84,75 @@ def test_every_message_has_a_consumer_so_nothing_is_unroutable(key):
 
 def test_topology_names_every_service():
     assert set(SUBSCRIPTIONS) == set(SERVICES) == set(PACKAGES)
+
+
+def _sql_imports(path: Path, package: str) -> set[str]:
+    """`sqlalchemy` and `<package>.adapters.orm` among a module's imports (however spelt)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+        else:
+            continue
+        for name in names:
+            if name.split(".")[0] == "sqlalchemy":
+                found.add("sqlalchemy")
+            elif name == f"{package}.adapters.orm" or name.startswith(f"{package}.adapters.orm."):
+                found.add(name)
+    return found
+
+
+# Service-layer files that still build SQL, to move behind named repository methods (issue 20
+# item 1). They are being changed by other work now (receipts' imports and 特別徴収, collection's
+# service layer); the list only shrinks, and a file not on it may not start writing SQL.
+SQL_IN_SERVICE_LAYER_TO_MOVE = {
+    "receipts": {
+        "addressees.py",
+        "channels.py",
+        "corrections.py",
+        "direct_debit.py",
+        "imports.py",
+    },
+    "collection": {
+        "audit.py",
+        "cases.py",
+        "demand_notices.py",
+        "direct_debits.py",
+        "dispositions.py",
+        "documents.py",
+        "holds.py",
+        "inquiries.py",
+        "law_changes.py",
+        "law_rates.py",
+        "letters.py",
+        "linkage.py",
+        "merges.py",
+        "nightly.py",
+        "pledges.py",
+        "refund_watch.py",
+        "reminders.py",
+        "stays.py",
+        "unmatched.py",
+    },
+}
+
+
+@pytest.mark.parametrize("service", sorted(PACKAGES))
+def test_the_service_layer_writes_no_sql(service):
+    """SQL lives in adapters/ (repositories on the unit of work); the service layer imports no
+    sqlalchemy and no adapters.orm."""
+    package = PACKAGES[service]
+    allowed = SQL_IN_SERVICE_LAYER_TO_MOVE.get(service, set())
+    layer = ROOT / "services" / service / "src" / package / "service_layer"
+    offenders = {
+        path.name: sorted(found)
+        for path in layer.rglob("*.py")
+        if path.name not in allowed and (found := _sql_imports(path, package))
+    }
+    assert offenders == {}
+    moved = {
+        name for name in allowed if not (layer / name).exists() or not _sql_imports(layer / name, package)
+    }
+    assert not moved, f"no SQL left: take {sorted(moved)} off SQL_IN_SERVICE_LAYER_TO_MOVE"

@@ -1,9 +1,6 @@
-"""Fixtures: the address-sync service's runtime on a migrated database, with no broker connection.
-
-`service` is the runtime on a fresh SQLite file (migrated to head); `make_service(url)` builds
-one on any database URL (not migrated: call `await svc.migrate()`). `bus` registers the
-service's subscriptions and yields FastStream's in-memory TestRabbitBroker around them.
-"""
+"""The address-sync service under test: its `Service` (the chassis harness with this service's test
+settings) as `service_harness`; `make_service`, `service`, `any_service` and `bus` come from the
+workspace's pytest plugin (`osame_chassis.pytest_plugin`)."""
 
 from __future__ import annotations
 
@@ -11,7 +8,6 @@ import base64
 import functools
 
 import pytest
-from faststream.rabbit import TestRabbitBroker
 from osame_address_sync.adapters import orm
 from osame_address_sync.bootstrap import AddressSyncSettings, build_spec
 from osame_chassis.sealed_number import RecipientKey, public_of, seal
@@ -32,6 +28,8 @@ def sealed(number: str, routing_key: str, addressee_id: str) -> dict[str, str]:
 class Service(ServiceHarness):
     """This service's runtime on `database_url` with test settings (see osame_chassis.testing),
     plus its handler dependencies (keyring, publish flags)."""
+
+    name = "address-sync"  # its SQLite file in the `service` fixture
 
     def __init__(self, database_url: str, **settings_overrides):
         settings = AddressSyncSettings(
@@ -54,44 +52,6 @@ class Service(ServiceHarness):
     async def run(self, handler, message):
         """A service-layer handler with this service's dependencies (keyring, publish flags)."""
         return await self.handle(functools.partial(handler, deps=self.deps), message)
-
-
-@pytest.fixture
-async def make_service():
-    made: list[Service] = []
-
-    def make(database_url: str, **settings_overrides) -> Service:
-        made.append(Service(database_url, **settings_overrides))
-        return made[-1]
-
-    yield make
-    for svc in made:
-        await svc.close()
-
-
-@pytest.fixture
-async def service(make_service, tmp_path) -> Service:
-    svc = make_service(f"sqlite+aiosqlite:///{tmp_path}/address-sync.db")
-    await svc.migrate()
-    return svc
-
-
-@pytest.fixture
-def issuer(tmp_path):
-    """A development token issuer (its JWKS file beside it) for the HTTP tests."""
-    from osame_chassis.auth import DevIssuer
-
-    issuer = DevIssuer(tmp_path / "issuer")
-    issuer.write_jwks()
-    return issuer
-
-
-@pytest.fixture
-async def bus(service):
-    """The service's subscriptions on FastStream's in-memory broker (routing + consumer wrapper + handler)."""
-    service.spec.register(service.runtime)
-    async with TestRabbitBroker(service.runtime.broker) as broker:
-        yield broker
 
 
 # ---------------------------------------------------------------- message factories
@@ -191,3 +151,8 @@ class Factories:
 @pytest.fixture
 def f() -> Factories:
     return Factories()
+
+
+@pytest.fixture
+def service_harness():
+    return Service

@@ -1,9 +1,6 @@
-"""Fixtures: the intermediate-server-gw service's runtime on a migrated database, with no broker connection.
-
-`service` is the runtime on a fresh SQLite file (migrated to head); `make_service(url)` builds
-one on any database URL (not migrated: call `await svc.migrate()`). `bus` registers the
-service's subscriptions and yields FastStream's in-memory TestRabbitBroker around them.
-"""
+"""The intermediate-server-gw service under test: its `Service` (the chassis harness with this service's test
+settings) as `service_harness`; `make_service`, `service`, `any_service` and `bus` come from the
+workspace's pytest plugin (`osame_chassis.pytest_plugin`)."""
 
 from __future__ import annotations
 
@@ -11,7 +8,6 @@ import dataclasses
 import json
 
 import pytest
-from faststream.rabbit import TestRabbitBroker
 from osame_chassis.testing import ServiceHarness
 from osame_gateway.adapters import orm
 from osame_gateway.bootstrap import GatewaySettings, build_spec
@@ -20,40 +16,14 @@ from osame_gateway.bootstrap import GatewaySettings, build_spec
 class Service(ServiceHarness):
     """This service's runtime on `database_url` with test settings (see osame_chassis.testing)."""
 
+    name = "intermediate-server-gw"  # its SQLite file in the `service` fixture
+
     def __init__(self, database_url: str):
         super().__init__(
             build_spec,
             GatewaySettings(database_url=database_url, telemetry_enabled=False, amqp_prefix="test."),
             orm.metadata,
         )
-
-
-@pytest.fixture
-async def make_service():
-    made: list[Service] = []
-
-    def make(database_url: str) -> Service:
-        made.append(Service(database_url))
-        return made[-1]
-
-    yield make
-    for svc in made:
-        await svc.close()
-
-
-@pytest.fixture
-async def service(make_service, tmp_path) -> Service:
-    svc = make_service(f"sqlite+aiosqlite:///{tmp_path}/intermediate-server-gw.db")
-    await svc.migrate()
-    return svc
-
-
-@pytest.fixture
-async def bus(service):
-    """The service's subscriptions on FastStream's in-memory broker (routing + consumer wrapper + handler)."""
-    service.spec.register(service.runtime)
-    async with TestRabbitBroker(service.runtime.broker) as broker:
-        yield broker
 
 
 # ---------------------------------------------------------------- real HTTP peers of the gateway
@@ -146,8 +116,8 @@ async def address_sync():
 async def make_linked_service(make_service, tmp_path, simulator, address_sync):
     """A migrated gateway with the row-48 list loaded, wired to the simulator and the address-sync peer."""
 
-    from osame_gateway.__main__ import DEFAULT_LIST
     from osame_gateway.bootstrap import build_processor
+    from osame_gateway.entrypoints.commands import DEFAULT_LIST
     from osame_gateway.service_layer.permitted import load_permitted_list
 
     processors = []
@@ -205,3 +175,8 @@ async def receive(svc, message):
     from osame_gateway.service_layer import handlers
 
     await svc.handle(lambda m, uow: handlers.handle_income_query(m, uow, linkage_configured=True), message)
+
+
+@pytest.fixture
+def service_harness():
+    return Service

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from osame_gateway.__main__ import DEFAULT_LIST
 from osame_gateway.adapters import orm
 from osame_gateway.adapters.repository import AUDIT
+from osame_gateway.entrypoints.commands import DEFAULT_LIST
 from osame_gateway.service_layer.permitted import load_permitted_list
 from osame_gateway.service_layer.retention import purge_expired
 

@@ -10,12 +10,12 @@ import httpx
 import pytest
 from osame_chassis.auth import Authenticator, AuthSettings, DevIssuer
 from osame_chassis.testing import drop_audit_triggers
-from osame_gateway.__main__ import DEFAULT_LIST
 from osame_gateway.adapters import orm
 from osame_gateway.adapters.repository import AUDIT
 from osame_gateway.domain.permitted_list import PermittedListError, parse_permitted_list
 from osame_gateway.domain.query_progress import accepts_answer, next_attempt_delay, past_deadline
 from osame_gateway.domain.retention import retention_cutoff
+from osame_gateway.entrypoints.commands import DEFAULT_LIST
 from osame_gateway.entrypoints.http import routes
 from osame_gateway.service_layer.permitted import load_permitted_list
 from osame_gateway.service_layer.retention import purge_expired

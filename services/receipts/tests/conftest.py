@@ -1,14 +1,10 @@
-"""Fixtures: the receipts service's runtime on a migrated database, with no broker connection.
-
-`service` is the runtime on a fresh SQLite file (migrated to head); `make_service(url)` builds
-one on any database URL (not migrated: call `await svc.migrate()`). `bus` registers the
-service's subscriptions and yields FastStream's in-memory TestRabbitBroker around them.
-"""
+"""The receipts service under test: its `Service` (the chassis harness with this service's test
+settings) as `service_harness`; `make_service`, `service`, `any_service` and `bus` come from the
+workspace's pytest plugin (`osame_chassis.pytest_plugin`)."""
 
 from __future__ import annotations
 
 import pytest
-from faststream.rabbit import TestRabbitBroker
 from osame_chassis.testing import ServiceHarness
 from osame_receipts.adapters import orm
 from osame_receipts.bootstrap import ReceiptsSettings, build_spec
@@ -16,6 +12,8 @@ from osame_receipts.bootstrap import ReceiptsSettings, build_spec
 
 class Service(ServiceHarness):
     """This service's runtime on `database_url` with test settings (see osame_chassis.testing)."""
+
+    name = "receipts"  # its SQLite file in the `service` fixture
 
     def __init__(self, database_url: str):
         super().__init__(
@@ -26,43 +24,5 @@ class Service(ServiceHarness):
 
 
 @pytest.fixture
-async def make_service():
-    made: list[Service] = []
-
-    def make(database_url: str) -> Service:
-        made.append(Service(database_url))
-        return made[-1]
-
-    yield make
-    for svc in made:
-        await svc.close()
-
-
-@pytest.fixture
-async def service(make_service, tmp_path) -> Service:
-    svc = make_service(f"sqlite+aiosqlite:///{tmp_path}/receipts.db")
-    await svc.migrate()
-    return svc
-
-
-@pytest.fixture
-async def bus(service):
-    """The service's subscriptions on FastStream's in-memory broker (routing + consumer wrapper + handler)."""
-    service.spec.register(service.runtime)
-    async with TestRabbitBroker(service.runtime.broker) as broker:
-        yield broker
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])
-async def any_service(request, make_service, tmp_path) -> Service:
-    """The service on SQLite and (integration) on a fresh PostgreSQL database: bulk paths differ."""
-    if request.param == "sqlite":
-        svc = make_service(f"sqlite+aiosqlite:///{tmp_path}/receipts-any.db")
-    else:
-        import asyncio
-
-        pg_databases = request.getfixturevalue("pg_databases")
-        (url,) = await asyncio.to_thread(pg_databases, 1)
-        svc = make_service(url)
-    await svc.migrate()
-    return svc
+def service_harness():
+    return Service

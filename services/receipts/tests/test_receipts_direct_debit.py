@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 from osame_contracts.messages import receipts, taxation
-from osame_receipts.adapters import orm, zengin
+from osame_receipts.adapters import orm
 from osame_receipts.domain import direct_debit as rules
 from osame_receipts.service_layer import direct_debit, handlers
+from osame_zengin import debit as zengin
 
 D = dt.date
 DATA = Path(__file__).parent / "data"
@@ -45,26 +46,6 @@ def test_result_vector_parses_with_codes_and_totals():
         4_500,
     )
     assert zengin.build_file(f.header, f.records, result=True) == RESULT
-
-
-@pytest.mark.parametrize(
-    ("name", "expected"),
-    [
-        pytest.param("ヤマダ タロウ", "ﾔﾏﾀﾞ ﾀﾛｳ", id="full-width-katakana"),
-        pytest.param("やまだ たろう", "ﾔﾏﾀﾞ ﾀﾛｳ", id="hiragana"),
-        pytest.param("キョウ", "ｷﾖｳ", id="small-kana-made-full-size"),
-        pytest.param("ﾊﾟｰｸ abc", "ﾊﾟ-ｸ ABC", id="long-vowel-and-lower-case"),
-        pytest.param("カ）ｵｻﾒ", "ｶ)ｵｻﾒ", id="full-width-parenthesis"),
-    ],
-)
-def test_normalize_kana(name, expected):
-    assert zengin.normalize_kana(name) == expected
-
-
-@pytest.mark.parametrize("name", [pytest.param("山田", id="kanji"), pytest.param("A,B", id="comma")])
-def test_normalize_kana_refuses_what_a_bank_refuses(name):
-    with pytest.raises(ValueError):
-        zengin.normalize_kana(name)
 
 
 def _lines(data: bytes) -> list[bytes]:

@@ -14,9 +14,10 @@ from osame_chassis.audit import AuditLog
 from osame_chassis.auth import Authenticator, AuthSettings, DevIssuer
 from osame_chassis.http import build_app
 from osame_contracts.messages import taxation
-from osame_receipts.adapters import cvs, normalized, orm, zengin
+from osame_receipts.adapters import cvs, normalized, orm
 from osame_receipts.entrypoints.http import routes
 from osame_receipts.service_layer import handlers
+from osame_zengin import debit as zengin
 from starlette.applications import Starlette
 
 D = dt.date

@@ -41,9 +41,10 @@ from osame_chassis.testing import InProcessService
 from osame_contracts.messages import receipts, taxation
 from osame_law.calendar import is_closed_day
 from osame_law.errors import LawError
-from osame_receipts.adapters import cvs, normalized, orm, zengin
+from osame_receipts.adapters import cvs, normalized, orm
 from osame_receipts.domain.direct_debit import fiscal_year_of
 from osame_receipts.service_layer import appropriation, channels, corrections, direct_debit, handlers
+from osame_zengin import debit as zengin
 
 from .conftest import Service
 

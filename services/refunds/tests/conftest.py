@@ -1,16 +1,12 @@
-"""Fixtures: the refunds service's runtime on a migrated database, with no broker connection.
-
-`service` is the runtime on a fresh SQLite file (migrated to head); `make_service(url)` builds
-one on any database URL (not migrated: call `await svc.migrate()`). `bus` registers the
-service's subscriptions and yields FastStream's in-memory TestRabbitBroker around them.
-"""
+"""The refunds service under test: its `Service` (the chassis harness with this service's test
+settings) as `service_harness`; `make_service`, `service`, `any_service` and `bus` come from the
+workspace's pytest plugin (`osame_chassis.pytest_plugin`)."""
 
 from __future__ import annotations
 
 import datetime
 
 import pytest
-from faststream.rabbit import TestRabbitBroker
 from osame_chassis.audit import AuditLog
 from osame_chassis.auth import Authenticator, AuthSettings, DevIssuer
 from osame_chassis.testing import ServiceHarness
@@ -26,6 +22,8 @@ BUSINESS_DATE = datetime.date(2026, 11, 28)  # tests decide as of a fixed day
 class Service(ServiceHarness):
     """This service's runtime on `database_url` with test settings (see osame_chassis.testing)."""
 
+    name = "refunds"  # its SQLite file in the `service` fixture
+
     def __init__(self, database_url: str):
         super().__init__(
             build_spec,
@@ -40,34 +38,6 @@ class Service(ServiceHarness):
 
 
 @pytest.fixture
-async def make_service():
-    made: list[Service] = []
-
-    def make(database_url: str) -> Service:
-        made.append(Service(database_url))
-        return made[-1]
-
-    yield make
-    for svc in made:
-        await svc.close()
-
-
-@pytest.fixture
-async def service(make_service, tmp_path) -> Service:
-    svc = make_service(f"sqlite+aiosqlite:///{tmp_path}/refunds.db")
-    await svc.migrate()
-    return svc
-
-
-@pytest.fixture
-async def bus(service):
-    """The service's subscriptions on FastStream's in-memory broker (routing + consumer wrapper + handler)."""
-    service.spec.register(service.runtime)
-    async with TestRabbitBroker(service.runtime.broker) as broker:
-        yield broker
-
-
-@pytest.fixture
 def api(service, tmp_path):
     """The staff HTTP API on the service, with a development token issuer: (client, issuer)."""
     issuer = DevIssuer(tmp_path / "issuer")
@@ -77,3 +47,8 @@ def api(service, tmp_path):
     )
     with TestClient(Starlette(routes=routes(service.runtime, auth=auth))) as client:
         yield client, issuer
+
+
+@pytest.fixture
+def service_harness():
+    return Service

@@ -167,7 +167,6 @@ def test_money_conservation(receipts, refunds, ok):
 from itertools import permutations  # noqa: E402
 
 from osame_law.errors import ImplausibleDateError  # noqa: E402
-from osame_refunds.adapters.zengin_transfer import to_kana_field  # noqa: E402
 from osame_refunds.domain.approval import DutyError, check_approver, check_staff_date  # noqa: E402
 from osame_refunds.domain.lapse import lapses_on  # noqa: E402
 from osame_refunds.domain.persons import join  # noqa: E402
@@ -245,22 +244,6 @@ def test_the_preparer_may_not_approve():
 def test_staff_dates_are_checked_against_the_business_date_and_the_record(value, message):
     with pytest.raises(ImplausibleDateError, match=message):
         check_staff_date("decided_on", value, D(2026, 11, 28), [("prepared_on", D(2026, 6, 1))])
-
-
-@pytest.mark.parametrize(
-    ("name", "field"),
-    [
-        pytest.param("キュウジョウ", "ｷﾕｳｼﾞﾖｳ", id="small-kana-full-size"),
-        pytest.param("きゅうじょう", "ｷﾕｳｼﾞﾖｳ", id="hiragana"),
-        pytest.param("ヴィヴァルディ", "ｳﾞｲｳﾞｱﾙﾃﾞｲ", id="voiced-marks-separate"),
-        pytest.param("ヤマダ・タロウ", "ﾔﾏﾀﾞ.ﾀﾛｳ", id="nakaguro-as-dot"),
-        pytest.param("ｶ)ﾃｽﾄｼｮｳｼﾞ", "ｶ)ﾃｽﾄｼﾖｳｼﾞ", id="half-width-small-kana"),
-        pytest.param("abc　ｹｰｷ", "ABC ｹ-ｷ", id="upper-case-and-long-vowel"),
-        pytest.param("ヵヶヮ", "ｶｹﾜ", id="full-width-only-small-kana"),
-    ],
-)
-def test_payee_names_are_normalised_to_the_zengin_set(name, field):
-    assert to_kana_field(name) == field
 
 
 def test_an_open_recovery_claim_balances_a_refund_whose_receipt_bounced():

@@ -7,10 +7,11 @@ import datetime as dt
 
 import pytest
 from osame_contracts.messages import receipts
-from osame_refunds.adapters import orm, zengin_transfer
+from osame_refunds.adapters import orm
 from osame_refunds.adapters.repository import RefundsRepository
 from osame_refunds.domain.interest import CauseDates
 from osame_refunds.service_layer import handlers, payout, refund_actions
+from osame_zengin import transfer as zengin_transfer
 
 D = dt.date
 ADDRESSEE = "100009"

@@ -7,9 +7,10 @@ import datetime as dt
 
 import pytest
 from osame_contracts.messages import address_sync, receipts
-from osame_refunds.adapters import orm, zengin_transfer
+from osame_refunds.adapters import orm
 from osame_refunds.domain.interest import CauseDates
 from osame_refunds.service_layer import handlers, payout, refund_actions
+from osame_zengin import transfer as zengin_transfer
 
 from .test_refunds_flow import act, commands, decide, set_today
 

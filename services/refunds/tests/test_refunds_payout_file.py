@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from osame_refunds.adapters import bank_master, zengin_transfer
+from osame_zengin import banks as bank_master
+from osame_zengin import transfer as zengin_transfer
 
 REMITTER = zengin_transfer.Remitter(
     "1234567890", "ﾀｶｵｶｼ", "0001", "ﾐｽﾞﾎ", "001", "ﾄｳｷﾖｳｴｲｷﾞﾖｳﾌﾞ", "1", "1234567"

@@ -7,7 +7,8 @@ import json
 
 import pytest
 from osame_cli.receipts_cli import cvs_app, receipts_app, zengin_app
-from osame_receipts.adapters import cvs, normalized, zengin
+from osame_receipts.adapters import cvs, normalized
+from osame_zengin import debit as zengin
 from typer.testing import CliRunner
 
 runner = CliRunner()

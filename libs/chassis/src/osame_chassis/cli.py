@@ -1,4 +1,5 @@
-"""Command line of every service process: `serve` (default), `migrate`, `asyncapi`, `openapi`."""
+"""Command line of every service process: `serve` (default), `migrate`, `asyncapi`, `openapi`, …,
+and the service's own operator commands (`ServiceSpec.commands`)."""
 
 from __future__ import annotations
 
@@ -78,15 +79,50 @@ def _revision(spec: ServiceSpec, message: str) -> None:
         command.revision(config, message=message, autogenerate=True, rev_id=next_id)
 
 
+CHASSIS_COMMANDS = ("serve", "migrate", "asyncapi", "openapi", "revision", "plumbing-retention")
+
+
+def _extra_commands(spec_factory: Callable[[], ServiceSpec]) -> str:
+    """The service's own commands for `--help` (nothing when its settings cannot be built)."""
+    try:
+        commands = spec_factory().commands
+    except Exception:
+        return ""
+    lines = [
+        f"  {name}: {(command.__doc__ or '').strip().splitlines()[0] if command.__doc__ else ''}"
+        for name, command in commands.items()
+    ]
+    return "service commands (each with its own options):\n" + "\n".join(lines) if lines else ""
+
+
 def service_main(spec_factory: Callable[[], ServiceSpec], argv: list[str] | None = None) -> None:
+    """The program of one service: the chassis commands, and the service's own
+    (`ServiceSpec.commands`, dispatched with their argv before the chassis parser sees it)."""
+    import sys
+
+    argv = sys.argv[1:] if argv is None else list(argv)
+    program = spec_factory.__module__.split(".", 1)[0].replace("_", "-")
+
+    def checked_spec() -> ServiceSpec:
+        check_environment()  # a mistyped OSAME_* setting is refused before anything else
+        return spec_factory()
+
+    if argv and argv[0] not in CHASSIS_COMMANDS and not argv[0].startswith("-"):
+        spec = run_checked(program, checked_spec)
+        if argv[0] in spec.commands:
+            spec.commands[argv[0]](spec, argv)
+            return
+    help_wanted = any(a in ("-h", "--help") for a in argv)
     parser = argparse.ArgumentParser(
-        description="Run an Osame service. Configuration comes from OSAME_* and OTEL_* environment variables."
+        description="Run an Osame service. Configuration comes from OSAME_* and OTEL_* environment variables.",
+        epilog=_extra_commands(spec_factory) if help_wanted else None,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
         "command",
         nargs="?",
         default="serve",
-        choices=["serve", "migrate", "asyncapi", "openapi", "revision", "plumbing-retention"],
+        choices=CHASSIS_COMMANDS,
         help="serve: migrate, consume and serve HTTP (default); migrate: upgrade the database and exit; "
         "asyncapi: print the AsyncAPI document; openapi: print the OpenAPI document; "
         "revision: autogenerate the next migration (development); "
@@ -97,12 +133,6 @@ def service_main(spec_factory: Callable[[], ServiceSpec], argv: list[str] | None
     parser.add_argument("--token", default=None, help="plumbing-retention: your staff token")
     parser.add_argument("-m", "--message", default="change", help="migration message (with `revision`)")
     args = parser.parse_args(argv)
-    program = spec_factory.__module__.split(".", 1)[0].replace("_", "-")
-
-    def checked_spec() -> ServiceSpec:
-        check_environment()  # a mistyped OSAME_* setting is refused before anything else
-        return spec_factory()
-
     spec = run_checked(program, checked_spec)
     if args.command == "migrate":
         run_checked(program, lambda: asyncio.run(_migrate(spec)))

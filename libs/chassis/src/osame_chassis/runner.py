@@ -104,7 +104,7 @@ async def serve(spec: ServiceSpec) -> None:
         loop.add_signal_handler(sig, stopping.set)
 
     http_task = asyncio.create_task(server.serve(), name="http")
-    background: asyncio.Task | None = None
+    background: list[asyncio.Task] = []
     checkpoints: asyncio.Task | None = None
     watchdog = asyncio.create_task(watch_event_loop(), name="event-loop-watch")
     try:
@@ -112,8 +112,10 @@ async def serve(spec: ServiceSpec) -> None:
         log.info(
             "started: %d queues, http on %s:%d", len(runtime.queues), settings.http_host, settings.http_port
         )
-        if spec.background is not None:
-            background = asyncio.create_task(spec.background(runtime, stopping), name="background")
+        background = [
+            asyncio.create_task(task(runtime, stopping), name=f"background-{getattr(task, '__name__', i)}")
+            for i, task in enumerate(spec.background_tasks())
+        ]
         checkpoints = (
             asyncio.create_task(audit_checkpoints(runtime, stopping), name="audit-checkpoints")
             if settings.audit_checkpoint_file is not None
@@ -122,7 +124,7 @@ async def serve(spec: ServiceSpec) -> None:
         await stopping.wait()
         log.info("stopping")
     finally:
-        for task in (background, checkpoints):
+        for task in (*background, checkpoints):
             if task is not None:
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)

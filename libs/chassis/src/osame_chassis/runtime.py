@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from faststream.rabbit import Channel, RabbitBroker
@@ -32,6 +32,12 @@ from osame_chassis.settings import ServiceSettings
 from osame_chassis.tls import amqp_ssl_context
 from osame_chassis.uow import UnitOfWork
 
+# A service's own periodic work, run by the runner beside the consumers until the event is set.
+BackgroundTask = Callable[["ServiceRuntime", asyncio.Event], Awaitable[None]]
+# A command of the service's program besides serve/migrate/…: `(spec, argv)` where argv starts
+# with the command's name; it prints its result and exits (SystemExit) with its status.
+Command = Callable[["ServiceSpec", list[str]], None]
+
 
 @dataclass
 class ServiceSpec:
@@ -44,11 +50,20 @@ class ServiceSpec:
     title: str = ""
     routes: Callable[[ServiceRuntime], list[BaseRoute]] | None = None
     # A service's own periodic work (e.g. applying dated decisions when due), run by the runner
-    # beside the consumers until the event is set: `async def loop(runtime, stop) -> None`.
-    background: Callable[[ServiceRuntime, asyncio.Event], Awaitable[None]] | None = None
+    # beside the consumers, each until the event is set: `async def loop(runtime, stop) -> None`.
+    # One task or several; see `background_tasks()`.
+    background: BackgroundTask | Sequence[BackgroundTask] | None = None
     # Slow first uses (a calendar to build, a table to load) done in a thread before consuming,
     # so the first messages do not block the event loop (and with it /healthz, /readyz, /stats).
     warm_up: Callable[[], None] | None = None
+    # Operator commands of the service's program (`osame-<service> NAME …`), dispatched by
+    # `osame_chassis.cli.service_main` before its own commands.
+    commands: Mapping[str, Command] = field(default_factory=dict)
+
+    def background_tasks(self) -> list[BackgroundTask]:
+        if self.background is None:
+            return []
+        return [self.background] if callable(self.background) else list(self.background)
 
 
 def make_broker(

@@ -11,6 +11,7 @@ from osame_law import calendar
 from pydantic import Field
 
 from osame_collection.adapters.repository import stats
+from osame_collection.entrypoints import cli, scheduler
 from osame_collection.entrypoints.consumers import register
 from osame_collection.entrypoints.http import routes
 from osame_collection.service_layer.policy import CollectionPolicy
@@ -74,4 +75,11 @@ def build_spec() -> ServiceSpec:
         title="Osame collection (滞納管理)",
         routes=routes,
         warm_up=calendar.warm_up,  # the holiday calendar: seconds of CPU at first use
+        background=scheduler.run,  # the nightly batch at OSAME_NIGHTLY_AT
+        commands=dict.fromkeys(cli.COMMANDS, operator_command),
     )
+
+
+def operator_command(spec: ServiceSpec, argv: list[str]) -> None:
+    """nightly | benchmark | rates | law: see `osame-collection NAME --help` (entrypoints/cli.py)."""
+    cli.main(lambda: spec, argv)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import httpx
@@ -17,6 +18,7 @@ from osame_gateway.adapters.repository import AUDIT, stats
 from osame_gateway.adapters.resilience import CircuitBreaker
 from osame_gateway.adapters.service_token import ServiceToken
 from osame_gateway.domain.retention import DEFAULT_RETENTION_DAYS
+from osame_gateway.entrypoints import commands, worker
 from osame_gateway.entrypoints.consumers import register
 from osame_gateway.service_layer.processing import ProcessorSettings, QueryProcessor
 
@@ -59,7 +61,20 @@ def build_spec() -> ServiceSpec:
         stats=stats,
         title="Osame intermediate-server gateway (中間サーバ)",
         routes=build_routes,
+        background=run_worker,
+        commands=commands.COMMANDS,
     )
+
+
+async def run_worker(runtime: ServiceRuntime, stop: asyncio.Event) -> None:
+    """The gateway's background worker: pending queries through the network, daily retention."""
+    processor = build_processor(runtime, runtime.settings)
+    try:
+        await worker.run(runtime, processor, runtime.settings, stop)
+    finally:
+        if processor is not None:
+            await processor.network.caller.aclose()
+            await processor.numbers.caller.aclose()
 
 
 def build_routes(runtime: ServiceRuntime):

@@ -26,10 +26,11 @@ from typing import Protocol
 
 from osame_chassis.migrations import upgrade
 from osame_chassis.runtime import ServiceRuntime
+from osame_zengin import debit as zengin
 from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.engine import make_url
 
-from osame_receipts.adapters import orm, zengin
+from osame_receipts.adapters import orm
 from osame_receipts.bootstrap import ReceiptsSettings, build_spec
 from osame_receipts.service_layer import direct_debit
 

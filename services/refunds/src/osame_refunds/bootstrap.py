@@ -7,10 +7,10 @@ from pathlib import Path
 from osame_chassis.runtime import ServiceSpec
 from osame_chassis.settings import ServiceSettings
 from osame_law import calendar
+from osame_zengin.transfer import Remitter
 
 from osame_refunds.adapters.notices_pdf import DEFAULT_FONT
 from osame_refunds.adapters.repository import stats
-from osame_refunds.adapters.zengin_transfer import Remitter
 from osame_refunds.entrypoints.consumers import register
 from osame_refunds.entrypoints.http import routes
 

@@ -72,7 +72,7 @@ def zengin_parse(
     check_banks: bool = typer.Option(True, help="Refuse bank codes missing from the zengin-code master"),
 ) -> None:
     """Print the parsed file as JSON (header, records, trailer); exit 1 with located errors if invalid."""
-    from osame_receipts.adapters import zengin
+    from osame_zengin import debit as zengin
 
     parsed = zengin.parse_file(
         file.read_bytes(),

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from typing import Any
 
 from osame_address_sync.adapters.repository import SealedRows
 from osame_address_sync.adapters.sealing import Keyring
+
+# The runtime's session factory (`runtime.sessions`): each call opens one database session.
+Sessions = Callable[[], Any]
 
 
 @dataclass(frozen=True)
@@ -23,13 +25,13 @@ class RotationReport:
     after: dict[str, int]
 
 
-async def key_usage(sessions: async_sessionmaker) -> dict[str, int]:
+async def key_usage(sessions: Sessions) -> dict[str, int]:
     async with sessions() as session:
         return await SealedRows(session).usage()
 
 
 async def rotate_keys(
-    sessions: async_sessionmaker,
+    sessions: Sessions,
     keyring: Keyring,
     *,
     batch_size: int = 500,

@@ -16,7 +16,6 @@ from osame_chassis.runtime import ServiceRuntime
 from osame_contracts.messages import address_sync, collection, gateway, receipts, refunds
 
 from osame_collection.adapters.batch_metrics import refresh_batch_metrics
-from osame_collection.entrypoints import scheduler
 from osame_collection.service_layer import direct_debits, handlers, linkage, merges, refund_watch, unmatched
 
 
@@ -52,5 +51,4 @@ def register(runtime: ServiceRuntime) -> None:
     subscribe(runtime, refunds.RefundFailed, refund_watch.open_contact_task)
     subscribe(runtime, receipts.DirectDebitRequested, direct_debits.note_debit_requested)
     subscribe(runtime, receipts.DirectDebitResultsImported, direct_debits.note_results_imported)
-    scheduler.install(runtime)
     runtime.metrics.add_refresher(refresh_batch_metrics)  # batch runs on /metrics

@@ -71,17 +71,8 @@ async def loop(runtime: ServiceRuntime) -> None:
                 await asyncio.sleep(RETRY_MINUTES * 60)
 
 
-def install(runtime: ServiceRuntime) -> None:
-    """Start the schedule with the consumers (the chassis has no background-task hook yet)."""
-    if not runtime.settings.nightly_at:
-        return
-    start = runtime.broker.start
-    tasks: set[asyncio.Task] = set()
-
-    async def start_with_schedule(*args, **kwargs):
-        result = await start(*args, **kwargs)
-        task = asyncio.create_task(loop(runtime), name="collection-nightly-schedule")
-        tasks.add(task)
-        return result
-
-    runtime.broker.start = start_with_schedule
+async def run(runtime: ServiceRuntime, stop: asyncio.Event) -> None:
+    """The schedule beside the consumers (a `ServiceSpec.background` task, cancelled at shutdown);
+    nothing when OSAME_NIGHTLY_AT is not set."""
+    if runtime.settings.nightly_at:
+        await loop(runtime)

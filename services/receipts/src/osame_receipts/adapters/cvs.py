@@ -21,8 +21,9 @@ import hashlib
 import io
 from dataclasses import dataclass, field
 
+from osame_zengin.codec import fill_from_trailer
+
 from osame_receipts.domain.receipt import NormalizedReceipt, RejectedRecord
-from osame_receipts.domain.totals import fill_from_trailer
 
 MAX_AMOUNT = 300_000  # no barcode above this (interfaces.md §2.1, [S26])
 LENGTH = 44

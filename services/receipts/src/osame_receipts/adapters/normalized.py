@@ -25,10 +25,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import zengin_code
+from osame_zengin import banks
+from osame_zengin.codec import fill_from_trailer
 
 from osame_receipts.domain.receipt import NormalizedReceipt, RejectedRecord
-from osame_receipts.domain.totals import fill_from_trailer
 
 KEY = re.compile(r"^[0-9A-Za-z:_-]{1,64}$")
 
@@ -116,7 +116,7 @@ class _Row:
 
 def _ocr(r: _Row, channel: str) -> NormalizedReceipt:
     bank = r.digits("bank_code", 4)
-    if bank.isdigit() and len(bank) == 4 and bank not in zengin_code.Bank.all:
+    if bank.isdigit() and len(bank) == 4 and not banks.known(bank):
         r.err("bank_code", "unknown bank code (zengin-code master)")
     branch = r.digits("branch_code", 3)
     seq = r.digits("seq", max_width=10)

@@ -22,9 +22,11 @@ from osame_chassis.ids import new_id
 from osame_chassis.uow import UnitOfWork
 from osame_contracts.messages import receipts
 from osame_law.plausibility import check_not_before
+from osame_zengin import banks
+from osame_zengin import debit as zengin
 from sqlalchemy import and_, bindparam, func, insert, select, update
 
-from osame_receipts.adapters import orm, zengin
+from osame_receipts.adapters import orm
 from osame_receipts.domain import dates
 from osame_receipts.domain import direct_debit as rules
 from osame_receipts.domain.receipt import NormalizedReceipt
@@ -53,7 +55,7 @@ async def register_mandate(uow: UnitOfWork, values: dict) -> str:
     dates.check_past("applied_on", terms.applied_on, today)
     dates.check_planned("starts_on", terms.starts_on, today)
     rules.check_mandate(terms)
-    if values["bank_code"] not in zengin.zengin_code.Bank.all:
+    if not banks.known(values["bank_code"]):
         raise ValueError("unknown bank code (zengin-code master)")
     mandate_id = new_id()
     await uow.session.execute(

@@ -4,16 +4,29 @@ from __future__ import annotations
 
 import datetime as dt
 
+from osame_chassis.audit import AuditLog
 from osame_chassis.db import count_rows
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from osame_refunds.adapters import orm
 from osame_refunds.adapters.projection import ProjectionRepository
-from osame_refunds.domain.overpayment import LIVE_REFUND
+from osame_refunds.domain.overpayment import LIVE_REFUND, RefundStatus
+
+# The refunds service's hash-chained audit log (staff actions and the service's own decisions).
+AUDIT = AuditLog(orm.audit_log)
 
 
 class RefundsRepository(ProjectionRepository):
+    # --- audit ----------------------------------------------------------------------------
+    async def audit(
+        self, *, user: str, operation: str, outcome: str, addressee_id: str | None = None
+    ) -> None:
+        """One entry in the audit log, in this unit of work's transaction."""
+        await AUDIT.append(
+            self.session, user=user, operation=operation, outcome=outcome, addressee_id=addressee_id
+        )
+
     # --- overpayments -------------------------------------------------------------------
     async def overpayment(self, overpayment_id: str, *, lock: bool = False):
         query = select(orm.overpayments).where(orm.overpayments.c.overpayment_id == overpayment_id)
@@ -127,6 +140,18 @@ class RefundsRepository(ProjectionRepository):
     async def refunds_where(self, *conditions) -> list[dict]:
         query = select(orm.refunds).where(*conditions).order_by(orm.refunds.c.refund_id)
         return [dict(r) for r in (await self.session.execute(query)).mappings()]
+
+    async def approved_refunds(self, decided_on: dt.date) -> list[dict]:
+        """Refunds approved on `decided_on` and not yet paid out (a payout batch's candidates)."""
+        return await self.refunds_where(
+            orm.refunds.c.status == RefundStatus.APPROVED, orm.refunds.c.decided_on == decided_on
+        )
+
+    async def unpaid_refunds(self) -> list[dict]:
+        """Refunds still to be approved or paid (those that can lapse, 法18条の3)."""
+        return await self.refunds_where(
+            orm.refunds.c.status.in_([RefundStatus.PENDING_APPROVAL, RefundStatus.APPROVED])
+        )
 
     async def refunds_of(self, addressees: list[str], statuses) -> list[dict]:
         return await self.refunds_where(

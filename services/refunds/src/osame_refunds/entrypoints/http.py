@@ -15,6 +15,7 @@ from osame_chassis.audit import AuditLog
 from osame_chassis.auth import Authenticator, AuthSettings
 from osame_chassis.openapi import api
 from osame_chassis.runtime import ServiceRuntime
+from osame_zengin.transfer import TransferFileError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -23,7 +24,6 @@ from starlette.routing import Route
 from osame_refunds.adapters import notices_pdf, orm
 from osame_refunds.adapters.queries import Page, RefundsQueries
 from osame_refunds.adapters.repository import RefundsRepository
-from osame_refunds.adapters.zengin_transfer import TransferFileError
 from osame_refunds.domain.interest import CauseDates
 from osame_refunds.entrypoints import schemas
 from osame_refunds.service_layer import payout, refund_actions

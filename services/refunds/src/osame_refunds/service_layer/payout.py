@@ -16,8 +16,9 @@ from osame_chassis.uow import UnitOfWork
 from osame_contracts.messages import refunds as refunds_msgs
 from osame_law.calendar import is_business_day
 from osame_law.errors import LawError
+from osame_zengin import banks
+from osame_zengin import transfer as zengin
 
-from osame_refunds.adapters import bank_master, orm, zengin_transfer
 from osame_refunds.adapters.repository import RefundsRepository
 from osame_refunds.domain.approval import check_future_date
 from osame_refunds.domain.overpayment import RefundStatus
@@ -37,7 +38,7 @@ class PayoutResult:
 async def build_payout(
     transfer_date: dt.date,
     approved_on: dt.date,
-    remitter: zengin_transfer.Remitter,
+    remitter: zengin.Remitter,
     uow: UnitOfWork,
     *,
     user: str | None = None,
@@ -58,9 +59,7 @@ async def build_payout(
         raise DateRefused(str(exc)) from None
     if not is_business_day(transfer_date):
         raise DateRefused(f"transfer_date {transfer_date.isoformat()} is not a bank business day")
-    candidates = await repo.refunds_where(
-        orm.refunds.c.status == RefundStatus.APPROVED, orm.refunds.c.decided_on == approved_on
-    )
+    candidates = await repo.approved_refunds(approved_on)
     transfers, included, skipped = [], [], []
     for refund in candidates:
         if await recheck_refunds(refund["addressee_id"], uow, today, only=refund["refund_id"]):
@@ -74,7 +73,7 @@ async def build_payout(
         included.append(refund)
     if not transfers:
         return PayoutResult(None, 0, 0, skipped, None)
-    content = zengin_transfer.build(remitter, transfer_date, transfers)
+    content = zengin.build(remitter, transfer_date, transfers)
     batch_id = new_id()
     total = sum(t.amount for t in transfers)
     await repo.add_batch(
@@ -93,26 +92,24 @@ async def build_payout(
     return PayoutResult(batch_id, len(transfers), total, skipped, content)
 
 
-async def _transfer_for(
-    repo: RefundsRepository, refund
-) -> tuple[str | None, zengin_transfer.Transfer | None]:
+async def _transfer_for(repo: RefundsRepository, refund) -> tuple[str | None, zengin.Transfer | None]:
     if refund["amount"] + (refund["refund_interest"] or 0) <= 0:
         return "nothing_to_pay", None  # never a 0-yen record: the bank refuses the whole file
     payee = await repo.payee(refund["addressee_id"])
     if payee is None:
         return "no_payee_account", None
     try:
-        bank_kana = bank_master.bank_kana(payee["bank_code"])
-        branch_kana = bank_master.branch_kana(payee["bank_code"], payee["branch_code"])
-    except bank_master.UnknownBankCode:
+        bank_kana = banks.bank_kana(payee["bank_code"])
+        branch_kana = banks.branch_kana(payee["bank_code"], payee["branch_code"])
+    except banks.UnknownBankCode:
         return "unknown_bank_or_branch", None
     try:
-        name = zengin_transfer.check_payee_name(payee["holder_kana"])
-    except zengin_transfer.PayeeNameTooLong:
+        name = zengin.check_payee_name(payee["holder_kana"])
+    except zengin.PayeeNameTooLong:
         return "payee_name_over_30_bytes", None
-    except zengin_transfer.TransferFileError:
+    except zengin.TransferFileError:
         return "payee_name_characters", None
-    transfer = zengin_transfer.Transfer(
+    transfer = zengin.Transfer(
         payee["bank_code"],
         bank_kana,
         payee["branch_code"],

@@ -18,8 +18,9 @@ from osame_chassis.ids import new_id
 from osame_chassis.uow import UnitOfWork
 from osame_contracts.messages import refunds as refunds_msgs
 from osame_law.errors import LawError
+from osame_zengin import banks
+from osame_zengin import transfer as zengin
 
-from osame_refunds.adapters import bank_master, orm, zengin_transfer
 from osame_refunds.adapters.repository import RefundsRepository
 from osame_refunds.domain.approval import DutyError, check_approver, check_staff_date
 from osame_refunds.domain.interest import CauseDates
@@ -66,14 +67,14 @@ async def record_claim(account: PayeeAccount, uow: UnitOfWork) -> None:
     stored as the 全銀 file will carry it (refused, with its length, when over 30 bytes)."""
     check_date("claimed_on", account.claimed_on, uow.today())
     try:
-        bank_master.check(account.bank_code, account.branch_code)
-    except bank_master.UnknownBankCode as exc:
+        banks.check(account.bank_code, account.branch_code)
+    except banks.UnknownBankCode as exc:
         raise RefundActionError(str(exc)) from None
     if account.account_type not in {"1", "2", "4", "9"} or not account.account_number.isdigit():
         raise RefundActionError("account type must be 1, 2, 4 or 9 and the account number digits")
     try:
-        name = zengin_transfer.check_payee_name(account.holder_kana)
-    except zengin_transfer.TransferFileError as exc:
+        name = zengin.check_payee_name(account.holder_kana)
+    except zengin.TransferFileError as exc:
         raise RefundActionError(f"holder_kana: {exc}; enter the name as the bank registers it") from None
     await RefundsRepository(uow.session).save_payee(
         {**account.__dict__, "holder_kana": name, "account_number": account.account_number.rjust(7, "0")}
@@ -229,9 +230,7 @@ async def expire_unclaimed(uow: UnitOfWork) -> int:
     overpayment arose, restarted by each 還付通知書/充当通知書) lapses; recorded with a notice."""
     repo = RefundsRepository(uow.session)
     today = uow.today()
-    candidates = await repo.refunds_where(
-        orm.refunds.c.status.in_([RefundStatus.PENDING_APPROVAL, RefundStatus.APPROVED])
-    )
+    candidates = await repo.unpaid_refunds()
     expired = 0
     for refund in candidates:
         overpayment = await repo.overpayment(refund["overpayment_id"])

@@ -13,7 +13,6 @@ import datetime as dt
 import logging
 from datetime import UTC, datetime
 
-from osame_chassis.audit import AuditLog
 from osame_chassis.errors import PermanentError
 from osame_chassis.ids import new_id
 from osame_chassis.uow import UnitOfWork
@@ -21,7 +20,6 @@ from osame_contracts.messages import receipts
 from osame_contracts.messages import refunds as refunds_msgs
 from osame_law.errors import LawError
 
-from osame_refunds.adapters import orm
 from osame_refunds.adapters.repository import RefundsRepository
 from osame_refunds.domain.overpayment import OverpaymentStatus, RefundStatus
 from osame_refunds.domain.withdrawal import WithdrawalError, plan_withdrawal
@@ -29,7 +27,6 @@ from osame_refunds.service_layer import interest
 from osame_refunds.service_layer.settlement import back_to_approval, held, release_interest, settle
 
 log = logging.getLogger("osame.refunds")
-AUDIT = AuditLog(orm.audit_log)
 SYSTEM_USER = "system:refunds"
 
 
@@ -167,8 +164,7 @@ async def _open_claim(uow, repo, refund, amount: int, interest_paid: int, reason
         opened_on=today,
         status="open",
     )
-    await AUDIT.append(
-        uow.session,
+    await repo.audit(
         user=SYSTEM_USER,
         operation="recovery-claim.open",
         outcome=f"claim:{claim_id}",

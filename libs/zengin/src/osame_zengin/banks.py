@@ -10,6 +10,11 @@ class UnknownBankCode(ValueError):
     """The bank or branch code is not in the master (message carries codes only)."""
 
 
+def known(bank_code: str) -> bool:
+    """Whether the 4-digit bank code is in the zengin-code master."""
+    return bank_code in zengin_code.Bank.all
+
+
 def bank_kana(bank_code: str) -> str:
     bank = zengin_code.Bank.all.get(bank_code)
     if bank is None:
@@ -28,4 +33,5 @@ def branch_kana(bank_code: str, branch_code: str) -> str:
 
 
 def check(bank_code: str, branch_code: str) -> None:
+    """UnknownBankCode unless both the bank and its branch are in the master."""
     branch_kana(bank_code, branch_code)

@@ -14,13 +14,24 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 
-import jaconv
-import zengin_code
+from osame_zengin import banks
+from osame_zengin.codec import (
+    ENCODING,
+    END,
+    RECORD,
+    FieldError,
+    ZenginFileError,
+    c,
+    fill_from_trailer,
+    kana,
+    n,
+    record,
+    split_records,
+)
+from osame_zengin.codec import read_c as _text
+from osame_zengin.codec import read_n as _num
 
-from osame_receipts.domain.totals import fill_from_trailer
-
-RECORD = 120
-ENCODING = "cp932"
+__all__ = ["ENCODING", "END", "RECORD", "FieldError", "ZenginFileError", "split_records"]
 
 # 振替結果コード (§1.2): code → reason. Unknown codes are "other / manual review".
 RESULT_CODES = {
@@ -35,55 +46,11 @@ RESULT_CODES = {
 # Codes after which the mandate must not be debited again until the taxpayer renews it.
 MANDATE_STOPPING_CODES = frozenset({"3", "4", "8"})
 
-_SMALL_TO_FULL = str.maketrans("ｧｨｩｪｫｬｭｮｯ", "ｱｲｳｴｵﾔﾕﾖﾂ")
-_ALLOWED = set("ｱｲｳｴｵｶｷｸｹｺｻｼｽｾｿﾀﾁﾂﾃﾄﾅﾆﾇﾈﾉﾊﾋﾌﾍﾎﾏﾐﾑﾒﾓﾔﾕﾖﾗﾘﾙﾚﾛﾜﾝﾞﾟ") | set(
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789()-. /"
-)
-
-
-@dataclass(frozen=True)
-class FieldError:
-    """A located problem: file, record number (1-based), field, message (no field values: PII)."""
-
-    file: str
-    record_no: int
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}: record {self.record_no}: {self.field}: {self.message}"
-
-
-class ZenginFileError(ValueError):
-    def __init__(self, errors: list[FieldError]):
-        self.errors = errors
-        super().__init__("; ".join(str(e) for e in errors[:5]) + (" …" if len(errors) > 5 else ""))
-
 
 def normalize_kana(text: str) -> str:
-    """A name as a 全銀 C field wants it: half-width katakana (jaconv), upper case, small kana made
-    full-size (ｷｭｳ → ｷﾕｳ), voiced marks as separate bytes. Raises ValueError on characters a bank
-    would refuse (kanji, hiragana that is not kana-convertible, other symbols)."""
-    half = jaconv.z2h(jaconv.hira2kata(text), kana=True, ascii=True, digit=True)
-    half = half.upper().translate(_SMALL_TO_FULL).replace("ｰ", "-")
-    bad = {c for c in half if c not in _ALLOWED}
-    if bad:
-        raise ValueError(f"{len(bad)} character(s) not allowed in a 全銀 name field")
-    return half
-
-
-def _c(text: str, width: int) -> bytes:
-    data = text.encode(ENCODING)
-    if len(data) > width:
-        data = data[:width]
-    return data + b" " * (width - len(data))
-
-
-def _n(value: int | str, width: int) -> bytes:
-    text = str(value)
-    if not text.isdigit() or len(text) > width:
-        raise ValueError(f"numeric field does not fit {width} digits")
-    return text.rjust(width, "0").encode("ascii")
+    """A name as a 全銀 C field wants it (`codec.kana`): ValueError on characters a bank would
+    refuse (kanji, other symbols)."""
+    return kana(text, "name")
 
 
 @dataclass(frozen=True)
@@ -134,62 +101,53 @@ class ZenginFile:
 
 
 def header_bytes(h: Header) -> bytes:
-    out = (
-        b"1"
-        + b"91"
-        + b"0"
-        + _n(h.creditor_code, 10)
-        + _c(normalize_kana(h.creditor_name), 40)
-        + h.debit_date.strftime("%m%d").encode()
-        + _n(h.bank_code, 4)
-        + _c(h.bank_name, 15)
-        + _n(h.branch_code, 3)
-        + _c(h.branch_name, 15)
-        + _n(h.account_type, 1)
-        + _n(h.account_number, 7)
-        + b" " * 17
+    return record(
+        b"1",
+        b"91",
+        b"0",
+        n(h.creditor_code, 10, "委託者コード"),
+        c(normalize_kana(h.creditor_name), 40, "委託者名", cut=True),
+        h.debit_date.strftime("%m%d").encode(),
+        n(h.bank_code, 4, "取引銀行番号"),
+        c(h.bank_name, 15, "取引銀行名", cut=True),
+        n(h.branch_code, 3, "取引支店番号"),
+        c(h.branch_name, 15, "取引支店名", cut=True),
+        n(h.account_type, 1, "預金種目"),
+        n(h.account_number, 7, "口座番号"),
+        b" " * 17,
     )
-    assert len(out) == RECORD
-    return out
 
 
 def data_bytes(r: DebitRecord) -> bytes:
-    out = (
-        b"2"
-        + _n(r.bank_code, 4)
-        + _c(r.bank_name, 15)
-        + _n(r.branch_code, 3)
-        + _c(r.branch_name, 15)
-        + b" " * 4
-        + _n(r.account_type, 1)
-        + _n(r.account_number, 7)
-        + _c(normalize_kana(r.holder_kana), 30)
-        + _n(r.amount, 10)
-        + _n(r.new_code, 1)
-        + _c(r.customer_number, 20)
-        + r.result_code.encode("ascii")
-        + b" " * 8
+    return record(
+        b"2",
+        n(r.bank_code, 4, "引落銀行番号"),
+        c(r.bank_name, 15, "引落銀行名", cut=True),
+        n(r.branch_code, 3, "引落支店番号"),
+        c(r.branch_name, 15, "引落支店名", cut=True),
+        b" " * 4,
+        n(r.account_type, 1, "預金種目"),
+        n(r.account_number, 7, "口座番号"),
+        c(normalize_kana(r.holder_kana), 30, "預金者名", cut=True),
+        n(r.amount, 10, "引落金額"),
+        n(r.new_code, 1, "新規コード"),
+        c(r.customer_number, 20, "顧客番号", cut=True),
+        r.result_code.encode("ascii"),
+        b" " * 8,
     )
-    assert len(out) == RECORD
-    return out
 
 
 def trailer_bytes(t: Trailer) -> bytes:
-    out = (
-        b"8"
-        + _n(t.count, 6)
-        + _n(t.total, 12)
-        + _n(t.done_count, 6)
-        + _n(t.done_total, 12)
-        + _n(t.failed_count, 6)
-        + _n(t.failed_total, 12)
-        + b" " * 65
+    return record(
+        b"8",
+        n(t.count, 6, "合計件数"),
+        n(t.total, 12, "合計金額"),
+        n(t.done_count, 6, "振替済件数"),
+        n(t.done_total, 12, "振替済金額"),
+        n(t.failed_count, 6, "振替不能件数"),
+        n(t.failed_total, 12, "振替不能金額"),
+        b" " * 65,
     )
-    assert len(out) == RECORD
-    return out
-
-
-END = b"9" + b" " * 119
 
 
 def build_file(
@@ -212,54 +170,6 @@ def build_file(
 
 
 # ---- parsing ---------------------------------------------------------------------------------
-
-
-def split_records(data: bytes, file: str) -> list[bytes]:
-    """120-byte records, either continuous or each followed by CRLF (§1.1)."""
-    if b"\r\n" in data[: RECORD + 2]:
-        lines = data.split(b"\r\n")
-        if lines and lines[-1] == b"":
-            lines.pop()
-        errors = [
-            FieldError(file, i, "record", f"length {len(line)} bytes, expected {RECORD}")
-            for i, line in enumerate(lines, 1)
-            if len(line) != RECORD
-        ]
-        if errors:
-            raise ZenginFileError(errors)
-        return lines
-    if b"\n" in data or b"\r" in data:
-        raise ZenginFileError(
-            [FieldError(file, 1, "line ending", "CR-only or LF-only line endings are refused")]
-        )
-    if len(data) % RECORD:
-        raise ZenginFileError(
-            [
-                FieldError(
-                    file,
-                    len(data) // RECORD + 1,
-                    "record",
-                    f"file length {len(data)} is not a multiple of {RECORD}",
-                )
-            ]
-        )
-    return [data[i : i + RECORD] for i in range(0, len(data), RECORD)]
-
-
-def _num(rec: bytes, start: int, width: int, name: str, file: str, no: int, errors: list[FieldError]) -> int:
-    raw = rec[start - 1 : start - 1 + width]
-    if not raw.isdigit():
-        errors.append(FieldError(file, no, name, f"not {width} digits"))
-        return 0
-    return int(raw)
-
-
-def _text(rec: bytes, start: int, width: int, name: str, file: str, no: int, errors: list[FieldError]) -> str:
-    try:
-        return rec[start - 1 : start - 1 + width].decode(ENCODING).rstrip(" ")
-    except UnicodeDecodeError:
-        errors.append(FieldError(file, no, name, "not valid cp932"))
-        return ""
 
 
 def parse_header(
@@ -305,7 +215,7 @@ def parse_data(
     rec: bytes, file: str, no: int, errors: list[FieldError], *, check_banks: bool
 ) -> DebitRecord | None:
     m = _DATA.fullmatch(rec)
-    if m is not None and (not check_banks or m[1].decode() in zengin_code.Bank.all):
+    if m is not None and (not check_banks or banks.known(m[1].decode())):
         try:  # fast path: a well-formed record (the vast majority in a bank's file)
             customer = m[10].decode(ENCODING).rstrip(" ")
             if customer:
@@ -329,7 +239,7 @@ def parse_data(
     branch = rec[20:23].decode("ascii", "replace")
     if not bank.isdigit():
         errors.append(FieldError(file, no, "引落銀行番号", "not 4 digits"))
-    elif check_banks and bank not in zengin_code.Bank.all:
+    elif check_banks and not banks.known(bank):
         errors.append(FieldError(file, no, "引落銀行番号", "unknown bank code (zengin-code master)"))
     if not branch.isdigit():
         errors.append(FieldError(file, no, "引落支店番号", "not 3 digits"))
