@@ -539,19 +539,16 @@ def upstream_app(auth: Authenticator, upstream: Upstream) -> Starlette:
         offset, limit = int(q.get("offset", 0)), int(q.get("limit", 500))
         return JSONResponse({"total": len(rows), "items": rows[offset : offset + limit]})
 
-    async def unmatched_one(request: Request):
-        await record(request)
-        found = upstream.unmatched.get(request.path_params["receipt_id"])
-        if found is None:
-            return JSONResponse({"error": "no unmatched receipt with this id"}, 404)
-        return JSONResponse(found)
+    def one(items: dict, key: str, missing: str):
+        async def endpoint(request: Request):
+            await record(request)
+            found = items.get(request.path_params[key])
+            return JSONResponse({"error": missing}, 404) if found is None else JSONResponse(found)
 
-    async def suspense_one(request: Request):
-        await record(request)
-        found = upstream.suspense.get(request.path_params["suspense_id"])
-        if found is None:
-            return JSONResponse({"error": "no suspense item with this id"}, 404)
-        return JSONResponse(found)
+        return endpoint
+
+    unmatched_one = one(upstream.unmatched, "receipt_id", "no unmatched receipt with this id")
+    suspense_one = one(upstream.suspense, "suspense_id", "no suspense item with this id")
 
     async def receipts_of_notice(request: Request):
         await record(request)

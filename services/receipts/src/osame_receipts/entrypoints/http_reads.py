@@ -98,26 +98,22 @@ def routes(runtime, auth: Authenticator) -> list[Route]:
         total, items = await staff_reads.unmatched(session, search, limit=limit, offset=offset)
         return _answer({"total": total, "limit": limit, "offset": offset, "items": items})
 
-    @api("One unmatched receipt", errors=(404,))
-    async def unmatched_one(request: Request, session) -> Response:
-        found = await staff_reads.unmatched_one(session, request.path_params["receipt_id"])
-        if found is None:
-            return _answer({"error": "no unmatched receipt with this id"}, 404)
-        return _answer(found)
+    def one(read, key: str, missing: str):
+        async def endpoint(request: Request, session) -> Response:
+            found = await read(session, request.path_params[key])
+            return _answer({"error": missing}, 404) if found is None else _answer(found)
 
-    @api("One held-money item (保留), any status", errors=(404,))
-    async def suspense_one(request: Request, session) -> Response:
-        found = await staff_reads.suspense_one(session, request.path_params["suspense_id"])
-        if found is None:
-            return _answer({"error": "no suspense item with this id"}, 404)
-        return _answer(found)
+        return endpoint
 
-    @api("One receipt (収納): ids, channel, amounts, dates and state", errors=(404,))
-    async def receipt(request: Request, session) -> Response:
-        found = await staff_reads.receipt(session, request.path_params["receipt_id"])
-        if found is None:
-            return _answer({"error": "no receipt with this id"}, 404)
-        return _answer(found)
+    unmatched_one = api("One unmatched receipt", errors=(404,))(
+        one(staff_reads.unmatched_one, "receipt_id", "no unmatched receipt with this id")
+    )
+    suspense_one = api("One held-money item (保留), any status", errors=(404,))(
+        one(staff_reads.suspense_one, "suspense_id", "no suspense item with this id")
+    )
+    receipt = api("One receipt (収納): ids, channel, amounts, dates and state", errors=(404,))(
+        one(staff_reads.receipt, "receipt_id", "no receipt with this id")
+    )
 
     @api(
         "The receipts of one 通知書番号 (any state), by 期別 and 領収日",
