@@ -196,6 +196,44 @@ SUSPENSE = {
     "status": "held",
     "recorded_at": "2026-07-10T01:00:00+00:00",
 }
+RECEIPT = {
+    "receipt_id": "rc-0100",
+    "channel": "counter",
+    "channel_key": "W-1",
+    "notice_number": "R8-000001",
+    "installment_no": 1,
+    "amount": 30000,
+    "applied": 30000,
+    "overpaid": 0,
+    "paid_on": "2026-07-01",
+    "booked_on": "2026-07-02",
+    "state": "final",
+    "matched": True,
+    "reversed_on": None,
+    "batch_id": None,
+}
+RUN = {
+    "batch_id": "0f0e0d0c-0000-4000-8000-000000000001",
+    "kind": "nightly",
+    "run_on": "2026-07-09",
+    "campaign_id": None,
+    "status": "done",
+    "started_at": "2026-07-09T12:00:00+00:00",
+    "finished_at": "2026-07-09T12:01:00+00:00",
+    "total": 10,
+    "processed": 10,
+    "counts": {"open_installments": 10, "demand_notices": 3, "demand_notices_held": 1, "pledges_breached": 0},
+    "failure": None,
+    "staff_user": "tainou01",
+}
+AUDIT_ENTRY = {
+    "id": 1,
+    "at": "2026-07-10T01:00:00+00:00",
+    "user_id": "shuno01",
+    "operation": "receipts:unmatched.read",
+    "outcome": "ok",
+    "addressee_id": None,
+}
 DAILY = {
     "booked_on": "2026-07-09",
     "channels": {
@@ -257,6 +295,11 @@ class Upstream:
     refunds: dict[str, dict] = field(default_factory=lambda: {"rf-0001": refund_row()})
     unmatched: dict[str, dict] = field(default_factory=lambda: {"rc-0001": dict(UNMATCHED)})
     suspense: dict[str, dict] = field(default_factory=lambda: {"sp-0001": dict(SUSPENSE)})
+    corrections: dict[str, dict] = field(default_factory=dict)
+    # 管理: what each service answers for its audit routes (None: the route is missing → 未対応)
+    audit_verify: dict[str, dict | None] = field(
+        default_factory=lambda: {"receipts": {"ok": True, "entries": 120, "first_broken_id": None}}
+    )
 
     def paths(self) -> list[str]:
         return [c["path"] for c in self.calls]
@@ -485,7 +528,129 @@ def upstream_app(auth: Authenticator, upstream: Upstream) -> Starlette:
 
     async def unmatched(request: Request):
         await record(request)
-        return JSONResponse({"items": list(upstream.unmatched.values())})
+        q = request.query_params
+        rows = [
+            r
+            for r in upstream.unmatched.values()
+            if all(q.get(k) in (None, r[k]) for k in ("notice_number", "channel", "batch_id"))
+            and (q.get("paid_from") is None or r["paid_on"] >= q["paid_from"])
+            and (q.get("paid_to") is None or r["paid_on"] <= q["paid_to"])
+        ]
+        offset, limit = int(q.get("offset", 0)), int(q.get("limit", 500))
+        return JSONResponse({"total": len(rows), "items": rows[offset : offset + limit]})
+
+    def one(items: dict, key: str, missing: str):
+        async def endpoint(request: Request):
+            await record(request)
+            found = items.get(request.path_params[key])
+            return JSONResponse({"error": missing}, 404) if found is None else JSONResponse(found)
+
+        return endpoint
+
+    unmatched_one = one(upstream.unmatched, "receipt_id", "no unmatched receipt with this id")
+    suspense_one = one(upstream.suspense, "suspense_id", "no suspense item with this id")
+
+    async def receipts_of_notice(request: Request):
+        await record(request)
+        notice = request.query_params.get("notice_number")
+        rows = [RECEIPT, {**RECEIPT, "receipt_id": "rc-0101", "state": "reversed"}]
+        return JSONResponse({"items": [r for r in rows if r["notice_number"] == notice]})
+
+    async def receipt_one(request: Request):
+        await record(request)
+        if request.path_params["receipt_id"] != RECEIPT["receipt_id"]:
+            return JSONResponse({"error": "no receipt with this id"}, 404)
+        return JSONResponse(RECEIPT)
+
+    async def correction_list(request: Request):
+        await record(request)
+        status = request.query_params.get("status", "pending")
+        rows = [c for c in upstream.corrections.values() if status in ("all", c["status"])]
+        return JSONResponse({"total": len(rows), "items": rows})
+
+    async def correction_propose(request: Request):
+        import json
+
+        call = await record(request)
+        body = json.loads(call["body"])
+        if not body.get("reason"):
+            return JSONResponse({"error": "reason: a correction needs a reason"}, 422)
+        if body["kind"] == "move" and body.get("notice_number") != "R8-000002":
+            return JSONResponse({"error": "notice_number: no such 通知書番号 × 期別 in the ledger"}, 422)
+        if any(
+            c["receipt_id"] == body["receipt_id"] and c["status"] == "pending"
+            for c in upstream.corrections.values()
+        ):
+            return JSONResponse({"error": "receipt_id: a correction of this receipt is already pending"}, 409)
+        correction_id = f"co-{len(upstream.corrections) + 1:04d}"
+        upstream.corrections[correction_id] = {
+            **{k: RECEIPT[k] for k in ("receipt_id", "channel", "notice_number", "installment_no", "amount")},
+            **{k: RECEIPT[k] for k in ("paid_on", "booked_on")},
+            "correction_id": correction_id,
+            "kind": body["kind"],
+            "target_notice_number": body.get("notice_number"),
+            "target_installment_no": body.get("installment_no"),
+            "reason": body["reason"],
+            "status": "pending",
+            "proposed_by": call["user"],
+            "proposed_on": "2026-07-10",
+            "decided_by": None,
+            "decided_on": None,
+            "decision_note": None,
+        }
+        return JSONResponse({"correction_id": correction_id, "status": "pending"}, 201)
+
+    async def correction_decide(request: Request):
+        import json
+
+        call = await record(request)
+        found = upstream.corrections.get(request.path_params["correction_id"])
+        if found is None:
+            return JSONResponse({"error": "no correction with this id"}, 422)
+        if found["status"] != "pending":
+            return JSONResponse({"error": f"the correction is already {found['status']}"}, 409)
+        if found["proposed_by"] == call["user"]:
+            return JSONResponse(
+                {
+                    "error": "the approver must be a different staff member from the proposer (separation of duties)"
+                },
+                422,
+            )
+        approve = request.url.path.endswith("/approve")
+        note = json.loads(call["body"] or "{}").get("note")
+        found.update(
+            status="approved" if approve else "rejected",
+            decided_by=call["user"],
+            decided_on="2026-07-10",
+            decision_note=note,
+        )
+        return JSONResponse({"correction_id": found["correction_id"], "status": found["status"]})
+
+    def audit_routes(service: str, prefix: str) -> list[Route]:
+        async def verify(request: Request):
+            await record(request)
+            found = upstream.audit_verify.get(service)
+            if found is None:
+                return Response("Not Found", 404)
+            return JSONResponse(found, 200 if found["ok"] else 409)
+
+        async def entries(request: Request):
+            await record(request)
+            if upstream.audit_verify.get(service) is None:
+                return Response("Not Found", 404)
+            offset = int(request.query_params.get("offset", 0))
+            rows = [{**AUDIT_ENTRY, "id": n} for n in range(120, 0, -1)]
+            return JSONResponse({"total": 120, "entries": rows[offset : offset + 50]})
+
+        guard = auth.require(f"{prefix}:audit.read")
+        return [
+            Route(f"/{service}/audit/verify", guard(verify), methods=["GET"]),
+            Route(f"/{service}/audit", guard(entries), methods=["GET"]),
+        ]
+
+    async def batch_runs(request: Request):
+        await record(request)
+        return JSONResponse({"total": 1, "items": [RUN]})
 
     def target(call: dict):
         import json
@@ -553,6 +718,21 @@ def upstream_app(auth: Authenticator, upstream: Upstream) -> Starlette:
             receipts_route("/api/import-batches", import_batches, "import.read"),
             receipts_route("/api/import-batches/{batch_id}", import_batch, "import.read"),
             receipts_route("/api/unmatched", unmatched, "unmatched.read"),
+            receipts_route("/api/unmatched/{receipt_id}", unmatched_one, "unmatched.read"),
+            receipts_route("/api/suspense/{suspense_id}", suspense_one, "suspense.read"),
+            receipts_route("/api/receipts", receipts_of_notice, "correction.read"),
+            receipts_route("/api/receipts/{receipt_id}", receipt_one, "correction.read"),
+            receipts_route("/api/corrections", correction_list, "correction.read"),
+            receipts_route("/api/corrections", correction_propose, "correction.propose", "POST"),
+            receipts_route(
+                "/api/corrections/{correction_id}/approve", correction_decide, "correction.approve", "POST"
+            ),
+            receipts_route(
+                "/api/corrections/{correction_id}/reject", correction_decide, "correction.approve", "POST"
+            ),
+            *audit_routes("receipts", "receipts"),
+            *audit_routes("refunds", "refunds"),
+            Route("/batches", auth.require("collection:batches.read")(batch_runs), methods=["GET"]),
             receipts_route("/api/unmatched/{receipt_id}/assign", assign, "unmatched.assign", "POST"),
             receipts_route("/api/suspense", suspense_list, "suspense.read"),
             receipts_route("/api/suspense/{suspense_id}/resolve", resolve, "suspense.resolve", "POST"),

@@ -53,12 +53,13 @@ def test_the_domain_is_pure(path):
 def test_search_terms_never_travel_in_a_url():
     """Forms that carry personal data are POSTed; GET forms carry ids only (宛名番号, batch id;
     the 収納 lists: 通知書番号, 取込番号, a channel and dates, as receipts' own API takes them;
-    担当一覧: a staff id, as collection's own API takes it)."""
+    担当一覧: a staff id, as collection's own API takes it; 収納訂正: the 通知書番号 whose receipts
+    to list; 管理: a 宛名番号 filter of collection's audit trail)."""
     for template in (SRC / "entrypoints" / "templates").glob("*.html"):
         for form in re.findall(r"<form[^>]*>", template.read_text(encoding="utf-8")):
             if 'method="get"' in form:
                 assert re.search(
-                    r'action="/(cases|batches|admin|worklists/\{\{ found.kind \}\}|'
-                    r'receipts/(\{\{ active \}\}|daily|imports))"',
+                    r'action="/(cases|batches|admin/audit/\{\{ target.service \}\}|worklists/\{\{ found.kind \}\}|'
+                    r'receipts/(\{\{ active \}\}|daily|imports|corrections/new))"',
                     form,
                 ), (template.name, form)

@@ -39,8 +39,9 @@ def keys(roles: tuple[str, ...]) -> list[str]:
         (("addressee_staff",), ["addressees", "admin"]),  # address-sync:* includes its audit
         (("auditor",), ["admin"]),  # *:audit.read
         # 収納, and reads the 還付・充当 queues (never acts on them)
-        (("receipts_staff",), ["receipts", "refunds"]),
-        (("refunds_staff",), ["refunds"]),
+        # (receipts:* and refunds:* include each one's own audit.read: 管理 shows that trail)
+        (("receipts_staff",), ["receipts", "refunds", "admin"]),
+        (("refunds_staff",), ["refunds", "admin"]),
         (("disclosure_officer",), []),
         (("linkage_gateway",), []),  # a service identity has no screen
         ((), []),

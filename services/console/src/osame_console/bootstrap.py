@@ -31,7 +31,14 @@ from starlette.staticfiles import StaticFiles
 from osame_console.adapters.oidc_client import OidcClient
 from osame_console.adapters.services import ServicesClient
 from osame_console.adapters.store import Store
-from osame_console.entrypoints import auth_routes, ops, receipt_routes, refund_routes, screen_routes
+from osame_console.entrypoints import (
+    auth_routes,
+    correction_routes,
+    ops,
+    receipt_routes,
+    refund_routes,
+    screen_routes,
+)
 from osame_console.entrypoints.metrics import ConsoleMetrics
 from osame_console.entrypoints.middleware import PageViewSpans, SecurityHeaders
 from osame_console.entrypoints.web import SESSION, Web, templates
@@ -134,6 +141,7 @@ def build_app(
             *screen_routes.routes(web),
             *refund_routes.routes(web),
             *receipt_routes.routes(web),
+            *correction_routes.routes(web),
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ],
         lifespan=lifespan,

@@ -20,6 +20,9 @@ class DemoUser(BaseModel):
 DEMO_USERS = [
     DemoUser(user="tainou01", label="滞納整理担当", roles=["collection_staff"]),
     DemoUser(user="shuno01", label="収納担当", roles=["receipts_staff"]),
+    # The second 収納 officer: approves or refuses a 収納訂正 shuno01 proposed (receipts refuses
+    # the proposer as approver).
+    DemoUser(user="shuno02", label="収納担当 係長（訂正の承認）", roles=["receipts_staff"]),
     # Two 還付・充当 officers: one prepares (起案) a refund, the other approves it (決裁); refunds
     # refuses the approval by the one who prepared it.
     DemoUser(user="kanpu01", label="還付・充当担当", roles=["refunds_staff"]),

@@ -24,6 +24,7 @@ Permissions (``collection:<action>``):
   POST /demand-holds                                cases.write   督促停止 DemandHold
   POST /demand-notices/{id}/serve                   cases.write   a held 督促状 served {served_on, means}
   POST /batches/nightly                             batches.run   {batch_date, wait?}
+  GET  /batches?kind=&status=&limit=&offset=        batches.read  runs, newest first {total, items}
   GET  /batches/{batch_id}                          batches.read  status, progress, summary
   POST /campaigns                                   batches.run   SaveCampaign (saved criteria)
   POST /campaigns/{campaign_id}/run                 batches.run   {run_on}
@@ -60,7 +61,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from osame_collection.adapters import print_formats
+from osame_collection.adapters import batch_runs, print_formats
 from osame_collection.entrypoints import schemas
 from osame_collection.service_layer import (
     audit,
@@ -234,6 +235,22 @@ def routes(
         tasks.add(task)
         task.add_done_callback(tasks.discard)
         return JSONResponse({"batch_id": batch_id}, status_code=202, headers=NO_STORE)
+
+    @api(
+        "Batch runs, newest first (status, dates, counts, failure)",
+        query=schemas.BatchListQuery,
+        errors=(422,),
+    )
+    async def batch_list(request: Request) -> Response:
+        try:
+            query = schemas.BatchListQuery.model_validate(dict(request.query_params))
+        except ValidationError as err:
+            return _error(422, describe_validation_error(err))
+        async with runtime.sessions() as session:
+            total, items = await batch_runs.batch_runs(
+                session, kind=query.kind, status=query.status, limit=query.limit, offset=query.offset
+            )
+        return JSONResponse({"total": total, "items": items}, headers=NO_STORE)
 
     @api("Status, progress and summary of a batch", errors=(404,))
     async def batch_status(request: Request) -> Response:
@@ -527,6 +544,7 @@ def routes(
             guard("cases.write", body_command(holds.DemandHold, holds.set_hold, status=200)),
             methods=["POST"],
         ),
+        Route("/batches", guard("batches.read", batch_list), methods=["GET"]),
         Route("/batches/nightly", guard("batches.run", start_nightly), methods=["POST"]),
         Route("/batches/{batch_id}", guard("batches.read", batch_status), methods=["GET"]),
         Route("/batches/{batch_id}/letters.csv", guard("print.read", letters_csv), methods=["GET"]),

@@ -7,6 +7,7 @@ The handlers parse these fields themselves (`_Day`, query parameters); keep the 
 from __future__ import annotations
 
 from datetime import date
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -34,6 +35,13 @@ class CancelStayBody(BaseModel):
 
 class SampleQuery(BaseModel):
     limit: int = Field(default=3, ge=0, le=50, description="letters rendered")
+
+
+class BatchListQuery(BaseModel):
+    kind: Literal["nightly", "campaign"] | None = Field(default=None, description="nightly or campaign")
+    status: Literal["running", "done", "failed"] | None = None
+    limit: int = Field(default=20, ge=1, le=200)
+    offset: int = Field(default=0, ge=0)
 
 
 class AuditQuery(BaseModel):

@@ -25,6 +25,15 @@ SEPARATION_OF_DUTIES = (
     "the approver must be a different staff member from the preparer (separation of duties)"
 )
 
+# receipts' 収納訂正: the proposer may not decide the same correction (its 422, a sentence).
+CORRECTION_SEPARATION = (
+    "the approver must be a different staff member from the proposer (separation of duties)"
+)
+SEPARATION = {
+    SEPARATION_OF_DUTIES: "起案した職員は同じ還付を決裁できません。別の職員（決裁権限のある職員）が決裁してください。",
+    CORRECTION_SEPARATION: "訂正を起案した職員は、同じ訂正を承認・却下できません。別の職員（収納の係長など）が判断してください。",
+}
+
 
 class Outcome(StrEnum):
     SIGN_IN_AGAIN = "sign_in_again"
@@ -86,7 +95,8 @@ FIELD_LABELS: dict[str, str] = {
     "paid_from": "領収日（から）",
     "paid_to": "領収日（まで）",
     "file": "ファイル",
-    "receipt_id": "収納番号",
+    "receipt_id": "訂正する収納",
+    "reason": "訂正の理由",
     "suspense_id": "保留番号",
     "note": "処理内容",
     "status": "状態",
@@ -128,8 +138,8 @@ REASONS: dict[str, str] = {
     "unknown_stay": "この執行停止は見つかりません。",
     "enforcement_stay_in_force": "執行停止中のため、差押はできません。",
     "invalid_addressee_id": "宛名番号は半角数字15桁以内で入力してください。",
-    # refunds (還付・充当): separation of duties and the queue states, answered as sentences.
-    SEPARATION_OF_DUTIES: "起案した職員は同じ還付を決裁できません。別の職員（決裁権限のある職員）が決裁してください。",
+    # refunds (還付・充当) and receipts' 収納訂正: separation of duties, the queue states.
+    **SEPARATION,
     "unknown refund": "この還付は見つかりません。",
     "unknown overpayment": "この過誤納金は見つかりません。",
     "unknown batch": "この総合振込ファイルは見つかりません。",
@@ -142,6 +152,13 @@ REASONS: dict[str, str] = {
     "no held suspense item with this id": "この保留はすでに処理済みか、見つかりません。画面を更新して確認してください。",
     "no import batch with this id": "この取込は見つかりません。",
     "amount differs from the amount the record reported": "金額が記録の金額と異なります。記録の金額は変更できません。",
+    "no suspense item with this id": "この保留は見つかりません。",
+    "no receipt with this id": "この収納は見つかりません。",
+    # receipts' 収納訂正
+    "no correction with this id": "この訂正は見つかりません。画面を更新して確認してください。",
+    "receipt_id: a correction of this receipt is already pending": "この収納にはすでに承認待ちの訂正があります。承認または却下を待ってください。",
+    "the correction is already approved": "この訂正はすでに承認されています（他の職員が判断した可能性があります）。",
+    "the correction is already rejected": "この訂正はすでに却下されています（他の職員が判断した可能性があります）。",
 }
 
 # receipts' refusals that name a field: '<field> is required', '<field> must be …', and its date
@@ -159,6 +176,43 @@ FIELD_SENTENCES: tuple[tuple[re.Pattern[str], str], ...] = (
         re.compile(r"^([a-z_]+) \S+ is (more than \d+ days after|before) "),
         "と他の日付の関係が正しくありません",
     ),
+    (re.compile(r"^([a-z_]+) is not in its format"), "の形式が正しくありません"),
+    # receipts' 収納訂正 refusals ('<field>: <rule>')
+    (re.compile(r"^(reason): a correction needs a reason"), "を入力してください"),
+    (re.compile(r"^(reason): at most \d+ characters"), "は200文字以内で入力してください"),
+    (re.compile(r"^(kind): must be reverse or move"), "（取消・移動）を選んでください"),
+    (re.compile(r"^(notice_number): a move needs the target"), "（移動先）と期別を入力してください"),
+    (
+        re.compile(r"^(notice_number): a reversal names no target"),
+        "は取消では入力しません（移動のときだけ入力してください）",
+    ),
+    (re.compile(r"^(notice_number): no such 通知書番号 × 期別"), "と期別の組み合わせが調定にありません"),
+    (
+        re.compile(r"^(notice_number): the target is the installment"),
+        "が訂正前と同じ通知書・期別です。移動先を確認してください",
+    ),
+    (
+        re.compile(r"^(notice_number): the target installment is no longer"),
+        "（移動先）の期別が調定にありません",
+    ),
+    (
+        re.compile(r"^(receipt_id): only a final receipt"),
+        "は確定した収納ではありません（取消済み・速報は訂正できません）",
+    ),
+    (
+        re.compile(r"^(receipt_id): an unmatched receipt"),
+        "は未消込です。未消込の画面から通知書・期別を割り当ててください",
+    ),
+    (
+        re.compile(r"^(receipt_id): a 充当 is reversed by refunds"),
+        "は充当です。充当の取消は還付・充当の担当が行います",
+    ),
+    (re.compile(r"^(receipt_id): a 証券 receipt"), "は証券による収納です。不渡の処理で取り消してください"),
+    (
+        re.compile(r"^(receipt_id): the installment's paid money was moved"),
+        "の期別は減額更正・不納欠損で納付額が移っています。過誤納金（還付・充当）で訂正してください",
+    ),
+    (re.compile(r"^(receipt_id): no receipt with this id"), "が見つかりません"),
 )
 
 # receipts' located errors of a file's records (parsers' phrases) → Japanese; others as they are.
@@ -275,9 +329,9 @@ def map_upstream(status: int | None, code: str | None = None) -> UserError:
         return UserError(
             Outcome.SIGN_IN_AGAIN, 401, "サインインし直してください", "サインインの有効期限が切れました。"
         )
+    if code in SEPARATION and status in (403, 422):  # refunds answer 403, receipts 422
+        return UserError(Outcome.FORBIDDEN, 403, "決裁できません", SEPARATION[code], code=code)
     if status == 403:
-        if code == SEPARATION_OF_DUTIES:
-            return UserError(Outcome.FORBIDDEN, 403, "決裁できません", reason_message(code), code=code)
         return UserError(
             Outcome.FORBIDDEN, 403, "権限がありません", "この操作を行う権限がありません。", code=code
         )

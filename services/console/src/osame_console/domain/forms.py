@@ -11,6 +11,8 @@ import re
 import unicodedata
 from collections.abc import Mapping
 
+from osame_console.domain.errors import InputRefused
+
 ADDRESSEE_ID = re.compile(r"^[0-9]{1,15}$")
 BATCH_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
@@ -54,3 +56,11 @@ def schedule(form: Mapping[str, str], rows: int) -> list[dict]:
     while out and out[-1] == {"due_on": None, "amount": None}:
         out.pop()
     return out
+
+
+def page_number(query: Mapping[str, str]) -> int:
+    """`?page=` of a paged list: 1 when absent; anything else not 1..100000 is refused, named."""
+    page = text(query.get("page")) or "1"
+    if not page.isdigit() or not 1 <= int(page) <= 100_000:
+        raise InputRefused({"page": "ページは1以上の半角数字で指定してください"})
+    return int(page)

@@ -58,6 +58,11 @@ class Action(StrEnum):
     SUSPENSE_READ = "suspense.read"
     SUSPENSE_RESOLVE = "suspense.resolve"
     DAILY_TOTALS_READ = "daily-totals.read"
+    CORRECTION_READ = "correction.read"
+    CORRECTION_PROPOSE = "correction.propose"
+    CORRECTION_APPROVE = "correction.approve"
+    RECEIPTS_AUDIT = "receipts.audit"
+    REFUNDS_AUDIT = "refunds.audit"
 
 
 PERMISSION: dict[Action, str] = {
@@ -94,6 +99,14 @@ PERMISSION: dict[Action, str] = {
     Action.SUSPENSE_READ: "receipts:suspense.read",
     Action.SUSPENSE_RESOLVE: "receipts:suspense.resolve",
     Action.DAILY_TOTALS_READ: "receipts:daily-totals.read",
+    # 収納訂正: proposed by one 収納担当, decided (approved or refused) by another; receipts
+    # refuses the proposer as approver whatever the roles say.
+    Action.CORRECTION_READ: "receipts:correction.read",
+    Action.CORRECTION_PROPOSE: "receipts:correction.propose",
+    Action.CORRECTION_APPROVE: "receipts:correction.approve",
+    # 管理: each service's own audit trail (`GET /audit`, `GET /audit/verify`).
+    Action.RECEIPTS_AUDIT: "receipts:audit.read",
+    Action.REFUNDS_AUDIT: "refunds:audit.read",
     # The console's own: its sign-in/sign-out trail, and the broker's dead-letter depths.
     Action.CONSOLE_AUDIT: "console:audit.read",
     Action.DEAD_LETTERS_READ: "console:dead-letters.read",
@@ -128,6 +141,8 @@ class Screen:
 
 
 ADMIN_ACTIONS = (
+    Action.RECEIPTS_AUDIT,
+    Action.REFUNDS_AUDIT,
     Action.COLLECTION_AUDIT,
     Action.ADDRESS_SYNC_AUDIT,
     Action.GATEWAY_AUDIT,
@@ -147,6 +162,7 @@ MENU: tuple[Screen, ...] = (
             Action.UNMATCHED_READ,
             Action.SUSPENSE_READ,
             Action.DAILY_TOTALS_READ,
+            Action.CORRECTION_READ,
         ),
     ),
     Screen("worklists", "担当一覧", "/worklists", (Action.WORKLIST_READ,)),

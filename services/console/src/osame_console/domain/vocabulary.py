@@ -131,6 +131,12 @@ VOCABULARY: dict[str, dict[str, str]] = {
     },
     "suspense_status": {"held": "保留中", "resolved": "解消済", "returned": "返還済"},
     "suspense_filter": {"resolved": "解消済", "returned": "返還済", "all": "すべて"},
+    "correction_kind": {
+        "reverse": "取消（この収納をなかったことにする）",
+        "move": "移動（別の通知書・期別へ）",
+    },
+    "correction_status": {"pending": "承認待ち", "approved": "承認済", "rejected": "却下", "all": "すべて"},
+    "batch_kind": {"nightly": "夜間バッチ", "campaign": "催告"},
     "skip_reason": {
         "debts_outstanding_appropriated": "未納があるため充当に変更",
         "no_payee_account": "振込口座の届出なし（還付請求待ち）",

@@ -17,6 +17,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from osame_console.adapters.services import UpstreamError
+from osame_console.domain import forms
 from osame_console.domain.errors import InputRefused, Outcome, UserError, map_upstream
 from osame_console.domain.permissions import Action, allowed, require, require_screen
 from osame_console.entrypoints.schemas import (
@@ -167,8 +168,13 @@ def routes(web: Web) -> list[Route]:
                 search = receipts.parse_search(request.query_params)
             except InputRefused as refused:
                 return refused_search(request, staff, "receipts_list.html", which, refused)
-            find = receipts.unmatched if which == "unmatched" else receipts.suspense
-            rows = await find(web.api, staff, search)
+            if which == "unmatched":
+                found = await receipts.unmatched(
+                    web.api, staff, search, forms.page_number(request.query_params)
+                )
+                rows, pager = found.rows, found
+            else:
+                rows, pager = await receipts.suspense(web.api, staff, search), None
             action = Action.UNMATCHED_ASSIGN if which == "unmatched" else Action.SUSPENSE_RESOLVE
             return render(
                 request,
@@ -176,6 +182,7 @@ def routes(web: Web) -> list[Route]:
                 "receipts_list.html",
                 active=which,
                 rows=rows,
+                pager=pager,
                 search=search.as_form(),
                 errors={},
                 may_assign=allowed(staff, action),
@@ -188,19 +195,8 @@ def routes(web: Web) -> list[Route]:
         return endpoint
 
     async def find_item(staff, which: str, item_id: str) -> dict:
-        id_field = ID_FIELD[which]
-        receipts.checked_id(item_id, id_field)
-        search = receipts.Search(status="held")
-        find = receipts.unmatched if which == "unmatched" else receipts.suspense
-        found = next((r for r in await find(web.api, staff, search) if r.get(id_field) == item_id), None)
-        if found is None:
-            code = (
-                "no unmatched receipt with this id"
-                if which == "unmatched"
-                else "no held suspense item with this id"
-            )
-            raise UpstreamError("receipts", 404, code)
-        return found
+        find = receipts.unmatched_item if which == "unmatched" else receipts.suspense_item
+        return await find(web.api, staff, item_id)
 
     def item_page(which: str):
         async def endpoint(request: Request, staff: StaffSession) -> Response:

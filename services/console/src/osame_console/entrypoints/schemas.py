@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from osame_console.service_layer import receipts, worklists
+from osame_console.service_layer import corrections, receipts, worklists
 
 FORM = "application/x-www-form-urlencoded"
 MULTIPART = "multipart/form-data"
@@ -81,6 +81,7 @@ class WorklistPath(BaseModel):
 
 class BatchLookupQuery(BaseModel):
     batch_id: str | None = None
+    page: int = Field(default=1, ge=1, description="the run list's page (20 a page, newest first)")
 
 
 class RefundQueueQuery(BaseModel):
@@ -155,3 +156,37 @@ class ReturnForm(CsrfForm):
 
 class DailyQuery(BaseModel):
     booked_on: dt.date | None = Field(default=None, description="収入日 (blank: receipts' business date)")
+
+
+class CorrectionsQuery(BaseModel):
+    status: Literal[*corrections.STATUSES] = Field(default="pending", description="the corrections' state")
+    page: int = Field(default=1, ge=1)
+    done: Literal["proposed", "approved", "rejected"] | None = Field(
+        default=None, description="the step just done"
+    )
+
+
+class CorrectionNewQuery(BaseModel):
+    """Either the 通知書番号 whose receipts to list, or the receipt to correct."""
+
+    notice_number: str | None = Field(default=None, description="通知書番号")
+    receipt_id: str | None = Field(default=None, description="the receipt to correct")
+
+
+class CorrectionForm(CsrfForm):
+    """収納訂正 起案: a reversal, or a move to another 通知書/期別, with a reason."""
+
+    receipt_id: str
+    kind: Literal[*corrections.KINDS]
+    reason: str = Field(max_length=corrections.REASON_MAX, description="訂正の理由 (no personal data)")
+    notice_number: str | None = Field(default=None, description="move: the target 通知書番号")
+    installment_no: str | None = Field(default=None, description="move: the target 期別 (digits)")
+
+
+class CorrectionDecisionForm(CsrfForm):
+    note: str | None = Field(default=None, max_length=corrections.REASON_MAX, description="却下: why")
+
+
+class AuditTrailQuery(BaseModel):
+    page: int = Field(default=1, ge=1, description="50 entries a page, newest first")
+    addressee_id: str | None = Field(default=None, description="宛名番号 (the services that filter by it)")

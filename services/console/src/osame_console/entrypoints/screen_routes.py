@@ -20,6 +20,7 @@ from osame_console.entrypoints.schemas import (
     FORM,
     PAGE,
     AddresseeQuery,
+    AuditTrailQuery,
     BatchLookupQuery,
     CaseQuery,
     CsrfForm,
@@ -171,7 +172,10 @@ def routes(web: Web) -> list[Route]:
         typed = request.query_params.get("batch_id")
         if typed:
             return RedirectResponse(f"/batches/{batches.checked_batch_id(typed)}", status_code=303)
-        return web.render(request, "batches.html", staff, may_run=allowed(staff, Action.BATCH_RUN))
+        found = await batches.runs(web.api, staff, forms.page_number(request.query_params))
+        return web.render(
+            request, "batches.html", staff, may_run=allowed(staff, Action.BATCH_RUN), runs=found
+        )
 
     @api("夜間バッチ: start a run", body=CsrfForm, body_media=FORM, status=303, media=PAGE)
     async def start_nightly(request: Request, staff: StaffSession) -> Response:
@@ -201,11 +205,26 @@ def routes(web: Web) -> list[Route]:
 
     # -- 管理 ---------------------------------------------------------------------------------------
 
-    @api("管理", query=AddresseeQuery, media=PAGE)
+    @api("管理", media=PAGE)
     async def admin_page(request: Request, staff: StaffSession) -> Response:
+        panels = await admin.overview(web.api, staff, web.settings, web.store)
+        return web.render(request, "admin.html", staff, panels=panels, audited=admin.AUDITED)
+
+    @api(
+        "管理: one service's audit trail (newest first) and its chain check",
+        query=AuditTrailQuery,
+        errors=(404,),
+        media=PAGE,
+    )
+    async def audit_page(request: Request, staff: StaffSession) -> Response:
         typed = request.query_params.get("addressee_id") or None
-        panels = await admin.overview(web.api, staff, web.settings, web.store, typed)
-        return web.render(request, "admin.html", staff, panels=panels, typed=typed or "")
+        page = forms.page_number(request.query_params)
+        target, entries, chain = await admin.trail(
+            web.api, staff, request.path_params["service"], page, typed
+        )
+        return web.render(
+            request, "admin_audit.html", staff, target=target, entries=entries, chain=chain, typed=typed or ""
+        )
 
     page = web.page
     return [
@@ -224,4 +243,5 @@ def routes(web: Web) -> list[Route]:
         Route("/batches/{batch_id}/letters.csv", page(download("csv")), methods=["GET"]),
         Route("/batches/{batch_id}/sample.pdf", page(download("pdf")), methods=["GET"]),
         Route("/admin", page(admin_page), methods=["GET"]),
+        Route("/admin/audit/{service}", page(audit_page), methods=["GET"]),
     ]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from osame_console.adapters.services import Download, ServicesClient
+from osame_console.adapters.services import Download, ServicesClient, UpstreamError
 from osame_console.domain import forms
 from osame_console.domain.errors import InputRefused
 from osame_console.domain.permissions import Action, allowed, require
@@ -62,3 +62,26 @@ async def letters(api: ServicesClient, staff: StaffSession, batch_id: str, kind:
     return await api.download(
         "collection", f"/batches/{checked_batch_id(batch_id)}/{path}", staff.access_token
     )
+
+
+RUNS_PER_PAGE = 20
+
+
+async def runs(api: ServicesClient, staff: StaffSession, page: int) -> dict | None:
+    """collection's runs, newest first ({total, items, page, pages}); None when collection has no
+    list of its runs (an older version: the page says 未対応 and offers the lookup by id)."""
+    require(staff, Action.BATCH_READ)
+    params = {"limit": str(RUNS_PER_PAGE), "offset": str((page - 1) * RUNS_PER_PAGE)}
+    try:
+        found = await api.get_json("collection", "/batches", staff.access_token, params=params)
+    except UpstreamError as exc:
+        if exc.status in (404, 405) and exc.code is None:
+            return None
+        raise
+    total = int(found.get("total") or 0)
+    return {
+        "items": found.get("items", []),
+        "total": total,
+        "page": page,
+        "pages": max(1, -(-total // RUNS_PER_PAGE)),
+    }

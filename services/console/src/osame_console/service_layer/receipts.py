@@ -7,6 +7,7 @@ an omitted 収入日 for 日計 is receipts' own today.
 
 receipts imports a file within the request (there is no batch "in progress" to poll): the upload
 page shows the upload's progress and then the batch's result page (`GET /api/import-batches/{id}`).
+The unmatched list is searched, paged and counted by receipts; one item is read by its id.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ TABS: tuple[Tab, ...] = (
     Tab("unmatched", "未消込", "/receipts/unmatched", Action.UNMATCHED_READ),
     Tab("suspense", "保留（サスペンス）", "/receipts/suspense", Action.SUSPENSE_READ),
     Tab("daily", "日計", "/receipts/daily", Action.DAILY_TOTALS_READ),
+    Tab("corrections", "収納訂正", "/receipts/corrections", Action.CORRECTION_READ),
 )
 
 
@@ -195,22 +197,50 @@ def parse_search(query) -> Search:
     return Search(channel, notice, batch, dates["paid_from"], dates["paid_to"], status)
 
 
-def _matches(row: dict, search: Search) -> bool:
-    paid = str(row.get("paid_on") or "")
-    return (
-        (search.channel is None or row.get("channel") == search.channel)
-        and (search.notice_number is None or row.get("notice_number") == search.notice_number)
-        and (search.batch_id is None or row.get("batch_id") == search.batch_id)
-        and (search.paid_from is None or not paid or paid >= search.paid_from)
-        and (search.paid_to is None or not paid or paid <= search.paid_to)
-    )
+UNMATCHED_PER_PAGE = 50
 
 
-async def unmatched(api: ServicesClient, staff: StaffSession, search: Search) -> list[dict]:
-    """receipts answers the whole unmatched list (oldest first, up to 500); the console filters it."""
+@dataclass(frozen=True)
+class Page:
+    """One page of a list receipts searched and counted."""
+
+    rows: list[dict]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+async def unmatched(api: ServicesClient, staff: StaffSession, search: Search, page: int = 1) -> Page:
+    """receipts searches and pages the unmatched list (oldest first) and counts what matched."""
     require(staff, Action.UNMATCHED_READ)
-    found = await api.get_json("receipts", "/api/unmatched", staff.access_token)
-    return [row for row in found.get("items", []) if _matches(row, search)]
+    params = {"limit": str(UNMATCHED_PER_PAGE), "offset": str((page - 1) * UNMATCHED_PER_PAGE)}
+    for name in ("channel", "batch_id", "notice_number", "paid_from", "paid_to"):
+        if getattr(search, name):
+            params[name] = getattr(search, name)
+    found = await api.get_json("receipts", "/api/unmatched", staff.access_token, params=params)
+    rows = found.get("items", [])
+    return Page(rows, int(found.get("total", len(rows))), page, UNMATCHED_PER_PAGE)
+
+
+async def unmatched_item(api: ServicesClient, staff: StaffSession, receipt_id: str) -> dict:
+    """One unmatched receipt (404 `no unmatched receipt with this id` once it is assigned)."""
+    require(staff, Action.UNMATCHED_READ)
+    path = f"/api/unmatched/{checked_id(receipt_id, 'receipt_id')}"
+    return await api.get_json("receipts", path, staff.access_token)
+
+
+async def suspense_item(api: ServicesClient, staff: StaffSession, suspense_id: str) -> dict:
+    """One held item; one already resolved or returned is answered as receipts' 404 for a step."""
+    require(staff, Action.SUSPENSE_READ)
+    path = f"/api/suspense/{checked_id(suspense_id, 'suspense_id')}"
+    item = await api.get_json("receipts", path, staff.access_token)
+    if item.get("status") != "held":
+        raise UpstreamError("receipts", 404, "no held suspense item with this id")
+    return item
 
 
 async def suspense(api: ServicesClient, staff: StaffSession, search: Search) -> list[dict]:

@@ -22,7 +22,7 @@ from osame_receipts.adapters import cvs, daily, kei_jnks, ledger_view, orm, repo
 from osame_receipts.domain import dates
 from osame_receipts.domain.direct_debit import DebitRequestRefused
 from osame_receipts.domain.reconciliation import parse_order
-from osame_receipts.entrypoints import schemas
+from osame_receipts.entrypoints import http_reads, schemas
 from osame_receipts.service_layer import channels, corrections, direct_debit, suspense
 from osame_receipts.service_layer.imports import ImportReport
 
@@ -183,10 +183,6 @@ def routes(runtime, auth: Authenticator | None = None) -> list[Route]:
         )
         return JSONResponse(outcome, status_code=201)
 
-    @api("収納訂正: corrections waiting for a second approver")
-    async def correction_pending(request, body, uow):
-        return {"items": _jsonable(await corrections.pending(uow))}
-
     @api("収納訂正: approve (a user other than the proposer)", errors=(404, 409, 422))
     async def correction_approve(request, body, uow):
         return await corrections.approve(
@@ -274,10 +270,6 @@ def routes(runtime, auth: Authenticator | None = None) -> list[Route]:
             _date(body.get("on"), "on"),
         )
         return {"status": "dishonoured", "reversed_receipt_id": receipt_id}
-
-    @api("Unmatched receipts", errors=(409, 422))
-    async def unmatched(request, body, uow):
-        return {"items": _jsonable(await channels.unmatched(uow))}
 
     @api("Apply an unmatched receipt to an installment", body=schemas.Assign, errors=(409, 422))
     async def assign(request, body, uow):
@@ -450,13 +442,11 @@ def routes(runtime, auth: Authenticator | None = None) -> list[Route]:
             endpoint(security_dishonour, "security.dishonour"),
             methods=["POST"],
         ),
-        Route("/api/unmatched", endpoint(unmatched, "unmatched.read"), methods=["GET"]),
         Route("/api/unmatched/{receipt_id}/assign", endpoint(assign, "unmatched.assign"), methods=["POST"]),
         Route("/api/imports/{kind}", endpoint(import_file, "import.run"), methods=["POST"]),
         Route("/api/import-batches", endpoint(batches, "import.read"), methods=["GET"]),
         Route("/api/import-batches/{batch_id}", endpoint(batch, "import.read"), methods=["GET"]),
         Route("/api/corrections", endpoint(correction_propose, "correction.propose"), methods=["POST"]),
-        Route("/api/corrections", endpoint(correction_pending, "correction.read"), methods=["GET"]),
         Route(
             "/api/corrections/{correction_id}/approve",
             endpoint(correction_approve, "correction.approve"),
@@ -490,6 +480,7 @@ def routes(runtime, auth: Authenticator | None = None) -> list[Route]:
             methods=["GET"],
         ),
         Route("/api/exports/kei-jnks.csv", endpoint(kei, "export.read"), methods=["GET"]),
+        *http_reads.routes(runtime, auth),  # the staff screens' reads (searched, paged, one item)
     ]
 
 

@@ -73,6 +73,26 @@ class CorrectionProposal(BaseModel):
     installment_no: int | None = Field(default=None, ge=1, description="move: the target 期別")
 
 
+class CorrectionsQuery(BaseModel):
+    status: Literal["pending", "approved", "rejected", "all"] = "pending"
+    limit: int = Field(default=500, ge=0, le=500)
+    offset: int = Field(default=0, ge=0)
+
+
+class NoticeReceiptsQuery(BaseModel):
+    notice_number: str = Field(description="通知書番号: every receipt booked on it, any state")
+
+
+class UnmatchedQuery(BaseModel):
+    notice_number: str | None = None
+    channel: str | None = None
+    batch_id: str | None = None
+    paid_from: dt.date | None = Field(default=None, description="領収日 from")
+    paid_to: dt.date | None = Field(default=None, description="領収日 to")
+    limit: int = Field(default=500, ge=0, le=500)
+    offset: int = Field(default=0, ge=0)
+
+
 class CorrectionRejection(BaseModel):
     note: str | None = Field(default=None, max_length=200)
 

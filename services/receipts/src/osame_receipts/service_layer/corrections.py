@@ -1,4 +1,5 @@
-"""収納訂正 as use cases: propose, list, approve, reject (rules in domain/correction.py).
+"""収納訂正 as use cases: propose, approve, reject (rules in domain/correction.py; the list by status
+is a read, adapters/staff_reads.py).
 
 Approval re-runs every consequence through the existing events: the receipt is reversed like a
 不渡 (`reversal.reverse_receipt_money`: the installment re-opened, overpayments it created withdrawn
@@ -25,7 +26,7 @@ from osame_receipts.domain.correction import CorrectionKind, CorrectionRefused, 
 from osame_receipts.domain.reconciliation import DEFAULT_ORDER, Component
 from osame_receipts.service_layer import handlers, reversal
 
-__all__ = ["CorrectionRefused", "approve", "pending", "propose", "reject"]
+__all__ = ["CorrectionRefused", "approve", "propose", "reject"]
 
 
 async def propose(
@@ -73,34 +74,6 @@ async def propose(
         )
     )
     return {"correction_id": correction_id, "status": CorrectionStatus.PENDING.value}
-
-
-async def pending(uow: UnitOfWork, limit: int = 500) -> list[dict]:
-    """Corrections awaiting a decision, oldest first, with the receipt they concern."""
-    c, r = orm.receipt_corrections.c, orm.receipts.c
-    query = (
-        select(
-            c.correction_id,
-            c.receipt_id,
-            c.kind,
-            c.target_notice_number,
-            c.target_installment_no,
-            c.reason,
-            c.proposed_by,
-            c.proposed_on,
-            r.channel,
-            r.notice_number,
-            r.installment_no,
-            r.amount,
-            r.paid_on,
-            r.booked_on,
-        )
-        .select_from(orm.receipt_corrections.join(orm.receipts, r.receipt_id == c.receipt_id))
-        .where(c.status == CorrectionStatus.PENDING)
-        .order_by(c.recorded_at, c.correction_id)
-        .limit(limit)
-    )
-    return [dict(x) for x in (await uow.session.execute(query)).mappings().all()]
 
 
 async def _decidable(uow: UnitOfWork, correction_id: str, staff: str) -> dict:
