@@ -183,6 +183,10 @@ async def test_circuit_breaker_fails_fast_while_down_and_recovers(make_linked_se
     svc = await make_linked_service(
         breaker_failure_threshold=3, breaker_reset_seconds=0.3, network_retry_attempts=2
     )
+    # The breaker's own clock, moved by the test: on a loaded machine the real 0.3 s would pass
+    # while the queries are still failing, and the circuit would half-open before it is checked.
+    now = [0.0]
+    svc.processor.network.caller.breaker.clock = lambda: now[0]
     await receive(svc, request("q-1"))
     await svc.processor.run_once()  # obtains 符号 etc. while up
     await simulator.stop()  # the network goes down
@@ -199,9 +203,7 @@ async def test_circuit_breaker_fails_fast_while_down_and_recovers(make_linked_se
     assert len(pending) == 4 and all(q["last_error"] for q in pending)
 
     await simulator.start()  # back up; after reset_seconds one trial call closes the circuit
-    import asyncio
-
-    await asyncio.sleep(0.35)
+    now[0] += 0.35
     while await svc.processor.run_once():
         pass
     assert breaker.state == "closed"
