@@ -36,10 +36,6 @@ class SampleQuery(BaseModel):
     limit: int = Field(default=3, ge=0, le=50, description="letters rendered")
 
 
-class AuditQuery(BaseModel):
-    addressee_id: str | None = Field(default=None, description="宛名番号; none = the whole trail")
-
-
 class WorklistQuery(BaseModel):
     assignee: str | None = Field(
         default=None,
