@@ -290,6 +290,17 @@ def drop_append_only_ddl(dialect: str, table: str = "audit_log") -> list[str]:
 CARRIED_OVER = "audit.carried-over"
 
 
+def old_chain_state(rows, link) -> tuple[str, int | None]:
+    """(head hash, seq of the first broken row or None) of an older chain being retired: `rows` in
+    order with `seq`, `prev_hash` and `hash`; `link(prev_hash, row)` is that chain's own rule."""
+    prev, first_broken = GENESIS, None
+    for row in rows:
+        if first_broken is None and (row.prev_hash != prev or row.hash != link(prev, row)):
+            first_broken = row.seq
+        prev = row.hash
+    return prev, first_broken
+
+
 def carry_over(
     connection, table: Table, entries: list[dict], *, source: str, old_head: str, first_broken, key: bytes
 ) -> int:
@@ -302,6 +313,10 @@ def carry_over(
     even the genesis entry, for an empty old chain)."""
     if not entries:
         return 0
+    if first_broken is not None:
+        log.warning(
+            "the old audit chain (%s) was already broken at seq %s; carried over as is", source, first_broken
+        )
     t = table
     last = connection.execute(select(t.c.entry_hash).order_by(t.c.id.desc()).limit(1)).scalar_one_or_none()
     prev = last or GENESIS

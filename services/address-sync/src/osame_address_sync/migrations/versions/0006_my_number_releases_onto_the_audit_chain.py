@@ -17,14 +17,13 @@ Create Date: 2026-12-07 23:20:00.000000
 """
 import hashlib
 import json
-import logging
 from datetime import UTC
 from typing import Sequence, Union
 
 import sqlalchemy as sa
 from alembic import op
 
-from osame_chassis.audit import audit_key, audit_log_table, carry_over
+from osame_chassis.audit import audit_key, audit_log_table, carry_over, old_chain_state
 
 # revision identifiers, used by Alembic.
 revision: str = '0006'
@@ -32,8 +31,6 @@ down_revision: Union[str, Sequence[str], None] = '0005'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
-log = logging.getLogger("osame.migrations")
-OLD_GENESIS = "0" * 64
 OLD_FIELDS = ("requested_at", "caller", "requested_by", "addressee_id", "purpose", "request_ref", "outcome")
 
 
@@ -62,13 +59,7 @@ def upgrade() -> None:
         sa.column("requested_at", sa.DateTime(timezone=True)),
     )
     rows = bind.execute(sa.select(old).order_by(old.c.seq)).all()
-    prev, first_broken = OLD_GENESIS, None
-    for row in rows:
-        if first_broken is None and (row.prev_hash != prev or row.hash != _old_hash(prev, row)):
-            first_broken = row.seq
-        prev = row.hash
-    if first_broken is not None:
-        log.warning("address-sync's old release chain was already broken at seq %s; carried over", first_broken)
+    prev, first_broken = old_chain_state(rows, _old_hash)
     entries = [
         {
             "at": r.requested_at,
