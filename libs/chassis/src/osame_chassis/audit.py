@@ -35,6 +35,11 @@ a signed JSON line `{service, table, seq, head, at, signature}` to a file outsid
 (`OSAME_AUDIT_CHECKPOINT_FILE`, written every `OSAME_AUDIT_CHECKPOINT_INTERVAL_SECONDS` by the
 runner), and `verify_checkpoints` checks every checkpoint still matches the row it names
 (`osame audit verify`).
+
+`audit_log_table(metadata, detail=True)` adds a JSON `detail` (ids, codes, amounts of the action;
+collection, address-sync) that the HMAC covers too; rows without one hash as before. The read API
+every service exposes is `osame_chassis.audit_http`; older unkeyed chains were moved onto this one
+with `osame_chassis.audit_carry`.
 """
 
 from __future__ import annotations
@@ -285,64 +290,6 @@ def drop_append_only_ddl(dialect: str, table: str = "audit_log") -> list[str]:
             f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}",
         ]
     return [f"DROP TRIGGER IF EXISTS {table}_no_update", f"DROP TRIGGER IF EXISTS {table}_no_delete"]
-
-
-CARRIED_OVER = "audit.carried-over"
-
-
-def old_chain_state(rows, link) -> tuple[str, int | None]:
-    """(head hash, seq of the first broken row or None) of an older chain being retired: `rows` in
-    order with `seq`, `prev_hash` and `hash`; `link(prev_hash, row)` is that chain's own rule."""
-    prev, first_broken = GENESIS, None
-    for row in rows:
-        if first_broken is None and (row.prev_hash != prev or row.hash != link(prev, row)):
-            first_broken = row.seq
-        prev = row.hash
-    return prev, first_broken
-
-
-def carry_over(
-    connection, table: Table, entries: list[dict], *, source: str, old_head: str, first_broken, key: bytes
-) -> int:
-    """In a migration (a sync connection): move an older, unkeyed chain onto `table` (made with
-    `detail=True`). First a genesis entry records the old chain — `source`, its length, its head hash
-    (which commits to every old row, so a backup of the old table can still be checked) and where it
-    was already broken (None = intact; a broken old chain is carried over, never hidden) — then each
-    old entry (at, user_id, operation, addressee_id, outcome, client, detail) follows in order,
-    chained with `key` after the table's current head. Returns the number of rows written (none, not
-    even the genesis entry, for an empty old chain)."""
-    if not entries:
-        return 0
-    if first_broken is not None:
-        log.warning(
-            "the old audit chain (%s) was already broken at seq %s; carried over as is", source, first_broken
-        )
-    t = table
-    last = connection.execute(select(t.c.entry_hash).order_by(t.c.id.desc()).limit(1)).scalar_one_or_none()
-    prev = last or GENESIS
-    genesis = {
-        "at": datetime.now(UTC),
-        "user_id": "-",
-        "operation": CARRIED_OVER,
-        "addressee_id": None,
-        "outcome": "ok" if first_broken is None else f"broken:{first_broken}",
-        "client": "migration",
-        "detail": {"source": source, "entries": len(entries), "head": old_head, "first_broken": first_broken},
-    }
-    rows = []
-    for entry in [genesis, *entries]:
-        values = {k: entry.get(k) for k in ("user_id", "operation", "addressee_id", "outcome", "client")}
-        values["at"] = _utc(entry["at"])
-        values["detail"] = normal_detail(entry.get("detail"))
-        digest = entry_hash(key, prev, values["at"], *(values[k] for k in _HASHED[1:]))
-        rows.append({**values, "prev_hash": prev, "entry_hash": digest})
-        prev = digest
-    for start in range(0, len(rows), 1000):  # in chain order: ids follow insertion order
-        connection.execute(insert(t), rows[start : start + 1000])
-    return len(rows)
-
-
-_HASHED = ("at", "user_id", "operation", "addressee_id", "outcome", "client", "detail")
 
 
 class AuditLog:

@@ -23,7 +23,8 @@ from typing import Sequence, Union
 import sqlalchemy as sa
 from alembic import op
 
-from osame_chassis.audit import audit_key, audit_log_table, carry_over, old_chain_state
+from osame_chassis.audit import audit_key, audit_log_table
+from osame_chassis.audit_carry import carry_over, old_chain_state
 
 # revision identifiers, used by Alembic.
 revision: str = '0006'
