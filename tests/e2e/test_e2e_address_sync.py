@@ -209,5 +209,6 @@ async def test_gateway_release_and_the_number_is_nowhere_else(address_stack):
     exported = json.dumps([s.__dict__ for s in stack.sink.snapshot()], ensure_ascii=False, default=str)
     assert MY_NUMBER not in exported
     with sqlite3.connect(data / "address-sync.db") as db:
-        outcomes = [r[0] for r in db.execute("SELECT outcome FROM my_number_releases ORDER BY seq")]
+        query = "SELECT outcome FROM audit_log WHERE operation = 'my-number.release' ORDER BY id"
+        outcomes = [r[0] for r in db.execute(query)]
     assert [o for o in outcomes if o != "no_pending_query"] == ["released", "caller_not_allowed"]

@@ -107,3 +107,42 @@ async def test_plain_amqp_to_the_tls_port_is_not_tls(tls_broker, tls_files, tmp_
     url = tls_broker.amqps_url.replace("amqps://", "amqp://")
     with pytest.raises(ConfigurationError, match="OSAME_AMQP_CA_FILE set but OSAME_AMQP_URL is amqp://"):
         await preflight(_settings(tmp_path, url, amqp_ca_file=tls_files.ca))
+
+
+async def test_the_operator_tools_and_the_console_read_dead_letters_over_verified_tls(
+    tls_broker, tls_files, tmp_path, monkeypatch
+):
+    """`osame dlq` / `osame bus` (osame_cli.bus.connect) and the console's 管理 dead-letter panel take
+    the services' OSAME_AMQP_CA_FILE: verified amqps://, and refused against another CA."""
+    import ssl
+
+    import aio_pika
+    from osame_chassis.settings import ConfigurationError as Refused
+    from osame_cli import dlq as dlq_ops
+    from osame_cli.bus import connect
+    from osame_console.adapters.dead_letters import dead_letter_depths
+    from osame_console.settings import ConsoleSettings
+
+    NOT_VERIFIED = (ssl.SSLError, aio_pika.exceptions.AMQPConnectionError, ConnectionError)
+    monkeypatch.setenv("OSAME_AMQP_CA_FILE", str(tls_files.ca))
+    async with connect(tls_broker.amqps_url, "tlsprobe.") as bus:
+        rows = await dlq_ops.list_depths(bus)
+    assert rows and all(depth is None for _, depth in rows)  # reached the broker: no DLQ in that namespace
+    console = ConsoleSettings(dead_letter_amqp_url=tls_broker.amqps_url, amqp_prefix="tlsprobe.")
+    depths = await dead_letter_depths(
+        tls_broker.amqps_url, "tlsprobe.", ssl_context=console.dead_letter_tls()
+    )
+    assert len(depths) == len(rows)
+
+    monkeypatch.setenv("OSAME_AMQP_CA_FILE", str(tls_files.other_ca))
+    with pytest.raises(NOT_VERIFIED) as refused:  # the broker's certificate is not of that CA
+        async with connect(tls_broker.amqps_url, "tlsprobe."):
+            pass
+    assert "CERTIFICATE_VERIFY_FAILED" in repr(refused.value)
+    other = ConsoleSettings(dead_letter_amqp_url=tls_broker.amqps_url).dead_letter_tls()
+    with pytest.raises(NOT_VERIFIED) as refused:
+        await dead_letter_depths(tls_broker.amqps_url, "tlsprobe.", timeout=5, ssl_context=other)
+    assert "CERTIFICATE_VERIFY_FAILED" in repr(refused.value)
+    monkeypatch.setenv("OSAME_AMQP_CA_FILE", str(tmp_path / "missing.pem"))
+    with pytest.raises(Refused, match="OSAME_AMQP_CA_FILE names a file that does not exist"):
+        ConsoleSettings(dead_letter_amqp_url=tls_broker.amqps_url).dead_letter_tls()

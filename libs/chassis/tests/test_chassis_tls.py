@@ -18,6 +18,7 @@ from osame_chassis.settings import ConfigurationError, ServiceSettings, check_en
 from osame_chassis.testing_pki import write_tls_files
 from osame_chassis.tls import (
     amqp_ssl_context,
+    amqp_tls_from_env,
     check_development_identity,
     check_otlp,
     check_transport,
@@ -73,6 +74,27 @@ def test_tls_settings_that_cannot_work_stop_start_up(tmp_path, pki, url, files, 
         check_transport(settings(tmp_path, amqp_url=url, **values), environ={})
     assert expected in str(refused.value)
     assert "u:p" not in str(refused.value) and str(tmp_path) not in str(refused.value)
+
+
+def test_operator_tools_take_the_services_amqp_tls_variables(tmp_path, pki):
+    """`osame bus` / `osame dlq` (amqp_tls_from_env): the same variables and refusals as a service."""
+    assert amqp_tls_from_env("amqp://u:p@b/", {}) is None
+    context = amqp_tls_from_env(
+        "amqps://u:p@b/",
+        {
+            "OSAME_AMQP_CA_FILE": str(pki.ca),
+            "OSAME_AMQP_CERT_FILE": str(pki.client_cert),
+            "OSAME_AMQP_KEY_FILE": str(pki.client_key),
+        },
+    )
+    assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+    refusals = {
+        "OSAME_AMQP_CA_FILE set but OSAME_AMQP_URL is amqp://": ("amqp://u:p@b/", str(pki.ca)),
+        "OSAME_AMQP_CA_FILE names a file that does not exist": ("amqps://u:p@b/", str(tmp_path / "no.pem")),
+    }
+    for message, (url, ca) in refusals.items():
+        with pytest.raises(ConfigurationError, match=message):
+            amqp_tls_from_env(url, {"OSAME_AMQP_CA_FILE": ca})
 
 
 def test_the_new_settings_are_known_to_the_typo_check():

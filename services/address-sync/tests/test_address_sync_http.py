@@ -6,7 +6,7 @@ import httpx
 import pytest
 from osame_address_sync.adapters import orm
 from osame_address_sync.adapters.orm import AUDIT
-from osame_address_sync.domain.audit import verify_chain
+from osame_address_sync.domain.my_number_release import RELEASE_RECORD
 from osame_address_sync.entrypoints.http import routes
 from osame_address_sync.service_layer import handlers
 from osame_address_sync.service_layer.my_number_release import note_income_query
@@ -14,6 +14,17 @@ from osame_chassis.auth import Authenticator, AuthSettings
 from starlette.applications import Starlette
 
 RELEASE = "/internal/individual-number"
+
+
+async def releases(service) -> list[dict]:
+    """個人番号提供記録: the release entries of the audit chain."""
+    return [r for r in await service.rows(orm.audit_log) if r["operation"] == RELEASE_RECORD]
+
+
+async def accesses(service) -> list[dict]:
+    return [r for r in await service.rows(orm.audit_log) if r["operation"] != RELEASE_RECORD]
+
+
 ROLES = {
     "linkage_gateway": ["address-sync:individual-number.read"],
     "addressee_staff": ["address-sync:*"],
@@ -71,12 +82,12 @@ async def test_gateway_obtains_the_number_and_the_release_is_audited(service, cl
     assert response.status_code == 200
     assert response.json() == {"addressee_id": "200001", "individual_number": f.my_number_a}
     assert response.headers["cache-control"] == "no-store"
-    [entry] = await service.rows(orm.my_number_releases)
+    [entry] = await releases(service)
     assert (
-        entry["caller"],
+        entry["user_id"],
         entry["addressee_id"],
-        entry["purpose"],
-        entry["request_ref"],
+        entry["detail"]["purpose"],
+        entry["detail"]["request_ref"],
         entry["outcome"],
     ) == (
         "intermediate-server-gw",
@@ -85,7 +96,7 @@ async def test_gateway_obtains_the_number_and_the_release_is_audited(service, cl
         "q-200001",
         "released",
     )
-    [access] = await service.rows(orm.audit_log)
+    [access] = await accesses(service)
     assert (access["user_id"], access["addressee_id"], access["outcome"]) == (
         "intermediate-server-gw",
         "200001",
@@ -116,9 +127,8 @@ async def test_release_refusals_are_audited_and_never_carry_the_number(
     response = await client.post(RELEASE, json=body, headers=bearer(issuer, user, *roles))
     assert (response.status_code, response.json()) == (status, {"error": error})
     assert f.my_number_a not in response.text
-    releases = await service.rows(orm.my_number_releases)
-    assert [r["outcome"] for r in releases] == ([outcome] if outcome else [])
-    assert len(await service.rows(orm.audit_log)) == 1
+    assert [r["outcome"] for r in await releases(service)] == ([outcome] if outcome else [])
+    assert len(await accesses(service)) == 1
 
 
 async def test_release_without_a_token_is_refused(service, client, f):
@@ -132,12 +142,27 @@ async def test_release_audit_is_a_hash_chain(service, client, issuer, f):
     gw = bearer(issuer, "intermediate-server-gw", "linkage_gateway")
     for purpose in ("linkage_code_acquisition", "x", "linkage_code_acquisition"):
         await client.post(RELEASE, json=ask(purpose=purpose), headers=gw)
-    entries = await service.rows(orm.my_number_releases)
-    assert len(entries) == 3 and verify_chain(entries) is None
-    entries[1]["purpose"] = "linkage_code_acquisition"  # somebody edits history
-    assert verify_chain(entries) == 1
+    entries = await releases(service)
+    assert [e["detail"]["purpose"] for e in entries] == [
+        "linkage_code_acquisition",
+        "x",
+        "linkage_code_acquisition",
+    ]
     async with service.runtime.sessions() as session:
         assert (await AUDIT.verify(session)).ok
+    # somebody edits history (after dropping the append-only triggers): the keyed chain breaks there
+    from osame_chassis.testing import drop_audit_triggers
+    from sqlalchemy import update
+
+    forged = update(orm.audit_log).where(orm.audit_log.c.id == entries[1]["id"])
+    async with service.runtime.sessions() as session:
+        await drop_audit_triggers(session)
+        await session.execute(
+            forged.values(detail={**entries[1]["detail"], "purpose": "linkage_code_acquisition"})
+        )
+        await session.commit()
+    async with service.runtime.sessions() as session:
+        assert (await AUDIT.verify(session)).first_broken_id == entries[1]["id"]
 
 
 async def test_staff_register_a_non_resident_over_http_and_read_what_may_be_disclosed(
@@ -219,7 +244,7 @@ async def test_a_number_is_released_only_for_an_income_query_collection_asked_fo
     assert (await client.post(RELEASE, json=moved, headers=gw)).status_code == 409
     await note(service, "200001")
     assert (await client.post(RELEASE, json=ask(), headers=gw)).status_code == 200
-    outcomes = [r["outcome"] for r in await service.rows(orm.my_number_releases)]
+    outcomes = [r["outcome"] for r in await releases(service)]
     assert outcomes == ["no_pending_query", "no_pending_query", "released"]
 
 
@@ -251,4 +276,4 @@ async def test_releases_are_rate_limited_per_caller(make_service, tmp_path, issu
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://a") as c:
         statuses = [(await c.post(RELEASE, json=ask(a), headers=gw)).status_code for a in ids]
     assert statuses == [200, 200, 429]
-    assert [r["outcome"] for r in await service.rows(orm.my_number_releases)][-1] == "rate_limited"
+    assert [r["outcome"] for r in await releases(service)][-1] == "rate_limited"

@@ -38,7 +38,7 @@ async def test_crashed_batch_is_recorded_and_re_runs_safely(service):
     assert await service.count(orm.demand_notices) == 0  # nothing half-applied
     [row] = await service.rows(orm.installments)
     assert row["late_fee_on"] is None
-    assert any(e["action"] == "nightly_batch.failed" for e in await service.rows(orm.audit_log))
+    assert any(e["operation"] == "nightly_batch.failed" for e in await service.rows(orm.audit_log))
     # the same date again: done, once
     summary = await run_and_record(service.runtime.unit_of_work, RunNightly(batch_date=DAY), policy=POLICY)
     assert summary["demand_notices"] == 1

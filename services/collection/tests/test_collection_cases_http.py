@@ -332,13 +332,14 @@ async def test_audit_trail_is_hash_chained_and_names_the_staff(service, client):
     actions = [(e["staff_user"], e["action"]) for e in trail["entries"]]
     assert ("staff-07", "contact.record") in actions and ("staff-07", "case.view") in actions
     assert ("staff-07", "http.collection:cases.write") in actions
+    assert trail["total"] == len(trail["entries"]) and all(e["outcome"] for e in trail["entries"])
     assert trail["chain_intact"] is True
     # the database refuses the edit; tampering after dropping its triggers is detected
     from osame_chassis.testing import drop_audit_triggers
     from sqlalchemy import update
     from sqlalchemy.exc import DBAPIError
 
-    forge = update(orm.audit_log).where(orm.audit_log.c.seq == 2).values(action="forged")
+    forge = update(orm.audit_log).where(orm.audit_log.c.id == 2).values(operation="forged")
     with pytest.raises(DBAPIError):
         async with service.runtime.sessions() as session, session.begin():
             await session.execute(forge)
@@ -347,6 +348,7 @@ async def test_audit_trail_is_hash_chained_and_names_the_staff(service, client):
         await session.execute(forge)
         await session.commit()
     assert (await client.get("/audit")).json()["first_broken"] == 2
+    assert (await client.get("/audit/verify")).status_code == 409
 
 
 async def test_partial_payment_counts_as_acknowledgement_for_the_limitation(service, client):

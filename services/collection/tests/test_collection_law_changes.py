@@ -51,7 +51,7 @@ async def test_backfilling_older_arrears_needs_the_fee_history_then_works(servic
     assert summary["demand_notices"] == 1 and summary["demand_fee"] == 100
     [row] = await service.rows(orm.law_demand_fees)
     assert (row["fee"], row["source"], row["loaded_by"]) == (100, FEES_2019["source"], "s-01")
-    [entry] = [e for e in await service.rows(orm.audit_log) if e["action"] == "law.change.apply"]
+    [entry] = [e for e in await service.rows(orm.audit_log) if e["operation"] == "law.change.apply"]
     assert entry["detail"]["demand_fees"][0]["row"]["effective_from"] == "2019-10-01"
 
 
@@ -129,7 +129,7 @@ async def test_a_changed_2027_rate_is_previewed_applied_and_a_rerun_changes_noth
     assert {i["notice_number"]: i["late_fee"] for p in published for i in p["items"]} == after
     [rate] = await service.rows(orm.law_rates)
     assert (rate["late_fee_first_tier"], rate["loaded_by"]) == ("3.4", "s-02")
-    [entry] = [e for e in await service.rows(orm.audit_log) if e["action"] == "law.change.apply"]
+    [entry] = [e for e in await service.rows(orm.audit_log) if e["operation"] == "law.change.apply"]
     assert entry["detail"]["rates"][0]["replaces"]["late_fee_first_tier"] == "2.9"
 
     again = await service.handle(pinned(law_changes.preview, today), change)

@@ -58,7 +58,7 @@ async def test_loading_a_2027_row_prices_2027_days_without_a_release(service):
         principal_tax=1_000_000, due_date=D(2026, 6, 30), paid_on=D(2027, 3, 2), rates=table
     ).late_fee
     assert row["late_fee"] == expected > 0
-    assert any(e["action"] == "law.rates.load" for e in await service.rows(orm.audit_log))
+    assert any(e["operation"] == "law.rates.load" for e in await service.rows(orm.audit_log))
 
 
 async def test_a_year_already_priced_or_over_the_caps_is_refused(service):

@@ -142,8 +142,8 @@ async def test_merge_moves_the_case_file_and_the_next_demand_goes_to_the_survivo
     [alias] = await service.rows(orm.addressee_merges)
     assert (alias["merged_addressee_id"], alias["surviving_addressee_id"]) == (MERGED, SURVIVOR)
     # the audit trail is appended to (never rewritten) on both sides, naming what moved
-    trail = [e for e in await service.rows(orm.audit_log) if e["action"].startswith("addressee.merged")]
-    assert [(e["action"], e["addressee_id"]) for e in trail] == [
+    trail = [e for e in await service.rows(orm.audit_log) if e["operation"].startswith("addressee.merged")]
+    assert [(e["operation"], e["addressee_id"]) for e in trail] == [
         ("addressee.merged", SURVIVOR),
         ("addressee.merged_into", MERGED),
     ]

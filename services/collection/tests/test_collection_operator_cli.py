@@ -3,7 +3,6 @@ name typed on the command line) and every run, refused or not, is in collection'
 
 from __future__ import annotations
 
-import json
 import sqlite3
 
 import pytest
@@ -14,12 +13,10 @@ from osame_collection.entrypoints.cli import main
 
 def _audit(db) -> list[tuple]:
     with sqlite3.connect(db) as conn:
-        rows = conn.execute("SELECT staff_user, action, detail FROM audit_log ORDER BY seq").fetchall()
-    return [
-        (user, action, json.loads(detail)["outcome"])
-        for user, action, detail in rows
-        if json.loads(detail).get("client") == "cli:collection"
-    ]
+        rows = conn.execute(
+            "SELECT user_id, operation, outcome, client FROM audit_log ORDER BY id"
+        ).fetchall()
+    return [(user, action, outcome) for user, action, outcome, client in rows if client == "cli:collection"]
 
 
 def test_nightly_needs_a_verified_operator_and_is_audited(tmp_path, monkeypatch, capsys):
@@ -43,4 +40,4 @@ def test_nightly_needs_a_verified_operator_and_is_audited(tmp_path, monkeypatch,
     ]
     assert _audit(db)[-1] == ("ops-07", "batches.run", "ok")
     with sqlite3.connect(db) as conn:
-        assert {r[0] for r in conn.execute("SELECT staff_user FROM audit_log")} >= {"ops-07"}
+        assert {r[0] for r in conn.execute("SELECT user_id FROM audit_log")} >= {"ops-07"}

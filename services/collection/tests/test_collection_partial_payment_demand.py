@@ -67,7 +67,8 @@ async def test_staff_hold_and_release_need_a_reason_and_are_recorded(service):
     )
     assert (await nightly(service, D(2026, 7, 7)))["demand_notices"] == 1
     trail = [
-        (e["action"], e["staff_user"], e["detail"].get("note")) for e in await service.rows(orm.audit_log)
+        (e["operation"], e["user_id"], (e["detail"] or {}).get("note"))
+        for e in await service.rows(orm.audit_log)
     ]
     assert ("demand_hold.set", "s-1", "納付相談中") in trail
     assert ("demand_hold.release", "s-2", "相談不調") in trail

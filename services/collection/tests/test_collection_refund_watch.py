@@ -110,7 +110,7 @@ def paid(on, refund_id="rf-1"):
 
 
 async def actions(service) -> list[str]:
-    return [e["action"] for e in await service.rows(orm.audit_log)]
+    return [e["operation"] for e in await service.rows(orm.audit_log)]
 
 
 async def test_a_refund_decided_while_tax_was_owed_raises_an_alert(service):
@@ -135,9 +135,9 @@ async def test_a_refund_decided_while_tax_was_owed_raises_an_alert(service):
     assert row["unpaid_at_decision"] == [
         {"notice_number": "K1", "installment_no": 2, "due_date": "2026-07-31", "unpaid": 7_500}
     ]
-    [entry] = [e for e in await service.rows(orm.audit_log) if e["action"] == "refund.unappropriated_debt"]
+    [entry] = [e for e in await service.rows(orm.audit_log) if e["operation"] == "refund.unappropriated_debt"]
     assert entry["addressee_id"] == ADDRESSEE and entry["detail"]["installments"] == [["K1", 2]]
-    assert entry["staff_user"] == "system"
+    assert entry["user_id"] == "system"
 
     # A redelivery (another message id) checks nothing twice.
     await service.handle(refund_watch.check_refund_decided, decided())

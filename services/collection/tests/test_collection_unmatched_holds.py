@@ -88,7 +88,7 @@ async def test_unmatched_receipt_holds_the_named_notice_until_assigned(service):
     assert await service.count(orm.unmatched_receipt_holds) == 0
     await nightly(service, D(2026, 7, 11))
     assert await demanded(service) == {("N-V", 1), ("N-U", 2)}
-    actions = [e["action"] for e in await service.rows(orm.audit_log)]
+    actions = [e["operation"] for e in await service.rows(orm.audit_log)]
     assert actions.count("demand_hold.set") == 1 and actions.count("demand_hold.release") == 1
 
 

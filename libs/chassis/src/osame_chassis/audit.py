@@ -35,6 +35,11 @@ a signed JSON line `{service, table, seq, head, at, signature}` to a file outsid
 (`OSAME_AUDIT_CHECKPOINT_FILE`, written every `OSAME_AUDIT_CHECKPOINT_INTERVAL_SECONDS` by the
 runner), and `verify_checkpoints` checks every checkpoint still matches the row it names
 (`osame audit verify`).
+
+`audit_log_table(metadata, detail=True)` adds a JSON `detail` (ids, codes, amounts of the action;
+collection, address-sync) that the HMAC covers too; rows without one hash as before. The read API
+every service exposes is `osame_chassis.audit_http`; older unkeyed chains were moved onto this one
+with `osame_chassis.audit_carry`.
 """
 
 from __future__ import annotations
@@ -53,6 +58,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Column,
     DateTime,
@@ -129,18 +135,21 @@ def key_from_settings(settings) -> bytes:
 
 
 async def chassis_audit_table(engine) -> Table | None:
-    """The service's `audit_log` table when it is a chassis chain (an `entry_hash` column), else None."""
+    """The service's `audit_log` table when it is a chassis chain (an `entry_hash` column), else None
+    (with its `detail` column when it has one)."""
     from sqlalchemy import inspect
 
-    def find(conn):
+    def columns(conn) -> set[str]:
         inspector = inspect(conn)
         if not inspector.has_table("audit_log"):
-            return False
-        return "entry_hash" in {c["name"] for c in inspector.get_columns("audit_log")}
+            return set()
+        return {c["name"] for c in inspector.get_columns("audit_log")}
 
     async with engine.connect() as conn:
-        found = await conn.run_sync(find)
-    return audit_log_table(MetaData()) if found else None
+        found = await conn.run_sync(columns)
+    if "entry_hash" not in found:
+        return None
+    return audit_log_table(MetaData(), detail="detail" in found)
 
 
 async def audit_checkpoints(runtime, stopping: asyncio.Event) -> None:
@@ -163,8 +172,10 @@ async def audit_checkpoints(runtime, stopping: asyncio.Event) -> None:
             pass
 
 
-def audit_log_table(metadata: MetaData, name: str = "audit_log") -> Table:
-    """The audit table in a service's own metadata."""
+def audit_log_table(metadata: MetaData, name: str = "audit_log", *, detail: bool = False) -> Table:
+    """The audit table in a service's own metadata; `detail` adds a JSON column of ids, codes and
+    amounts (never names or addresses) that the chain covers too (collection, address-sync)."""
+    extra = [Column("detail", JSON, nullable=True, doc="ids, codes, amounts of the action")] if detail else []
     return Table(
         name,
         metadata,
@@ -177,6 +188,7 @@ def audit_log_table(metadata: MetaData, name: str = "audit_log") -> Table:
         Column("client", String(64), nullable=True, doc="client network address (端末)"),
         Column("prev_hash", String(64), nullable=False),
         Column("entry_hash", String(64), nullable=False),
+        *extra,
         UniqueConstraint("prev_hash", name=f"uq_{name}_prev_hash"),
     )
 
@@ -194,21 +206,28 @@ def _utc(at: datetime) -> datetime:
     return at.astimezone(UTC)
 
 
+def normal_detail(detail: dict | None) -> dict | None:
+    """`detail` as the database hands it back (JSON types only), so the hash written is the one read."""
+    if detail is None:
+        return None
+    return json.loads(json.dumps(detail, ensure_ascii=False, default=str))
+
+
 def entry_hash(
-    key: bytes, prev_hash: str, at: datetime, user_id, operation, addressee_id, outcome, client
+    key: bytes,
+    prev_hash: str,
+    at: datetime,
+    user_id,
+    operation,
+    addressee_id,
+    outcome,
+    client,
+    detail: dict | None = None,
 ) -> str:
-    canonical = json.dumps(
-        [
-            _utc(at).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-            user_id,
-            operation,
-            addressee_id,
-            outcome,
-            client,
-        ],
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
+    fields = [_utc(at).strftime("%Y-%m-%dT%H:%M:%S.%fZ"), user_id, operation, addressee_id, outcome, client]
+    if detail is not None:  # rows without a detail hash as before, so existing chains still verify
+        fields.append(detail)
+    canonical = json.dumps(fields, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hmac.new(key, (prev_hash + canonical).encode("utf-8"), hashlib.sha256).hexdigest()
 
 
@@ -294,28 +313,34 @@ class AuditLog:
         addressee_id: str | None = None,
         client: str | None = None,
         at: datetime | None = None,
+        detail: dict | None = None,
     ) -> str:
-        """Add one entry in the caller's transaction; returns its hash."""
+        """Add one entry in the caller's transaction; returns its hash. `detail` needs a table made
+        with `detail=True`."""
         t = self.table
+        if detail is not None and "detail" not in t.c:
+            raise ValueError(f"{t.name} has no detail column")
         await serialise_writers(session, t.name)
         last = (
             await session.execute(select(t.c.entry_hash).order_by(t.c.id.desc()).limit(1))
         ).scalar_one_or_none()
         prev = last or GENESIS
         at = _utc(at or datetime.now(UTC))
-        digest = entry_hash(self.key, prev, at, user, operation, addressee_id, outcome, client)
-        await session.execute(
-            insert(t).values(
-                at=at,
-                user_id=user,
-                operation=operation,
-                addressee_id=addressee_id,
-                outcome=outcome,
-                client=client,
-                prev_hash=prev,
-                entry_hash=digest,
-            )
+        detail = normal_detail(detail)
+        digest = entry_hash(self.key, prev, at, user, operation, addressee_id, outcome, client, detail)
+        values = dict(
+            at=at,
+            user_id=user,
+            operation=operation,
+            addressee_id=addressee_id,
+            outcome=outcome,
+            client=client,
+            prev_hash=prev,
+            entry_hash=digest,
         )
+        if "detail" in t.c:
+            values["detail"] = detail
+        await session.execute(insert(t).values(**values))
         return digest
 
     async def verify(self, session: AsyncSession) -> AuditVerification:
@@ -336,6 +361,7 @@ class AuditLog:
                 row["addressee_id"],
                 row["outcome"],
                 row["client"],
+                row.get("detail"),
             )
             if row["prev_hash"] != prev or row["entry_hash"] != expected:
                 return AuditVerification(ok=False, entries=count, first_broken_id=row["id"])
@@ -393,12 +419,44 @@ class AuditLog:
                 problems.append(f"seq {point['seq']}: hash differs from the checkpoint (rewritten)")
         return CheckpointVerification(ok=not problems, checkpoints=count, problems=problems)
 
-    async def entries(self, session: AsyncSession, *, addressee_id: str | None = None, limit: int = 1000):
+    def _where(self, query, *, addressee_id=None, operation=None, since=None, until=None):
         t = self.table
-        query = select(t).order_by(t.c.id).limit(limit)
         if addressee_id is not None:
             query = query.where(t.c.addressee_id == addressee_id)
-        return [dict(r) for r in (await session.execute(query)).mappings()]
+        if operation is not None:
+            query = query.where(t.c.operation == operation)
+        if since is not None:
+            query = query.where(t.c.at >= since)
+        if until is not None:
+            query = query.where(t.c.at < until)
+        return query
+
+    async def entries(
+        self,
+        session: AsyncSession,
+        *,
+        addressee_id: str | None = None,
+        operation: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        offset: int = 0,
+        limit: int = 1000,
+    ) -> list[dict]:
+        """Entries in chain order, filtered (`since` inclusive, `until` exclusive, UTC)."""
+        t = self.table
+        query = select(t).order_by(t.c.id).offset(offset).limit(limit)
+        query = self._where(query, addressee_id=addressee_id, operation=operation, since=since, until=until)
+        rows = [dict(r) for r in (await session.execute(query)).mappings()]
+        for row in rows:
+            row["at"] = _utc(row["at"])
+        return rows
+
+    async def count(self, session: AsyncSession, **filters) -> int:
+        """How many entries `entries` would page through with the same filters."""
+        from sqlalchemy import func
+
+        query = self._where(select(func.count()).select_from(self.table), **filters)
+        return (await session.execute(query)).scalar_one()
 
     def writer(self, sessions: async_sessionmaker, client: str):
         """`write(user, operation, outcome)`: one entry in its own transaction (operator commands,

@@ -4,6 +4,8 @@ start-up checks of every TLS setting (and of the development identity outside de
 - AMQP: `OSAME_AMQP_URL=amqps://…` turns TLS on (the server is verified against the system CAs
   or `OSAME_AMQP_CA_FILE`, host name included); `OSAME_AMQP_CERT_FILE`/`OSAME_AMQP_KEY_FILE` add a
   client certificate. A CA or certificate with an `amqp://` URL is refused (it would be ignored).
+  Operator tools (`osame bus`, `osame dlq`) read the same variables (`amqp_tls_from_env`); the
+  console's dead-letter connection has its own (`OSAME_CONSOLE_DEAD_LETTER_AMQP_CA_FILE`, …).
 - PostgreSQL: libpq parameters in `OSAME_DATABASE_URL` (`sslmode=verify-full&sslrootcert=…`), see
   `dburl`.
 - OTLP: the standard `OTEL_EXPORTER_OTLP_*` variables, read by the exporters themselves
@@ -11,7 +13,8 @@ start-up checks of every TLS setting (and of the development identity outside de
   and `…_CLIENT_CERTIFICATE`); `check_otlp` refuses missing files and certificates given for a
   plain `http://` endpoint.
 - HTTP between services: `OSAME_HTTP_CA_FILE`, the CA bundle `https://` calls verify against
-  (default: the system CAs), via `http_verify`.
+  (default: the system CAs), via `http_verify` (`http_verify_from_env` in operator tools). Every
+  httpx client is built with it (a test scans the sources).
 
 Messages name the setting, never its value.
 """
@@ -37,22 +40,20 @@ def _readable(name: str, path: Path) -> None:
         raise ConfigurationError(f"{name} names a file that does not exist or cannot be read")
 
 
-def check_amqp(settings: ServiceSettings) -> None:
-    """The broker URL's scheme and the AMQP TLS files agree, and the files are there."""
-    scheme = urlsplit(settings.amqp_url).scheme
+AMQP_TLS_VARIABLES = ("OSAME_AMQP_CA_FILE", "OSAME_AMQP_CERT_FILE", "OSAME_AMQP_KEY_FILE")
+
+
+def _check_amqp_tls(url: str, ca_file: Path | None, cert_file: Path | None, key_file: Path | None) -> None:
+    scheme = urlsplit(url).scheme
     if scheme not in AMQP_SCHEMES:
         raise ConfigurationError("OSAME_AMQP_URL must start with amqp:// or amqps:// (TLS)")
-    files = {
-        "OSAME_AMQP_CA_FILE": settings.amqp_ca_file,
-        "OSAME_AMQP_CERT_FILE": settings.amqp_cert_file,
-        "OSAME_AMQP_KEY_FILE": settings.amqp_key_file,
-    }
+    files = dict(zip(AMQP_TLS_VARIABLES, (ca_file, cert_file, key_file), strict=True))
     given = [name for name, path in files.items() if path is not None]
     if given and scheme != "amqps":
         raise ConfigurationError(
             f"{', '.join(given)} set but OSAME_AMQP_URL is amqp:// (no TLS): use amqps:// or remove them"
         )
-    if settings.amqp_key_file is not None and settings.amqp_cert_file is None:
+    if key_file is not None and cert_file is None:
         raise ConfigurationError(
             "OSAME_AMQP_KEY_FILE set without OSAME_AMQP_CERT_FILE (the client certificate)"
         )
@@ -60,27 +61,43 @@ def check_amqp(settings: ServiceSettings) -> None:
         _readable(name, files[name])
 
 
-def amqp_ssl_context(settings: ServiceSettings) -> ssl.SSLContext | None:
-    """The context for an `amqps://` broker URL (None for `amqp://`): server certificate and host
-    name verified, against `OSAME_AMQP_CA_FILE` when set; the client certificate when set."""
-    check_amqp(settings)
-    if urlsplit(settings.amqp_url).scheme != "amqps":
+def amqp_tls(
+    url: str, ca_file: Path | None = None, cert_file: Path | None = None, key_file: Path | None = None
+) -> ssl.SSLContext | None:
+    """The context for an `amqps://` URL (None for `amqp://`): server certificate and host name
+    verified, against `ca_file` when given; the client certificate when given. The files are
+    checked first (`ConfigurationError` naming the setting)."""
+    _check_amqp_tls(url, ca_file, cert_file, key_file)
+    if urlsplit(url).scheme != "amqps":
         return None
     try:
-        context = ssl.create_default_context(
-            cafile=str(settings.amqp_ca_file.expanduser()) if settings.amqp_ca_file else None
-        )
-        if settings.amqp_cert_file is not None:
-            context.load_cert_chain(
-                settings.amqp_cert_file.expanduser(),
-                settings.amqp_key_file.expanduser() if settings.amqp_key_file else None,
-            )
+        context = ssl.create_default_context(cafile=str(ca_file.expanduser()) if ca_file else None)
+        if cert_file is not None:
+            context.load_cert_chain(cert_file.expanduser(), key_file.expanduser() if key_file else None)
     except (ssl.SSLError, ValueError) as exc:
         raise ConfigurationError(
             "OSAME_AMQP_CA_FILE, OSAME_AMQP_CERT_FILE or OSAME_AMQP_KEY_FILE is not a usable PEM file "
             f"({type(exc).__name__})"
         ) from None
     return context
+
+
+def amqp_tls_from_env(url: str, environ: Mapping[str, str] | None = None) -> ssl.SSLContext | None:
+    """`amqp_tls` for operator tools (`osame bus`, `osame dlq`): the same OSAME_AMQP_CA_FILE,
+    OSAME_AMQP_CERT_FILE and OSAME_AMQP_KEY_FILE variables as the services."""
+    environ = os.environ if environ is None else environ
+    files = [Path(environ[name]) if environ.get(name) else None for name in AMQP_TLS_VARIABLES]
+    return amqp_tls(url, *files)
+
+
+def check_amqp(settings: ServiceSettings) -> None:
+    """The broker URL's scheme and the AMQP TLS files agree, and the files are there."""
+    _check_amqp_tls(settings.amqp_url, settings.amqp_ca_file, settings.amqp_cert_file, settings.amqp_key_file)
+
+
+def amqp_ssl_context(settings: ServiceSettings) -> ssl.SSLContext | None:
+    """`amqp_tls` with a service's settings (OSAME_AMQP_URL, OSAME_AMQP_CA_FILE, …)."""
+    return amqp_tls(settings.amqp_url, settings.amqp_ca_file, settings.amqp_cert_file, settings.amqp_key_file)
 
 
 def http_verify(ca_file: Path | None) -> ssl.SSLContext | bool:
@@ -94,6 +111,12 @@ def http_verify(ca_file: Path | None) -> ssl.SSLContext | bool:
         raise ConfigurationError(
             f"OSAME_HTTP_CA_FILE is not a usable PEM file ({type(exc).__name__})"
         ) from None
+
+
+def http_verify_from_env(environ: Mapping[str, str] | None = None) -> ssl.SSLContext | bool:
+    """`http_verify` for operator tools: the CA bundle of OSAME_HTTP_CA_FILE, else the system CAs."""
+    environ = os.environ if environ is None else environ
+    return http_verify(Path(environ["OSAME_HTTP_CA_FILE"]) if environ.get("OSAME_HTTP_CA_FILE") else None)
 
 
 def check_otlp(environ: Mapping[str, str] | None = None) -> None:

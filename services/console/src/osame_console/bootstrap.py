@@ -80,8 +80,9 @@ def build_app(
     `tracer_provider` (tests) for the page-view spans and the calls of `http` only."""
     settings = settings or ConsoleSettings()
     auth_settings = auth_settings or AuthSettings()
-    try:  # outside development, never the development token issuer (osame_chassis.tls)
+    try:  # outside development, never the development token issuer; TLS files there (osame_chassis.tls)
         check_development_identity(settings, auth_settings)
+        settings.dead_letter_tls()  # an amqps:// CA or certificate that is missing stops start-up
     except ConfigurationError as exc:
         raise SystemExit(str(exc)) from None
     http = http or httpx.AsyncClient(

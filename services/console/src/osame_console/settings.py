@@ -4,15 +4,19 @@ Two settings are shared with the rest of the system under their system-wide name
 the business date (`OSAME_BUSINESS_DATE`, the chassis' convention) and the environment
 (`OSAME_ENVIRONMENT`: `development` allows a generated session secret). Staff tokens are
 verified with the services' own `OSAME_AUTH_*` settings (issuer, audience, roles → permissions).
+The dead-letter broker connection takes the services' `OSAME_AMQP_CA_FILE` / `_CERT_FILE` /
+`_KEY_FILE` unless `OSAME_CONSOLE_DEAD_LETTER_AMQP_*_FILE` name others.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import ssl
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from osame_chassis.tls import amqp_tls
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -77,7 +81,36 @@ class ConsoleSettings(BaseSettings):
 
     # 管理: dead-letter depths read from the broker (passive declares; unset = not shown).
     dead_letter_amqp_url: SecretStr | None = None
+    # amqps:// as the services (osame_chassis.tls.amqp_tls): the broker's CA, a client certificate.
+    dead_letter_amqp_ca_file: Path | None = Field(
+        default=None,
+        validation_alias=AliasChoices("OSAME_CONSOLE_DEAD_LETTER_AMQP_CA_FILE", "OSAME_AMQP_CA_FILE"),
+        description="PEM CA the amqps:// dead-letter broker URL is verified against (default: the system CAs)",
+    )
+    dead_letter_amqp_cert_file: Path | None = Field(
+        default=None,
+        validation_alias=AliasChoices("OSAME_CONSOLE_DEAD_LETTER_AMQP_CERT_FILE", "OSAME_AMQP_CERT_FILE"),
+        description="client certificate (PEM) for that broker connection",
+    )
+    dead_letter_amqp_key_file: Path | None = Field(
+        default=None,
+        validation_alias=AliasChoices("OSAME_CONSOLE_DEAD_LETTER_AMQP_KEY_FILE", "OSAME_AMQP_KEY_FILE"),
+        description="its private key (PEM)",
+    )
     amqp_prefix: str = ""
+
+    def dead_letter_tls(self) -> ssl.SSLContext | None:
+        """The TLS context of the dead-letter broker connection (None: not configured or amqp://);
+        `ConfigurationError` naming the setting when a file is missing or not for this URL."""
+        if self.dead_letter_amqp_url is None:
+            return None
+        url = self.dead_letter_amqp_url.get_secret_value()
+        files = (
+            self.dead_letter_amqp_ca_file,
+            self.dead_letter_amqp_cert_file,
+            self.dead_letter_amqp_key_file,
+        )
+        return amqp_tls(url, *files)
 
     @property
     def development(self) -> bool:

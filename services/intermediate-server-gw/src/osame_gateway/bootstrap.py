@@ -9,6 +9,7 @@ import httpx
 from osame_chassis.auth import Authenticator, AuthSettings
 from osame_chassis.runtime import ServiceRuntime, ServiceSpec
 from osame_chassis.settings import ServiceSettings
+from osame_chassis.tls import http_verify
 from pydantic import Field
 
 from osame_gateway.adapters.address_sync import IndividualNumberSource
@@ -97,6 +98,7 @@ def build_processor(runtime: ServiceRuntime, settings: GatewaySettings) -> Query
         "attempts": settings.network_retry_attempts,
         "backoff_initial": settings.network_backoff_initial,
         "backoff_max": settings.network_backoff_max,
+        "verify": http_verify(settings.http_ca_file),  # https:// network and address-sync
     }
 
     def breaker(name: str) -> CircuitBreaker:

@@ -6,9 +6,10 @@
 For each service's database: the chain is recomputed with the audit key (`OSAME_AUDIT_KEY` /
 `OSAME_AUDIT_KEY_FILE`; the development key only when `OSAME_ENVIRONMENT` is development), so a
 rewritten or deleted row shows as the first broken entry; then every checkpoint of that service in
-the file must still match its row, so a truncated tail shows as a missing row. collection keeps
-its own chain (not keyed yet): its links are checked the same way, without checkpoints. One JSON
-line per service; exit 1 when anything does not check out. Nothing here prints audit contents.
+the file must still match its row, so a truncated tail shows as a missing row. All five services
+keep the same chassis chain (`osame_chassis.audit`; collection's and address-sync's older unkeyed
+chains were carried onto it by their migrations). One JSON line per service; exit 1 when anything
+does not check out. Nothing here prints audit contents.
 """
 
 from __future__ import annotations
@@ -48,7 +49,13 @@ async def verify_one(service: str, url: str, checkpoints: Path | None) -> dict:
         sessions = session_factory(engine)
         table = await chassis_audit_table(engine)
         if table is None:
-            return await _verify_own_chain(service, sessions)
+            return {
+                "service": service,
+                "ok": False,
+                "problems": ["no audit_log table"],
+                "entries": 0,
+                "checkpoints": 0,
+            }
         audit = AuditLog(table)
         async with sessions() as session:
             chain = await audit.verify(session)
@@ -64,23 +71,6 @@ async def verify_one(service: str, url: str, checkpoints: Path | None) -> dict:
         }
     finally:
         await engine.dispose()
-
-
-async def _verify_own_chain(service: str, sessions) -> dict:
-    if service != "collection":
-        return {
-            "service": service,
-            "ok": False,
-            "problems": ["no audit_log table"],
-            "entries": 0,
-            "checkpoints": 0,
-        }
-    from osame_collection.service_layer import audit
-
-    async with sessions() as session:
-        broken = await audit.verify(session)
-    problems = [] if broken is None else [f"chain broken at seq {broken} (rewritten or deleted)"]
-    return {"service": service, "ok": broken is None, "problems": problems, "entries": None, "checkpoints": 0}
 
 
 async def checkpoint_one(service: str, url: str, checkpoints: Path) -> dict:

@@ -12,16 +12,19 @@ directly, as the user of the URL given to `connect` (an administrator, or the `o
 from __future__ import annotations
 
 import asyncio
+import ssl
 from contextlib import asynccontextmanager
 from urllib.parse import unquote, urlsplit
 
 import aio_pika
 from faststream.rabbit import Channel, RabbitBroker, RabbitExchange
+from faststream.security import BaseSecurity
 from osame_chassis.ids import new_id
 from osame_chassis.messaging.provision import Accounts, deprovision
 from osame_chassis.messaging.publish import publish
 from osame_chassis.messaging.staff_proof import StaffProofSigner
 from osame_chassis.messaging.topology import Names
+from osame_chassis.tls import amqp_tls_from_env
 from osame_contracts.base import Message
 from osame_contracts.publishers import allowed_publishers
 
@@ -32,9 +35,10 @@ def user_of(amqp_url: str) -> str:
     return unquote(urlsplit(amqp_url).username or "guest")
 
 
-def _broker(amqp_url: str, middlewares) -> RabbitBroker:
+def _broker(amqp_url: str, middlewares, tls: ssl.SSLContext | None = None) -> RabbitBroker:
     return RabbitBroker(
         amqp_url,
+        security=BaseSecurity(ssl_context=tls) if tls is not None else None,
         default_channel=Channel(publisher_confirms=True, on_return_raises=True),
         middlewares=middlewares,
         log_level=10,
@@ -52,6 +56,7 @@ class Bus:
         accounts: Accounts | None = None,
         signers: dict[str, StaffProofSigner] | None = None,
         middlewares=(),
+        tls: ssl.SSLContext | None = None,
     ):
         self.broker = broker
         self.connection = connection
@@ -60,6 +65,7 @@ class Bus:
         self.accounts = accounts
         self.signers = signers or {}
         self._middlewares = middlewares
+        self._tls = tls
         self._as: dict[str, RabbitBroker] = {}
         self._opening = asyncio.Lock()  # concurrent sends must not open a principal's connection twice
 
@@ -77,7 +83,7 @@ class Bus:
             return self.broker, self.user
         async with self._opening:
             if principal not in self._as:
-                broker = _broker(self.accounts.url(principal), self._middlewares)
+                broker = _broker(self.accounts.url(principal), self._middlewares, self._tls)
                 await broker.connect()
                 self._as[principal] = broker
         return self._as[principal], self.accounts.user(principal)
@@ -163,9 +169,12 @@ async def connect(
     accounts: Accounts | None = None,
     signers: dict[str, StaffProofSigner] | None = None,
 ):
-    broker = _broker(amqp_url, middlewares)
+    """An `amqps://` URL is verified as the services do it: OSAME_AMQP_CA_FILE (else the system
+    CAs), OSAME_AMQP_CERT_FILE / OSAME_AMQP_KEY_FILE for a client certificate (osame_chassis.tls)."""
+    tls = amqp_tls_from_env(amqp_url)
+    broker = _broker(amqp_url, middlewares, tls)
     await broker.connect()
-    connection = await aio_pika.connect_robust(amqp_url)
+    connection = await aio_pika.connect_robust(amqp_url, ssl_context=tls)
     bus = Bus(
         broker,
         connection,
@@ -174,6 +183,7 @@ async def connect(
         accounts=accounts,
         signers=signers,
         middlewares=middlewares,
+        tls=tls,
     )
     try:
         yield bus

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import httpx
 import typer
+from osame_chassis.tls import http_verify_from_env
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -49,7 +50,7 @@ def _fail(message: str, code: int = 2) -> None:
 
 def _client(url: str, token: str) -> httpx.Client:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    return httpx.Client(base_url=url, headers=headers, timeout=60)
+    return httpx.Client(base_url=url, headers=headers, timeout=60, verify=http_verify_from_env())
 
 
 def _check(response: httpx.Response) -> dict:

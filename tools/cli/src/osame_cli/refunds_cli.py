@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 import typer
+from osame_chassis.tls import http_verify_from_env
 
 refunds_app = typer.Typer(
     help="還付・充当: approve refunds, build the 全銀 総合振込 payout file, record results.",
@@ -30,7 +31,7 @@ TOKEN = typer.Option(os.environ.get("OSAME_TOKEN", ""), "--token", help="Bearer 
 
 def _client(base: str, token: str) -> httpx.Client:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    return httpx.Client(base_url=base, headers=headers, timeout=30)
+    return httpx.Client(base_url=base, headers=headers, timeout=30, verify=http_verify_from_env())
 
 
 def _call(response: httpx.Response) -> dict:

@@ -19,12 +19,14 @@ import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 import httpx
 
 from osame_chassis.messaging.grants import all_grants, definitions
 from osame_chassis.messaging.topology import Names
+from osame_chassis.tls import http_verify, http_verify_from_env
 
 MANAGEMENT_PORT = 15672
 
@@ -123,7 +125,16 @@ def _client(admin_amqp_url: str, management: str | None) -> httpx.Client:
     base = urlsplit(management_url(admin_amqp_url, management))
     auth = (unquote(base.username or "guest"), unquote(base.password or "guest"))
     root = urlunsplit((base.scheme, f"{base.hostname}:{base.port or MANAGEMENT_PORT}", base.path, "", ""))
-    return httpx.Client(base_url=root.rstrip("/") + "/api", auth=auth, timeout=30)
+    return httpx.Client(
+        base_url=root.rstrip("/") + "/api", auth=auth, timeout=30, verify=_management_verify()
+    )
+
+
+def _management_verify():
+    """https:// management API: verified against OSAME_AMQP_CA_FILE (the broker's CA, which signs
+    its management listener too), else OSAME_HTTP_CA_FILE, else the system CAs."""
+    ca = os.environ.get("OSAME_AMQP_CA_FILE")
+    return http_verify(Path(ca)) if ca else http_verify_from_env()
 
 
 def provision(

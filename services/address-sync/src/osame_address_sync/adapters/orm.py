@@ -10,8 +10,8 @@
 - `merges`: 名寄せ decisions.
 - `income_queries_noted`: income queries collection asked for (query id, 宛名番号): a 個人番号 is
   released only for one of them, within a window.
-- `my_number_releases`: append-only, hash-chained audit of every 個人番号 release request.
-- `audit_log`: the chassis' hash-chained access log of every authenticated HTTP call.
+- `audit_log`: the chassis' keyed hash-chained audit log: every authenticated HTTP call, and every
+  個人番号 release request with its outcome (operation `my-number.release`, 個人番号提供記録).
 
 No column ever holds a 個人番号 in clear (a test scans the database file).
 """
@@ -158,20 +158,5 @@ income_queries_noted = Table(
     Column("noted_at", DateTime(timezone=True), nullable=False),
 )
 
-my_number_releases = Table(
-    "my_number_releases",
-    metadata,
-    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
-    Column("requested_at", DateTime(timezone=True), nullable=False),
-    Column("caller", String(60), nullable=False),
-    Column("requested_by", String(40), nullable=False),
-    Column("addressee_id", String(15), nullable=False),
-    Column("purpose", String(40), nullable=False),
-    Column("request_ref", String(40), nullable=False),
-    Column("outcome", String(20), nullable=False),
-    Column("prev_hash", String(64), nullable=False),
-    Column("hash", String(64), nullable=False, unique=True),
-)
-
-audit_log = audit_log_table(metadata)
+audit_log = audit_log_table(metadata, detail=True)
 AUDIT = AuditLog(audit_log)

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from osame_address_sync.adapters import orm
 from osame_address_sync.adapters.sealing import Sealed
+from osame_address_sync.domain.my_number_release import RELEASE_RECORD
 from osame_address_sync.domain.protection import ProtectionDecision
 from osame_address_sync.domain.resident_history import ChangeRecord
 
@@ -227,22 +228,15 @@ class AddresseeRepository:
     async def add_merge(self, **values) -> None:
         await self.session.execute(insert(orm.merges).values(**values, recorded_at=_now()))
 
-    # -- release audit (hash-chained) -------------------------------------------------------
-
-    async def last_release_hash(self) -> str:
-        table = orm.my_number_releases
-        await serialise_writers(self.session, table.name)  # the caller appends the next link
-        query = select(table.c.hash).order_by(table.c.seq.desc()).limit(1)
-        return (await self.session.execute(query)).scalar_one_or_none() or "0" * 64
-
-    async def add_release(self, values: dict) -> int:
-        result = await self.session.execute(insert(orm.my_number_releases).values(**values))
-        return result.inserted_primary_key[0]
+    # -- 個人番号提供記録 (entries of the audit chain) ---------------------------------------------
 
     async def releases_since(self, caller: str, since: dt.datetime) -> int:
-        table = orm.my_number_releases
+        t = orm.audit_log
         query = select(func.count()).where(
-            table.c.caller == caller, table.c.outcome == "released", table.c.requested_at >= since
+            t.c.operation == RELEASE_RECORD,
+            t.c.user_id == caller,
+            t.c.outcome == "released",
+            t.c.at >= since,
         )
         return (await self.session.execute(query)).scalar_one()
 
@@ -261,10 +255,6 @@ class AddresseeRepository:
             t.c.query_id == query_id, t.c.addressee_id == addressee_id, t.c.noted_at >= since
         )
         return (await self.session.execute(query)).first() is not None
-
-    async def releases(self) -> list[dict]:
-        table = orm.my_number_releases
-        return [dict(r) for r in (await self.session.execute(select(table).order_by(table.c.seq))).mappings()]
 
 
 def _record(row) -> ChangeRecord:
@@ -344,6 +334,10 @@ class SealedRows:
         )
 
 
+def _releases():
+    return select(orm.audit_log.c.id).where(orm.audit_log.c.operation == RELEASE_RECORD).subquery()
+
+
 async def stats(session: AsyncSession) -> dict[str, int]:
     return await count_rows(
         session,
@@ -355,7 +349,7 @@ async def stats(session: AsyncSession) -> dict[str, int]:
             "protections": orm.protections,
             "protection_decisions": orm.protection_decisions,
             "merges": orm.merges,
-            "my_number_releases": orm.my_number_releases,
+            "my_number_releases": _releases(),
             "income_queries_noted": orm.income_queries_noted,
         },
     )

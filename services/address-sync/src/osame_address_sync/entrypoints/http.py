@@ -12,7 +12,7 @@ Staff (permissions `address-sync:<action>`):
   GET  /addressees/{addressee_id}     addressee.read    what may be disclosed (blank under 支援措置)
 
 Gateway only (permission `address-sync:individual-number.read` granted by name, not by a wildcard,
-AND token subject listed in `OSAME_MYNUMBER_RELEASE_CALLERS`; every request also in `my_number_releases`):
+AND token subject listed in `OSAME_MYNUMBER_RELEASE_CALLERS`; every request also in `audit_log` as `my-number.release`):
   POST /internal/individual-number    body = {addressee_id, purpose, query_id}
      → 200 {addressee_id, individual_number} | 404 {error: unknown_addressee | no_individual_number}
      | 403 {error: purpose_refused | caller_not_allowed} | 401/403 auth errors
@@ -42,8 +42,8 @@ from starlette.routing import BaseRoute, Route
 
 from osame_address_sync.adapters.orm import AUDIT
 from osame_address_sync.adapters.repository import AddresseeRepository
-from osame_address_sync.domain.audit import ReleaseOutcome
 from osame_address_sync.domain.disclosure import changed_v2
+from osame_address_sync.domain.my_number_release import ReleaseOutcome
 from osame_address_sync.domain.revisions import OWNER_ASSIGNED
 from osame_address_sync.entrypoints import http_staff
 from osame_address_sync.service_layer import handlers

@@ -1,7 +1,8 @@
-"""Read routes for the staff console (職員コンソール): 宛名検索 and the audit chain check.
+"""Read routes for the staff console (職員コンソール): 宛名検索 and the audit trail (chassis `audit_routes`).
 
   POST /addressees/search   address-sync:addressee.read   body {addressee_id?, name_kana?}
        → {results: [...], truncated}; 支援措置 records masked unless address-sync:protection.read
+  GET  /audit               address-sync:audit.read       the trail, paged and filtered (osame_chassis.audit_http)
   GET  /audit/verify        address-sync:audit.read       → {ok, entries, first_broken_id} (409 if broken)
 
 The search terms are personal data: they travel in the body, never in the URL, and are not logged.
@@ -9,7 +10,7 @@ The search terms are personal data: they travel in the body, never in the URL, a
 
 from __future__ import annotations
 
-from osame_chassis.audit import AuditVerification
+from osame_chassis.audit_http import audit_routes
 from osame_chassis.auth import Authenticator
 from osame_chassis.messaging.consumer import describe_validation_error
 from osame_chassis.openapi import api
@@ -58,20 +59,11 @@ def routes(runtime: ServiceRuntime, auth: Authenticator) -> list[BaseRoute]:
         results = [staff_view(r, may_see_protected=may_see) for r in rows]
         return JSONResponse({"results": results, "truncated": truncated}, headers=NO_STORE)
 
-    @api("Check the audit log's hash chain", response=AuditVerification, also={409: "The chain is broken"})
-    async def verify(_: Request) -> Response:
-        async with runtime.sessions() as session:
-            checked = await AUDIT.verify(session)
-        body = {"ok": checked.ok, "entries": checked.entries, "first_broken_id": checked.first_broken_id}
-        return JSONResponse(body, status_code=200 if checked.ok else 409, headers=NO_STORE)
-
     return [
         Route(
             "/addressees/search",
             auth.require("address-sync:addressee.read", "addressee.search")(search),
             methods=["POST"],
         ),
-        Route(
-            "/audit/verify", auth.require("address-sync:audit.read", "audit.verify")(verify), methods=["GET"]
-        ),
+        *audit_routes("address-sync", auth, runtime.sessions, AUDIT),
     ]

@@ -11,16 +11,31 @@ import datetime as dt
 from osame_chassis.uow import UnitOfWork
 from osame_contracts.messages import collection
 
+from osame_address_sync.adapters.orm import AUDIT
 from osame_address_sync.adapters.repository import AddresseeRepository
-from osame_address_sync.domain.audit import PERMITTED_PURPOSES, ReleaseOutcome, entry_hash
+from osame_address_sync.domain.my_number_release import PERMITTED_PURPOSES, RELEASE_RECORD, ReleaseOutcome
 from osame_address_sync.service_layer.deps import Deps
 
 
-async def audit(uow: UnitOfWork, **entry) -> int:
-    repo = AddresseeRepository(uow.session)
-    entry["requested_at"] = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    prev = await repo.last_release_hash()
-    return await repo.add_release({**entry, "prev_hash": prev, "hash": entry_hash(prev, entry)})
+async def audit(
+    uow: UnitOfWork,
+    *,
+    caller: str,
+    requested_by: str,
+    addressee_id: str,
+    purpose: str,
+    request_ref: str,
+    outcome,
+) -> str:
+    """One 個人番号提供記録 entry in the service's audit chain (same transaction as the read)."""
+    return await AUDIT.append(
+        uow.session,
+        user=caller,
+        operation=RELEASE_RECORD,
+        outcome=outcome,
+        addressee_id=addressee_id,
+        detail={"requested_by": requested_by, "purpose": purpose, "request_ref": request_ref},
+    )
 
 
 async def release_my_number(

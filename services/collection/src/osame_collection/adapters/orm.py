@@ -3,6 +3,7 @@ delinquency work (督促, 延滞金, 催告, 折衝記録, 分納誓約, 財産�
 
 from __future__ import annotations
 
+from osame_chassis.audit import AuditLog, audit_log_table
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -486,19 +487,10 @@ debit_results = Table(
     Column("imported_at", DateTime(timezone=True), nullable=False),
 )
 
-# Append-only, hash-chained audit trail of staff actions and data access (who, when, what, 宛名番号).
-audit_log = Table(
-    "audit_log",
-    metadata,
-    Column("seq", Integer, primary_key=True, autoincrement=False),
-    Column("at", DateTime(timezone=True), nullable=False),
-    Column("staff_user", String(64), nullable=False),
-    Column("action", String(60), nullable=False),
-    Column("addressee_id", String(15), nullable=True, index=True),
-    Column("detail", JSON, nullable=False),
-    Column("prev_hash", String(64), nullable=False),
-    Column("hash", String(64), nullable=False),
-)
+# Append-only, keyed hash-chained audit trail of staff actions and data access (who, when, what,
+# 宛名番号, detail of ids/codes/amounts): the chassis audit log (osame_chassis.audit).
+audit_log = audit_log_table(metadata, detail=True)
+AUDIT = AuditLog(audit_log)
 
 
 # 充当 decisions from refunds seen here, so a "settled" that overtakes its "decided" (two queues, any

@@ -66,7 +66,7 @@ def audit_writer(runtime: ServiceRuntime):
     async def write(user: str, operation: str, outcome: str) -> None:
         async with runtime.unit_of_work() as uow:
             await audit.record(
-                uow.session, user, operation, None, {"outcome": outcome, "client": "cli:collection"}
+                uow.session, user, operation, None, None, outcome=outcome, client="cli:collection"
             )
             await uow.commit()
 

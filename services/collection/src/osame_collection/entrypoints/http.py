@@ -35,7 +35,8 @@ Permissions (``collection:<action>``):
   GET  /batches/{batch_id}/sample.pdf               print.read    rendered sample
   GET  /dispositions/{disposition_id}/record.pdf    print.read    差押調書 (謄本)
   GET  /stays/{stay_id}/notice.pdf                  print.read    執行停止通知書
-  GET  /audit?addressee_id=                         audit.read    the trail (+ chain check)
+  GET  /audit?action=&addressee_id=&from_date=&…   audit.read    the trail, paged (+ chain state)
+  GET  /audit/verify                                audit.read    the chain check (409 when broken)
   GET  /worklists/{kind}?assignee=&page=&per_page=  worklists.read  the user's own list; another
        (&horizon_days= &ahead_days=)                (+ worklists.team)  担当's or "*" (every case)
        kind: cases | next-actions | promises | limitation | seizures | pledges-breached
@@ -50,6 +51,7 @@ import logging
 import uuid
 from datetime import date
 
+from osame_chassis.audit_http import audit_routes
 from osame_chassis.auth import AccessEvent, Authenticator, AuthSettings
 from osame_chassis.errors import PermanentError
 from osame_chassis.messaging.consumer import describe_validation_error
@@ -62,6 +64,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from osame_collection.adapters import batch_runs, print_formats
+from osame_collection.adapters.orm import AUDIT
 from osame_collection.entrypoints import schemas
 from osame_collection.service_layer import (
     audit,
@@ -106,7 +109,9 @@ def audit_hook(runtime: ServiceRuntime):
                 event.user,
                 f"http.{event.operation}",
                 event.addressee_id,
-                {"outcome": event.outcome, "client": event.client},
+                None,
+                outcome=event.outcome,
+                client=event.client,
             )
             await uow.commit()
 
@@ -415,18 +420,6 @@ def routes(
             return _error(503, "letter_font_missing")
         return Response(pdf, media_type="application/pdf", headers=NO_STORE)
 
-    @api("The audit trail and its chain check", query=schemas.AuditQuery)
-    async def trail(request: Request) -> Response:
-        addressee_id = request.query_params.get("addressee_id")
-        async with runtime.sessions() as session:
-            entries = await audit.trail(session, addressee_id)
-            broken = await audit.verify(session)
-        for e in entries:
-            e["at"] = e["at"].isoformat()
-        return JSONResponse(
-            {"entries": entries, "chain_intact": broken is None, "first_broken": broken}, headers=NO_STORE
-        )
-
     @api(
         "A worklist of the team (cases, next-actions, promises, limitation, ...)",
         query=schemas.WorklistQuery,
@@ -562,7 +555,7 @@ def routes(
             guard("write-offs.approve", approve_write_offs),
             methods=["POST"],
         ),
-        Route("/audit", guard("audit.read", trail), methods=["GET"]),
+        *audit_routes("collection", auth, runtime.sessions, AUDIT),
         Route(
             "/dispositions/{disposition_id}/record.pdf", guard("print.read", document_pdf), methods=["GET"]
         ),

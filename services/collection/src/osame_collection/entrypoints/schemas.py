@@ -44,10 +44,6 @@ class BatchListQuery(BaseModel):
     offset: int = Field(default=0, ge=0)
 
 
-class AuditQuery(BaseModel):
-    addressee_id: str | None = Field(default=None, description="宛名番号; none = the whole trail")
-
-
 class WorklistQuery(BaseModel):
     assignee: str | None = Field(
         default=None,

@@ -8,6 +8,7 @@ user that may passively declare the `*.dlq` queues; unset, the panel says so.
 from __future__ import annotations
 
 import logging
+import ssl
 from dataclasses import dataclass
 
 import aio_pika
@@ -22,8 +23,11 @@ class DeadLetterDepth:
     depth: int | None  # None: the dead-letter queue does not exist
 
 
-async def dead_letter_depths(amqp_url: str, prefix: str, timeout: float = 10.0) -> list[DeadLetterDepth]:
-    connection = await aio_pika.connect(amqp_url, timeout=timeout)
+async def dead_letter_depths(
+    amqp_url: str, prefix: str, timeout: float = 10.0, *, ssl_context: ssl.SSLContext | None = None
+) -> list[DeadLetterDepth]:
+    """`ssl_context`: for an amqps:// URL, the verifying context (`ConsoleSettings.dead_letter_tls`)."""
+    connection = await aio_pika.connect(amqp_url, timeout=timeout, ssl_context=ssl_context)
     try:
         out = []
         for queue in sorted(all_queues()):

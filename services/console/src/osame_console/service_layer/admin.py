@@ -175,7 +175,9 @@ async def _dead_letters(settings: ConsoleSettings) -> Panel:
         return Panel(extra={"configured": False})
     try:
         depths = await dead_letters.dead_letter_depths(
-            settings.dead_letter_amqp_url.get_secret_value(), settings.amqp_prefix
+            settings.dead_letter_amqp_url.get_secret_value(),
+            settings.amqp_prefix,
+            ssl_context=settings.dead_letter_tls(),
         )
     except Exception:  # the broker is down or refuses the user: the panel says so
         return Panel(error=map_upstream(None), extra={"configured": True})

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import ssl
 
 import httpx
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
@@ -35,9 +36,11 @@ class RemoteCaller:
         backoff_initial: float = 0.1,
         backoff_max: float = 2.0,
         auth: httpx.Auth | None = None,
+        verify: ssl.SSLContext | bool = True,
     ):
         self.name = name
-        self.client = httpx.AsyncClient(base_url=base_url, timeout=timeout, auth=auth)
+        # verify: `osame_chassis.tls.http_verify(settings.http_ca_file)` (OSAME_HTTP_CA_FILE)
+        self.client = httpx.AsyncClient(base_url=base_url, timeout=timeout, auth=auth, verify=verify)
         self.breaker = breaker
         self.attempts = attempts
         self.backoff_initial = backoff_initial

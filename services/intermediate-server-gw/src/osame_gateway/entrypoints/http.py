@@ -5,14 +5,14 @@
 | GET /provision-records/{addressee_id} (情報提供等記録 for a disclosure request) | intermediate-server-gw:provision-records.read |
 | GET /income-queries/{query_id} (status of one query, no figures) | intermediate-server-gw:income-query.read |
 | GET /permitted-queries (照会許可用照合リスト) | intermediate-server-gw:permitted-queries.read |
-| GET /audit/verify (hash chain of the audit log) | intermediate-server-gw:audit.read |
+| GET /audit (the audit trail, paged) and GET /audit/verify (its hash chain; osame_chassis.audit_http) | intermediate-server-gw:audit.read |
 """
 
 from __future__ import annotations
 
 import re
 
-from osame_chassis.audit import AuditVerification
+from osame_chassis.audit_http import audit_routes
 from osame_chassis.auth import Authenticator
 from osame_chassis.openapi import api
 from osame_chassis.runtime import ServiceRuntime
@@ -91,15 +91,6 @@ def routes(runtime: ServiceRuntime, auth: Authenticator) -> list[Route]:
             entries = await GatewayRepository(session).permitted_entries()
         return JSONResponse({"entries": [{k: v for k, v in e.items() if k != "id"} for e in entries]})
 
-    @api("Check the audit log's hash chain", response=AuditVerification, also={409: "The chain is broken"})
-    async def audit_verify(_: Request) -> JSONResponse:
-        async with runtime.sessions() as session:
-            result = await AUDIT.verify(session)
-        return JSONResponse(
-            {"ok": result.ok, "entries": result.entries, "first_broken_id": result.first_broken_id},
-            status_code=200 if result.ok else 409,
-        )
-
     return [
         Route(
             "/provision-records/{addressee_id}",
@@ -113,5 +104,5 @@ def routes(runtime: ServiceRuntime, auth: Authenticator) -> list[Route]:
             "/permitted-queries",
             auth.require(f"{SERVICE}:permitted-queries.read", "permitted-queries.read")(permitted_queries),
         ),
-        Route("/audit/verify", auth.require(f"{SERVICE}:audit.read", "audit.verify")(audit_verify)),
+        *audit_routes(SERVICE, auth, runtime.sessions, AUDIT),
     ]

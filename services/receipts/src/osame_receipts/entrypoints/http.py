@@ -11,6 +11,7 @@ import functools
 import logging
 
 from osame_chassis.audit import AuditLog
+from osame_chassis.audit_http import audit_routes
 from osame_chassis.auth import Authenticator, AuthSettings
 from osame_chassis.openapi import api
 from osame_law.errors import LawError
@@ -427,6 +428,7 @@ def routes(runtime, auth: Authenticator | None = None) -> list[Route]:
         return {"items": _jsonable([dict(r) for r in rows])}
 
     return [
+        *audit_routes("receipts", auth, runtime.sessions, AuditLog(orm.audit_log)),
         Route("/money", auth.require("receipts:money.read")(money_route), methods=["GET"]),
         Route("/api/taxpayers/{addressee_id}/ledger", ledger_route, methods=["GET"]),
         Route("/api/daily-totals", daily_route, methods=["GET"]),

@@ -12,6 +12,7 @@ import functools
 import re
 
 from osame_chassis.audit import AuditLog
+from osame_chassis.audit_http import audit_routes
 from osame_chassis.auth import Authenticator, AuthSettings
 from osame_chassis.openapi import api
 from osame_chassis.runtime import ServiceRuntime
@@ -394,6 +395,7 @@ def routes(runtime: ServiceRuntime, auth: Authenticator | None = None) -> list[R
         )
 
     return [
+        *audit_routes("refunds", auth, runtime.sessions, AuditLog(orm.audit_log)),
         Route("/refund-claims", endpoint(claim, "claim.record"), methods=["POST"]),
         Route("/overpayments", endpoint(overpayments, "overpayment.read"), methods=["GET"]),
         Route("/overpayments/{overpayment_id}", endpoint(overpayment, "overpayment.read"), methods=["GET"]),
