@@ -120,7 +120,7 @@ async def test_retention_dry_run_then_real_run_through_the_api(gateway, tmp_path
     assert audit[1] == (
         "ops-1",
         "retention.run",
-        "dry-run:outbox=0:inbox=0:query_records=2:income_queries=2:linkage_codes=1",
+        "dry-run:total=5:query_records=2:income_queries=2:linkage_codes=1",
     )
     assert audit[2][2].startswith("ok:") and len(audit) == 4
 

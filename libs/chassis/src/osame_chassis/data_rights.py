@@ -83,7 +83,9 @@ def data_rights_routes(
         chosen = all_rules()
         counts = await retention.apply(runtime.sessions, chosen, dry_run=body.dry_run, now=datetime.now(UTC))
         summary = ":".join(f"{k}={v}" for k, v in counts.items())
-        request.state.audit_outcome = ("dry-run:" if body.dry_run else "ok:") + summary
+        nonzero = "".join(f":{k}={v}" for k, v in counts.items() if v)
+        outcome = f"{'dry-run' if body.dry_run else 'ok'}:total={sum(counts.values())}{nonzero}"
+        request.state.audit_outcome = outcome[:80]  # the audit column's width; the answer has them all
         log.info(
             "retention %s: %s",
             "dry run" if body.dry_run else "run",
