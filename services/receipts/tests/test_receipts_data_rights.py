@@ -68,6 +68,7 @@ async def seed(runtime):
                 notice("N-OPEN-OLD", "100009"),  # never paid: an open case, stays
                 notice("N-PAID-RECENT", "100009"),  # paid within the period: stays
                 notice("N-OTHER", "100010"),  # another person's open notice
+                notice("N-GONE", "100012"),  # a person who died, their last notice settled long ago
             ],
         )
         await session.execute(
@@ -77,6 +78,7 @@ async def seed(runtime):
                 installment("N-OPEN-OLD", 0),
                 installment("N-PAID-RECENT", 10_000),
                 installment("N-OTHER", 0),
+                installment("N-GONE", 10_000),
             ],
         )
         await session.execute(
@@ -101,6 +103,18 @@ async def seed(runtime):
             [
                 {"addressee_id": "100011", "version": 1, "protected": False, "deceased_on": OLD},  # gone
                 {"addressee_id": "100009", "version": 1, "protected": False, "deceased_on": None},
+                {
+                    "addressee_id": "100012",
+                    "version": 1,
+                    "protected": False,
+                    "deceased_on": OLD,
+                },  # goes with it
+                {
+                    "addressee_id": "100010",
+                    "version": 1,
+                    "protected": False,
+                    "deceased_on": OLD,
+                },  # open: stays
             ],
         )
 
@@ -115,13 +129,13 @@ async def test_ledger_retention_dry_run_then_real_run(any_service, tmp_path):
         counted = await retention_run(http, as_role, dry_run=True)
         moved = {k: v for k, v in counted.items() if v}
         assert moved == {
-            "notices": 1,
-            "installments": 1,
+            "notices": 2,
+            "installments": 2,
             "receipts": 1,
             "receipt_corrections": 1,
-            "addressees": 1,
+            "addressees": 2,
         }
-        assert await any_service.count(orm.notices) == 4
+        assert await any_service.count(orm.notices) == 5
         assert await retention_run(http, as_role, dry_run=False) == counted
     assert sorted(r["notice_number"] for r in await any_service.rows(orm.notices)) == [
         "N-OPEN-OLD",
@@ -134,7 +148,7 @@ async def test_ledger_retention_dry_run_then_real_run(any_service, tmp_path):
         "N-PAID-RECENT",
     ]
     assert [r["receipt_id"] for r in await any_service.rows(orm.receipts)] == ["r-recent"]
-    assert [r["addressee_id"] for r in await any_service.rows(orm.addressees)] == ["100009"]
+    assert sorted(r["addressee_id"] for r in await any_service.rows(orm.addressees)) == ["100009", "100010"]
     audit = [(r["operation"], r["outcome"][:8]) for r in await any_service.rows(orm.audit_log)]
     assert audit == [("retention.run", "dry-run:"), ("retention.run", "ok:total")]
 
@@ -154,4 +168,5 @@ async def test_disclosure_section_is_the_person_only(any_service, tmp_path):
         not mentions(records, "100010")
         and not mentions(records, "N-OTHER")
         and not mentions(records, "100011")
+        and not mentions(records, "100012")
     )

@@ -11,7 +11,7 @@ notice is closed and quiet: nothing owed on any 期別 (paid, or 不納欠損 �
 | 口座振替 mandates | 解約日 / 停止日 | `OSAME_RETENTION_MANDATE_YEARS` (5) | 口座振替依頼書: city 文書管理規程 (UNCONFIRMED [L]); an active mandate never goes |
 | import batches + errors | `imported_at` | `OSAME_RETENTION_IMPORT_YEARS` (5) | 収納 data files as 証拠書類 (地方自治法施行令 §160の2 et seq., period per 文書管理規程, UNCONFIRMED); never while a receipt or a held suspense item names the batch |
 | suspense items resolved/returned | `recorded_at` | `OSAME_RETENTION_LEDGER_YEARS` | as the ledger; a held item (money not applied) never goes |
-| 宛名 copy of a person gone | 死亡日 (`deceased_on`) | `OSAME_RETENTION_LEDGER_YEARS` | 個人情報保護法 §61② (保有の制限): nothing left to collect; only once no notice, mandate or overpayment names them |
+| 宛名 copy of a person gone | 死亡日 (`deceased_on`) | `OSAME_RETENTION_LEDGER_YEARS` | 個人情報保護法 §61② (保有の制限): nothing left to collect; only once no notice or mandate that stays names them (what goes in the same run does not count) |
 """
 
 from __future__ import annotations
@@ -43,9 +43,9 @@ class ReceiptsRetention(BaseSettings):
     )
 
 
-def _quiet_closed_notice(cutoff):
+def _quiet_closed_notice(cutoff, n=orm.notices):
     """The notice owes nothing and saw no activity since `cutoff` (a date bound for date columns)."""
-    n, i, r, o, d = orm.notices, orm.installments, orm.receipts, orm.overpayments, orm.debit_requests
+    i, r, o, d = orm.installments, orm.receipts, orm.overpayments, orm.debit_requests
     day = cutoff.date()
     owed = (
         (i.c.paid < i.c.principal_tax)
@@ -96,12 +96,16 @@ def rules(periods: ReceiptsRetention | None = None) -> list[Rule]:
     batch_in_use = exists(
         select(orm.receipts.c.receipt_id).where(orm.receipts.c.batch_id == b.c.batch_id)
     ) | exists(select(s.c.suspense_id).where(s.c.batch_id == b.c.batch_id, s.c.status == "held"))
-    still_named = or_(
-        *(
-            exists(select(t.c.addressee_id).where(t.c.addressee_id == a.c.addressee_id))
-            for t in (orm.notices, orm.mandates, orm.overpayments)
-        )
-    )
+
+    def still_named(cutoff):  # what stays after this same run names the person
+        n2 = orm.notices.alias()
+        ended = func.coalesce(m.c.cancelled_on, m.c.stopped_on) < cutoff.date()
+        return exists(
+            select(n2.c.notice_number).where(
+                n2.c.addressee_id == a.c.addressee_id, ~_quiet_closed_notice(cutoff, n2)
+            )
+        ) | exists(select(m.c.mandate_id).where(m.c.addressee_id == a.c.addressee_id, ~ended))
+
     return [
         Rule(
             orm.notices,
@@ -138,6 +142,6 @@ def rules(periods: ReceiptsRetention | None = None) -> list[Rule]:
             "deceased_on",
             ledger,
             "個人情報保護法 §61②: a person gone, nothing left",
-            where=lambda _c: ~still_named,
+            where=lambda cutoff: ~still_named(cutoff),
         ),
     ]
