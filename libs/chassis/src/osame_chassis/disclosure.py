@@ -33,6 +33,7 @@ class Source:
     via: tuple[Source, str] | None = None  # (parent source, parent column)
     omit: tuple[str, ...] = ()  # columns that say nothing about the person (internal keys, hashes)
     title: str = ""  # what the section is, for the readable summary
+    name: str = ""  # the section's key (default: the table's name; two sources may read one table)
 
     def rows(self, addressee_id: str) -> Select:
         return select(self.table).where(self._match(addressee_id)).order_by(*self.table.primary_key.columns)
@@ -67,5 +68,6 @@ async def collect(session: AsyncSession, sources: list[Source], addressee_id: st
         rows = [
             {k: json_safe(v) for k, v in row.items() if k not in source.omit} for row in result.mappings()
         ]
-        out[source.table.name] = {"title": source.title or source.table.name, "rows": rows}
+        key = source.name or source.table.name
+        out[key] = {"title": source.title or key, "rows": rows}
     return out
