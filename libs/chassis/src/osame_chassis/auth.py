@@ -88,7 +88,14 @@ DEFAULT_ROLE_PERMISSIONS: dict[str, list[str]] = {
         "intermediate-server-gw:income-query.read",
     ],
     # 情報提供等記録の開示担当: answers disclosure requests.
-    "disclosure_officer": ["intermediate-server-gw:provision-records.read", "*:disclosure.export"],
+    "disclosure_officer": [
+        "intermediate-server-gw:provision-records.read",
+        "*:disclosure.export",
+        # the 訂正・利用停止 register (個人情報保護法 §90, §98)
+        "address-sync:data-request.write",
+        "address-sync:data-request.decide",
+        "address-sync:data-request.read",
+    ],
     # 監査担当: reads audit logs and provision records of every service.
     "auditor": ["*:audit.read", "intermediate-server-gw:provision-records.read"],
     # 宛名管理担当

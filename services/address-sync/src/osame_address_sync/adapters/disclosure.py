@@ -1,7 +1,7 @@
 """What address-sync holds about one 宛名番号, for a 開示請求 (osame_chassis.disclosure): the 宛名,
 住基 異動 history, the sealed 個人番号 (shown as held, never decrypted into the export), 支援措置
-decisions, 送付先, 名寄せ decisions naming the number either way, noted income queries, the 個人番号
-release log and the access log."""
+decisions, 送付先, 名寄せ decisions naming the number either way, noted income queries, the 訂正・
+利用停止 register, the 個人番号 release log and the access log."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ SOURCES = [
         name="merges_as_surviving",
     ),
     Source(orm.income_queries_noted, title="income queries noted"),
+    Source(orm.data_requests, title="訂正・利用停止 requests (register)"),
     Source(orm.my_number_releases, omit=("prev_hash", "hash"), title="個人番号 release log"),
     Source(orm.audit_log, omit=("prev_hash", "entry_hash"), title="access log (who looked, when)"),
 ]

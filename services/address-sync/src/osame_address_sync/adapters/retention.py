@@ -2,7 +2,7 @@
 
 | record | kept after | setting (default) | legal basis / need |
 |---|---|---|---|
-| 宛名 of a person gone (死亡 / 転出), with their sealed 個人番号, 住基 history, 支援措置, 送付先, 名寄せ as merged | 死亡日 / 転出日 | `OSAME_RETENTION_ADDRESSEE_GONE_YEARS` (7) | 番号法 §20 (特定個人情報の保管制限) and 個人情報保護法 §61②: kept while tax may still be collected from or refunded to them — 5-year 時効 (地方税法 §18, §18の3) plus time for a 時効の更新 to show; the city may align it with its 文書管理規程 (UNCONFIRMED [L]); a person who came back (no 転出 any more) or is merged into another is not "gone" |
+| 宛名 of a person gone (死亡 / 転出), with their sealed 個人番号, 住基 history, 支援措置, 送付先, 名寄せ as merged, 訂正・利用停止 requests | 死亡日 / 転出日 | `OSAME_RETENTION_ADDRESSEE_GONE_YEARS` (7) | 番号法 §20 (特定個人情報の保管制限) and 個人情報保護法 §61②: kept while tax may still be collected from or refunded to them — 5-year 時効 (地方税法 §18, §18の3) plus time for a 時効の更新 to show; the city may align it with its 文書管理規程 (UNCONFIRMED [L]); a person who came back (no 転出 any more) or is merged into another is not "gone" |
 | sealed 個人番号 in superseded 住基 異動 history | `received_at` | `OSAME_RETENTION_RESIDENT_HISTORY_YEARS` (5) | 番号法 §20: a superseded entry (not the person's latest) is kept only for 取消 of recent changes; the latest entry of each person always stays |
 | income queries noted (release window) | `noted_at` | `OSAME_RETENTION_NOTED_QUERY_DAYS` (90) | needed only to tie a 個人番号 release to a real query within its window |
 
@@ -73,6 +73,7 @@ def rules(periods: AddressSyncRetention | None = None) -> list[Rule]:
                 Child(orm.protection_decisions, *by_person),
                 Child(orm.mailing_overrides, *by_person),
                 Child(orm.income_queries_noted, *by_person),
+                Child(orm.data_requests, *by_person),
                 Child(orm.merges, "merged_addressee_id", "addressee_id"),
             ),
         ),
