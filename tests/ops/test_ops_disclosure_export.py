@@ -20,6 +20,18 @@ TODAY = NOW.date()
 PEOPLE = {"100009": "開示 太郎", "100010": "他人 花子"}
 
 
+def addressee(addressee_id: str, name: str) -> dict:
+    return {
+        "addressee_id": addressee_id,
+        "version": 1,
+        "name": name,
+        "name_kana": "ｶﾅ",
+        "postal_code": "933-0000",
+        "address": "高岡市 1-1",
+        "protected": False,
+    }
+
+
 async def seed_receipts(runtime, orm):
     async with runtime.sessions() as session, session.begin():
         for a in PEOPLE:
@@ -68,17 +80,7 @@ async def seed_refunds(runtime, orm):
 async def seed_collection(runtime, orm):
     async with runtime.sessions() as session, session.begin():
         for a, name in PEOPLE.items():
-            await session.execute(
-                insert(orm.addressees).values(
-                    addressee_id=a,
-                    version=1,
-                    name=name,
-                    name_kana="ｶﾅ",
-                    postal_code="933-0000",
-                    address="高岡市 1-1",
-                    protected=False,
-                )
-            )
+            await session.execute(insert(orm.addressees).values(**addressee(a, name)))
             await session.execute(
                 insert(orm.contact_records).values(
                     contact_id=f"c-{a}",
@@ -95,18 +97,7 @@ async def seed_collection(runtime, orm):
 async def seed_address_sync(runtime, orm):
     async with runtime.sessions() as session, session.begin():
         for a, name in PEOPLE.items():
-            await session.execute(
-                insert(orm.addressees).values(
-                    addressee_id=a,
-                    version=1,
-                    name=name,
-                    name_kana="ｶﾅ",
-                    postal_code="933-0000",
-                    address="高岡市 1-1",
-                    protected=False,
-                    updated_at=NOW,
-                )
-            )
+            await session.execute(insert(orm.addressees).values(**addressee(a, name), updated_at=NOW))
             await session.execute(
                 insert(orm.my_numbers).values(
                     addressee_id=a, key_id="k1", sealed=b"\x01sealed", blind_index="bi-" + a, updated_at=NOW

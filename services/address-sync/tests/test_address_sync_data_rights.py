@@ -4,7 +4,6 @@ and PostgreSQL."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 
 import pytest
@@ -12,7 +11,13 @@ from osame_address_sync.adapters import orm
 from osame_address_sync.entrypoints.http import routes
 from osame_chassis.auth import DevIssuer
 from osame_chassis.disclosure import SEALED
-from osame_chassis.testing_data_rights import data_rights_client, disclosure_of, mentions, retention_run
+from osame_chassis.testing_data_rights import (
+    data_rights_client,
+    database_url,
+    disclosure_of,
+    mentions,
+    retention_run,
+)
 from sqlalchemy import insert
 
 NOW = dt.datetime.now(dt.UTC)
@@ -95,11 +100,7 @@ async def seed(runtime):
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 async def address_sync(request, make_service, tmp_path):
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path}/address-sync.db"
-    else:
-        (url,) = await asyncio.to_thread(request.getfixturevalue("pg_databases"), 1)
-    svc = make_service(url)
+    svc = make_service(await database_url(request, tmp_path, "address-sync"))
     await svc.migrate()
     return svc
 

@@ -3,12 +3,17 @@ collection's 開示 section (issue 13), through the authenticated API, on SQLite
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 
 import pytest
 from osame_chassis.auth import DevIssuer
-from osame_chassis.testing_data_rights import data_rights_client, disclosure_of, mentions, retention_run
+from osame_chassis.testing_data_rights import (
+    data_rights_client,
+    database_url,
+    disclosure_of,
+    mentions,
+    retention_run,
+)
 from osame_collection.adapters import orm
 from osame_collection.entrypoints.http import audit_hook, routes
 from sqlalchemy import insert
@@ -92,11 +97,7 @@ async def seed(runtime):
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 async def collection(request, make_service, tmp_path):
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path}/collection.db"
-    else:
-        (url,) = await asyncio.to_thread(request.getfixturevalue("pg_databases"), 1)
-    svc = make_service(url)
+    svc = make_service(await database_url(request, tmp_path, "collection"))
     await svc.migrate()
     return svc
 

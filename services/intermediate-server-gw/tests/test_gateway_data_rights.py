@@ -3,12 +3,17 @@ through the authenticated API, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 
 import pytest
 from osame_chassis.auth import DevIssuer
-from osame_chassis.testing_data_rights import data_rights_client, disclosure_of, mentions, retention_run
+from osame_chassis.testing_data_rights import (
+    data_rights_client,
+    database_url,
+    disclosure_of,
+    mentions,
+    retention_run,
+)
 from osame_gateway.adapters import orm
 from osame_gateway.adapters.repository import AUDIT
 from osame_gateway.entrypoints.http import routes
@@ -86,11 +91,7 @@ async def seed(runtime):
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 async def gateway(request, make_service, tmp_path):
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path}/gw.db"
-    else:
-        (url,) = await asyncio.to_thread(request.getfixturevalue("pg_databases"), 1)
-    svc = make_service(url)
+    svc = make_service(await database_url(request, tmp_path, "gw"))
     await svc.migrate()
     return svc
 

@@ -3,13 +3,18 @@ still in flight, never goes), and refunds' 開示 section (issue 13), on SQLite 
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 
 import pytest
 from osame_chassis.audit import AuditLog
 from osame_chassis.auth import DevIssuer
-from osame_chassis.testing_data_rights import data_rights_client, disclosure_of, mentions, retention_run
+from osame_chassis.testing_data_rights import (
+    data_rights_client,
+    database_url,
+    disclosure_of,
+    mentions,
+    retention_run,
+)
 from osame_refunds.adapters import orm
 from osame_refunds.entrypoints.http import routes
 from sqlalchemy import insert
@@ -105,11 +110,7 @@ async def seed(runtime):
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 async def refunds_service(request, make_service, tmp_path):
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path}/refunds.db"
-    else:
-        (url,) = await asyncio.to_thread(request.getfixturevalue("pg_databases"), 1)
-    svc = make_service(url)
+    svc = make_service(await database_url(request, tmp_path, "refunds"))
     await svc.migrate()
     return svc
 

@@ -28,11 +28,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import Date, Table, delete, func, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
 from osame_chassis.messaging.tables import inbox, outbox
+
+
+class RetentionPeriods(BaseSettings):
+    """Base of a service's retention periods (`OSAME_RETENTION_*`): each field's description names
+    its legal basis; the service's `adapters/retention.py` turns them into rules."""
+
+    model_config = SettingsConfigDict(env_prefix="OSAME_RETENTION_", extra="ignore")
+
 
 BATCH = 500  # keys per statement: bounded IN lists on both SQLite and PostgreSQL
 

@@ -9,6 +9,7 @@ the test goes through exactly what the running service serves: token check, perm
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
@@ -16,6 +17,15 @@ import httpx
 from starlette.applications import Starlette
 
 from osame_chassis.auth import Authenticator, AuthSettings, DevIssuer
+
+
+async def database_url(request, tmp_path, name: str) -> str:
+    """For a fixture parametrized ["sqlite", "postgresql"]: a SQLite file, or a fresh PostgreSQL
+    database from the root conftest's `pg_databases` (dropped after the test)."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path}/{name}.db"
+    (url,) = await asyncio.to_thread(request.getfixturevalue("pg_databases"), 1)
+    return url
 
 
 @asynccontextmanager

@@ -14,17 +14,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from osame_chassis.retention import Child, Rule, years
+from osame_chassis.retention import Child, RetentionPeriods, Rule, years
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import exists, func, select
 
 from osame_address_sync.adapters import orm
 
 
-class AddressSyncRetention(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="OSAME_RETENTION_", extra="ignore")
-
+class AddressSyncRetention(RetentionPeriods):
     addressee_gone_years: int = Field(
         default=7,
         ge=5,

@@ -91,40 +91,38 @@ def routes(runtime: ServiceRuntime, auth: Authenticator) -> list[BaseRoute]:
             return refused(err)
         return JSONResponse(_json(row), status_code=201, headers=NO_STORE)
 
-    @api("Decide a request (refused where the law does not allow it)", body=DecisionBody, errors=(404, 409))
-    async def decision(request: Request) -> Response:
-        body, bad = _parse(DecisionBody, await request.body())
-        if bad:
-            return bad
-        try:
-            async with runtime.unit_of_work() as uow:
-                row = await data_requests.record_decision(
-                    uow,
-                    request.path_params["request_id"],
-                    body.accept,
-                    body.ground,
-                    body.note,
-                    request.state.principal.user,
-                )
-        except RequestRefused as err:
-            return refused(err)
-        request.state.audit_addressee_id = row["addressee_id"]
-        return JSONResponse(_json(row), headers=NO_STORE)
+    def step(model, use_case):
+        """A decision or an application on one request: the body, the token's subject, the 409s."""
 
-    @api("Record that an accepted request was applied", body=AppliedBody, errors=(404, 409))
-    async def applied(request: Request) -> Response:
-        body, bad = _parse(AppliedBody, await request.body())
-        if bad:
-            return bad
-        try:
-            async with runtime.unit_of_work() as uow:
-                row = await data_requests.mark_applied(
-                    uow, request.path_params["request_id"], body.note, request.state.principal.user
-                )
-        except RequestRefused as err:
-            return refused(err)
-        request.state.audit_addressee_id = row["addressee_id"]
-        return JSONResponse(_json(row), headers=NO_STORE)
+        async def endpoint(request: Request) -> Response:
+            body, bad = _parse(model, await request.body())
+            if bad:
+                return bad
+            try:
+                async with runtime.unit_of_work() as uow:
+                    row = await use_case(
+                        uow, request.path_params["request_id"], body, request.state.principal.user
+                    )
+            except RequestRefused as err:
+                return refused(err)
+            request.state.audit_addressee_id = row["addressee_id"]
+            return JSONResponse(_json(row), headers=NO_STORE)
+
+        return endpoint
+
+    decision = api(
+        "Decide a request (refused where the law does not allow it)", body=DecisionBody, errors=(404, 409)
+    )(
+        step(
+            DecisionBody,
+            lambda uow, rid, b, staff: data_requests.record_decision(
+                uow, rid, b.accept, b.ground, b.note, staff
+            ),
+        )
+    )
+    applied = api("Record that an accepted request was applied", body=AppliedBody, errors=(404, 409))(
+        step(AppliedBody, lambda uow, rid, b, staff: data_requests.mark_applied(uow, rid, b.note, staff))
+    )
 
     @api("The 訂正・利用停止 requests of one addressee", errors=(400,))
     async def listing(request: Request) -> Response:

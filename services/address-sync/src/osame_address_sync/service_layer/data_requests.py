@@ -56,13 +56,18 @@ async def register(uow: UnitOfWork, ask: NewRequest, staff: str) -> dict:
     return row
 
 
+async def _locked(repo: DataRequests, request_id: str) -> dict:
+    row = await repo.get(request_id, for_update=True)
+    if row is None:
+        raise RequestRefused("unknown_request", "no such request")
+    return row
+
+
 async def record_decision(
     uow: UnitOfWork, request_id: str, accept: bool, ground: Ground | None, note: str, staff: str
 ) -> dict:
     repo = DataRequests(uow.session)
-    row = await repo.get(request_id, for_update=True)
-    if row is None:
-        raise RequestRefused("unknown_request", "no such request")
+    row = await _locked(repo, request_id)
     decision = decide(Kind(row["kind"]), Target(row["target"]), Status(row["status"]), accept, ground)
     values = {
         "status": decision.status.value,
@@ -79,9 +84,7 @@ async def record_decision(
 
 async def mark_applied(uow: UnitOfWork, request_id: str, note: str, staff: str) -> dict:
     repo = DataRequests(uow.session)
-    row = await repo.get(request_id, for_update=True)
-    if row is None:
-        raise RequestRefused("unknown_request", "no such request")
+    row = await _locked(repo, request_id)
     check_apply(Status(row["status"]))
     values = {
         "status": Status.APPLIED.value,

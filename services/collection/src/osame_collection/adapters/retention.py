@@ -14,17 +14,14 @@ row, however old.
 
 from __future__ import annotations
 
-from osame_chassis.retention import Child, Rule, years
+from osame_chassis.retention import Child, RetentionPeriods, Rule, years
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import exists, or_, select
 
 from osame_collection.adapters import orm
 
 
-class CollectionRetention(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="OSAME_RETENTION_", extra="ignore")
-
+class CollectionRetention(RetentionPeriods):
     delinquency_years: int = Field(
         default=5,
         ge=5,

@@ -9,18 +9,15 @@
 
 from __future__ import annotations
 
-from osame_chassis.retention import Rule
+from osame_chassis.retention import RetentionPeriods, Rule
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import exists, select
 
 from osame_gateway.adapters import orm
 from osame_gateway.domain.query_progress import PENDING
 
 
-class GatewayRetention(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="OSAME_RETENTION_", extra="ignore")
-
+class GatewayRetention(RetentionPeriods):
     linkage_code_days: int = Field(
         default=400,
         ge=1,

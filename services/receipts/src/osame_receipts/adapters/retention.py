@@ -16,17 +16,14 @@ notice is closed and quiet: nothing owed on any 期別 (paid, or 不納欠損 �
 
 from __future__ import annotations
 
-from osame_chassis.retention import Child, Rule, years
+from osame_chassis.retention import Child, RetentionPeriods, Rule, years
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import exists, func, or_, select
 
 from osame_receipts.adapters import orm
 
 
-class ReceiptsRetention(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="OSAME_RETENTION_", extra="ignore")
-
+class ReceiptsRetention(RetentionPeriods):
     ledger_years: int = Field(
         default=5,
         ge=5,

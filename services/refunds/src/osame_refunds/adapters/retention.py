@@ -16,9 +16,8 @@ applied stays visible.
 
 from __future__ import annotations
 
-from osame_chassis.retention import Child, Rule, years
+from osame_chassis.retention import Child, RetentionPeriods, Rule, years
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import exists, select
 
 from osame_refunds.adapters import orm
@@ -28,9 +27,7 @@ SETTLED = (OverpaymentStatus.APPROPRIATED, OverpaymentStatus.CLOSED, Overpayment
 REFUND_DONE = (RefundStatus.PAID, RefundStatus.EXPIRED, RefundStatus.CANCELLED)
 
 
-class RefundsRetention(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="OSAME_RETENTION_", extra="ignore")
-
+class RefundsRetention(RetentionPeriods):
     refund_years: int = Field(
         default=5,
         ge=5,
