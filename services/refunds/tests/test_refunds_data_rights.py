@@ -61,7 +61,20 @@ async def seed(runtime):
                 overpayment("op-held", "100009", "held"),  # money not applied: stays
                 overpayment("op-failed", "100009", "closed"),  # its refund came back: stays
                 overpayment("op-other", "100010", "held"),
+                overpayment("op-gone", "100012", "closed"),  # settled: goes, and frees the account below
             ],
+        )
+        await session.execute(
+            insert(orm.payee_accounts),
+            {
+                "addressee_id": "100012",
+                "bank_code": "0001",
+                "branch_code": "001",
+                "account_type": "1",
+                "account_number": "1234567",
+                "holder_kana": "ﾀﾛｳ",
+                "claimed_on": OLD,
+            },
         )
         await session.execute(
             insert(orm.appropriations),
@@ -121,8 +134,9 @@ async def test_settled_overpayments_go_open_money_stays(refunds_service, tmp_pat
     hook = AuditLog(orm.audit_log).hook(svc.runtime.sessions)
     async with data_rights_client(svc.runtime, routes, hook, DevIssuer(tmp_path / "iss")) as (http, as_role):
         counted = await retention_run(http, as_role, dry_run=True)
-        expected = {
-            "overpayments": 1,
+        expected = {  # the account is freed by the overpayment going in the same run: counted too
+            "payee_accounts": 1,
+            "overpayments": 2,
             "appropriations": 1,
             "appropriation_items": 1,
             "refunds": 1,

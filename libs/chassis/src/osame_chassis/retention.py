@@ -9,9 +9,9 @@ as long as they serve that purpose, then deleted:
 | outbox | `published_at`        | `OSAME_RETENTION_OUTBOX_DAYS` (7)      | 個人情報保護法 §65 (保有個人情報の利用目的達成後の消去努力) / 番号法 §20: the payload is needed only until the broker confirmed it and an operator could ask for a re-send |
 | inbox  | `processed_at`        | `OSAME_RETENTION_INBOX_DAYS` (30)      | no personal data; must outlive every redelivery, so longer than the DLQ retention (`osame dlq`) and any replay |
 
-Unpublished outbox rows are never deleted. `dry_run` counts only (what would go), the real run
-deletes in batches; either way the result carries counts only, never contents. The service
-command (`osame-<service> plumbing-retention [--dry-run]`) runs as a verified operator and is
+Unpublished outbox rows are never deleted. `dry_run` counts only (what would go: the deletes run
+in a transaction that is rolled back), the real run deletes; either way the result carries counts
+only, never contents. The service command (`osame-<service> plumbing-retention [--dry-run]`) runs as a verified operator and is
 audited (osame_chassis.operator).
 
 Each service adds its own record types (ledgers, 滞納 records, 符号, 宛名 of people gone, …) as
@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy import Date, Table, delete, func, select
+from sqlalchemy import Date, Table, delete, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -101,14 +101,12 @@ def expired_clause(rule: Rule, now: datetime) -> ColumnElement:
     return clause
 
 
-async def _count_or_delete(session, table: Table, clause, dry_run: bool) -> int:
-    if dry_run:
-        return (await session.execute(select(func.count()).select_from(table).where(clause))).scalar_one()
+async def _delete(session, table: Table, clause) -> int:
     return (await session.execute(delete(table).where(clause))).rowcount or 0
 
 
-async def _children(session, children, parent_keys: dict[str, list], dry_run: bool, counts: dict) -> None:
-    """Count or delete each child (its own children first) of the parent rows given by their keys."""
+async def _children(session, children, parent_keys: dict[str, list], counts: dict) -> None:
+    """Delete each child (its own children first) of the parent rows given by their keys."""
     for child in children:
         values = parent_keys[child.parent_column]
         if not values:
@@ -118,15 +116,15 @@ async def _children(session, children, parent_keys: dict[str, list], dry_run: bo
             wanted = {c.parent_column for c in child.children}
             rows = (await session.execute(select(*(child.table.c[w] for w in wanted)).where(clause))).all()
             keys = {w: sorted({getattr(r, w) for r in rows if getattr(r, w) is not None}) for w in wanted}
-            await _children(session, child.children, keys, dry_run, counts)
-        n = await _count_or_delete(session, child.table, clause, dry_run)
+            await _children(session, child.children, keys, counts)
+        n = await _delete(session, child.table, clause)
         counts[child.table.name] = counts.get(child.table.name, 0) + n
 
 
-async def _apply_rule(session, rule: Rule, now: datetime, dry_run: bool, counts: dict) -> None:
+async def _apply_rule(session, rule: Rule, now: datetime, counts: dict) -> None:
     expired = expired_clause(rule, now)
     if not rule.children:
-        n = await _count_or_delete(session, rule.table, expired, dry_run)
+        n = await _delete(session, rule.table, expired)
         counts[rule.table.name] = counts.get(rule.table.name, 0) + n
         return
     # Keys first, then children, then the rows: a condition that looks at the children (no open
@@ -137,8 +135,8 @@ async def _apply_rule(session, rule: Rule, now: datetime, dry_run: bool, counts:
     for start in range(0, len(rows), BATCH):
         batch = rows[start : start + BATCH]
         keys = {w: sorted({getattr(r, w) for r in batch if getattr(r, w) is not None}) for w in wanted}
-        await _children(session, rule.children, keys, dry_run, counts)
-        n = await _count_or_delete(session, rule.table, rule.table.c[key].in_(keys[key]), dry_run)
+        await _children(session, rule.children, keys, counts)
+        n = await _delete(session, rule.table, rule.table.c[key].in_(keys[key]))
         counts[rule.table.name] = counts.get(rule.table.name, 0) + n
     counts.setdefault(rule.table.name, 0)
 
@@ -146,11 +144,22 @@ async def _apply_rule(session, rule: Rule, now: datetime, dry_run: bool, counts:
 async def apply(
     sessions: async_sessionmaker, rules: list[Rule], *, dry_run: bool, now: datetime | None = None
 ) -> dict[str, int]:
-    """Rows past each rule's period: counted (`dry_run`) or deleted; {table: count}. One transaction
-    per rule: a rule's rows and their children go together or not at all."""
+    """Rows past each rule's period, deleted; {table: count}. The real run commits one transaction
+    per rule (a rule's rows and their children go together or not at all). The dry run makes the
+    same deletes, all rules in one transaction, and rolls it back: it counts exactly what the real
+    run would delete — rows a rule frees for a later one included — and deletes nothing."""
     now = now or datetime.now(UTC)
     counts: dict[str, int] = {}
+    if dry_run:
+        async with sessions() as session:
+            await session.begin()
+            try:
+                for rule in rules:
+                    await _apply_rule(session, rule, now, counts)
+            finally:
+                await session.rollback()
+        return counts
     for rule in rules:
         async with sessions() as session, session.begin():
-            await _apply_rule(session, rule, now, dry_run, counts)
+            await _apply_rule(session, rule, now, counts)
     return counts
