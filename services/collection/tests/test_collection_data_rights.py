@@ -95,7 +95,7 @@ async def seed(runtime):
         )
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])
 async def collection(request, make_service, tmp_path):
     svc = make_service(await database_url(request, tmp_path, "collection"))
     await svc.migrate()

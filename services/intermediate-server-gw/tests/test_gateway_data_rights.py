@@ -89,7 +89,7 @@ async def seed(runtime):
         )
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])
 async def gateway(request, make_service, tmp_path):
     svc = make_service(await database_url(request, tmp_path, "gw"))
     await svc.migrate()
