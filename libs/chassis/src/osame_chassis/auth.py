@@ -9,6 +9,7 @@ Stable API (what services use)::
     async def list_records(request):
         principal = request.state.principal          # Principal(user, roles, permissions, token_id)
         request.state.audit_addressee_id = "100009"  # optional: which 宛名番号 the call touched
+        request.state.audit_outcome = "dry-run:outbox=2"  # optional: the audited outcome (counts only)
         ...
 
     routes = [Route("/records", auth.require("gateway:provision-records.read")(list_records))]
@@ -87,7 +88,14 @@ DEFAULT_ROLE_PERMISSIONS: dict[str, list[str]] = {
         "intermediate-server-gw:income-query.read",
     ],
     # 情報提供等記録の開示担当: answers disclosure requests.
-    "disclosure_officer": ["intermediate-server-gw:provision-records.read"],
+    "disclosure_officer": [
+        "intermediate-server-gw:provision-records.read",
+        "*:disclosure.export",
+        # the 訂正・利用停止 register (個人情報保護法 §90, §98)
+        "address-sync:data-request.write",
+        "address-sync:data-request.decide",
+        "address-sync:data-request.read",
+    ],
     # 監査担当: reads audit logs and provision records of every service.
     "auditor": ["*:audit.read", "intermediate-server-gw:provision-records.read"],
     # 宛名管理担当
@@ -418,6 +426,8 @@ class Authenticator:
                     await self._audit(principal.user, op, "error", _addressee(request), client)
                     raise
                 outcome = "ok" if response.status_code < 400 else f"status:{response.status_code}"
+                if response.status_code < 400:  # an endpoint may say more (counts, never contents)
+                    outcome = getattr(request.state, "audit_outcome", None) or outcome
                 await self._audit(principal.user, op, outcome, _addressee(request), client)
                 return response
 

@@ -211,6 +211,8 @@ TOOL_VARIABLES = frozenset(
         "OSAME_RECEIPTS_URL",
         "OSAME_REFUNDS_URL",
         "OSAME_COLLECTION_URL",
+        "OSAME_ADDRESS_SYNC_URL",  # osame retention / osame disclosure
+        "OSAME_GATEWAY_URL",
         "OSAME_DEV_ISSUER_DIR",
         "OSAME_DEMO_DATABASE_URL",
         "OSAME_DLQ_AUDIT_FILE",

@@ -17,6 +17,7 @@ from osame_cli.auth_cli import auth_app
 from osame_cli.bus_cli import bus_app
 from osame_cli.calc import calc_app
 from osame_cli.collection_cli import collection_app
+from osame_cli.data_rights_cli import disclosure_app, retention_app
 from osame_cli.dlq_cli import dlq_app
 from osame_cli.publish_cli import publish
 from osame_cli.receipts_cli import cvs_app, receipts_app, zengin_app
@@ -42,6 +43,8 @@ app.add_typer(zengin_app, name="zengin")
 app.add_typer(cvs_app, name="cvs")
 app.add_typer(refunds_app, name="refunds")
 app.add_typer(money_app, name="money")
+app.add_typer(retention_app, name="retention")
+app.add_typer(disclosure_app, name="disclosure")
 app.command("publish")(publish)
 console = Console()
 

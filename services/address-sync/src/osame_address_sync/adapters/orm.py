@@ -10,6 +10,7 @@
 - `merges`: 名寄せ decisions.
 - `income_queries_noted`: income queries collection asked for (query id, 宛名番号): a 個人番号 is
   released only for one of them, within a window.
+- `data_requests`: the register of 訂正請求 and 利用停止請求 (個人情報保護法 §90, §98) with status.
 - `audit_log`: the chassis' keyed hash-chained audit log: every authenticated HTTP call, and every
   個人番号 release request with its outcome (operation `my-number.release`, 個人番号提供記録).
 
@@ -156,6 +157,30 @@ income_queries_noted = Table(
     Column("query_id", String(36), primary_key=True),
     Column("addressee_id", String(15), nullable=False),
     Column("noted_at", DateTime(timezone=True), nullable=False),
+)
+
+data_requests = Table(
+    "data_requests",
+    metadata,
+    Column("request_id", String(36), primary_key=True),
+    Column("addressee_id", String(15), nullable=False, index=True),
+    Column("kind", String(12), nullable=False),  # correction | suspension (domain.data_requests)
+    Column("target", String(24), nullable=False),
+    Column("detail", String(1000), nullable=False),  # what the person asks (personal data: never logged)
+    Column("received_on", Date, nullable=False),  # business date
+    Column("disclosed_on", Date, nullable=True),
+    Column("due_on", Date, nullable=False),
+    Column("status", String(10), nullable=False),  # received | accepted | refused | applied
+    Column("registered_by", String(64), nullable=False),  # token subject
+    Column("ground", String(30), nullable=True),
+    Column("basis", String(200), nullable=True),
+    Column("decided_by", String(64), nullable=True),
+    Column("decided_on", Date, nullable=True),
+    Column("decision_note", String(500), nullable=True),
+    Column("applied_by", String(64), nullable=True),
+    Column("applied_on", Date, nullable=True),
+    Column("applied_note", String(500), nullable=True),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
 )
 
 audit_log = audit_log_table(metadata, detail=True)

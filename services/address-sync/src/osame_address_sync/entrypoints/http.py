@@ -29,6 +29,7 @@ import dataclasses
 import logging
 
 from osame_chassis.auth import Authenticator, AuthSettings
+from osame_chassis.data_rights import data_rights_routes
 from osame_chassis.errors import PermanentError
 from osame_chassis.messaging.consumer import describe_validation_error
 from osame_chassis.openapi import api, summary_of
@@ -40,12 +41,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from osame_address_sync.adapters import disclosure, retention
 from osame_address_sync.adapters.orm import AUDIT
 from osame_address_sync.adapters.repository import AddresseeRepository
 from osame_address_sync.domain.disclosure import changed_v2
 from osame_address_sync.domain.my_number_release import ReleaseOutcome
 from osame_address_sync.domain.revisions import OWNER_ASSIGNED
-from osame_address_sync.entrypoints import http_staff
+from osame_address_sync.entrypoints import http_data_requests, http_staff
 from osame_address_sync.service_layer import handlers
 from osame_address_sync.service_layer.checks import RevisionRefused
 from osame_address_sync.service_layer.fanout import view_of
@@ -221,4 +223,7 @@ def routes(runtime: ServiceRuntime, auth: Authenticator | None = None) -> list[B
         ),
         Route("/internal/individual-number", auth.require(RELEASE_PERMISSION)(release), methods=["POST"]),
         *http_staff.routes(runtime, auth),  # 職員コンソール: 宛名検索, audit chain check
+        # POST /ops/retention, GET /disclosure/{addressee_id}, the 訂正・利用停止 register (issue 13)
+        *data_rights_routes(runtime, auth, rules=retention.rules, sources=disclosure.SOURCES),
+        *http_data_requests.routes(runtime, auth),
     ]

@@ -53,6 +53,7 @@ from datetime import date
 
 from osame_chassis.audit_http import audit_routes
 from osame_chassis.auth import AccessEvent, Authenticator, AuthSettings
+from osame_chassis.data_rights import data_rights_routes
 from osame_chassis.errors import PermanentError
 from osame_chassis.messaging.consumer import describe_validation_error
 from osame_chassis.openapi import api, summary_of
@@ -63,7 +64,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from osame_collection.adapters import batch_runs, print_formats
+from osame_collection.adapters import batch_runs, disclosure, print_formats, retention
 from osame_collection.adapters.orm import AUDIT
 from osame_collection.entrypoints import schemas
 from osame_collection.service_layer import (
@@ -575,4 +576,6 @@ def routes(
                 ("apply", "law.write", law_changes.apply),
             )
         ),
+        # POST /ops/retention, GET /disclosure/{addressee_id} (issue 13)
+        *data_rights_routes(runtime, auth, rules=retention.rules, sources=disclosure.SOURCES),
     ]

@@ -6,6 +6,7 @@
 | GET /income-queries/{query_id} (status of one query, no figures) | intermediate-server-gw:income-query.read |
 | GET /permitted-queries (照会許可用照合リスト) | intermediate-server-gw:permitted-queries.read |
 | GET /audit (the audit trail, paged) and GET /audit/verify (its hash chain; osame_chassis.audit_http) | intermediate-server-gw:audit.read |
+| POST /ops/retention, GET /disclosure/{addressee_id} | osame_chassis.data_rights (adapters/retention.py, adapters/disclosure.py) |
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ import re
 
 from osame_chassis.audit_http import audit_routes
 from osame_chassis.auth import Authenticator
+from osame_chassis.data_rights import data_rights_routes
 from osame_chassis.openapi import api
 from osame_chassis.runtime import ServiceRuntime
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from osame_gateway.adapters import disclosure, retention
 from osame_gateway.adapters.repository import AUDIT, GatewayRepository
 
 SERVICE = "intermediate-server-gw"
@@ -105,4 +108,10 @@ def routes(runtime: ServiceRuntime, auth: Authenticator) -> list[Route]:
             auth.require(f"{SERVICE}:permitted-queries.read", "permitted-queries.read")(permitted_queries),
         ),
         *audit_routes(SERVICE, auth, runtime.sessions, AUDIT),
+        *data_rights_routes(
+            runtime,
+            auth,
+            rules=lambda: retention.rules(runtime.settings.provision_record_retention_days),
+            sources=disclosure.SOURCES,
+        ),
     ]

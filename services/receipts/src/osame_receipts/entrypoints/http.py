@@ -13,13 +13,14 @@ import logging
 from osame_chassis.audit import AuditLog
 from osame_chassis.audit_http import audit_routes
 from osame_chassis.auth import Authenticator, AuthSettings
+from osame_chassis.data_rights import data_rights_routes
 from osame_chassis.openapi import api
 from osame_law.errors import LawError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from osame_receipts.adapters import cvs, daily, kei_jnks, ledger_view, orm, repository
+from osame_receipts.adapters import cvs, daily, disclosure, kei_jnks, ledger_view, orm, repository, retention
 from osame_receipts.domain import dates
 from osame_receipts.domain.direct_debit import DebitRequestRefused
 from osame_receipts.domain.reconciliation import parse_order
@@ -483,6 +484,8 @@ def routes(runtime, auth: Authenticator | None = None) -> list[Route]:
         ),
         Route("/api/exports/kei-jnks.csv", endpoint(kei, "export.read"), methods=["GET"]),
         *http_reads.routes(runtime, auth),  # the staff screens' reads (searched, paged, one item)
+        # POST /ops/retention, GET /disclosure/{addressee_id} (issue 13)
+        *data_rights_routes(runtime, auth, rules=retention.rules, sources=disclosure.SOURCES),
     ]
 
 

@@ -14,6 +14,7 @@ import re
 from osame_chassis.audit import AuditLog
 from osame_chassis.audit_http import audit_routes
 from osame_chassis.auth import Authenticator, AuthSettings
+from osame_chassis.data_rights import data_rights_routes
 from osame_chassis.openapi import api
 from osame_chassis.runtime import ServiceRuntime
 from osame_zengin.transfer import TransferFileError
@@ -22,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from osame_refunds.adapters import notices_pdf, orm
+from osame_refunds.adapters import disclosure, notices_pdf, orm, retention
 from osame_refunds.adapters.queries import Page, RefundsQueries
 from osame_refunds.adapters.repository import RefundsRepository
 from osame_refunds.domain.interest import CauseDates
@@ -424,6 +425,8 @@ def routes(runtime: ServiceRuntime, auth: Authenticator | None = None) -> list[R
         Route("/recovery-claims", endpoint(claims, "recovery.read"), methods=["GET"]),
         Route("/jobs/expire-unclaimed", endpoint(expire, "refund.expire"), methods=["POST"]),
         Route("/money", endpoint(money, "money.read"), methods=["GET"]),
+        # POST /ops/retention, GET /disclosure/{addressee_id} (issue 13)
+        *data_rights_routes(runtime, auth, rules=retention.rules, sources=disclosure.SOURCES),
     ]
 
 
