@@ -28,11 +28,6 @@ from osame_contracts.schemas import schema_of, write_rendered
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas" / "staged"
 
 PLANNED_CONSUMERS: dict[str, tuple[str, ...]] = {
-    # 給与特別徴収: receipts keeps the ledger (義務者 as payer, per employee × 徴収月) and tells
-    # collection and refunds through its own events.
-    "taxation.special-collection.determined.v1": ("receipts",),
-    "taxation.special-collection.changed.v1": ("receipts",),
-    "taxation.special-collection.separated.v1": ("receipts",),
     # 年金特別徴収: per-person 期別 under the pension payer; results arrive as a file to receipts.
     "taxation.pension-withholding.determined.v1": ("receipts",),
     "taxation.pension-withholding.stopped.v1": ("receipts",),
