@@ -188,7 +188,7 @@ async def test_change_rewrites_from_changed_from_and_a_paid_month_keeps_its_mone
     await ledger.handle(withholding.record_withholding, changed(2, lower, "2026-06"))
     c = await months(ledger, C)
     assert c[1] == (3_000, 3_000) and c[2] == (3_000, 0)
-    [(key, body)] = [e for e in await ledger.events() if e[0] == OVERPAID]
+    [(_key, body)] = [e for e in await ledger.events() if e[0] == OVERPAID]
     assert (
         body["notice_number"],
         body["installment_no"],
