@@ -94,7 +94,11 @@ def months(*owed):
         (
             22_000,
             months((A, 8_700), (B, 7_900), (C, 5_000)),
-            [Line(1, A, 1, 8_700, 8_700, 0), Line(2, B, 1, 7_900, 7_900, 0), Line(3, C, 1, 5_400, 5_000, 400)],
+            [
+                Line(1, A, 1, 8_700, 8_700, 0),
+                Line(2, B, 1, 7_900, 7_900, 0),
+                Line(3, C, 1, 5_400, 5_000, 400),
+            ],
         ),
         # a second payment continues the fill: A and B already paid
         (5_000, months((A, 0), (B, 0), (C, 5_000)), [Line(3, C, 1, 5_000, 5_000, 0)]),
@@ -124,7 +128,8 @@ def test_fill_without_a_listing(amount, open_months, expected):
         # 納期の特例: one row over the employee's six months, filled in order
         (
             [([OpenMonth(A, n, 1_000) for n in range(1, 7)], 6_500)],
-            [Line(n, A, n, 1_000, 1_000, 0, True) for n in range(1, 6)] + [Line(6, A, 6, 1_500, 1_000, 500, True)],
+            [Line(n, A, n, 1_000, 1_000, 0, True) for n in range(1, 6)]
+            + [Line(6, A, 6, 1_500, 1_000, 500, True)],
         ),
     ],
 )
