@@ -41,17 +41,10 @@ async def import_withholding(uow: UnitOfWork, kind: str, data: bytes, *, file: s
     parsed = await imports.off_loop(files.parse, kind, data, file)
     channel = files.CHANNELS[kind]
     digest = await imports.digest_of(data)
-    if (done := await imports.already_imported(uow, file=file, digest=digest)) is not None:
+    if (
+        done := await imports.done_or_refused(uow, parsed, channel=channel, file=file, digest=digest)
+    ) is not None:
         return done
-    if parsed.file_errors:
-        return await imports.refuse_file(
-            uow,
-            channel=channel,
-            file=file,
-            digest=digest,
-            errors=parsed.file_errors + parsed.record_errors,
-            records=parsed.records,
-        )
     report = imports.ImportReport(
         batch_id=new_id(),
         file=file,
