@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 
+import httpx
 import pytest
+from osame_chassis.auth import Authenticator, AuthSettings, DevIssuer
 from osame_chassis.errors import PermanentError
 from osame_contracts.messages import receipts
 from osame_contracts.messages import taxation_special_collection as sc
 from osame_receipts.adapters import orm, repository
 from osame_receipts.adapters import withholding_files as files
+from osame_receipts.entrypoints.http import routes
 from osame_receipts.service_layer import withholding, withholding_imports
+from starlette.applications import Starlette
 
 D = dt.date
 OBLIGOR = "500001"
@@ -380,3 +384,28 @@ async def test_money_that_cannot_be_applied_is_held_with_its_reason(ledger):
     assert (await money_of_obligor(ledger))["applied"] == 21_600
     held = await ledger.rows(orm.suspense_items)
     assert {h["field"] for h in held} == {"designation_number", "retirement_amount", "late_fee", "paid_on"}
+
+
+async def test_the_import_route_takes_both_files(ledger, tmp_path):
+    issuer = DevIssuer(tmp_path / "issuer")
+    app = Starlette(
+        routes=routes(ledger.runtime, auth=Authenticator(AuthSettings(jwks_file=str(issuer.write_jwks()))))
+    )
+    staff = {"Authorization": f"Bearer {issuer.token('cashier-1', ['receipts_staff'])}"}
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://receipts", headers=staff
+    ) as api:
+        slip = await api.post("/api/imports/withholding-ocr?file=n.csv", content=ocr_file(("06", 21_600)))
+        listed = await api.post(
+            "/api/imports/withholding-eltax?file=e.csv",
+            content=eltax_file("EL9", "07", [(A, 8_700), (B, 7_900), (C, 5_000)]),
+        )
+        refused = await api.post(
+            "/api/imports/withholding-eltax?file=bad.csv",
+            content=eltax_file("EL10", "08", [(A, 1)], salary=2),
+        )
+    assert (slip.status_code, slip.json()["applied"]) == (200, 1)
+    assert (listed.status_code, listed.json()["applied"]) == (200, 1)
+    assert refused.status_code == 422
+    assert [e["field"] for e in refused.json()["errors"]] == ["salary_amount"]
+    assert {n: (await months(ledger, n))[2][1] for n in (A, B, C)} == {A: 8_700, B: 7_900, C: 5_000}
