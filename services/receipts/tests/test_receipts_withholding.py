@@ -45,11 +45,10 @@ def determined(revision=1, amounts=MONTHLY, **kw):
         fiscal_year=2026,
         revision=revision,
         notified_on=D(2026, 5, 15),
-        remittance_schedule=sc.RemittanceSchedule.MONTHLY,
         part_no=1,
         part_count=1,
         employees=employees(amounts),
-        **kw,
+        **{"remittance_schedule": sc.RemittanceSchedule.MONTHLY, **kw},
     )
 
 
@@ -409,3 +408,22 @@ async def test_the_import_route_takes_both_files(ledger, tmp_path):
     assert refused.status_code == 422
     assert [e["field"] for e in refused.json()["errors"]] == ["salary_amount"]
     assert {n: (await months(ledger, n))[2][1] for n in (A, B, C)} == {A: 8_700, B: 7_900, C: 5_000}
+
+
+async def test_under_the_special_schedule_one_payment_fills_the_half_year(service):
+    """納期の特例 (法321条の5の2①) approved before June: June–November are one 納入 due 10 December."""
+    service.runtime.settings.business_date = D(2026, 12, 20)
+    event = determined(
+        amounts={A: [1_000] * 12, B: [2_000] * 12},
+        remittance_schedule=sc.RemittanceSchedule.SEMIANNUAL,
+        special_approved_on=D(2026, 4, 1),
+    )
+    await service.handle(withholding.record_withholding, event)
+    a = [r for r in await service.rows(orm.installments) if r["notice_number"] == A]
+    assert {r["statutory_due_date"] for r in a[:6]} == {D(2026, 12, 10)}
+    assert {r["statutory_due_date"] for r in a[6:]} == {D(2027, 6, 10)}
+    # 18,000 owed for the half-year; 15,000 paid: A's six months, then B's first four and a half
+    await withholding_imports_import(service, ocr_file(("11", 15_000)))
+    a_paid, b = await months(service, A), await months(service, B)
+    assert [a_paid[n][1] for n in range(1, 8)] == [1_000] * 6 + [0]
+    assert [b[n][1] for n in range(1, 8)] == [2_000] * 4 + [1_000, 0, 0]
