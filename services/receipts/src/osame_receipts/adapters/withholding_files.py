@@ -24,11 +24,7 @@ import zengin_code
 from osame_receipts.adapters.normalized import LineError
 from osame_receipts.domain.totals import fill_from_trailer
 
-OCR_HEADER = [
-    "record_type",
-    "bank_code",
-    "branch_code",
-    "seq",
+PAYMENT_COLUMNS = [
     "designation_number",
     "fiscal_year",
     "month",
@@ -40,22 +36,8 @@ OCR_HEADER = [
     "paid_on",
     "booked_on",
 ]
-ELTAX_HEADER = [
-    "record_type",
-    "eltax_payment_id",
-    "designation_number",
-    "fiscal_year",
-    "month",
-    "salary_amount",
-    "retirement_amount",
-    "late_fee",
-    "amount",
-    "headcount",
-    "paid_on",
-    "booked_on",
-    "notice_number",
-    "addressee_id",
-]
+OCR_HEADER = ["record_type", "bank_code", "branch_code", "seq", *PAYMENT_COLUMNS]
+ELTAX_HEADER = ["record_type", "eltax_payment_id", *PAYMENT_COLUMNS, "notice_number", "addressee_id"]
 HEADERS = {"withholding-ocr": OCR_HEADER, "withholding-eltax": ELTAX_HEADER}
 CHANNELS = {"withholding-ocr": "bank_counter", "withholding-eltax": "eltax"}
 DESIGNATION = re.compile(r"^[0-9A-Za-z-]{1,20}$")
