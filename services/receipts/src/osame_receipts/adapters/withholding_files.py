@@ -21,8 +21,7 @@ from dataclasses import dataclass, field
 
 import zengin_code
 
-from osame_receipts.adapters.normalized import LineError
-from osame_receipts.domain.totals import fill_from_trailer
+from osame_receipts.adapters.normalized import LineError, fill_from_trailer  # the normalized files' framing
 
 PAYMENT_COLUMNS = [
     "designation_number",
