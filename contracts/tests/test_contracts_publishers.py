@@ -51,6 +51,10 @@ def test_outside_systems_publish_only_what_they_are_declared_for():
     assert {m.routing_key for m in published_by("taxation")} == {
         "taxation.assessment.registered.v1",
         "taxation.assessment.changed.v1",
+        # 給与特別徴収 (issue 15 phase 2 step 1): the 税務システム's 決定, 税額変更 and 異動
+        "taxation.special-collection.determined.v1",
+        "taxation.special-collection.changed.v1",
+        "taxation.special-collection.separated.v1",
     }
     assert {m.routing_key for m in published_by("jumin")} == {
         "address-sync.resident-change.record.v1",

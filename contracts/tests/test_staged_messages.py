@@ -28,9 +28,12 @@ def test_committed_staged_schemas_match_models():
 
 
 @pytest.mark.parametrize("key", KEYS)
-def test_staged_keys_are_versioned_taxation_events_off_the_bus(key):
+def test_staged_keys_are_versioned_events_off_the_bus(key):
     model = next(m for m in STAGED if m.routing_key == key)
-    assert ROUTING_KEY_PATTERN.match(key) and key.startswith("taxation.")
+    # the 税務システム's messages, and receipts' 特別徴収 納入 events awaiting collection
+    assert ROUTING_KEY_PATTERN.match(key) and key.startswith(
+        ("taxation.", "receipts.withholding-remittance.")
+    )
     assert key not in REGISTRY and model not in REGISTRY.values()
     assert all(model not in consumed for consumed in SUBSCRIPTIONS.values())
 
@@ -220,3 +223,37 @@ def test_reassessment_shapes():
         sa.CorporateTaxReassessed(**{**fields, "reassessment_kind": sa.ReassessmentKind.DETERMINATION})
     with pytest.raises(ValidationError, match="deficiency_due_date"):
         sa.CorporateTaxReassessed(**{**fields, "deficiency": -10_000})
+
+
+def remittance(**overrides):
+    from osame_contracts.messages import receipts_withholding as rw
+
+    fields = {
+        "obligor_addressee_id": "900001",
+        "designation_number": "0012345",
+        "fiscal_year": 2025,
+        "months": ["2025-06"],
+        "statutory_due_date": d("2025-07-10"),
+        "due_date": d("2025-07-10"),
+        "expected_amount": 21_600,
+        "version": 1,
+    }
+    return rw.WithholdingRemittanceDue(**{**fields, **overrides})
+
+
+def test_a_remittance_round_trips_through_json():
+    message = remittance(months=[f"2025-{m:02d}" for m in range(6, 12)])  # 納期の特例: June..November
+    assert type(message).model_validate_json(message.model_dump_json()) == message
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"months": ["2025-05"]},  # May 2025 belongs to 年度 2024
+        {"months": ["2025-07", "2025-06"]},
+        {"due_date": d("2025-07-09")},
+    ],
+)
+def test_an_incoherent_remittance_is_refused(overrides):
+    with pytest.raises(ValidationError):
+        remittance(**overrides)

@@ -28,7 +28,7 @@ from osame_contracts.topology import SERVICES
 # Outside systems that publish onto the bus, each with its own broker user.
 OUTSIDE_SYSTEMS: MappingProxyType[str, str] = MappingProxyType(
     {
-        "taxation": "税務システム: 賦課 and 更正 (taxation.assessment.*)",
+        "taxation": "税務システム: 賦課 and 更正 (taxation.assessment.*), 特別徴収 決定/変更/異動 (taxation.special-collection.*)",
         "jumin": "住民記録システム (住基): 異動 and 支援措置",
         "atena": "宛名管理: 住登外者, 法人, 送付先, 支援措置 of 住登外者, staff 名寄せ",
         "channels": "収納チャネル adapters: banks, コンビニ, MPN, eLTAX agents (one payment per command)",

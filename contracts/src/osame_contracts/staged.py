@@ -28,11 +28,11 @@ from osame_contracts.schemas import schema_of, write_rendered
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas" / "staged"
 
 PLANNED_CONSUMERS: dict[str, tuple[str, ...]] = {
-    # 給与特別徴収: receipts keeps the ledger (義務者 as payer, per employee × 徴収月) and tells
-    # collection and refunds through its own events.
-    "taxation.special-collection.determined.v1": ("receipts",),
-    "taxation.special-collection.changed.v1": ("receipts",),
-    "taxation.special-collection.separated.v1": ("receipts",),
+    # 特別徴収 納入 per 義務者 (receipts' ledger): collection's input for 延滞金 (法326①) and 督促 (法329)
+    # against the 義務者, per 納入 (design note §4, phase 2 step 2).
+    "receipts.withholding-remittance.due.v1": ("collection",),
+    "receipts.withholding-remittance.settled.v1": ("collection",),
+    "receipts.withholding-remittance.partly-paid.v1": ("collection",),
     # 年金特別徴収: per-person 期別 under the pension payer; results arrive as a file to receipts.
     "taxation.pension-withholding.determined.v1": ("receipts",),
     "taxation.pension-withholding.stopped.v1": ("receipts",),

@@ -1,9 +1,10 @@
 """特別徴収 messages from the 税務システム: 給与 (employers), 年金 (pension payers), 分離課税 (退職所得).
 
-STAGED (issue 15, phase 1): these models are listed in ``STAGED_MESSAGES``, not ``MESSAGES``,
-so the registry, the topology and the broker definitions do not carry them yet and no event
-can be published that nobody consumes. Phase 2 moves them to ``MESSAGES`` together with the
-consumers named in ``osame_contracts.staged.PLANNED_CONSUMERS`` (docs/design/special-collection.md).
+The 給与特別徴収 messages (determined / changed / separated) are on the bus: receipts consumes
+them (phase 2 step 1). The pension and 分離課税 ones are still STAGED (``STAGED_MESSAGES``, not
+``MESSAGES``): the registry, the topology and the broker definitions do not carry them until
+their consumers named in ``osame_contracts.staged.PLANNED_CONSUMERS`` exist
+(docs/design/special-collection.md).
 
 Law and arithmetic: ``osame_law.special_collection``, ``pension_collection``, ``separate_taxation``;
 sources in docs/law/special-collection.md. The contracts check only what a message must hold
@@ -307,10 +308,10 @@ class RetirementIncomeTaxFiled(Event):
         return self
 
 
+# On the bus (issue 15 phase 2 step 1): receipts keeps the 特別徴収 ledger from these.
+MESSAGES = (SpecialCollectionDetermined, SpecialCollectionChanged, SpecialCollectionSeparated)
+
 STAGED_MESSAGES = (
-    SpecialCollectionDetermined,
-    SpecialCollectionChanged,
-    SpecialCollectionSeparated,
     PensionWithholdingDetermined,
     PensionWithholdingStopped,
     RetirementIncomeTaxFiled,

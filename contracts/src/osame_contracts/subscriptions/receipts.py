@@ -1,6 +1,6 @@
 """Messages the receipts service consumes (each gets its own quorum queue and DLQ)."""
 
-from osame_contracts.messages import address_sync, collection, receipts, taxation
+from osame_contracts.messages import address_sync, collection, receipts, taxation, taxation_special_collection
 
 CONSUMES = (
     taxation.AssessmentRegistered,
@@ -12,4 +12,7 @@ CONSUMES = (
     collection.LateFeesAssessed,
     collection.InstallmentsWrittenOff,
     address_sync.AddresseesMerged,
+    taxation_special_collection.SpecialCollectionDetermined,
+    taxation_special_collection.SpecialCollectionChanged,
+    taxation_special_collection.SpecialCollectionSeparated,
 )

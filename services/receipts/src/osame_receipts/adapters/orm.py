@@ -302,3 +302,70 @@ receipt_corrections = Table(
     Column("new_receipt_id", String(36), nullable=True),  # the receipt made on the target (move)
     Column("recorded_at", DateTime(timezone=True), nullable=False),
 )
+
+
+# ---- 給与特別徴収 (issue 15): the 義務者's accounts; employee-months live in notices/installments ------
+
+# One per (指定番号, 年度): the 特別徴収義務者 (payer of every employee-month) and its 納入 schedule.
+withholding_accounts = Table(
+    "withholding_accounts",
+    metadata,
+    Column("designation_number", String(20), nullable=False),
+    Column("fiscal_year", Integer, nullable=False),
+    Column("obligor_addressee_id", String(15), nullable=False, index=True),
+    Column("remittance_schedule", String(12), nullable=False),  # monthly | semiannual (納期の特例)
+    Column("special_approved_on", Date, nullable=True),
+    Column("notified_on", Date, nullable=False),  # latest 決定/変更通知 that set the schedule
+    PrimaryKeyConstraint("designation_number", "fiscal_year", name="pk_withholding_accounts"),
+)
+
+# One per employee 通知書番号: its account, the employee (for 特徴個人還付 / 普通徴収 switch), revision.
+withholding_employees = Table(
+    "withholding_employees",
+    metadata,
+    Column("notice_number", String(20), primary_key=True),
+    Column("designation_number", String(20), nullable=False),
+    Column("fiscal_year", Integer, nullable=False),
+    Column("addressee_id", String(15), nullable=False),  # the employee (not the payer)
+    Column("revision", Integer, nullable=False),
+    Column("separated_month", String(7), nullable=True),  # last 徴収月 withheld here (異動)
+)
+
+# One per 納入 (a 納入書 or an eLTAX payment): the money as the 義務者 declared it.
+withholding_payments = Table(
+    "withholding_payments",
+    metadata,
+    Column("payment_id", String(36), primary_key=True),
+    Column("channel", String(30), nullable=False),
+    Column("channel_key", String(64), nullable=False),
+    Column("batch_id", String(36), nullable=True, index=True),
+    Column("designation_number", String(20), nullable=False),
+    Column("fiscal_year", Integer, nullable=False),
+    Column("month", String(7), nullable=False),  # 徴収月 of the 納入書 (YYYY-MM)
+    Column("salary_amount", Integer, nullable=False),
+    Column("retirement_amount", Integer, nullable=False),
+    Column("late_fee", Integer, nullable=False),
+    Column("amount", Integer, nullable=False),
+    Column("headcount", Integer, nullable=True),
+    Column("listed", Boolean, nullable=False),  # with an eLTAX per-employee listing
+    Column("paid_on", Date, nullable=False),
+    Column("booked_on", Date, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("channel", "channel_key", name="uq_withholding_payments_channel_key"),
+)
+
+# The split of a 納入 over employee-months, in fill order (seq); each line is one receipt.
+withholding_allocations = Table(
+    "withholding_allocations",
+    metadata,
+    Column("payment_id", String(36), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("notice_number", String(20), nullable=False, index=True),
+    Column("installment_no", Integer, nullable=False),
+    Column("receipt_id", String(36), nullable=False),
+    Column("amount", Integer, nullable=False),
+    Column("applied", Integer, nullable=False),
+    Column("overpaid", Integer, nullable=False),
+    Column("listed", Boolean, nullable=False),
+    PrimaryKeyConstraint("payment_id", "seq", name="pk_withholding_allocations"),
+)

@@ -7,9 +7,10 @@ from functools import partial
 from osame_chassis.messaging.consumer import subscribe
 from osame_chassis.runtime import ServiceRuntime
 from osame_contracts.messages import address_sync, collection, receipts, taxation
+from osame_contracts.messages import taxation_special_collection as special
 
 from osame_receipts.domain.reconciliation import parse_order
-from osame_receipts.service_layer import addressees, appropriation, channels, charges, handlers
+from osame_receipts.service_layer import addressees, appropriation, channels, charges, handlers, withholding
 
 
 def register(runtime: ServiceRuntime) -> None:
@@ -24,3 +25,6 @@ def register(runtime: ServiceRuntime) -> None:
     subscribe(runtime, collection.LateFeesAssessed, charges.charge_late_fees)
     subscribe(runtime, collection.InstallmentsWrittenOff, charges.write_off)
     subscribe(runtime, address_sync.AddresseesMerged, addressees.apply_addressees_merged)
+    subscribe(runtime, special.SpecialCollectionDetermined, withholding.record_withholding)
+    subscribe(runtime, special.SpecialCollectionChanged, withholding.record_withholding)
+    subscribe(runtime, special.SpecialCollectionSeparated, withholding.record_separation)

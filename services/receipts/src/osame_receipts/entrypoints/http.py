@@ -25,11 +25,11 @@ from osame_receipts.domain import dates
 from osame_receipts.domain.direct_debit import DebitRequestRefused
 from osame_receipts.domain.reconciliation import parse_order
 from osame_receipts.entrypoints import http_reads, schemas
-from osame_receipts.service_layer import channels, corrections, direct_debit, suspense
+from osame_receipts.service_layer import channels, corrections, direct_debit, suspense, withholding_imports
 from osame_receipts.service_layer.imports import ImportReport
 
 log = logging.getLogger("osame.receipts.http")
-IMPORT_KINDS = ("zengin-result", "cvs", "ocr", "mpn", "eltax")
+IMPORT_KINDS = ("zengin-result", "cvs", "ocr", "mpn", "eltax", *withholding_imports.KINDS)
 
 
 def _date(value, name: str) -> dt.date:
@@ -284,7 +284,7 @@ def routes(runtime, auth: Authenticator | None = None) -> list[Route]:
         )
 
     @api(
-        "Import a bank, CVS, OCR, MPN or eLTAX file (the body is the file)",
+        "Import a bank, CVS, OCR, MPN, eLTAX or 特別徴収 納入 file (the body is the file)",
         path=schemas.ImportPath,
         query=schemas.ImportQuery,
         body_media="application/octet-stream",
@@ -311,6 +311,8 @@ def routes(runtime, auth: Authenticator | None = None) -> list[Route]:
             )
         elif kind == "cvs":
             report = await channels.import_cvs(uow, data, file=name, order=order)
+        elif kind in withholding_imports.KINDS:  # 特別徴収 納入 (one payment over many employees)
+            report = await withholding_imports.import_withholding(uow, kind, data, file=name)
         else:
             report = await channels.import_normalized(uow, kind, data, file=name, order=order)
         ok = report.status in ("applied", "already_imported")

@@ -98,7 +98,7 @@ class CorrectionRejection(BaseModel):
 
 
 class ImportPath(BaseModel):
-    kind: Literal["zengin-result", "cvs", "ocr", "mpn", "eltax"]
+    kind: Literal["zengin-result", "cvs", "ocr", "mpn", "eltax", "withholding-ocr", "withholding-eltax"]
 
 
 class ImportQuery(BaseModel):

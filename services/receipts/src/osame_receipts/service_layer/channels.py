@@ -151,17 +151,10 @@ async def import_normalized(
     parsed = await imports.off_loop(normalized.parse, kind, data, file)
     channel = normalized.CHANNELS[kind]
     digest = await imports.digest_of(data)
-    if (done := await imports.already_imported(uow, file=file, digest=digest)) is not None:
+    if (
+        done := await imports.done_or_refused(uow, parsed, channel=channel, file=file, digest=digest)
+    ) is not None:
         return done
-    if parsed.file_errors:
-        return await imports.refuse_file(
-            uow,
-            channel=channel,
-            file=file,
-            digest=digest,
-            errors=parsed.file_errors + parsed.record_errors,  # a trailer mismatch hides no record error
-            records=parsed.records,
-        )
     return await imports.apply_receipts(
         uow,
         parsed.receipts,

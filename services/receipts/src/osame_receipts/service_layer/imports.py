@@ -131,6 +131,25 @@ async def already_imported(uow: UnitOfWork, *, file: str, digest: str) -> Import
     return ImportReport(batch_id="", file=file, status="already_imported", previous_batch_id=previous)
 
 
+async def done_or_refused(
+    uow: UnitOfWork, parsed, *, channel: str, file: str, digest: str
+) -> ImportReport | None:
+    """The report when a parsed file needs no applying: the same bytes were imported before
+    (`already_imported`), or a file-level error refuses it whole; else None (apply it)."""
+    if (done := await already_imported(uow, file=file, digest=digest)) is not None:
+        return done
+    if parsed.file_errors:
+        return await refuse_file(
+            uow,
+            channel=channel,
+            file=file,
+            digest=digest,
+            errors=parsed.file_errors + parsed.record_errors,  # a trailer mismatch hides no record error
+            records=parsed.records,
+        )
+    return None
+
+
 async def hold_rows(
     uow: UnitOfWork, rows: list[NormalizedReceipt], report: ImportReport, *, channel: str, held: list
 ) -> list[NormalizedReceipt]:
