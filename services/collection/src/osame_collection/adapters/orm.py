@@ -366,6 +366,8 @@ postponements = Table(
     Column("first_starts_on", Date, nullable=True),  # of the first grant (extensions: 2-year cap)
     Column("amount", Integer, nullable=True),  # 猶予金額 (本税)
     Column("cancelled_on", Date, nullable=True),
+    # 取消 for a missed 分割: the last day the 延滞金 exemption still covers (法15条の9①ただし書)
+    Column("exemption_ends_on", Date, nullable=True),
 )
 
 # The 期別 a 猶予 covers (the guards join here: one row per installment).
@@ -388,6 +390,21 @@ postponement_payments = Table(
     Column("due_on", Date, nullable=False),
     Column("amount", Integer, nullable=False),
     PrimaryKeyConstraint("postponement_id", "seq", name="pk_postponement_payments"),
+)
+
+# 履行監視 of a 猶予's 分割 (法15条の3①: a missed 分割 amount is a ground of 取消し): one row per missed
+# payment flagged by the nightly batch, with the staff decision (cancel | continue) once taken.
+postponement_breaches = Table(
+    "postponement_breaches",
+    metadata,
+    Column("postponement_id", String(36), nullable=False),
+    Column("missed_due_on", Date, nullable=False),
+    Column("shortfall", Integer, nullable=False),
+    Column("detected_on", Date, nullable=False),
+    Column("decision", String(10), nullable=True),  # None = awaiting staff | cancel | continue
+    Column("decided_on", Date, nullable=True),
+    Column("decided_by", String(64), nullable=True),
+    PrimaryKeyConstraint("postponement_id", "missed_due_on", name="pk_postponement_breaches"),
 )
 
 # Events that move the 5-year limitation clock of an installment (時効の更新・完成猶予).

@@ -39,6 +39,7 @@ def postponement_of(row) -> Postponement:
         row["starts_on"],
         row["ends_on"],
         row["cancelled_on"],
+        row["exemption_ends_on"],
     )
 
 

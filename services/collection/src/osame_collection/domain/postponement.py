@@ -20,6 +20,10 @@ Sources: ``../shared/reference/domain-rules.md`` §5, §5.1, §10.5.
   of disaster/theft or illness; otherwise the larger of the half rule and the 猶予特例基準割合 cap —
   computed by ``osame_law.late_fee_exemptions`` (this module only maps ground → exemption kind).
 - A 猶予 that is cancelled (取消, 法15条の3) stops on the day before its cancellation day.
+- **履行監視 of the 分割** (法15条の3①一): a 分割 amount not paid by its 期限 (plus the data lag
+  allowance, ``grace_days``) is a ground of 取消し — flagged for a staff decision (取消し or 継続),
+  never cancelled automatically (the law says "取り消すことができる"). On 取消し the exemption may
+  stop at the missed 期限 (法15条の9①ただし書; ``osame_law.postponement_cancellation``).
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 from osame_law import ExemptInterval, ExemptionKind, add_months_civil
+
+from osame_collection.domain.pledge import Breach, ScheduledPayment, first_breach
 
 MAX_PERIOD_MONTHS = 12  # 法15条①, 15条の5①, 15条の6①
 MAX_TOTAL_MONTHS = 24  # 法15条④ (徴収猶予); 換価の猶予: UNCONFIRMED, same cap applied
@@ -140,6 +146,8 @@ class Postponement:
     starts_on: date
     ends_on: date
     cancelled_on: date | None = None
+    exemption_ends_on: date | None = None
+    """After a 取消 for a missed 分割: the last day still exempt (``osame_law.postponement_cancellation``)."""
 
     def last_day(self) -> date:
         if self.cancelled_on is None:
@@ -152,6 +160,22 @@ class Postponement:
     def exempt_interval(self, until: date) -> ExemptInterval | None:
         """The 延滞金 exemption of the 猶予 up to ``until`` (the calculation day)."""
         end = min(until, self.last_day())
+        if self.exemption_ends_on is not None:
+            end = min(end, self.exemption_ends_on)
         if end < self.starts_on:
             return None
         return ExemptInterval(self.starts_on, end, exemption_kind(self.kind, self.ground))
+
+
+def missed_payment(
+    schedule: list[tuple[date, int]],
+    paid_total_on,
+    as_of: date,
+    grace_days: int,
+    after: date | None = None,
+) -> Breach | None:
+    """The first 分割 amount missed as of ``as_of`` whose 期限 is after ``after`` (the last missed
+    payment staff already decided to continue past); ``paid_total_on(day)`` = money received for
+    the 猶予's 期別 from its start through ``day``. Cumulative, like a pledge (domain.pledge)."""
+    payments = [ScheduledPayment(d, a) for d, a in schedule]
+    return first_breach(payments, paid_total_on, as_of, grace_days, after)

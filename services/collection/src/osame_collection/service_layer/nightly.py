@@ -25,7 +25,7 @@ from osame_collection.adapters import batch_sql, orm
 from osame_collection.adapters.repository import CollectionRepository
 from osame_collection.domain.demand import is_late
 from osame_collection.domain.late_fee import accrued_late_fee, segment_plan
-from osame_collection.service_layer import audit, pledges
+from osame_collection.service_layer import audit, pledges, postponements
 from osame_collection.service_layer.policy import DEFAULT_POLICY, CollectionPolicy
 from osame_collection.service_layer.publishing import publish_bulk
 
@@ -109,8 +109,9 @@ async def run_nightly(
     timings["demand_notices"] = time.perf_counter() - clock
     clock = time.perf_counter()
 
-    # 3. 履行監視 of 分納誓約.
+    # 3. 履行監視 of 分納誓約 and of 猶予 分割 (a missed amount: 取消し candidate, 法15条の3).
     breaches = await pledges.monitor(uow, day, policy)
+    postponement_breaches = await postponements.monitor(uow, day, policy)
 
     await publish_bulk(
         uow,
@@ -154,6 +155,7 @@ async def run_nightly(
         # issued on the last day of 法329's 20 days although the 振替結果 of their 振替日 is not in
         "issued_with_debit_in_flight": at_limit,
         "pledges_breached": breaches,
+        "postponements_breached": postponement_breaches,  # flagged for 取消し / 継続 (worklist)
         "phase_seconds": {k: round(v, 3) for k, v in timings.items()},
     }
     await session.execute(
