@@ -392,6 +392,33 @@ postponement_payments = Table(
     PrimaryKeyConstraint("postponement_id", "seq", name="pk_postponement_payments"),
 )
 
+# Every fixed 延滞金 explains itself (issue #12 B5): the segments of a 確定延滞金 (owner "fixed", id =
+# its late_fee_version) and of the 延滞金 printed on a 督促状 ("demand_notice", its id) or 催告書
+# ("reminder", the reminder id), as the law library priced them when the amount was fixed.
+late_fee_segments = Table(
+    "late_fee_segments",
+    metadata,
+    Column("owner_kind", String(16), nullable=False),
+    Column("owner_id", String(64), nullable=False),
+    Column("notice_number", String(20), nullable=False),
+    Column("installment_no", Integer, nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("from_on", Date, nullable=False),
+    Column("to_on", Date, nullable=False),
+    Column("days", Integer, nullable=False),
+    Column("base", Integer, nullable=False),
+    Column("rate", String(12), nullable=False),  # percent per year applied (after any relief)
+    Column("normal_rate", String(12), nullable=False),
+    Column("yen", Integer, nullable=False),
+    Column("tier", String(10), nullable=True),
+    Column("relief", String(40), nullable=True),
+    Column("basis", String(300), nullable=False),
+    PrimaryKeyConstraint(
+        "owner_kind", "owner_id", "notice_number", "installment_no", "seq", name="pk_late_fee_segments"
+    ),
+    Index("ix_late_fee_segments_installment", "notice_number", "installment_no"),
+)
+
 # 履行監視 of a 猶予's 分割 (法15条の3①: a missed 分割 amount is a ground of 取消し): one row per missed
 # payment flagged by the nightly batch, with the staff decision (cancel | continue) once taken.
 postponement_breaches = Table(

@@ -20,6 +20,8 @@ class LetterLine:
     principal_tax_due: int
     late_fee: int
     demand_fee: int
+    late_fee_segments: tuple[dict, ...] = ()
+    """The stored segments of ``late_fee`` (issue #12 B5), printed as a short table per line."""
 
 
 @dataclass(frozen=True)

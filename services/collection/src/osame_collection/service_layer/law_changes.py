@@ -28,8 +28,9 @@ from osame_law.rates.table import RATE_ROWS
 from pydantic import BaseModel, Field, model_validator
 from sqlalchemy import delete, insert, select
 
-from osame_collection.adapters import orm
+from osame_collection.adapters import late_fee_segments, orm
 from osame_collection.adapters.repository import CollectionRepository, merge_fee_rules, rate_row
+from osame_collection.domain.late_fee_explained import explain
 from osame_collection.domain.projection import OWING
 from osame_collection.service_layer import audit
 from osame_collection.service_layer.law_rates import RateYears, to_rate_row
@@ -128,12 +129,12 @@ async def _late_fee_diff(change: LawChange, uow: UnitOfWork, policy: CollectionP
         except LawError:
             before = None  # unpriced today: the change may price it
         try:
-            after, computed_to = late_fee_now(*args, t.rates_after)
+            after, computed_to, segments = late_fee_now(*args, t.rates_after)
         except LawError:
             unpriced += 1
             continue
         if before != after:
-            out.append((row, before, after, computed_to))
+            out.append((row, before, after, computed_to, segments))
     return out, unpriced
 
 
@@ -153,7 +154,7 @@ async def _demand_fee_diff(change: LawChange, uow: UnitOfWork, t: _Tables):
 
 def _by_taxpayer(late: list, fees: list) -> list[dict]:
     out: dict[str, dict[tuple[str, int], dict]] = {}
-    for row, before, after, _to in late:
+    for row, before, after, _to, _segments in late:
         line = out.setdefault(row["addressee_id"], {}).setdefault(
             (row["notice_number"], row["installment_no"]), {}
         )
@@ -221,9 +222,14 @@ async def apply(change: LawChange, uow: UnitOfWork, *, policy: CollectionPolicy)
             ],
         )
     repo = CollectionRepository(session)
-    writes, items = [], []
-    for row, _before, after, computed_to in late:
+    writes, items, explained = [], [], []
+    for row, _before, after, computed_to, segments in late:
         version = row["late_fee_version"] + 1
+        key = (row["notice_number"], row["installment_no"])
+        if row["paid"] >= row["principal_tax"]:  # a 確定延滞金 changed: its new segments are stored
+            explained += late_fee_segments.rows_of(
+                "fixed", str(version), key, explain(segments, row["tax_item"])
+            )
         writes.append(
             {
                 "k_notice": row["notice_number"],
@@ -245,6 +251,7 @@ async def apply(change: LawChange, uow: UnitOfWork, *, policy: CollectionPolicy)
             )
         )
     await repo.update_installments(writes)
+    await late_fee_segments.store(session, explained)
     await repo.refresh_status([(w["k_notice"], w["k_installment"]) for w in writes])
     await publish_bulk(
         uow, contract.LateFeesAssessed, items, lambda part: contract.LateFeesAssessed(items=part)

@@ -21,10 +21,11 @@ from osame_law import LawError, RateTable, earliest_seizure_date, last_due_date_
 from pydantic import BaseModel, Field
 from sqlalchemy import insert, select, update
 
-from osame_collection.adapters import batch_sql, orm
+from osame_collection.adapters import batch_sql, late_fee_segments, orm
 from osame_collection.adapters.repository import CollectionRepository
 from osame_collection.domain.demand import is_late
-from osame_collection.domain.late_fee import accrued_late_fee, segment_plan
+from osame_collection.domain.late_fee import accrued_late_fee, plan_segments, scaled_segments, segment_plan
+from osame_collection.domain.late_fee_explained import explain
 from osame_collection.service_layer import audit, pledges, postponements
 from osame_collection.service_layer.policy import DEFAULT_POLICY, CollectionPolicy
 from osame_collection.service_layer.publishing import publish_bulk
@@ -103,7 +104,9 @@ async def run_nightly(
         session, batch_id, day, last_due, fee, earliest_seizure_date(day), complete
     )
     at_limit = await batch_sql.issued_with_debit_in_flight(session, batch_id, complete)  # 法329: not later
-    notices = [n for n in await batch_sql.issued_in_batch(session, batch_id) if n["served_on"] is not None]
+    issued_rows = await batch_sql.issued_in_batch(session, batch_id)
+    await _explain_notices(uow, issued_rows, day, policy, rates)  # what each 督促状 prints (B5)
+    notices = [n for n in issued_rows if n["served_on"] is not None]
     late = sum(1 for n in notices if is_late(n["due_date"], day))
 
     timings["demand_notices"] = time.perf_counter() - clock
@@ -198,6 +201,47 @@ def _issued_item(n: dict) -> contract.IssuedDemandNotice:
         late_fee_accrued=n["late_fee_accrued"],
         earliest_seizure_on=n["earliest_seizure_on"],
     )
+
+
+async def _explain_notices(
+    uow: UnitOfWork, notices: list[dict], day: date, policy: CollectionPolicy, rates: RateTable
+) -> None:
+    """Store the segments of the 延滞金 each 督促状 of the batch prints (issue #12 B5), priced as the
+    batch priced it: an installment with no payment and no stay scales its 納期限's plan (the same
+    days and rates for all of them; ``domain.late_fee.scaled_segments``), the others go through
+    the law library with their payments and stays."""
+    if not notices:
+        return
+    repo = CollectionRepository(uow.session)
+    keys = [(n["notice_number"], n["installment_no"]) for n in notices]
+    payments = await repo.payments_for(keys)
+    exempt = await repo.exempt_intervals_for(keys, day)
+    plans: dict[date, tuple | None] = {}
+    rows: list[dict] = []
+    for n, key in zip(notices, keys, strict=True):
+        if key in payments or key in exempt:
+            try:
+                segments = accrued_late_fee(
+                    n["principal_tax"],
+                    n["due_date"],
+                    day,
+                    payments.get(key, []),
+                    exempt.get(key, []),
+                    policy.late_fee,
+                    rates,
+                ).segments
+            except LawError:
+                continue  # unpriced: counted by the batch, never explained with a guess
+        else:
+            if n["due_date"] not in plans:
+                plans[n["due_date"]] = plan_segments(n["due_date"], day, policy.late_fee, rates)
+            if plans[n["due_date"]] is None:
+                continue
+            segments = scaled_segments(plans[n["due_date"]], n["principal_tax_due"])
+        rows += late_fee_segments.rows_of(
+            "demand_notice", n["demand_notice_id"], key, explain(segments, n["tax_item"])
+        )
+    await late_fee_segments.store(uow.session, rows)
 
 
 async def _accrue_detailed(
