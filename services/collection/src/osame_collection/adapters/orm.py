@@ -507,6 +507,21 @@ law_demand_fees = Table(
     Column("loaded_at", DateTime(timezone=True), nullable=False),
 )
 
+# Law / city practice as versioned data (issue #12 B7, ``domain.law_parameters``): the 督促 data
+# cut-off, the 催告書 指定期限 days and the 充当 order, each from an effective date with its source;
+# loaded (and replaced) by the law command, audited with the row each replaces.
+law_parameters = Table(
+    "law_parameters",
+    metadata,
+    Column("name", String(40), nullable=False),
+    Column("effective_from", Date, nullable=False),
+    Column("value", JSON, nullable=False),
+    Column("source", String(300), nullable=False),
+    Column("loaded_by", String(64), nullable=False),
+    Column("loaded_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("name", "effective_from", name="pk_law_parameters"),
+)
+
 # 口座振替 in flight (issue #12 defect 2): the installments a 種別91 request covered for a 振替日
 # (receipts' DirectDebitRequested). While receipts has not reported that 振替日's 振替結果 imported
 # (``debit_results``), their 督促 waits (batch_sql._debit_in_flight). Either event may arrive first.

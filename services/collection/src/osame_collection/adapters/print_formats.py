@@ -130,7 +130,9 @@ def vendor_csv(letters: list[Letter], agency_code: str | None = None) -> str:
     for letter in letters:
         if letter.hold_reason:
             continue
-        deadline = designated_deadline(letter.kind, letter.issued_on, letter.earliest_seizure_on)
+        deadline = designated_deadline(
+            letter.kind, letter.issued_on, letter.earliest_seizure_on, letter.reminder_deadline_days
+        )
         for n, line in enumerate(letter.lines, start=1):
             writer.writerow(
                 [
@@ -192,7 +194,9 @@ def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
 
 def _letter_page(pdf: canvas.Canvas, font: str, letter: Letter, setup: LetterSetup) -> None:
     width, height = A4
-    deadline = designated_deadline(letter.kind, letter.issued_on, letter.earliest_seizure_on)
+    deadline = designated_deadline(
+        letter.kind, letter.issued_on, letter.earliest_seizure_on, letter.reminder_deadline_days
+    )
     y = height - 25 * mm
     pdf.setFont(font, 10)
     pdf.drawString(20 * mm, y, f"〒{letter.postal_code}")

@@ -37,6 +37,7 @@ class Letter:
     lines: tuple[LetterLine, ...] = field(default=())
     earliest_seizure_on: date | None = None
     hold_reason: str | None = None
+    reminder_deadline_days: int = 14  # a 催告書's 指定期限 days in force on its issue day (law data)
 
     @property
     def total(self) -> int:

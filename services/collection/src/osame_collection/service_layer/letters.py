@@ -96,6 +96,8 @@ async def reminder_letters(uow: UnitOfWork, reminder: dict) -> list[Letter]:
     )
     repo = CollectionRepository(uow.session)
     addressee = await repo.addressee(reminder["addressee_id"])
+    params = await repo.law_parameters(cutoff_days=0)  # only the 指定期限 days are read here
+    days = params.reminder_deadline_days(reminder["issued_on"])
     groups: dict[tuple, list[LetterLine]] = {}
     found = (await uow.session.execute(query)).mappings().all()
     owners = [(reminder["reminder_id"], (r["notice_number"], r["installment_no"])) for r in found]
@@ -129,6 +131,7 @@ async def reminder_letters(uow: UnitOfWork, reminder: dict) -> list[Letter]:
                 via_override=via,
                 lines=tuple(lines),
                 hold_reason=hold,
+                reminder_deadline_days=days,
             )
         )
     return letters

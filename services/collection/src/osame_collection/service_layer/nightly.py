@@ -97,7 +97,9 @@ async def run_nightly(
     clock = time.perf_counter()
 
     # 2. 督促 for what is due, behind the 行き違い guard.
-    last_due = last_due_date_dunnable(day, policy.demand_cutoff_business_days)  # the data cut-off
+    params = await CollectionRepository(session).law_parameters(policy.demand_cutoff_business_days)
+    cutoff_days = params.cutoff_days(day)  # the row in force on the batch date (law as data, B7)
+    last_due = last_due_date_dunnable(day, cutoff_days)  # the data cut-off
     complete = await batch_sql.debit_dates_complete(session)  # 振替日 whose 振替結果 is in and shown
     withheld = await batch_sql.withheld_counts(session, day, last_due, complete)
     issued = await batch_sql.issue_demands(
@@ -152,6 +154,7 @@ async def run_nightly(
         "demand_notices": issued,
         "demand_notices_held": issued - len(notices),  # not mailed: no legal effect until served
         "demand_cutoff_due_date": last_due.isoformat(),  # latest 納期限 past its cut-off
+        "demand_cutoff_business_days": cutoff_days,
         "demand_notices_late": late,
         "demand_fee": fee,
         "withheld": withheld,

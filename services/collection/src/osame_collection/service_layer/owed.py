@@ -36,8 +36,16 @@ class OwedLine:
 
 
 async def owed_on(
-    repo: CollectionRepository, items: list[dict], as_of: date, policy: CollectionPolicy
+    repo: CollectionRepository,
+    items: list[dict],
+    as_of: date,
+    policy: CollectionPolicy,
+    fee_first: bool | None = None,
 ) -> dict[Key, OwedLine]:
+    """``fee_first``: None = the 充当 order in force on ``as_of`` (law data); the law-change preview
+    passes the proposed one."""
+    if fee_first is None:
+        fee_first = (await repo.law_parameters(policy.demand_cutoff_business_days)).fee_first(as_of)
     keys = [(i["notice_number"], i["installment_no"]) for i in items]
     payments = await repo.payments_for(keys)
     exempt = await repo.exempt_intervals_for(keys, as_of)
@@ -73,7 +81,7 @@ async def owed_on(
             late_fee = item["late_fee"]  # 確定延滞金, fixed when the 本税 was paid
         extra = charges_paid(sum(a for _, a in paid), item["paid"])
         out[key] = OwedLine(
-            owed(item["principal_tax"], item["paid"], item["demand_fee"] or 0, late_fee, extra),
+            owed(item["principal_tax"], item["paid"], item["demand_fee"] or 0, late_fee, extra, fee_first),
             error,
             segments,
             stored.get((str(item["late_fee_version"]), key)),  # 本税 paid: the 確定延滞金 as fixed
