@@ -1,8 +1,10 @@
 """猶予の取消し (法15条の3) and how far the 延滞金 exemption of the 猶予 days reaches (法15条の9①).
 
-- **Ground** (法15条の3①一; for 換価の猶予 the parallel article, 法15条の5の3 as we read it [L]): a 分割 amount not paid by its own 期限
-  (``分割納付の期限までに納付しない``) lets the mayor cancel the 猶予 — a discretionary decision
-  ("取り消すことができる"), never automatic. The ground arises on the day after the missed 期限.
+- **Ground** (法15条の3①; for 換価の猶予 on application 法15条の6の3② applies 15条の3① [H: the
+  e-Gov text]; for 職権 換価の猶予 the parallel provision as we read it [L]): a 分割 amount not paid
+  by its own 期限 (``分割納付の期限までに納付しない``) lets the mayor cancel the 猶予 — a
+  discretionary decision ("取り消すことができる"), never automatic. The ground arises on the day
+  after the missed 期限.
 - **Exemption** (法15条の9①ただし書, parallel to 国税通則法63①ただし書 [H national / M local]):
   when the ground of a 取消し arises, the exemption for the days **from the day the ground arose**
   may be withheld ("免除しないことができる"). Without withholding, the 猶予 days up to the day

@@ -7,7 +7,9 @@ Sources: ``../shared/reference/domain-rules.md`` §5, §5.1, §10.5.
   ``osame_law.add_months_civil``). An **extension** (法15条④ for 徴収猶予 [H]) may not make the whole
   period exceed two years from the first start day. For 換価の猶予 the two-year cap of extensions is
   UNCONFIRMED in the reference (§5: "≤1 year (extendable)"); we apply the same two-year cap (the
-  national parallel, 国税徴収法152条 → 通則法46条⑦) and say so.
+  national parallel, 国税徴収法152条 → 通則法46条⑦) and say so. Checked since (issue #12 item 4):
+  for 職権 換価の猶予 法15条の5② applies 15条③〜⑤ (the e-Gov text), so the 2-year cap of 15条④
+  holds [H]; for 換価の猶予 on application we keep the same cap [M].
 - **Application for 換価の猶予 (法15条の6①)**: within the ordinance period after the 納期限 —
   6 months in the cities the reference saw [H for those cities]; a policy setting here
   (``CONVERSION_APPLICATION_MONTHS``), UNCONFIRMED for Takaoka.
@@ -37,7 +39,7 @@ from osame_law import ExemptInterval, ExemptionKind, add_months_civil
 from osame_collection.domain.pledge import Breach, ScheduledPayment, first_breach
 
 MAX_PERIOD_MONTHS = 12  # 法15条①, 15条の5①, 15条の6①
-MAX_TOTAL_MONTHS = 24  # 法15条④ (徴収猶予); 換価の猶予: UNCONFIRMED, same cap applied
+MAX_TOTAL_MONTHS = 24  # 法15条④; 職権 換価の猶予 by 15条の5② [H]; 申請 換価の猶予: same cap [M]
 CONVERSION_APPLICATION_MONTHS = 6  # 法15条の6① ordinance period (UNCONFIRMED for Takaoka)
 
 
