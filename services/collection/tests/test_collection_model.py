@@ -110,6 +110,19 @@ class Model:
     def late_fee(self, as_of: dt.date) -> int | None:
         """延滞金 by the law library: fixed at the day the payments reach the 本税, else to as_of
         (None: a period the rate table does not price — shown as such, never as 0)."""
+        result = self.priced(as_of)
+        return 0 if result == () else None if result is None else result.late_fee
+
+    def segments(self, as_of: dt.date) -> list[tuple] | None:
+        """The law library's segments of the 延滞金 to ``as_of`` (fixed at full payment): B5."""
+        result = self.priced(as_of)
+        if result == () or result is None:
+            return None if result is None else []
+        return [(x.start, x.end, x.days, x.base, str(x.rate), x.yen) for x in result.segments]
+
+    def priced(self, as_of: dt.date):
+        """The law library's result to ``as_of`` (fixed at the day the payments reach the 本税);
+        () when not late, None when the rate table does not price the days."""
         running, partial, paid_on = 0, [], as_of
         for day, amount in sorted(self.payments):
             if running + amount >= self.principal:
@@ -118,11 +131,7 @@ class Model:
             partial.append(PartialPayment(day, amount))
             running += amount
         if paid_on <= self.due:
-            return 0
-        result = self.priced(paid_on, partial)
-        return None if result is None else result.late_fee
-
-    def priced(self, paid_on: dt.date, partial: list[PartialPayment]):
+            return ()
         exempt = [  # 徴収猶予 for illness: full exemption of its days (法15条の9①), to 取消し's end
             ExemptInterval(start, last, ExemptionKind.COLLECTION_DEFERRAL_DISASTER)
             for n, (start, end) in enumerate(self.postponements)
@@ -139,22 +148,6 @@ class Model:
             )
         except LawError:
             return None
-
-    def segments(self, as_of: dt.date) -> list[tuple] | None:
-        """The law library's segments of the 延滞金 to ``as_of`` (fixed at full payment): B5."""
-        running, partial, paid_on = 0, [], as_of
-        for day, amount in sorted(self.payments):
-            if running + amount >= self.principal:
-                paid_on = day
-                break
-            partial.append(PartialPayment(day, amount))
-            running += amount
-        if paid_on <= self.due:
-            return []
-        result = self.priced(paid_on, partial)
-        if result is None:
-            return None
-        return [(x.start, x.end, x.days, x.base, str(x.rate), x.yen) for x in result.segments]
 
     def missed(self, start: dt.date, on: dt.date, grace: int) -> tuple[dt.date, int] | None:
         """The first 分割 of the latest 猶予 missed as of ``on`` after the last one continued past."""

@@ -39,9 +39,14 @@ def rows_of(owner_kind: str, owner_id: str, key: Key, explained: list[dict]) -> 
     ]
 
 
-async def store(session: AsyncSession, rows: list[dict]) -> None:
-    """Insert segment rows (an owner's earlier rows for the same installment are replaced)."""
+async def store(session: AsyncSession, rows: list[dict], replace: bool = True) -> None:
+    """Insert segment rows (an owner's earlier rows for the same installment are replaced; a new
+    owner — each 督促 of a batch — passes ``replace=False`` and skips the delete)."""
     if not rows:
+        return
+    if not replace:
+        for start in range(0, len(rows), CHUNK):
+            await session.execute(insert(S), rows[start : start + CHUNK])
         return
     owners = {(r["owner_kind"], r["owner_id"], r["notice_number"], r["installment_no"]) for r in rows}
     for kind in {o[0] for o in owners}:

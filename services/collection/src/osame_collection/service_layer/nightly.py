@@ -244,7 +244,7 @@ async def _explain_notices(
         rows += late_fee_segments.rows_of(
             "demand_notice", n["demand_notice_id"], key, explain(segments, n["tax_item"])
         )
-    await late_fee_segments.store(uow.session, rows)
+    await late_fee_segments.store(uow.session, rows, replace=False)  # one 督促 per 期別, ever: new rows
 
 
 async def _accrue_detailed(
