@@ -99,3 +99,19 @@ async def load(session: AsyncSession, owner_kind: str, owners: list[tuple[str, K
                 _explained(row)
             )
     return out
+
+
+async def demand_notices_of(session: AsyncSession, keys: list[Key]) -> list[dict]:
+    """The 督促 of the installments ``keys``: id, keys, issue day and the 延滞金 it printed."""
+    DN = orm.demand_notices
+    out = []
+    for start in range(0, len(keys), CHUNK):
+        query = select(
+            DN.c.demand_notice_id,
+            DN.c.notice_number,
+            DN.c.installment_no,
+            DN.c.issued_on,
+            DN.c.late_fee_accrued,
+        ).where(tuple_(DN.c.notice_number, DN.c.installment_no).in_(keys[start : start + CHUNK]))
+        out += [dict(r) for r in (await session.execute(query)).mappings()]
+    return out

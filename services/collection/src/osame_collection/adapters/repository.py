@@ -310,6 +310,23 @@ class CollectionRepository:
             base, [DemandFeeRule(r["effective_from"], r["fee"], r["source"]) for r in rows]
         )
 
+    async def owing_with_demand_fee(self) -> list[dict]:
+        """Owing installments carrying a 督促手数料 (what a 充当 order change can split differently)."""
+        I = orm.installments  # noqa: E741
+        query = select(I).where(I.c.status.in_(OWING), I.c.written_off_on.is_(None), I.c.demand_fee > 0)
+        return [dict(r) for r in (await self.session.execute(query)).mappings()]
+
+    async def undunned_open_due_since(self, since) -> list[dict]:
+        """Open installments never dunned nor written off whose 納期限 is on or after ``since``."""
+        I = orm.installments  # noqa: E741
+        query = select(I).where(
+            I.c.status == "open",
+            I.c.demand_issued_on.is_(None),
+            I.c.written_off_on.is_(None),
+            I.c.due_date >= since,
+        )
+        return [dict(r) for r in (await self.session.execute(query)).mappings()]
+
     async def law_parameters(self, cutoff_days: int) -> LawParameters:
         """督促 cut-off, 催告書 指定期限 days and 充当 order in force by date: the built-in rows (the
         cut-off from the settings) plus the rows loaded by the law command (``law_parameters``)."""

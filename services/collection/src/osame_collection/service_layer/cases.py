@@ -81,11 +81,7 @@ async def printed_demand_late_fees(uow: UnitOfWork, keys: list[tuple[str, int]])
     延滞金 its 督促状 printed and the segments stored with it (issue #12 B5)."""
     if not keys:
         return {}
-    DN = orm.demand_notices
-    query = select(
-        DN.c.demand_notice_id, DN.c.notice_number, DN.c.installment_no, DN.c.issued_on, DN.c.late_fee_accrued
-    ).where(tuple_(DN.c.notice_number, DN.c.installment_no).in_(keys))
-    found = [dict(r) for r in (await uow.session.execute(query)).mappings()]
+    found = await late_fee_segments.demand_notices_of(uow.session, keys)
     owners = [(n["demand_notice_id"], (n["notice_number"], n["installment_no"])) for n in found]
     stored = await late_fee_segments.load(uow.session, "demand_notice", owners)
     return {

@@ -8,16 +8,11 @@ from datetime import date, timedelta
 
 from osame_chassis.uow import UnitOfWork
 from osame_law import demand_cutoff
-from sqlalchemy import select
 
-from osame_collection.adapters import orm
 from osame_collection.adapters.repository import CollectionRepository
 from osame_collection.domain.law_parameters import LawParameters
-from osame_collection.domain.projection import OWING
 from osame_collection.service_layer.owed import owed_on
 from osame_collection.service_layer.policy import CollectionPolicy
-
-I = orm.installments  # noqa: E741
 
 
 async def order_diff(uow: UnitOfWork, policy: CollectionPolicy, now_: LawParameters, after_: LawParameters):
@@ -28,8 +23,7 @@ async def order_diff(uow: UnitOfWork, policy: CollectionPolicy, now_: LawParamet
     if before == after:
         return []
     repo = CollectionRepository(uow.session)
-    query = select(I).where(I.c.status.in_(OWING), I.c.written_off_on.is_(None), I.c.demand_fee > 0)
-    items = [dict(r) for r in (await uow.session.execute(query)).mappings()]
+    items = await repo.owing_with_demand_fee()
     now = await owed_on(repo, items, today, policy, fee_first=before)
     then = await owed_on(repo, items, today, policy, fee_first=after)
     out = []
@@ -46,17 +40,13 @@ async def cutoff_diff(uow: UnitOfWork, policy: CollectionPolicy, now_: LawParame
     today = policy.business_date()
     if now_.rows == after_.rows:
         return []
-    query = select(I).where(
-        I.c.status == "open",
-        I.c.demand_issued_on.is_(None),
-        I.c.written_off_on.is_(None),
-        I.c.due_date >= today - timedelta(days=40),
-    )
+    # older 納期限 are past every cut-off (≤ 20 days, 法329①): the next batch duns them either way
+    items = await CollectionRepository(uow.session).undunned_open_due_since(today - timedelta(days=40))
     out = []
-    for item in (await uow.session.execute(query)).mappings():
+    for item in items:
         before, after = (_first_dunnable(p, item["due_date"]) for p in (now_, after_))
         if before != after:
-            out.append((dict(item), before, after))
+            out.append((item, before, after))
     return out
 
 

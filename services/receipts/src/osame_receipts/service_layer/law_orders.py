@@ -17,12 +17,10 @@ from datetime import UTC, date, datetime
 from osame_chassis.uow import UnitOfWork
 from osame_law import AppropriationPolicy, ClaimKind, GroupOrder
 from osame_law.errors import InvalidInputError
-from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from osame_receipts.adapters import orm
+from osame_receipts.adapters import law_orders as sql
 
-T = orm.law_appropriation_orders
 DEFAULT_SOURCE = "osame_law.appropriation default (domain-rules §10.2; 法17条の2③)"
 
 
@@ -36,8 +34,7 @@ def policy_of(kind_order: list[str], group_order: str) -> AppropriationPolicy:
 
 
 async def rows(session: AsyncSession) -> list[dict]:
-    query = select(T).order_by(T.c.effective_from, T.c.loaded_at)
-    return [dict(r) for r in (await session.execute(query)).mappings()]
+    return await sql.rows(session)
 
 
 async def order_on(session: AsyncSession, day: date) -> tuple[AppropriationPolicy, str]:
@@ -64,16 +61,17 @@ async def load(uow: UnitOfWork, body: dict, staff: str) -> dict:
     policy = policy_of(kind_order, group_order)
     before, before_source = await order_on(uow.session, effective_from)
     row_id = str(uuid.uuid4())
-    await uow.session.execute(
-        insert(T).values(
-            row_id=row_id,
-            effective_from=effective_from,
-            kind_order=[k.value for k in policy.kind_order],
-            group_order=policy.group_order.value,
-            source=source,
-            loaded_by=staff,
-            loaded_at=datetime.now(UTC),
-        )
+    await sql.add(
+        uow.session,
+        {
+            "row_id": row_id,
+            "effective_from": effective_from,
+            "kind_order": [k.value for k in policy.kind_order],
+            "group_order": policy.group_order.value,
+            "source": source,
+            "loaded_by": staff,
+            "loaded_at": datetime.now(UTC),
+        },
     )
     return {
         "row_id": row_id,
