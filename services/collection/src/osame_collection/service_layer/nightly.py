@@ -107,11 +107,12 @@ async def run_nightly(
     )
     at_limit = await batch_sql.issued_with_debit_in_flight(session, batch_id, complete)  # 法329: not later
     issued_rows = await batch_sql.issued_in_batch(session, batch_id)
-    await _explain_notices(uow, issued_rows, day, policy, rates)  # what each 督促状 prints (B5)
     notices = [n for n in issued_rows if n["served_on"] is not None]
     late = sum(1 for n in notices if is_late(n["due_date"], day))
-
     timings["demand_notices"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    await _explain_notices(uow, issued_rows, day, policy, rates)  # what each 督促状 prints (B5)
+    timings["demand_segments"] = time.perf_counter() - clock
     clock = time.perf_counter()
 
     # 3. 履行監視 of 分納誓約 and of 猶予 分割 (a missed amount: 取消し candidate, 法15条の3).
