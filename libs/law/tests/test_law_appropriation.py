@@ -97,3 +97,38 @@ def test_ho17_2_3_late_fee_before_tax_is_refused():
 def test_bad_input(amount, items):
     with pytest.raises(InvalidInputError):
         plan_appropriation(amount, items, overpayment_arose_on=d("2025-10-15"))
+
+
+# -- the order inside an installment, as a 充当 books it (法17条の2③ + the city's order) --------------
+
+from osame_law.appropriation import first_out_of_order  # noqa: E402
+
+P, F, L = ClaimKind.PRINCIPAL_TAX, ClaimKind.DEMAND_FEE, ClaimKind.LATE_FEE
+LATE_BEFORE_FEE = AppropriationPolicy((ClaimKind.DISPOSITION_COST, P, ClaimKind.ADDITIONAL_TAX, L, F))
+
+
+@pytest.mark.parametrize(
+    ("case", "lines", "owed_after", "policy", "index"),
+    [
+        (
+            "fee, tax, 延滞金 in order, all paid",
+            [("g", F, 100), ("g", P, 5_000), ("g", L, 300)],
+            {},
+            None,
+            None,
+        ),
+        ("延滞金 while the tax stays owed (17条の2③)", [("g", L, 300)], {("g", P): 1}, None, 0),
+        ("tax while the fee stays owed (city order)", [("g", P, 5_000)], {("g", F): 100}, None, 0),
+        (
+            "the same under an order putting the fee last",
+            [("g", P, 5_000)],
+            {("g", F): 100},
+            LATE_BEFORE_FEE,
+            None,
+        ),
+        ("partial last kind is fine", [("g", F, 100), ("g", P, 2_000)], {("g", P): 3_000}, None, None),
+        ("other installments do not matter", [("g", P, 5_000)], {("h", F): 100}, None, None),
+    ],
+)
+def test_first_out_of_order(case, lines, owed_after, policy, index):
+    assert first_out_of_order(lines, owed_after, policy) == index, case

@@ -172,3 +172,93 @@ async def test_preview_and_apply_over_http_with_the_staff_from_the_token(service
         assert applied.status_code == 200, applied.text
     [row] = await service.rows(orm.law_demand_fees)
     assert row["loaded_by"] == "staff-06"
+
+
+# -- issue offsets and the 充当 order as versioned data (B7) ---------------------------------------
+
+CUTOFF_5 = {
+    "name": "demand_cutoff_business_days",
+    "effective_from": "2026-07-01",
+    "value": 5,
+    "source": "test: 督促事務取扱要領 (illustrative)",
+}
+
+
+@pytest.mark.parametrize(
+    ("row", "refused"),
+    [
+        ({**CUTOFF_5, "value": 15}, "beyond_20_days"),  # 法329①: a 督促 within 20 days of the 納期限
+        ({**CUTOFF_5, "name": "reminder_deadline_days", "value": 0}, "reminder_deadline_days:out_of_range"),
+        (
+            {
+                **CUTOFF_5,
+                "name": "appropriation_order",
+                "value": {
+                    "kind_order": [
+                        "late_fee",
+                        "principal_tax",
+                        "demand_fee",
+                        "additional_tax",
+                        "disposition_cost",
+                    ]
+                },
+            },
+            "法17条の2③",  # the tax before its own 延滞金
+        ),
+    ],
+)
+async def test_a_parameter_row_the_law_does_not_allow_is_refused(service, row, refused):
+    change = law_changes.LawChange(parameters=[row], staff_user="s-01")
+    with pytest.raises(PermanentError, match=refused):
+        await service.handle(pinned(law_changes.preview, D(2026, 7, 1)), change)
+    assert await service.count(orm.law_parameters) == 0
+
+
+async def test_a_loaded_cutoff_is_previewed_applied_audited_and_used_by_the_batch(service):
+    await service.handle(handlers.project_assessment, assessment("N-C", [(1, 100_000, D(2026, 7, 31), 0)]))
+    change = law_changes.LawChange(parameters=[CUTOFF_5], staff_user="s-01")
+    shown = await service.handle(pinned(law_changes.preview, D(2026, 7, 20)), change)
+    [item] = shown["taxpayers"][0]["items"]
+    # 7/31 (Fri) + 3 business days = 8/5 → first batch 8/6; + 5 = 8/7 → first batch 8/8
+    assert item["demand_from"] == {"before": "2026-08-06", "after": "2026-08-08"}
+    assert shown["demand_dates_moved"] == 1 and await service.count(orm.law_parameters) == 0
+    await service.handle(pinned(law_changes.apply, D(2026, 7, 20)), change)
+    [entry] = [e for e in await service.rows(orm.audit_log) if e["action"] == "law.change.apply"]
+    assert entry["detail"]["parameters"][0]["row"]["value"] == 5
+    assert entry["detail"]["parameters"][0]["replaces"] is None
+    early = await nightly(service, D(2026, 8, 7))
+    assert early["demand_notices"] == 0 and early["demand_cutoff_business_days"] == 5
+    assert (await nightly(service, D(2026, 8, 8)))["demand_notices"] == 1
+
+
+async def test_a_changed_appropriation_order_shows_the_charges_split_it_changes(service):
+    from .test_collection_nightly import ledger_state, receipt
+
+    due = D(2026, 4, 30)
+    await service.handle(handlers.project_assessment, assessment("N-O", [(1, 1_000_000, due, 0)]))
+    await nightly(service, D(2026, 5, 20))  # 督促: fee 100
+    paid_on = D(2026, 9, 30)
+    await service.handle(handlers.note_receipt, receipt("r-o", "N-O", 1, paid_on, applied=1_000_100))
+    await service.handle(
+        handlers.project_installment_states,
+        ledger_state("N-O", 1, 1_000_000, 1_000_000, due, paid_on=paid_on),
+    )
+    late_first = {
+        "name": "appropriation_order",
+        "effective_from": "2026-10-01",
+        "value": {
+            "kind_order": ["disposition_cost", "principal_tax", "additional_tax", "late_fee", "demand_fee"],
+            "group_order": "oldest_first",
+        },
+        "source": "test: 市税充当順位 (illustrative)",
+    }
+    change = law_changes.LawChange(parameters=[late_first], staff_user="s-01")
+    shown = await service.handle(pinned(law_changes.preview, D(2026, 10, 5)), change)
+    [item] = shown["taxpayers"][0]["items"]
+    late_fee = compute_late_fee(principal_tax=1_000_000, due_date=due, paid_on=paid_on).late_fee
+    assert item["charges_owed"]["before"] == {"demand_fee": 0, "late_fee": late_fee}  # the 100 paid the fee
+    assert item["charges_owed"]["after"] == {"demand_fee": 100, "late_fee": late_fee - 100}
+    assert shown["charges_split_changed"] == 1
+    # before its effective date the current order still applies: the preview of a later day is empty
+    none = await service.handle(pinned(law_changes.preview, D(2026, 9, 30)), change)
+    assert none["charges_split_changed"] == 0

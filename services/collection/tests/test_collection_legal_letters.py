@@ -161,3 +161,10 @@ async def test_seizure_record_and_stay_notice_pdfs(service, client):
     released = await client.post(f"/cases/{A}/dispositions", json=release)
     not_seizure = await client.get(f"/dispositions/{released.json()['result']['disposition_id']}/record.pdf")
     assert (not_seizure.status_code, not_seizure.json()["error"]) == (422, "not_a_seizure")
+
+
+def test_reminder_deadline_days_come_from_the_row_in_force():
+    # a loaded reminder_deadline_days row (domain.law_parameters) replaces the 14 days; still moved
+    # past closed days (法20条の5②): 9/1 + 21 = 9/22 (国民の休日) → 9/23 秋分の日 → 9/24
+    assert docs.designated_deadline("reminder", D(2026, 9, 1), None, 21) == D(2026, 9, 24)
+    assert docs.designated_deadline("reminder", D(2026, 9, 1), None) == D(2026, 9, 15)

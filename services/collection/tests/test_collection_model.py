@@ -15,7 +15,13 @@ model built on ``libs/law`` only:
 - no 督促 and no 催告 for an item while a 徴収猶予 covering it is in force, and its days are exempt
   from 延滞金 (法15条の9, by the law library's exemption);
 - running a batch or a campaign twice changes nothing (defect 9);
-- a 更正 leaves the 延滞金 the model computes (defect 4).
+- a 更正 leaves the 延滞金 the model computes (defect 4);
+- every fixed 延滞金 explains itself from the store (B5): the segments stored with each 督促状 and
+  with a 確定延滞金 at settlement are the law library's segments recomputed by the model at that
+  moment (from, to, days, base, rate, yen);
+- a 猶予 分割 amount not paid by its 期限 (+ the grace days) is flagged once for a 取消し / 継続
+  decision (法15条の3), never before; after 取消し its exemption ends at the missed 期限
+  (法15条の9①ただし書, ``osame_law.postponement_cancellation``).
 
 Short by default; ``OSAME_MODEL_EXAMPLES`` / ``OSAME_MODEL_STEPS`` for a long run.
 """
@@ -82,6 +88,9 @@ class Model:
         self.pending_preliminary = 0  # 速報 not yet withdrawn
         self.held = False
         self.postponements: list[tuple[dt.date, dt.date]] = []  # 徴収猶予 (illness): in force, both ends
+        self.exemption_ends: dict[int, dt.date] = {}  # a 猶予 cancelled for a missed 分割: last exempt day
+        self.schedule: list[tuple[dt.date, int]] = []  # 分割 of the latest 猶予 (empty: one sum)
+        self.breaches: list[list] = []  # [missed_due_on, decision or None] of the latest 猶予
         self.debit = "none"  # 口座振替 of its 納期限: none → in_flight (requested) → result (imported)
         self.demanded_on: dt.date | None = None
         self.version = 1
@@ -101,6 +110,19 @@ class Model:
     def late_fee(self, as_of: dt.date) -> int | None:
         """延滞金 by the law library: fixed at the day the payments reach the 本税, else to as_of
         (None: a period the rate table does not price — shown as such, never as 0)."""
+        result = self.priced(as_of)
+        return 0 if result == () else None if result is None else result.late_fee
+
+    def segments(self, as_of: dt.date) -> list[tuple] | None:
+        """The law library's segments of the 延滞金 to ``as_of`` (fixed at full payment): B5."""
+        result = self.priced(as_of)
+        if result == () or result is None:
+            return None if result is None else []
+        return [(x.start, x.end, x.days, x.base, str(x.rate), x.yen) for x in result.segments]
+
+    def priced(self, as_of: dt.date):
+        """The law library's result to ``as_of`` (fixed at the day the payments reach the 本税);
+        () when not late, None when the rate table does not price the days."""
         running, partial, paid_on = 0, [], as_of
         for day, amount in sorted(self.payments):
             if running + amount >= self.principal:
@@ -109,11 +131,11 @@ class Model:
             partial.append(PartialPayment(day, amount))
             running += amount
         if paid_on <= self.due:
-            return 0
-        exempt = [  # 徴収猶予 for illness: full exemption of its days (法15条の9①)
-            ExemptInterval(start, min(end, paid_on), ExemptionKind.COLLECTION_DEFERRAL_DISASTER)
-            for start, end in self.postponements
-            if start <= paid_on
+            return ()
+        exempt = [  # 徴収猶予 for illness: full exemption of its days (法15条の9①), to 取消し's end
+            ExemptInterval(start, last, ExemptionKind.COLLECTION_DEFERRAL_DISASTER)
+            for n, (start, end) in enumerate(self.postponements)
+            if start <= (last := min(end, paid_on, self.exemption_ends.get(n, end)))
         ]
         try:
             return compute_late_fee(
@@ -123,9 +145,25 @@ class Model:
                 partial_payments=partial,
                 exempt_intervals=exempt,
                 rates=self.rates,
-            ).late_fee
+            )
         except LawError:
             return None
+
+    def missed(self, start: dt.date, on: dt.date, grace: int) -> tuple[dt.date, int] | None:
+        """The first 分割 of the latest 猶予 missed as of ``on`` after the last one continued past."""
+        after = max((b[0] for b in self.breaches if b[1] == "continue"), default=None)
+        cumulative = 0
+        for due, amount in self.schedule:
+            cumulative += amount
+            checked = due + dt.timedelta(days=grace)
+            if checked >= on:
+                return None
+            if after is not None and due <= after:
+                continue
+            paid = sum(a for d, a in self.payments if start <= d <= checked)
+            if paid < cumulative:
+                return due, cumulative - paid
+        return None
 
     def state(self) -> receipts.InstallmentState:
         paid = min(self.principal, self.confirmed)
@@ -154,6 +192,7 @@ class CollectionMachine(InProcessService, RuleBasedStateMachine):
         self.claim: str | None = None  # 交付要求 in force
         self.claim_covered: set[int] = set()
         self.postponement_ids: dict[int, str] = {}  # the item's latest 猶予
+        self.breaches: dict[str, list[list]] = {}  # 猶予 id → [missed_due_on, decision] flagged
         self.counter = 0
         for m in self.items:
             self.handle(
@@ -205,6 +244,23 @@ class CollectionMachine(InProcessService, RuleBasedStateMachine):
             receipts.InstallmentsSettled if m.reflected >= m.principal else receipts.InstallmentsPartlyPaid
         )
         self.handle(handlers.project_installment_states, event(items=[m.state()]))
+        if m.reflected >= m.principal and not m.written_off:  # settled: the 確定延滞金 is stored (B5)
+            expected = m.segments(self.today)
+            [row] = [r for r in self.rows(orm.installments) if r["notice_number"] == m.notice]
+            stored = self.stored("fixed", str(row["late_fee_version"]), m.notice)
+            if expected and row["late_fee"]:
+                assert stored == expected, ("stored 確定延滞金 segments differ from the law's", m.notice)
+
+    def stored(self, kind: str, owner: str, notice: str) -> list[tuple]:
+        rows = sorted(
+            (
+                r
+                for r in self.rows(orm.late_fee_segments)
+                if (r["owner_kind"], r["owner_id"], r["notice_number"]) == (kind, owner, notice)
+            ),
+            key=lambda r: r["seq"],
+        )
+        return [(r["from_on"], r["to_on"], r["days"], r["base"], r["rate"], r["yen"]) for r in rows]
 
     def owes(self, m: Model) -> int:
         """What the model says is still owed (本税 + 督促手数料 + 延滞金), before write-off."""
@@ -223,6 +279,14 @@ class CollectionMachine(InProcessService, RuleBasedStateMachine):
         the 督促 guards matter most), if that is still ahead."""
         cutoff = demand_cutoff(self.items[i].due, self.policy.demand_cutoff_business_days)
         self.today = max(self.today, cutoff + dt.timedelta(days=1 + extra))
+
+    @rule(i=st.integers(0, 2), k=st.integers(0, 1), extra=st.integers(min_value=-1, max_value=3))
+    def night_around_an_installment(self, i, k, extra):
+        """The clock moves to around the last day of grace of a 猶予 分割 (if that is still ahead)."""
+        m = self.items[i]
+        if len(m.schedule) > k:
+            grace = self.policy.pledge_grace_days
+            self.today = max(self.today, m.schedule[k][0] + dt.timedelta(days=grace + extra))
 
     @rule(i=st.integers(0, 2), whole=st.booleans(), shown=st.booleans())
     def pay(self, i, whole, shown):
@@ -275,6 +339,12 @@ class CollectionMachine(InProcessService, RuleBasedStateMachine):
                 self.handle(direct_debits.note_debit_requested, event)
                 m.debit = "in_flight"
 
+    @initialize(i=st.sampled_from([None, 0, 1, 2]), days=st.integers(min_value=60, max_value=200))
+    def postponed_from_the_start(self, i, days):
+        """Often one installment starts under a 徴収猶予 paid in 分割 (so histories reach its 期限)."""
+        if i is not None:
+            self.postpone(i, days, split=True)
+
     @rule(i=st.integers(0, 2))
     def debit_result_imported(self, i):
         m = self.items[i]
@@ -314,9 +384,10 @@ class CollectionMachine(InProcessService, RuleBasedStateMachine):
             ),
         )
 
-    @rule(i=st.integers(0, 2), days=st.integers(min_value=60, max_value=300))
-    def postpone(self, i, days):
-        """徴収猶予 (illness) from today for ``days`` more days, applied and approved today."""
+    @rule(i=st.integers(0, 2), days=st.integers(min_value=60, max_value=300), split=st.booleans())
+    def postpone(self, i, days, split):
+        """徴収猶予 (illness) from today for ``days`` more days, applied and approved today; with
+        ``split`` paid in two 分割 (法15条③) at +30 and +60 days, monitored by the batch."""
         m = self.items[i]
         if (
             m.written_off
@@ -336,6 +407,15 @@ class CollectionMachine(InProcessService, RuleBasedStateMachine):
             ),
         )
         end = self.today + dt.timedelta(days=days)
+        amount = m.principal - m.reflected
+        schedule = (
+            [
+                (self.today + dt.timedelta(days=30), amount // 2),
+                (self.today + dt.timedelta(days=60), amount - amount // 2),
+            ]
+            if split and amount >= 2
+            else []
+        )
         self.handle(
             postponements.decide,
             postponements.DecidePostponement(
@@ -344,11 +424,39 @@ class CollectionMachine(InProcessService, RuleBasedStateMachine):
                 decided_on=self.today,
                 starts_on=self.today,
                 ends_on=end,
+                schedule=[{"due_on": d, "amount": a} for d, a in schedule],
                 staff_user="s",
             ),
         )
         self.postponement_ids[m.n] = applied
         m.postponements.append((self.today, end))
+        m.schedule, m.breaches = schedule, []
+        self.breaches[applied] = m.breaches
+
+    @rule(i=st.integers(0, 2), cancel=st.booleans())
+    def decide_breach(self, i, cancel):
+        """Staff decide a flagged missed 分割: 取消し (the exemption ends at the missed 期限) or 継続."""
+        m = self.items[i]
+        open_ = [b for b in m.breaches if b[1] is None]
+        if not open_ or not m.schedule:  # cancelled meanwhile: nothing left to decide
+            return
+        self.handle(
+            postponements.decide_breach,
+            postponements.DecideBreach(
+                postponement_id=self.postponement_ids[m.n],
+                decision="cancel" if cancel else "continue",
+                decided_on=self.today,
+                note="model",
+                staff_user="s",
+            ),
+        )
+        open_[0][1] = "cancel" if cancel else "continue"
+        if cancel:
+            n = len(m.postponements) - 1
+            start, end = m.postponements[n]
+            m.postponements[n] = (start, min(end, self.today - dt.timedelta(days=1)))
+            m.exemption_ends[n] = min(m.postponements[n][1], open_[0][0])
+            m.schedule = []
 
     @rule(i=st.integers(0, 2))
     def cancel_postponement(self, i):
@@ -362,6 +470,7 @@ class CollectionMachine(InProcessService, RuleBasedStateMachine):
             ),
         )
         m.postponements[-1] = (m.postponements[-1][0], self.today - dt.timedelta(days=1))
+        m.schedule = []  # cancelled: no more monitoring, nothing left to decide
 
     @rule()
     def nightly_batch(self):
@@ -396,10 +505,31 @@ class CollectionMachine(InProcessService, RuleBasedStateMachine):
                 "before cut-off"
             )
             assert row["principal_tax_due"] == m.principal - m.reflected, "督促 names the remainder"
+            expected = m.segments(self.today)
+            if expected is not None:  # what the 督促状 prints explains itself, as the law priced it (B5)
+                assert self.stored("demand_notice", row["demand_notice_id"], m.notice) == expected, (
+                    "stored 督促 segments differ from the law's",
+                    m.notice,
+                )
             m.demanded_on = self.today
+        self.check_breaches()
         again = self.handle(run_nightly, RunNightly(batch_date=self.today))
         assert again["demand_notices"] == 0 and len(self.rows(orm.demand_notices)) == len(notices)
+        assert again["postponements_breached"] == 0, "a 猶予 breach flagged twice"
         assert first["batch_date"] == again["batch_date"]
+
+    def check_breaches(self):
+        """猶予 分割 monitoring (法15条の3): the flags the batch raised are exactly the model's."""
+        grace = self.policy.pledge_grace_days
+        for m in self.items:
+            if not m.schedule or any(b[1] is None for b in m.breaches):
+                continue  # not monitored (no 分割, cancelled) or awaiting the staff decision
+            missed = m.missed(m.postponements[-1][0], self.today, grace)
+            if missed is not None:
+                m.breaches.append([missed[0], None])
+        flagged = {(r["postponement_id"], r["missed_due_on"]) for r in self.rows(orm.postponement_breaches)}
+        expected = {(pid, b[0]) for pid, found in self.breaches.items() for b in found}
+        assert flagged == expected, ("猶予 breaches differ", flagged ^ expected)
 
     @rule(first=st.sampled_from(["2.9", "3.4"]), second=st.sampled_from(["9.2", "9.7"]))
     def law_change_2027(self, first, second):

@@ -283,3 +283,77 @@ async def test_application_checks_permissions_extension_and_overlap(service, cli
         200,
     )
     assert ok.json()["result"]["ends_on"] == "2027-06-30"
+
+
+# -- 履行監視 of the 分割 (法15条の3①一) -----------------------------------------------------------
+
+
+def test_missed_payment_is_cumulative_and_skips_what_staff_continued_past():
+    schedule = [(D(2026, 9, 30), 60_000), (D(2026, 12, 31), 60_000)]
+    paid = {D(2026, 10, 7): 59_999, D(2027, 1, 7): 120_000}
+    breach = rules.missed_payment(schedule, paid.__getitem__, D(2026, 10, 8), 7)
+    assert (breach.missed_due_on, breach.shortfall) == (D(2026, 9, 30), 1)
+    assert rules.missed_payment(schedule, paid.__getitem__, D(2026, 10, 7), 7) is None  # lag allowance
+    assert rules.missed_payment(schedule, paid.__getitem__, D(2027, 2, 1), 7, after=D(2026, 9, 30)) is None
+
+
+async def test_missed_installment_is_flagged_and_a_cancellation_ends_the_exemption(service, client):
+    from osame_collection.service_layer import handlers
+
+    from .test_collection_nightly import ledger_state, receipt
+
+    await seed(service)
+    postponement_id, decided = await grant(
+        client,
+        applied_on="2026-07-20",
+        decided_on="2026-07-21",
+        ends_on="2026-12-15",
+        schedule=[{"due_on": "2026-09-30", "amount": 60_000}, {"due_on": "2026-11-30", "amount": 60_000}],
+    )
+    assert decided.status_code == 200, decided.text
+    await service.handle(
+        handlers.note_receipt, receipt("r-s1", "R8-100", 1, D(2026, 10, 2), 1_000, addressee=A)
+    )
+    state = ledger_state("R8-100", 1, 120_000, 1_000, D(2026, 6, 30), paid_on=D(2026, 10, 2), addressee=A)
+    await service.handle(handlers.project_installment_states, state)
+    night = (await post(client, "/batches/nightly", {"batch_date": "2026-10-07"}, 200)).json()["result"]
+    assert night["postponements_breached"] == 0  # 9/30 + 7 days of data lag not over yet
+    night = (await post(client, "/batches/nightly", {"batch_date": "2026-10-08"}, 200)).json()["result"]
+    assert night["postponements_breached"] == 1
+    again = (await post(client, "/batches/nightly", {"batch_date": "2026-10-09"}, 200)).json()["result"]
+    assert again["postponements_breached"] == 0  # awaiting the decision: flagged once
+    listed = (await client.get("/worklists/postponements-breached?assignee=*")).json()
+    [item] = listed["items"]
+    assert (item["postponement_id"], item["missed_due_on"], item["shortfall"]) == (
+        postponement_id,
+        "2026-09-30",
+        59_000,
+    )
+    path = f"/postponements/{postponement_id}/breach-decision"
+    no_note = await post(client, path, {"decision": "continue", "decided_on": "2026-10-12"})
+    assert no_note.status_code == 422
+    kept = await post(
+        client, path, {"decision": "continue", "decided_on": "2026-10-12", "note": "電話で確約"}, 200
+    )
+    assert kept.json()["result"]["decision"] == "continue"
+    assert (await client.get("/worklists/postponements-breached?assignee=*")).json()["total"] == 0
+    night = (await post(client, "/batches/nightly", {"batch_date": "2026-12-08"}, 200)).json()["result"]
+    assert night["postponements_breached"] == 1  # the 11/30 amount, a later 期限
+    cancel = {"decision": "cancel", "decided_on": "2026-12-10", "note": "分割不履行"}
+    cancelled = await post(client, path, cancel, 200)
+    assert cancelled.json()["result"]["exemption_ends_on"] == "2026-11-30"  # 法15条の9①ただし書
+    assert (await post(client, path, cancel)).json()["error"] == "postponement_cancelled"
+    # the 延滞金 of installment 1: exempt 7/20..11/30 only (illness: full exemption), by the law library
+    view = (await client.get(f"/cases/{A}?as_of=2026-12-31")).json()
+    fee = {u["installment_no"]: u["late_fee"] for u in view["unpaid"]}
+    kind, payments = ExemptionKind.COLLECTION_DEFERRAL_DISASTER, [(D(2026, 10, 2), 1_000)]
+    exempt = [ExemptInterval(D(2026, 7, 20), D(2026, 11, 30), kind)]
+    assert fee[1] == accrued_late_fee(120_000, D(2026, 6, 30), D(2026, 12, 31), payments, exempt).late_fee
+    longer = [ExemptInterval(D(2026, 7, 20), D(2026, 12, 9), kind)]  # exemption to the day before 取消
+    assert fee[1] > accrued_late_fee(120_000, D(2026, 6, 30), D(2026, 12, 31), payments, longer).late_fee
+    actions = [e["action"] for e in (await client.get(f"/audit?addressee_id={A}")).json()["entries"]]
+    assert {
+        "postponement.breach.flagged",
+        "postponement.breach.continue",
+        "postponement.breach.cancel",
+    } <= set(actions)

@@ -250,7 +250,7 @@ async def test_same_appropriation_twice_applies_once(service):
 
 async def test_appropriation_to_demand_fee_and_late_fee(service):
     overpayment_id = await _overpaid(service, 3_000)
-    await _debt(service)
+    await _debt(service, principal=1_500)  # the whole tax, so its 延滞金 may be paid (法17条の2③)
     async with (
         service.runtime.sessions() as session
     ):  # collection's charges reach the ledger later (issue 7 §2)
@@ -318,3 +318,59 @@ async def test_appropriation_across_merged_addressees_is_accepted(service):
         (i["notice_number"], i["installment_no"]): i["paid"] for i in await service.rows(orm.installments)
     }
     assert paid[("MERGED-1", 1)] == 2_000
+
+
+async def _charged(service, demand_fee=100, late_fee=1_200):
+    async with service.runtime.sessions() as session:
+        await session.execute(
+            update(orm.installments)
+            .where(orm.installments.c.notice_number == "NEW-1", orm.installments.c.installment_no == 1)
+            .values(demand_fee=demand_fee, late_fee=late_fee)
+        )
+        await session.commit()
+
+
+@pytest.mark.parametrize(
+    ("items", "index"),
+    [
+        pytest.param([("NEW-1", 1, "late_fee", 1_200)], 0, id="late-fee-while-the-tax-is-owed-17-2-3"),
+        pytest.param([("NEW-1", 1, "principal_tax", 1_000)], 0, id="tax-while-the-fee-is-owed-city-order"),
+    ],
+)
+async def test_a_appropriation_out_of_the_order_in_force_is_refused(service, items, index):
+    overpayment_id = await _overpaid(service, 3_000)
+    await _debt(service)
+    await _charged(service)
+    outcome = await service.handle(apply_appropriation, _command(items, overpayment_id=overpayment_id))
+    assert outcome == "refused"
+    [stored] = await service.rows(orm.appropriations)
+    assert stored["reason"] == "out_of_order"
+    [(_, body)] = [
+        (k, b) for k, b in await service.events() if k == receipts.AppropriationRefused.routing_key
+    ]
+    assert body["item_index"] == index
+
+
+async def test_a_loaded_order_applies_from_its_effective_date(service):
+    from osame_receipts.service_layer import law_orders
+
+    overpayment_id = await _overpaid(service, 3_000)
+    await _debt(service)
+    await _charged(service)
+    fee_last = {
+        "effective_from": "2026-08-01",
+        "kind_order": ["disposition_cost", "principal_tax", "additional_tax", "late_fee", "demand_fee"],
+        "source": "test: 市税充当規則 (illustrative)",
+    }
+    loaded = await service.handle(lambda body, uow: law_orders.load(uow, body, "staff-1"), fee_last)
+    assert loaded["replaces"]["rule"].endswith("demand_fee>principal_tax>additional_tax>late_fee")
+    tax_only = [("NEW-1", 1, "principal_tax", 1_000)]
+    before = _command(tax_only, overpayment_id=overpayment_id, on=D(2026, 7, 31))
+    assert await service.handle(apply_appropriation, before) == "refused"  # the old order on 7/31
+    after = _command(tax_only, appropriation_id="AP-2", overpayment_id=overpayment_id, on=D(2026, 8, 1))
+    assert await service.handle(apply_appropriation, after) == "applied"  # the fee now comes last
+    with pytest.raises(ValueError, match="appropriation_order_refused"):  # 延滞金 before its tax
+        bad = {**fee_last, "kind_order": list(reversed(fee_last["kind_order"]))}
+        await service.handle(lambda body, uow: law_orders.load(uow, body, "staff-1"), bad)
+    [row] = await service.rows(orm.law_appropriation_orders)
+    assert (row["loaded_by"], row["source"]) == ("staff-1", fee_last["source"])

@@ -292,6 +292,9 @@ class AppropriationRefusal(StrEnum):
     UNKNOWN_INSTALLMENT = "unknown_installment"  # no such 通知書番号 × 期別 in the ledger
     NOT_OWED = "not_owed"  # the component is no longer owed (paid meanwhile, 減額更正, 取消)
     OTHER_ADDRESSEE_DEBT = "other_addressee_debt"  # the installment belongs to another 宛名番号
+    OUT_OF_ORDER = (
+        "out_of_order"  # breaks the 充当 order in force inside an installment (法17条の2③ / city order)
+    )
 
 
 class AppropriationRefused(Event):

@@ -25,6 +25,7 @@ from osame_law.appropriation import (
     GroupOrder,
     UnpaidItem,
     appropriable_on,
+    first_out_of_order,
     plan_appropriation,
 )
 from osame_law.calendar import add_months_civil, days_inclusive, is_closed_day, shift_due_date
@@ -98,6 +99,7 @@ __all__ = [
     "demand_cutoff",
     "demand_notice_deadline",
     "earliest_seizure_date",
+    "first_out_of_order",
     "is_closed_day",
     "last_due_date_dunnable",
     "limitation_period",

@@ -173,3 +173,25 @@ def plan_appropriation(
         )
         left -= take
     return AppropriationPlan(tuple(allocations), left)
+
+
+def first_out_of_order(
+    lines: Sequence[tuple[str, ClaimKind, int]],
+    owed_after: dict[tuple[str, ClaimKind], int],
+    policy: AppropriationPolicy | None = None,
+) -> int | None:
+    """Index of the first 充当 line that breaks the order inside its installment, or None.
+
+    ``lines`` are (group, kind, amount) as a 充当 books them; ``owed_after`` is what each (group,
+    kind) still owes once the whole 充当 is booked. Inside one installment a kind may receive money
+    only when every kind ranked before it in ``policy.kind_order`` is paid in full by then — the tax
+    before its own 延滞金 is statutory (法17条の2③), the rest the city's order (domain-rules §10.2).
+    The order across installments is not checked here (no statutory order, §10.3)."""
+    policy = policy or AppropriationPolicy()
+    for index, (group, kind, amount) in enumerate(lines):
+        if amount <= 0:
+            continue
+        earlier = policy.kind_order[: policy.kind_order.index(kind)]
+        if any(owed_after.get((group, k), 0) > 0 for k in earlier):
+            return index
+    return None

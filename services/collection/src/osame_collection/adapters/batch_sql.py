@@ -489,7 +489,7 @@ async def issued_with_debit_in_flight(
 async def issued_in_batch(session: AsyncSession, batch_id: str) -> list[dict]:
     DN = orm.demand_notices
     query = (
-        select(DN, I.c.late_fee_version, I.c.due_date)
+        select(DN, I.c.late_fee_version, I.c.due_date, I.c.tax_item, I.c.principal_tax)
         .join(I, (I.c.notice_number == DN.c.notice_number) & (I.c.installment_no == DN.c.installment_no))
         .where(DN.c.batch_id == batch_id)
         .order_by(DN.c.notice_number, DN.c.installment_no)

@@ -367,6 +367,8 @@ postponements = Table(
     Column("first_starts_on", Date, nullable=True),  # of the first grant (extensions: 2-year cap)
     Column("amount", Integer, nullable=True),  # 猶予金額 (本税)
     Column("cancelled_on", Date, nullable=True),
+    # 取消 for a missed 分割: the last day the 延滞金 exemption still covers (法15条の9①ただし書)
+    Column("exemption_ends_on", Date, nullable=True),
 )
 
 # The 期別 a 猶予 covers (the guards join here: one row per installment).
@@ -389,6 +391,48 @@ postponement_payments = Table(
     Column("due_on", Date, nullable=False),
     Column("amount", Integer, nullable=False),
     PrimaryKeyConstraint("postponement_id", "seq", name="pk_postponement_payments"),
+)
+
+# Every fixed 延滞金 explains itself (issue #12 B5): the segments of a 確定延滞金 (owner "fixed", id =
+# its late_fee_version) and of the 延滞金 printed on a 督促状 ("demand_notice", its id) or 催告書
+# ("reminder", the reminder id), as the law library priced them when the amount was fixed.
+late_fee_segments = Table(
+    "late_fee_segments",
+    metadata,
+    Column("owner_kind", String(16), nullable=False),
+    Column("owner_id", String(64), nullable=False),
+    Column("notice_number", String(20), nullable=False),
+    Column("installment_no", Integer, nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("from_on", Date, nullable=False),
+    Column("to_on", Date, nullable=False),
+    Column("days", Integer, nullable=False),
+    Column("base", Integer, nullable=False),
+    Column("rate", String(12), nullable=False),  # percent per year applied (after any relief)
+    Column("normal_rate", String(12), nullable=False),
+    Column("yen", Integer, nullable=False),
+    Column("tier", String(10), nullable=True),
+    Column("relief", String(40), nullable=True),
+    Column("basis", String(300), nullable=False),
+    PrimaryKeyConstraint(
+        "owner_kind", "owner_id", "notice_number", "installment_no", "seq", name="pk_late_fee_segments"
+    ),
+    Index("ix_late_fee_segments_installment", "notice_number", "installment_no"),
+)
+
+# 履行監視 of a 猶予's 分割 (法15条の3①: a missed 分割 amount is a ground of 取消し): one row per missed
+# payment flagged by the nightly batch, with the staff decision (cancel | continue) once taken.
+postponement_breaches = Table(
+    "postponement_breaches",
+    metadata,
+    Column("postponement_id", String(36), nullable=False),
+    Column("missed_due_on", Date, nullable=False),
+    Column("shortfall", Integer, nullable=False),
+    Column("detected_on", Date, nullable=False),
+    Column("decision", String(10), nullable=True),  # None = awaiting staff | cancel | continue
+    Column("decided_on", Date, nullable=True),
+    Column("decided_by", String(64), nullable=True),
+    PrimaryKeyConstraint("postponement_id", "missed_due_on", name="pk_postponement_breaches"),
 )
 
 # Events that move the 5-year limitation clock of an installment (時効の更新・完成猶予).
@@ -462,6 +506,21 @@ law_demand_fees = Table(
     Column("source", String(300), nullable=False),
     Column("loaded_by", String(64), nullable=False),
     Column("loaded_at", DateTime(timezone=True), nullable=False),
+)
+
+# Law / city practice as versioned data (issue #12 B7, ``domain.law_parameters``): the 督促 data
+# cut-off, the 催告書 指定期限 days and the 充当 order, each from an effective date with its source;
+# loaded (and replaced) by the law command, audited with the row each replaces.
+law_parameters = Table(
+    "law_parameters",
+    metadata,
+    Column("name", String(40), nullable=False),
+    Column("effective_from", Date, nullable=False),
+    Column("value", JSON, nullable=False),
+    Column("source", String(300), nullable=False),
+    Column("loaded_by", String(64), nullable=False),
+    Column("loaded_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("name", "effective_from", name="pk_law_parameters"),
 )
 
 # 口座振替 in flight (issue #12 defect 2): the installments a 種別91 request covered for a 振替日

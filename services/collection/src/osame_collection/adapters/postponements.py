@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from osame_collection.adapters import orm
@@ -49,3 +49,74 @@ async def insert_schedule(
                 for n, (d, a) in enumerate(schedule, 1)
             ],
         )
+
+
+PB, R = orm.postponement_breaches, orm.receipts
+
+
+async def monitored(session: AsyncSession) -> list[dict]:
+    """Approved 猶予 with a 分割 schedule: the row, its schedule, its 期別 and its breach rows."""
+    query = select(PO).where(PO.c.status == "approved").order_by(PO.c.postponement_id)
+    rows = [dict(r) for r in (await session.execute(query)).mappings()]
+    ids = [r["postponement_id"] for r in rows]
+    if not ids:
+        return []
+    schedules: dict[str, list[tuple[date, int]]] = {}
+    for pid, due_on, amount in await session.execute(
+        select(PP.c.postponement_id, PP.c.due_on, PP.c.amount)
+        .where(PP.c.postponement_id.in_(ids))
+        .order_by(PP.c.postponement_id, PP.c.seq)
+    ):
+        schedules.setdefault(pid, []).append((due_on, amount))
+    items: dict[str, list[tuple[str, int]]] = {}
+    for pid, n, i in await session.execute(
+        select(PI.c.postponement_id, PI.c.notice_number, PI.c.installment_no).where(
+            PI.c.postponement_id.in_(ids)
+        )
+    ):
+        items.setdefault(pid, []).append((n, i))
+    breaches: dict[str, list[dict]] = {}
+    for b in (await session.execute(select(PB).where(PB.c.postponement_id.in_(ids)))).mappings():
+        breaches.setdefault(b["postponement_id"], []).append(dict(b))
+    return [
+        {
+            **r,
+            "schedule": schedules[r["postponement_id"]],
+            "items": items.get(r["postponement_id"], []),
+            "breaches": breaches.get(r["postponement_id"], []),
+        }
+        for r in rows
+        if r["postponement_id"] in schedules
+    ]
+
+
+async def paid_for(session: AsyncSession, keys: list[tuple[str, int]], since: date, through: date) -> int:
+    """Confirmed money received for the 期別 ``keys`` paid from ``since`` through ``through``."""
+    if not keys:
+        return 0
+    query = select(func.coalesce(func.sum(R.c.applied), 0)).where(
+        tuple_(R.c.notice_number, R.c.installment_no).in_(keys),
+        R.c.preliminary.is_(False),
+        R.c.cancelled.is_(False),
+        R.c.paid_on >= since,
+        R.c.paid_on <= through,
+    )
+    return int((await session.execute(query)).scalar_one())
+
+
+async def insert_breach(session: AsyncSession, values: dict) -> None:
+    await session.execute(insert(PB).values(**values))
+
+
+async def open_breach(session: AsyncSession, postponement_id: str) -> dict | None:
+    query = select(PB).where(PB.c.postponement_id == postponement_id, PB.c.decision.is_(None))
+    row = (await session.execute(query)).mappings().first()
+    return dict(row) if row else None
+
+
+async def decide_breach(session: AsyncSession, postponement_id: str, missed_due_on: date, **values) -> None:
+    await session.execute(
+        update(PB)
+        .where(PB.c.postponement_id == postponement_id, PB.c.missed_due_on == missed_due_on)
+        .values(**values)
+    )

@@ -8,7 +8,9 @@ address, via_override (1 = 送付先), earliest_seizure_on, line_no, notice_numb
 tax_item, fiscal_year, due_date, principal_tax_due, late_fee, demand_fee, letter_total,
 designated_deadline (指定期限, ``domain.legal_documents``), issued_on_wareki,
 designated_deadline_wareki (和暦, ``osame_law.wareki``), el_number (the line's eL番号 as printed,
-``osame_law.payment_slip``; empty without the city's 収納機関番号 or when the 通知書番号 is not digits).
+``osame_law.payment_slip``; empty without the city's 収納機関番号 or when the 通知書番号 is not digits),
+late_fee_segments (how the line's 延滞金 was computed, as stored when the letter was issued:
+"期間 日数 × 基礎額 × 割合 = 金額" per segment, " / " between them; issue #12 B5).
 
 The PDF embeds a Japanese TrueType font (IPAex Gothic by default, IPA Font License: embedding
 allowed; Debian ``fonts-ipaexfont-gothic``, the same file refunds' notices embed; setting
@@ -37,6 +39,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
+from osame_collection.domain.late_fee_explained import ROUNDING_BASIS, printed
 from osame_collection.domain.legal_documents import (
     BODY,
     TITLES,
@@ -71,6 +74,7 @@ COLUMNS = [
     "issued_on_wareki",
     "designated_deadline_wareki",
     "el_number",
+    "late_fee_segments",
 ]
 TAX_ITEMS = {
     "resident_tax": "個人住民税",
@@ -126,7 +130,9 @@ def vendor_csv(letters: list[Letter], agency_code: str | None = None) -> str:
     for letter in letters:
         if letter.hold_reason:
             continue
-        deadline = designated_deadline(letter.kind, letter.issued_on, letter.earliest_seizure_on)
+        deadline = designated_deadline(
+            letter.kind, letter.issued_on, letter.earliest_seizure_on, letter.reminder_deadline_days
+        )
         for n, line in enumerate(letter.lines, start=1):
             writer.writerow(
                 [
@@ -153,6 +159,7 @@ def vendor_csv(letters: list[Letter], agency_code: str | None = None) -> str:
                     _wareki(letter.issued_on),
                     _wareki(deadline),
                     _el(line, agency_code),
+                    " / ".join(printed(seg, _wareki) for seg in line.late_fee_segments),
                 ]
             )
     return out.getvalue()
@@ -187,7 +194,9 @@ def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
 
 def _letter_page(pdf: canvas.Canvas, font: str, letter: Letter, setup: LetterSetup) -> None:
     width, height = A4
-    deadline = designated_deadline(letter.kind, letter.issued_on, letter.earliest_seizure_on)
+    deadline = designated_deadline(
+        letter.kind, letter.issued_on, letter.earliest_seizure_on, letter.reminder_deadline_days
+    )
     y = height - 25 * mm
     pdf.setFont(font, 10)
     pdf.drawString(20 * mm, y, f"〒{letter.postal_code}")
@@ -217,6 +226,8 @@ def _letter_page(pdf: canvas.Canvas, font: str, letter: Letter, setup: LetterSet
         pdf.drawString(x * mm, y, h)
     for line in letter.lines[:20]:
         y -= 5.5 * mm
+        if y < 95 * mm:
+            break  # the rest is in the vendor file; the sample keeps room for the 教示 and 納付書
         values = [
             line.notice_number,
             str(line.installment_no),
@@ -229,9 +240,19 @@ def _letter_page(pdf: canvas.Canvas, font: str, letter: Letter, setup: LetterSet
         ]
         for x, v in zip(xs, values, strict=True):
             pdf.drawString(x * mm, y, v)
+        # 延滞金の計算明細 (B5): one short row per segment under the line
+        pdf.setFont(font, 7)
+        for seg in line.late_fee_segments[:6]:
+            y -= 4 * mm
+            pdf.drawString(24 * mm, y, f"延滞金明細 {printed(seg, _wareki)}")
+        pdf.setFont(font, 8)
     pdf.setFont(font, 10)
     y -= 9 * mm
     pdf.drawRightString(width - 20 * mm, y, f"合計 {letter.total:,} 円")
+    if any(line.late_fee_segments for line in letter.lines):
+        y -= 5 * mm
+        pdf.setFont(font, 7)
+        pdf.drawString(20 * mm, y, f"延滞金明細の{ROUNDING_BASIS}")
     y -= 8 * mm
     pdf.setFont(font, 8)
     for text in instructions(letter.kind, setup.city):

@@ -12,6 +12,7 @@ from sqlalchemy import bindparam, delete, func, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from osame_collection.adapters import orm
+from osame_collection.domain.law_parameters import LawParameters, ParameterRow, built_in
 from osame_collection.domain.postponement import Postponement, PostponementGround, PostponementKind
 from osame_collection.domain.projection import OWING, charges_paid, status_for
 from osame_collection.domain.stay import Stay, StayGround
@@ -39,6 +40,7 @@ def postponement_of(row) -> Postponement:
         row["starts_on"],
         row["ends_on"],
         row["cancelled_on"],
+        row["exemption_ends_on"],
     )
 
 
@@ -307,6 +309,30 @@ class CollectionRepository:
         return merge_fee_rules(
             base, [DemandFeeRule(r["effective_from"], r["fee"], r["source"]) for r in rows]
         )
+
+    async def owing_with_demand_fee(self) -> list[dict]:
+        """Owing installments carrying a 督促手数料 (what a 充当 order change can split differently)."""
+        I = orm.installments  # noqa: E741
+        query = select(I).where(I.c.status.in_(OWING), I.c.written_off_on.is_(None), I.c.demand_fee > 0)
+        return [dict(r) for r in (await self.session.execute(query)).mappings()]
+
+    async def undunned_open_due_since(self, since) -> list[dict]:
+        """Open installments never dunned nor written off whose 納期限 is on or after ``since``."""
+        I = orm.installments  # noqa: E741
+        query = select(I).where(
+            I.c.status == "open",
+            I.c.demand_issued_on.is_(None),
+            I.c.written_off_on.is_(None),
+            I.c.due_date >= since,
+        )
+        return [dict(r) for r in (await self.session.execute(query)).mappings()]
+
+    async def law_parameters(self, cutoff_days: int) -> LawParameters:
+        """督促 cut-off, 催告書 指定期限 days and 充当 order in force by date: the built-in rows (the
+        cut-off from the settings) plus the rows loaded by the law command (``law_parameters``)."""
+        rows = (await self.session.execute(select(orm.law_parameters))).mappings().all()
+        loaded = [ParameterRow(r["name"], r["effective_from"], r["value"], r["source"]) for r in rows]
+        return LawParameters.of(built_in(cutoff_days), loaded)
 
     async def stays_by_installment(self) -> dict[tuple[str, int], list[Stay]]:
         S = orm.enforcement_stays

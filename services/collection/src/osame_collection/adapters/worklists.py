@@ -144,6 +144,30 @@ async def pledges_breached(
     return await _paged(session, base, (P.c.breached_on, P.c.pledge_id), offset, limit)
 
 
+async def postponements_breached(
+    session: AsyncSession, assignee: str | None, offset: int, limit: int
+) -> tuple[int, list[dict]]:
+    """猶予 whose missed 分割 amount awaits a 取消し / 継続 decision (法15条の3)."""
+    PO, PB = orm.postponements, orm.postponement_breaches
+    base = (
+        select(
+            PO.c.addressee_id,
+            PO.c.postponement_id,
+            PO.c.kind,
+            PB.c.missed_due_on,
+            PB.c.shortfall,
+            PB.c.detected_on,
+            C.c.assignee,
+        )
+        .join(PO, PO.c.postponement_id == PB.c.postponement_id)
+        .outerjoin(C, C.c.addressee_id == PO.c.addressee_id)
+        .where(PB.c.decision.is_(None), PO.c.status == "approved")
+    )
+    if assignee is not None:
+        base = base.where(C.c.assignee == assignee)
+    return await _paged(session, base, (PB.c.detected_on, PO.c.postponement_id), offset, limit)
+
+
 async def _paged(session: AsyncSession, base, order, offset: int, limit: int) -> tuple[int, list[dict]]:
     total = (await session.execute(select(func.count()).select_from(base.subquery()))).scalar_one()
     rows = await session.execute(base.order_by(*order).offset(offset).limit(limit))

@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from osame_law import (
@@ -26,6 +26,7 @@ from osame_law import (
     round_total,
     shift_due_date,
 )
+from osame_law.rounding import accrued, truncate_yen
 
 PLAN_PRINCIPAL = 10_000_000  # any base ≥ 2,000 gives the same segment days and rates
 
@@ -114,3 +115,34 @@ def price_plan(base_amount: int, plan: list[tuple[int, int]], per_segment: bool 
     else:
         total = sum(base * r * d for r, d in plan) // 3_650_000
     return round_total(total)
+
+
+def plan_segments(
+    due_date: date, as_of: date, policy: LateFeePolicy | None = None, rates: RateTable | None = None
+) -> tuple | None:
+    """The law library's segments of an unpaid installment with no payment or stay, for a base of
+    ``PLAN_PRINCIPAL`` (() when not late; None when the dates cannot be priced): the same days and
+    rates for every such installment of the 納期限, so ``scaled_segments`` prices each one."""
+    if as_of <= due_date:
+        return ()
+    try:
+        return tuple(
+            compute_late_fee(
+                principal_tax=PLAN_PRINCIPAL,
+                due_date=due_date,
+                paid_on=as_of,
+                policy=policy,
+                rates=rates or DEFAULT_RATES,
+            ).segments
+        )
+    except LawError:
+        return None
+
+
+def scaled_segments(plan: tuple, remaining: int) -> tuple:
+    """``plan`` (``plan_segments``) for an unpaid ``remaining``: base floored to 1,000 yen (法20条の4の2②),
+    each segment base × rate × days ÷ 365 — what ``compute_late_fee`` gives that installment."""
+    base = charge_base(remaining)
+    return tuple(
+        replace(s, base=base, exact=(e := accrued(base, s.rate, s.days)), yen=truncate_yen(e)) for s in plan
+    )

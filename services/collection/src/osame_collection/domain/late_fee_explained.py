@@ -10,6 +10,8 @@ tier under 附則3条の2① (延滞金特例基準割合: +1 % in the first mon
 
 from __future__ import annotations
 
+from datetime import date
+
 from osame_law import Tier
 
 ARTICLES = {
@@ -57,3 +59,13 @@ def explain(segments, tax_item: str) -> list[dict]:
         }
         for s in segments
     ]
+
+
+def printed(segment: dict, wareki) -> str:
+    """One segment as a letter prints it: 期間, 日数, 基礎額, 割合, 金額 (``wareki`` formats a date)."""
+    start, end = (wareki(date.fromisoformat(segment[k])) for k in ("from", "to"))
+    relief = "（減免）" if segment["relief"] else ""
+    return (
+        f"{start}～{end} {segment['days']}日 × {segment['base']:,}円 × 年{segment['rate']}%{relief}"
+        f" = {segment['yen']:,}円"
+    )

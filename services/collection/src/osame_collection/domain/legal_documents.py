@@ -52,11 +52,14 @@ KYOJI_DEMAND = (
 )
 
 
-def designated_deadline(kind: str, issued_on: date, earliest_seizure_on: date | None) -> date | None:
-    """The 指定期限 printed on the letter (None: a held 督促状 has none until it is served)."""
+def designated_deadline(
+    kind: str, issued_on: date, earliest_seizure_on: date | None, reminder_days: int = REMINDER_DEADLINE_DAYS
+) -> date | None:
+    """The 指定期限 printed on the letter (None: a held 督促状 has none until it is served); a
+    催告書's ``reminder_days`` is the row in force on its issue day (``domain.law_parameters``)."""
     if kind == "demand_notice":
         return earliest_seizure_on - timedelta(days=1) if earliest_seizure_on else None
-    return shift_due_date(issued_on + timedelta(days=REMINDER_DEADLINE_DAYS))
+    return shift_due_date(issued_on + timedelta(days=reminder_days))
 
 
 def instructions(kind: str, city: str) -> tuple[str, ...]:

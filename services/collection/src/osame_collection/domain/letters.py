@@ -20,6 +20,8 @@ class LetterLine:
     principal_tax_due: int
     late_fee: int
     demand_fee: int
+    late_fee_segments: tuple[dict, ...] = ()
+    """The stored segments of ``late_fee`` (issue #12 B5), printed as a short table per line."""
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,7 @@ class Letter:
     lines: tuple[LetterLine, ...] = field(default=())
     earliest_seizure_on: date | None = None
     hold_reason: str | None = None
+    reminder_deadline_days: int = 14  # a 催告書's 指定期限 days in force on its issue day (law data)
 
     @property
     def total(self) -> int:

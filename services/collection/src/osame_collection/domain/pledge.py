@@ -38,9 +38,13 @@ def validate_schedule(schedule: list[ScheduledPayment], signed_on: date) -> None
 
 
 def first_breach(
-    schedule: list[ScheduledPayment], paid_total_on: Callable[[date], int], as_of: date, grace_days: int
+    schedule: list[ScheduledPayment],
+    paid_total_on: Callable[[date], int],
+    as_of: date,
+    grace_days: int,
+    after: date | None = None,
 ) -> Breach | None:
-    """The first scheduled payment missed as of ``as_of``.
+    """The first scheduled payment missed as of ``as_of`` (due after ``after`` when given).
 
     ``paid_total_on(day)`` returns the money received from the signing day through ``day``.
     """
@@ -50,6 +54,8 @@ def first_breach(
         checked_on = payment.due_on + timedelta(days=grace_days)
         if checked_on >= as_of:
             break
+        if after is not None and payment.due_on <= after:
+            continue
         paid = paid_total_on(checked_on)
         if paid < cumulative:
             return Breach(payment.due_on, cumulative - paid)

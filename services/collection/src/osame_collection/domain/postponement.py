@@ -7,7 +7,9 @@ Sources: ``../shared/reference/domain-rules.md`` §5, §5.1, §10.5.
   ``osame_law.add_months_civil``). An **extension** (法15条④ for 徴収猶予 [H]) may not make the whole
   period exceed two years from the first start day. For 換価の猶予 the two-year cap of extensions is
   UNCONFIRMED in the reference (§5: "≤1 year (extendable)"); we apply the same two-year cap (the
-  national parallel, 国税徴収法152条 → 通則法46条⑦) and say so.
+  national parallel, 国税徴収法152条 → 通則法46条⑦) and say so. Checked since (issue #12 item 4):
+  for 職権 換価の猶予 法15条の5② applies 15条③〜⑤ (the e-Gov text), so the 2-year cap of 15条④
+  holds [H]; for 換価の猶予 on application we keep the same cap [M].
 - **Application for 換価の猶予 (法15条の6①)**: within the ordinance period after the 納期限 —
   6 months in the cities the reference saw [H for those cities]; a policy setting here
   (``CONVERSION_APPLICATION_MONTHS``), UNCONFIRMED for Takaoka.
@@ -20,6 +22,10 @@ Sources: ``../shared/reference/domain-rules.md`` §5, §5.1, §10.5.
   of disaster/theft or illness; otherwise the larger of the half rule and the 猶予特例基準割合 cap —
   computed by ``osame_law.late_fee_exemptions`` (this module only maps ground → exemption kind).
 - A 猶予 that is cancelled (取消, 法15条の3) stops on the day before its cancellation day.
+- **履行監視 of the 分割** (法15条の3①一): a 分割 amount not paid by its 期限 (plus the data lag
+  allowance, ``grace_days``) is a ground of 取消し — flagged for a staff decision (取消し or 継続),
+  never cancelled automatically (the law says "取り消すことができる"). On 取消し the exemption may
+  stop at the missed 期限 (法15条の9①ただし書; ``osame_law.postponement_cancellation``).
 """
 
 from __future__ import annotations
@@ -30,8 +36,10 @@ from enum import StrEnum
 
 from osame_law import ExemptInterval, ExemptionKind, add_months_civil
 
+from osame_collection.domain.pledge import Breach, ScheduledPayment, first_breach
+
 MAX_PERIOD_MONTHS = 12  # 法15条①, 15条の5①, 15条の6①
-MAX_TOTAL_MONTHS = 24  # 法15条④ (徴収猶予); 換価の猶予: UNCONFIRMED, same cap applied
+MAX_TOTAL_MONTHS = 24  # 法15条④; 職権 換価の猶予 by 15条の5② [H]; 申請 換価の猶予: same cap [M]
 CONVERSION_APPLICATION_MONTHS = 6  # 法15条の6① ordinance period (UNCONFIRMED for Takaoka)
 
 
@@ -140,6 +148,8 @@ class Postponement:
     starts_on: date
     ends_on: date
     cancelled_on: date | None = None
+    exemption_ends_on: date | None = None
+    """After a 取消 for a missed 分割: the last day still exempt (``osame_law.postponement_cancellation``)."""
 
     def last_day(self) -> date:
         if self.cancelled_on is None:
@@ -152,6 +162,22 @@ class Postponement:
     def exempt_interval(self, until: date) -> ExemptInterval | None:
         """The 延滞金 exemption of the 猶予 up to ``until`` (the calculation day)."""
         end = min(until, self.last_day())
+        if self.exemption_ends_on is not None:
+            end = min(end, self.exemption_ends_on)
         if end < self.starts_on:
             return None
         return ExemptInterval(self.starts_on, end, exemption_kind(self.kind, self.ground))
+
+
+def missed_payment(
+    schedule: list[tuple[date, int]],
+    paid_total_on,
+    as_of: date,
+    grace_days: int,
+    after: date | None = None,
+) -> Breach | None:
+    """The first 分割 amount missed as of ``as_of`` whose 期限 is after ``after`` (the last missed
+    payment staff already decided to continue past); ``paid_total_on(day)`` = money received for
+    the 猶予's 期別 from its start through ``day``. Cumulative, like a pledge (domain.pledge)."""
+    payments = [ScheduledPayment(d, a) for d, a in schedule]
+    return first_breach(payments, paid_total_on, as_of, grace_days, after)

@@ -46,11 +46,24 @@ def charges_paid(applied_total: int, principal_paid: int) -> int:
     return max(0, applied_total - principal_paid)
 
 
-def owed(principal_tax: int, paid: int, demand_fee: int, late_fee: int | None, paid_to_charges: int) -> Owed:
+def owed(
+    principal_tax: int,
+    paid: int,
+    demand_fee: int,
+    late_fee: int | None,
+    paid_to_charges: int,
+    fee_first: bool = True,
+) -> Owed:
     """Split what was paid beyond the 本税 over 督促手数料 first, then 延滞金 (receipts' default 消込
-    order 督促手数料 → 本税 → 延滞金; 本税 before 延滞金: 法17条の2③ / 法14条の5)."""
-    fee_paid = min(demand_fee, paid_to_charges)
-    late = None if late_fee is None else max(0, late_fee - (paid_to_charges - fee_paid))
+    order 督促手数料 → 本税 → 延滞金; 本税 before 延滞金: 法17条の2③ / 法14条の5) — or 延滞金 first
+    when the 充当 order in force says so (``fee_first=False``, ``domain.law_parameters``)."""
+    if fee_first or late_fee is None:
+        fee_paid = min(demand_fee, paid_to_charges)
+        late = None if late_fee is None else max(0, late_fee - (paid_to_charges - fee_paid))
+    else:
+        late_paid = min(late_fee, paid_to_charges)
+        late = late_fee - late_paid
+        fee_paid = min(demand_fee, paid_to_charges - late_paid)
     return Owed(max(0, principal_tax - paid), demand_fee - fee_paid, late)
 
 

@@ -8,7 +8,9 @@
   falls within ``horizon_days`` of the business date (a clock suspended by a 差押 in force has no
   completion day and is never listed); a day already past is listed too (overdue for 不納欠損);
 - a **seizure whose 換価 is pending**: a 差押 neither released (解除) nor distributed (配当);
-- a **breached pledge**: status breached (履行監視, ``domain.pledge.first_breach``).
+- a **breached pledge**: status breached (履行監視, ``domain.pledge.first_breach``);
+- a **breached 猶予 分割**: a missed 分割 amount awaiting the 取消し / 継続 decision (法15条の3,
+  ``domain.postponement.missed_payment``).
 
 Every list is sorted on a total order (its day, then its keys) and paged; a page never exceeds
 ``MAX_PER_PAGE``.

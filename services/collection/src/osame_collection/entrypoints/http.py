@@ -21,6 +21,7 @@ Permissions (``collection:<action>``):
   POST /postponements/{id}/decision                 postponements.decide  DecidePostponement
   POST /postponements/{id}/extension                postponements.decide  ExtendPostponement
   POST /postponements/{id}/cancel                   postponements.decide  CancelPostponement
+  POST /postponements/{id}/breach-decision          postponements.decide  DecideBreach (取消し / 継続)
   POST /demand-holds                                cases.write   督促停止 DemandHold
   POST /demand-notices/{id}/serve                   cases.write   a held 督促状 served {served_on, means}
   POST /batches/nightly                             batches.run   {batch_date, wait?}
@@ -517,6 +518,7 @@ def routes(
                 ("decision", postponements.DecidePostponement, postponements.decide),
                 ("extension", postponements.ExtendPostponement, postponements.extend),
                 ("cancel", postponements.CancelPostponement, postponements.cancel),
+                ("breach-decision", postponements.DecideBreach, postponements.decide_breach),
             )
         ),
         Route(

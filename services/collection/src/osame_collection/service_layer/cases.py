@@ -17,10 +17,10 @@ from osame_law.limitation_clock import LimitationEvent, LimitationEventKind, lim
 from pydantic import BaseModel, Field
 from sqlalchemy import insert, select, tuple_, update
 
-from osame_collection.adapters import inquiry_answers, orm
+from osame_collection.adapters import inquiry_answers, late_fee_segments, orm
 from osame_collection.adapters.repository import CollectionRepository
 from osame_collection.domain.dates import DateRefused, not_before, planned_within
-from osame_collection.domain.late_fee_explained import ROUNDING_BASIS, explain
+from osame_collection.domain.late_fee_explained import ROUNDING_BASIS
 from osame_collection.domain.projection import OWING
 from osame_collection.service_layer import audit, merges, refund_watch
 from osame_collection.service_layer.owed import owed_on
@@ -76,6 +76,25 @@ def limitation_clock_of(item: dict, rows: list[tuple[str, date, date | None]]):
     return limitation_clock(item["due_date"], events)
 
 
+async def printed_demand_late_fees(uow: UnitOfWork, keys: list[tuple[str, int]]) -> dict:
+    """{key: {demand_notice_id, issued_on, late_fee, segments}} of the 督促 of each installment: the
+    延滞金 its 督促状 printed and the segments stored with it (issue #12 B5)."""
+    if not keys:
+        return {}
+    found = await late_fee_segments.demand_notices_of(uow.session, keys)
+    owners = [(n["demand_notice_id"], (n["notice_number"], n["installment_no"])) for n in found]
+    stored = await late_fee_segments.load(uow.session, "demand_notice", owners)
+    return {
+        key: {
+            "demand_notice_id": owner,
+            "issued_on": n["issued_on"].isoformat(),
+            "late_fee": n["late_fee_accrued"],
+            "segments": stored.get((owner, key), []),
+        }
+        for n, (owner, key) in zip(found, owners, strict=True)
+    }
+
+
 async def delinquency_view(
     command: ViewCase, uow: UnitOfWork, *, policy: CollectionPolicy = DEFAULT_POLICY
 ) -> dict:
@@ -85,6 +104,7 @@ async def delinquency_view(
     repo = CollectionRepository(uow.session)
     items = [i for i in await repo.installments_of(command.addressee_id) if i["status"] in OWING]
     lines = await owed_on(repo, items, command.as_of, policy)
+    notices = await printed_demand_late_fees(uow, [(i["notice_number"], i["installment_no"]) for i in items])
     unpaid = []
     for item in items:
         line = lines[(item["notice_number"], item["installment_no"])]
@@ -102,9 +122,12 @@ async def delinquency_view(
                 "unpaid": line.owed.principal_tax,
                 "late_fee": line.owed.late_fee,
                 "late_fee_error": line.late_fee_error,
-                # how it was computed (B5): segments with days, base, rate and legal basis; empty for a
-                # 確定延滞金 booked from a 充当 (the stored amount)
-                "late_fee_segments": explain(line.segments, item["tax_item"]),
+                # how it was computed (B5): segments with days, base, rate and legal basis — a 確定延滞金's
+                # as stored when it was fixed (never recomputed with today's rates), else accrued to as_of
+                "late_fee_segments": line.explained(item["tax_item"]),
+                "late_fee_segments_stored": line.stored_segments is not None,
+                # the 延滞金 the 督促状 printed, with its stored segments
+                "demand_notice_late_fee": notices.get((item["notice_number"], item["installment_no"])),
                 "demand_issued_on": _iso(item["demand_issued_on"]),
                 "demand_fee": line.owed.demand_fee,
                 "owed": line.owed.total,

@@ -9,6 +9,12 @@ tables, the 督促手数料 of each served 督促 — and lists the differences 
 replace), writes the new 延滞金 and publishes them (``LateFeesAssessed``, a new version each) like
 any recompute. Applying the same change again finds nothing to change.
 
+Parameter rows (``domain.law_parameters``: the 督促 data cut-off, the 催告書 指定期限 days, the 充当
+order), each with an effective date and source, checked against the law on load (法329①'s 20 days,
+法17条の2③); the preview lists the 督促手数料 / 延滞金 still owed that a new 充当 order splits
+differently and the installments whose first 督促 day a new cut-off moves
+(``service_layer.law_parameter_changes``); apply stores them, audited with the row each replaces.
+
 Chosen: a fee change that would alter the 督促手数料 of a 督促 already served is shown by the
 preview but refused by ``apply`` (``demand_fee_change_affects_served_notices``): the fee is the
 ordinance's on the issue day and is already charged on the ledger, which takes one fee per 督促.
@@ -19,6 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Literal
 
 from osame_chassis.errors import PermanentError
 from osame_chassis.uow import UnitOfWork
@@ -28,10 +35,12 @@ from osame_law.rates.table import RATE_ROWS
 from pydantic import BaseModel, Field, model_validator
 from sqlalchemy import delete, insert, select
 
-from osame_collection.adapters import orm
+from osame_collection.adapters import late_fee_segments, orm
 from osame_collection.adapters.repository import CollectionRepository, merge_fee_rules, rate_row
+from osame_collection.domain.late_fee_explained import explain
+from osame_collection.domain.law_parameters import LawParameters, ParameterRefused, ParameterRow, check
 from osame_collection.domain.projection import OWING
-from osame_collection.service_layer import audit
+from osame_collection.service_layer import audit, law_parameter_changes
 from osame_collection.service_layer.law_rates import RateYears, to_rate_row
 from osame_collection.service_layer.ledger_states import late_fee_now
 from osame_collection.service_layer.policy import CollectionPolicy
@@ -46,15 +55,29 @@ class FeeRow(BaseModel):
     source: str = Field(min_length=3, max_length=300, description="条例 / 告示 the fee comes from")
 
 
+class ParameterIn(BaseModel):
+    """A versioned law / practice row (``domain.law_parameters``): cut-off, 指定期限 days, 充当 order."""
+
+    name: Literal["demand_cutoff_business_days", "reminder_deadline_days", "appropriation_order"]
+    effective_from: date
+    value: int | dict = Field(
+        description="days (int), or {kind_order: [...], group_order} for the 充当 order"
+    )
+    source: str = Field(min_length=3, max_length=300, description="条例 / 規則 / 要綱 / 告示 it comes from")
+
+
 class LawChange(BaseModel):
     rates: list[RateYears] = Field(default_factory=list, max_length=20)
     demand_fees: list[FeeRow] = Field(default_factory=list, max_length=50)
+    parameters: list[ParameterIn] = Field(default_factory=list, max_length=20)
     staff_user: str = Field(min_length=1, max_length=64)
 
     @model_validator(mode="after")
     def _something(self):
-        if not self.rates and not self.demand_fees:
-            raise ValueError("a law change needs at least one rate or fee row")
+        if not self.rates and not self.demand_fees and not self.parameters:
+            raise ValueError("a law change needs at least one rate, fee or parameter row")
+        if len({(p.name, p.effective_from) for p in self.parameters}) != len(self.parameters):
+            raise ValueError("two parameter rows share a name and an effective date")
         if len({r.first_year for r in self.rates}) != len(self.rates):
             raise ValueError("two rate rows start in the same year")
         if len({f.effective_from for f in self.demand_fees}) != len(self.demand_fees):
@@ -70,6 +93,9 @@ class _Tables:
     fees_after: DemandFeeSchedule
     replaced_rates: dict[int, dict]
     replaced_fees: dict[date, dict]
+    params_now: LawParameters
+    params_after: LawParameters
+    replaced_params: dict[tuple[str, date], dict]
 
 
 async def _tables(change: LawChange, uow: UnitOfWork, policy: CollectionPolicy) -> _Tables:
@@ -92,6 +118,17 @@ async def _tables(change: LawChange, uow: UnitOfWork, policy: CollectionPolicy) 
     held_fees = {
         r["effective_from"]: dict(r) for r in (await session.execute(select(orm.law_demand_fees))).mappings()
     }
+    params_now = await CollectionRepository(session).law_parameters(policy.demand_cutoff_business_days)
+    proposed = [ParameterRow(p.name, p.effective_from, p.value, p.source) for p in change.parameters]
+    try:
+        for row in proposed:
+            check(row)
+    except ParameterRefused as exc:
+        raise PermanentError(f"parameters_refused:{exc}") from exc
+    held_params = {
+        (r["name"], r["effective_from"]): dict(r)
+        for r in (await session.execute(select(orm.law_parameters))).mappings()
+    }
     return _Tables(
         rates_now,
         rates_after,
@@ -102,6 +139,13 @@ async def _tables(change: LawChange, uow: UnitOfWork, policy: CollectionPolicy) 
             f.effective_from: held_fees[f.effective_from]
             for f in change.demand_fees
             if f.effective_from in held_fees
+        },
+        params_now,
+        LawParameters.of(params_now.rows, proposed),
+        {
+            (r.name, r.effective_from): held_params[(r.name, r.effective_from)]
+            for r in proposed
+            if (r.name, r.effective_from) in held_params
         },
     )
 
@@ -128,12 +172,12 @@ async def _late_fee_diff(change: LawChange, uow: UnitOfWork, policy: CollectionP
         except LawError:
             before = None  # unpriced today: the change may price it
         try:
-            after, computed_to = late_fee_now(*args, t.rates_after)
+            after, computed_to, segments = late_fee_now(*args, t.rates_after)
         except LawError:
             unpriced += 1
             continue
         if before != after:
-            out.append((row, before, after, computed_to))
+            out.append((row, before, after, computed_to, segments))
     return out, unpriced
 
 
@@ -151,9 +195,22 @@ async def _demand_fee_diff(change: LawChange, uow: UnitOfWork, t: _Tables):
     return out
 
 
-def _by_taxpayer(late: list, fees: list) -> list[dict]:
+def _by_taxpayer(late: list, fees: list, orders: list = (), cutoffs: list = ()) -> list[dict]:
     out: dict[str, dict[tuple[str, int], dict]] = {}
-    for row, before, after, _to in late:
+    for row, now, then in orders:
+        line = out.setdefault(row["addressee_id"], {}).setdefault(
+            (row["notice_number"], row["installment_no"]), {}
+        )
+        line["charges_owed"] = {
+            "before": {"demand_fee": now.demand_fee, "late_fee": now.late_fee},
+            "after": {"demand_fee": then.demand_fee, "late_fee": then.late_fee},
+        }
+    for row, before, after in cutoffs:
+        line = out.setdefault(row["addressee_id"], {}).setdefault(
+            (row["notice_number"], row["installment_no"]), {}
+        )
+        line["demand_from"] = {"before": before.isoformat(), "after": after.isoformat()}
+    for row, before, after, _to, _segments in late:
         line = out.setdefault(row["addressee_id"], {}).setdefault(
             (row["notice_number"], row["installment_no"]), {}
         )
@@ -183,12 +240,16 @@ async def preview(change: LawChange, uow: UnitOfWork, *, policy: CollectionPolic
     t = await _tables(change, uow, policy)
     late, unpriced = await _late_fee_diff(change, uow, policy, t)
     fees = await _demand_fee_diff(change, uow, t)
+    orders = await law_parameter_changes.order_diff(uow, policy, t.params_now, t.params_after)
+    cutoffs = await law_parameter_changes.cutoff_diff(uow, policy, t.params_now, t.params_after)
     return {
         "as_of": policy.business_date().isoformat(),
         "late_fees_changed": len(late),
         "demand_fees_changed": len(fees),
+        "charges_split_changed": len(orders),
+        "demand_dates_moved": len(cutoffs),
         "unpriced": unpriced,
-        "taxpayers": _by_taxpayer(late, fees),
+        "taxpayers": _by_taxpayer(late, fees, orders, cutoffs),
     }
 
 
@@ -220,10 +281,27 @@ async def apply(change: LawChange, uow: UnitOfWork, *, policy: CollectionPolicy)
                 for f in change.demand_fees
             ],
         )
+    if change.parameters:
+        for p in change.parameters:
+            await session.execute(
+                delete(orm.law_parameters).where(
+                    orm.law_parameters.c.name == p.name,
+                    orm.law_parameters.c.effective_from == p.effective_from,
+                )
+            )
+        await session.execute(
+            insert(orm.law_parameters),
+            [{**p.model_dump(), "loaded_by": change.staff_user, "loaded_at": now} for p in change.parameters],
+        )
     repo = CollectionRepository(session)
-    writes, items = [], []
-    for row, _before, after, computed_to in late:
+    writes, items, explained = [], [], []
+    for row, _before, after, computed_to, segments in late:
         version = row["late_fee_version"] + 1
+        key = (row["notice_number"], row["installment_no"])
+        if row["paid"] >= row["principal_tax"]:  # a 確定延滞金 changed: its new segments are stored
+            explained += late_fee_segments.rows_of(
+                "fixed", str(version), key, explain(segments, row["tax_item"])
+            )
         writes.append(
             {
                 "k_notice": row["notice_number"],
@@ -245,6 +323,7 @@ async def apply(change: LawChange, uow: UnitOfWork, *, policy: CollectionPolicy)
             )
         )
     await repo.update_installments(writes)
+    await late_fee_segments.store(session, explained)
     await repo.refresh_status([(w["k_notice"], w["k_installment"]) for w in writes])
     await publish_bulk(
         uow, contract.LateFeesAssessed, items, lambda part: contract.LateFeesAssessed(items=part)
@@ -263,6 +342,13 @@ async def apply(change: LawChange, uow: UnitOfWork, *, policy: CollectionPolicy)
                 {"row": f.model_dump(mode="json"), "replaces": _plain(t.replaced_fees.get(f.effective_from))}
                 for f in change.demand_fees
             ],
+            "parameters": [
+                {
+                    "row": p.model_dump(mode="json"),
+                    "replaces": _plain(t.replaced_params.get((p.name, p.effective_from))),
+                }
+                for p in change.parameters
+            ],
             "late_fees_changed": len(late),
             "unpriced": unpriced,
         },
@@ -277,4 +363,4 @@ def _plain(row: dict | None) -> dict | None:
     return {k: v.isoformat() if isinstance(v, date | datetime) else v for k, v in row.items()}
 
 
-__all__ = ["FeeRow", "LawChange", "apply", "preview"]
+__all__ = ["FeeRow", "LawChange", "ParameterIn", "apply", "preview"]

@@ -16,8 +16,10 @@ from osame_contracts.messages import collection as contract
 from osame_contracts.messages import receipts
 from osame_law import LawError, PartialPayment, recompute_after_reduction
 
+from osame_collection.adapters import late_fee_segments
 from osame_collection.adapters.repository import CollectionRepository
 from osame_collection.domain.late_fee import accrued_late_fee
+from osame_collection.domain.late_fee_explained import explain
 from osame_collection.domain.projection import is_newer, status_for
 from osame_collection.service_layer import merges
 from osame_collection.service_layer.policy import CollectionPolicy
@@ -109,7 +111,7 @@ async def _fix_late_fees(
     payments = await repo.payments_for(keys)
     stays = await repo.exempting_by_installment()  # 執行停止 and 猶予
     rates = await repo.rate_table()
-    out, writes = [], []
+    out, writes, explained = [], [], []
     for key, item in zip(keys, settled, strict=True):
         paid = list(payments.get(key, []))
         short = item.principal_tax - sum(a for _, a in paid)
@@ -145,7 +147,12 @@ async def _fix_late_fees(
                 version=version,
             )
         )
+        # the 確定延滞金 explains itself from the store (B5): its segments as priced now
+        explained += late_fee_segments.rows_of(
+            "fixed", str(version), key, explain(accrual.segments, item.tax_item)
+        )
     await repo.update_installments(writes)
+    await late_fee_segments.store(repo.session, explained)
     return out
 
 
@@ -166,14 +173,14 @@ async def recompute_after_correction(
     payments = await repo.payments_for(keys)
     exempt = await repo.exempt_intervals_for(keys, today)
     rates = await repo.rate_table()
-    out, writes = [], []
+    out, writes, explained = [], [], []
     for key in keys:
         row = held.get(key)
         if row is None or row["written_off_on"] is not None:
             continue
         fully_paid = row["paid"] >= row["principal_tax"]
         try:
-            late_fee, computed_to = late_fee_now(
+            late_fee, computed_to, segments = late_fee_now(
                 row, payments.get(key, []), exempt.get(key, []), today, policy, rates
             )
         except LawError:
@@ -201,15 +208,20 @@ async def recompute_after_correction(
                 version=version,
             )
         )
+        if fully_paid:
+            explained += late_fee_segments.rows_of(
+                "fixed", str(version), key, explain(segments, row["tax_item"])
+            )
     await repo.update_installments(writes)
+    await late_fee_segments.store(repo.session, explained)
     await repo.refresh_status(keys)
     return out
 
 
 def late_fee_now(
     row: dict, payments: list, exempt: list, today: date, policy: CollectionPolicy, rates
-) -> tuple[int, date]:
-    """(延滞金, computed to) of a held installment row on its 本税 and receipts: the 確定延滞金 when
+) -> tuple[int, date, tuple]:
+    """(延滞金, computed to, the law library's segments) of a held installment row on its 本税 and receipts: the 確定延滞金 when
     the ledger shows the 本税 paid (the tax counting as paid on the day the payments reached it,
     ``osame_law.recompute_after_reduction``), else accrued to ``today``. Raises ``LawError``."""
     paid = [PartialPayment(d, a) for d, a in sorted(payments)]
@@ -226,7 +238,7 @@ def late_fee_now(
             policy=policy.late_fee,
             rates=rates,
         )
-        return result.late_fee, _completed_on(paid, row["principal_tax"], today)
+        return result.late_fee, _completed_on(paid, row["principal_tax"], today), tuple(result.segments)
     accrual = accrued_late_fee(
         row["principal_tax"],
         row["due_date"],
@@ -236,7 +248,7 @@ def late_fee_now(
         policy.late_fee,
         rates,
     )
-    return accrual.late_fee, accrual.computed_to
+    return accrual.late_fee, accrual.computed_to, accrual.segments
 
 
 def _completed_on(payments: list[PartialPayment], tax: int, otherwise: date) -> date:

@@ -6,7 +6,7 @@ from osame_chassis.errors import PermanentError
 from osame_chassis.uow import UnitOfWork
 from sqlalchemy import select
 
-from osame_collection.adapters import orm
+from osame_collection.adapters import late_fee_segments, orm
 from osame_collection.adapters.repository import CollectionRepository
 from osame_collection.domain.letters import Letter, LetterLine, mailing
 
@@ -45,7 +45,10 @@ async def _demand_letters(uow: UnitOfWork, batch_id: str) -> list[Letter]:
     )
     repo = CollectionRepository(uow.session)
     letters = []
-    for n in (await uow.session.execute(query)).mappings():
+    found = (await uow.session.execute(query)).mappings().all()
+    owners = [(n["demand_notice_id"], (n["notice_number"], n["installment_no"])) for n in found]
+    stored = await late_fee_segments.load(uow.session, "demand_notice", owners)
+    for n, owner in zip(found, owners, strict=True):
         recipient, postal, address, via, hold = mailing(
             await repo.addressee(n["addressee_id"]),
             await repo.mailing_override(n["addressee_id"], n["tax_item"]),
@@ -70,6 +73,7 @@ async def _demand_letters(uow: UnitOfWork, batch_id: str) -> list[Letter]:
                         n["principal_tax_due"],
                         n["late_fee_accrued"],
                         n["demand_fee"],
+                        tuple(stored.get(owner, ())),
                     ),
                 ),
                 earliest_seizure_on=n["earliest_seizure_on"],
@@ -92,8 +96,13 @@ async def reminder_letters(uow: UnitOfWork, reminder: dict) -> list[Letter]:
     )
     repo = CollectionRepository(uow.session)
     addressee = await repo.addressee(reminder["addressee_id"])
+    params = await repo.law_parameters(cutoff_days=0)  # only the 指定期限 days are read here
+    days = params.reminder_deadline_days(reminder["issued_on"])
     groups: dict[tuple, list[LetterLine]] = {}
-    for r in (await uow.session.execute(query)).mappings():
+    found = (await uow.session.execute(query)).mappings().all()
+    owners = [(reminder["reminder_id"], (r["notice_number"], r["installment_no"])) for r in found]
+    stored = await late_fee_segments.load(uow.session, "reminder", owners)
+    for r, owner in zip(found, owners, strict=True):
         destination = mailing(addressee, await repo.mailing_override(reminder["addressee_id"], r["tax_item"]))
         groups.setdefault(destination, []).append(
             LetterLine(
@@ -105,6 +114,7 @@ async def reminder_letters(uow: UnitOfWork, reminder: dict) -> list[Letter]:
                 r["principal_tax_due"],
                 r["late_fee_accrued"],
                 r["demand_fee_due"],
+                tuple(stored.get(owner, ())),
             )
         )
     letters = []
@@ -121,6 +131,7 @@ async def reminder_letters(uow: UnitOfWork, reminder: dict) -> list[Letter]:
                 via_override=via,
                 lines=tuple(lines),
                 hold_reason=hold,
+                reminder_deadline_days=days,
             )
         )
     return letters

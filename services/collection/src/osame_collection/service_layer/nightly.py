@@ -21,11 +21,12 @@ from osame_law import LawError, RateTable, earliest_seizure_date, last_due_date_
 from pydantic import BaseModel, Field
 from sqlalchemy import insert, select, update
 
-from osame_collection.adapters import batch_sql, orm
+from osame_collection.adapters import batch_sql, late_fee_segments, orm
 from osame_collection.adapters.repository import CollectionRepository
 from osame_collection.domain.demand import is_late
-from osame_collection.domain.late_fee import accrued_late_fee, segment_plan
-from osame_collection.service_layer import audit, pledges
+from osame_collection.domain.late_fee import accrued_late_fee, plan_segments, scaled_segments, segment_plan
+from osame_collection.domain.late_fee_explained import explain
+from osame_collection.service_layer import audit, pledges, postponements
 from osame_collection.service_layer.policy import DEFAULT_POLICY, CollectionPolicy
 from osame_collection.service_layer.publishing import publish_bulk
 
@@ -96,21 +97,27 @@ async def run_nightly(
     clock = time.perf_counter()
 
     # 2. 督促 for what is due, behind the 行き違い guard.
-    last_due = last_due_date_dunnable(day, policy.demand_cutoff_business_days)  # the data cut-off
+    params = await CollectionRepository(session).law_parameters(policy.demand_cutoff_business_days)
+    cutoff_days = params.cutoff_days(day)  # the row in force on the batch date (law as data, B7)
+    last_due = last_due_date_dunnable(day, cutoff_days)  # the data cut-off
     complete = await batch_sql.debit_dates_complete(session)  # 振替日 whose 振替結果 is in and shown
     withheld = await batch_sql.withheld_counts(session, day, last_due, complete)
     issued = await batch_sql.issue_demands(
         session, batch_id, day, last_due, fee, earliest_seizure_date(day), complete
     )
     at_limit = await batch_sql.issued_with_debit_in_flight(session, batch_id, complete)  # 法329: not later
-    notices = [n for n in await batch_sql.issued_in_batch(session, batch_id) if n["served_on"] is not None]
+    issued_rows = await batch_sql.issued_in_batch(session, batch_id)
+    notices = [n for n in issued_rows if n["served_on"] is not None]
     late = sum(1 for n in notices if is_late(n["due_date"], day))
-
     timings["demand_notices"] = time.perf_counter() - clock
     clock = time.perf_counter()
+    await _explain_notices(uow, issued_rows, day, policy, rates)  # what each 督促状 prints (B5)
+    timings["demand_segments"] = time.perf_counter() - clock
+    clock = time.perf_counter()
 
-    # 3. 履行監視 of 分納誓約.
+    # 3. 履行監視 of 分納誓約 and of 猶予 分割 (a missed amount: 取消し candidate, 法15条の3).
     breaches = await pledges.monitor(uow, day, policy)
+    postponement_breaches = await postponements.monitor(uow, day, policy)
 
     await publish_bulk(
         uow,
@@ -148,12 +155,14 @@ async def run_nightly(
         "demand_notices": issued,
         "demand_notices_held": issued - len(notices),  # not mailed: no legal effect until served
         "demand_cutoff_due_date": last_due.isoformat(),  # latest 納期限 past its cut-off
+        "demand_cutoff_business_days": cutoff_days,
         "demand_notices_late": late,
         "demand_fee": fee,
         "withheld": withheld,
         # issued on the last day of 法329's 20 days although the 振替結果 of their 振替日 is not in
         "issued_with_debit_in_flight": at_limit,
         "pledges_breached": breaches,
+        "postponements_breached": postponement_breaches,  # flagged for 取消し / 継続 (worklist)
         "phase_seconds": {k: round(v, 3) for k, v in timings.items()},
     }
     await session.execute(
@@ -196,6 +205,47 @@ def _issued_item(n: dict) -> contract.IssuedDemandNotice:
         late_fee_accrued=n["late_fee_accrued"],
         earliest_seizure_on=n["earliest_seizure_on"],
     )
+
+
+async def _explain_notices(
+    uow: UnitOfWork, notices: list[dict], day: date, policy: CollectionPolicy, rates: RateTable
+) -> None:
+    """Store the segments of the 延滞金 each 督促状 of the batch prints (issue #12 B5), priced as the
+    batch priced it: an installment with no payment and no stay scales its 納期限's plan (the same
+    days and rates for all of them; ``domain.late_fee.scaled_segments``), the others go through
+    the law library with their payments and stays."""
+    if not notices:
+        return
+    repo = CollectionRepository(uow.session)
+    keys = [(n["notice_number"], n["installment_no"]) for n in notices]
+    payments = await repo.payments_for(keys)
+    exempt = await repo.exempt_intervals_for(keys, day)
+    plans: dict[date, tuple | None] = {}
+    rows: list[dict] = []
+    for n, key in zip(notices, keys, strict=True):
+        if key in payments or key in exempt:
+            try:
+                segments = accrued_late_fee(
+                    n["principal_tax"],
+                    n["due_date"],
+                    day,
+                    payments.get(key, []),
+                    exempt.get(key, []),
+                    policy.late_fee,
+                    rates,
+                ).segments
+            except LawError:
+                continue  # unpriced: counted by the batch, never explained with a guess
+        else:
+            if n["due_date"] not in plans:
+                plans[n["due_date"]] = plan_segments(n["due_date"], day, policy.late_fee, rates)
+            if plans[n["due_date"]] is None:
+                continue
+            segments = scaled_segments(plans[n["due_date"]], n["principal_tax_due"])
+        rows += late_fee_segments.rows_of(
+            "demand_notice", n["demand_notice_id"], key, explain(segments, n["tax_item"])
+        )
+    await late_fee_segments.store(uow.session, rows, replace=False)  # one 督促 per 期別, ever: new rows
 
 
 async def _accrue_detailed(

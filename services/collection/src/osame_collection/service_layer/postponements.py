@@ -3,6 +3,10 @@
 the 催告 campaigns and breach 催告 (one guard: ``adapters.batch_sql.postponed``) and refuses 差押 and
 配当 on them; its days are exempt from 延滞金 by ``osame_law`` (``repository.exempting_by_installment``).
 
+履行監視 of the 分割 (法15条の3①一): the nightly batch flags a missed 分割 amount (``monitor``) into
+the worklist ``postponements-breached``; staff decide 取消し or 継続 (``decide_breach``), audited; on
+取消し the 延滞金 exemption ends per ``osame_law.postponement_cancellation``.
+
 Every date a person types is checked against the business date and the record's own dates; every
 step is audited (ids, kinds, days — no amounts tied to a name, no name).
 """
@@ -11,9 +15,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, timedelta
+from typing import Literal
 
 from osame_chassis.errors import PermanentError
 from osame_chassis.uow import UnitOfWork
+from osame_law.postponement_cancellation import ground_arises_on, last_exempt_day
 from pydantic import BaseModel, Field
 
 from osame_collection.adapters import postponements as sql
@@ -27,6 +33,7 @@ from osame_collection.domain.postponement import (
     check_ground,
     check_period,
     check_schedule,
+    missed_payment,
 )
 from osame_collection.service_layer import audit
 from osame_collection.service_layer.cases import AddresseeId, NotFound, Staff, _require_case
@@ -241,3 +248,117 @@ async def cancel(
         uow, row, command.staff_user, "cancel", {"status": "cancelled", "cancelled_on": command.cancelled_on}
     )
     return {"postponement_id": command.postponement_id, "status": "cancelled"}
+
+
+# -- 履行監視 of the 分割 (法15条の3①一) ------------------------------------------------------------
+
+
+async def monitor(uow: UnitOfWork, as_of: date, policy: CollectionPolicy = DEFAULT_POLICY) -> int:
+    """Flag each approved 猶予 whose 分割 amount was not paid by its 期限 (plus the data lag
+    allowance ``policy.pledge_grace_days``): one breach row awaiting a staff decision. A 猶予 with
+    a breach still undecided is not flagged again; after 継続 only a later missed 期限 counts."""
+    policy.check_typed("as_of", as_of)
+    flagged = 0
+    for p in await sql.monitored(uow.session):
+        if any(b["decision"] is None for b in p["breaches"]):
+            continue
+        continued = [b["missed_due_on"] for b in p["breaches"] if b["decision"] == "continue"]
+        totals: dict[date, int] = {}
+        for due_on, _ in p["schedule"]:
+            day = due_on + timedelta(days=policy.pledge_grace_days)
+            totals[day] = await sql.paid_for(uow.session, p["items"], p["starts_on"], day)
+        breach = missed_payment(
+            p["schedule"], totals.__getitem__, as_of, policy.pledge_grace_days, max(continued, default=None)
+        )
+        if breach is None:
+            continue
+        flagged += 1
+        await sql.insert_breach(
+            uow.session,
+            {
+                "postponement_id": p["postponement_id"],
+                "missed_due_on": breach.missed_due_on,
+                "shortfall": breach.shortfall,
+                "detected_on": as_of,
+            },
+        )
+        await audit.record(
+            uow.session,
+            "batch",
+            "postponement.breach.flagged",
+            p["addressee_id"],
+            {"postponement_id": p["postponement_id"], "missed_due_on": breach.missed_due_on},
+        )
+    return flagged
+
+
+class DecideBreach(BaseModel):
+    postponement_id: str = Field(max_length=36)
+    decision: Literal["cancel", "continue"] = Field(description="取消し (法15条の3) or 継続")
+    decided_on: date
+    exemption_until: Literal["breach", "cancellation"] = Field(
+        default="breach",
+        description="on 取消し: 延滞金 exemption ends at the missed 期限 (法15条の9①ただし書) or the day before the 取消し",
+    )
+    note: str = Field(min_length=1, max_length=500, description="why (kept in the audit trail)")
+    staff_user: str = Staff
+
+
+async def decide_breach(
+    command: DecideBreach, uow: UnitOfWork, *, policy: CollectionPolicy = DEFAULT_POLICY
+) -> dict:
+    """Staff decision on a flagged missed 分割: 取消し (the 猶予 ends the day before ``decided_on``;
+    its exemption per ``osame_law.postponement_cancellation``) or 継続 (the 猶予 stays)."""
+    policy.check_typed("decided_on", command.decided_on)
+    row, _ = await _load(uow, command.postponement_id, "approved")
+    breach = await sql.open_breach(uow.session, command.postponement_id)
+    if breach is None:
+        raise PermanentError("no_breach_awaiting_decision")
+    _refused(not_before, "decided_on", command.decided_on, "detected_on", breach["detected_on"])
+    await sql.decide_breach(
+        uow.session,
+        command.postponement_id,
+        breach["missed_due_on"],
+        decision=command.decision,
+        decided_on=command.decided_on,
+        decided_by=command.staff_user,
+    )
+    values: dict = {}
+    if command.decision == "cancel":
+        exempt_to = last_exempt_day(
+            row["starts_on"],
+            row["ends_on"],
+            max(command.decided_on, row["starts_on"]),
+            ground_arises_on(breach["missed_due_on"]),
+            withhold_from_ground=command.exemption_until == "breach",
+        )
+        values = {
+            "status": "cancelled",
+            "cancelled_on": command.decided_on,
+            # None = no day stays exempt: an end before the start keeps the interval empty
+            "exemption_ends_on": exempt_to or row["starts_on"] - timedelta(days=1),
+        }
+        await sql.change(uow.session, command.postponement_id, **values)
+    await audit.record(
+        uow.session,
+        command.staff_user,
+        f"postponement.breach.{command.decision}",
+        row["addressee_id"],
+        {
+            "postponement_id": command.postponement_id,
+            "missed_due_on": breach["missed_due_on"],
+            "decided_on": command.decided_on,
+            "exemption_until": command.exemption_until if command.decision == "cancel" else None,
+            "note": command.note,
+        },
+    )
+    return {
+        "postponement_id": command.postponement_id,
+        "decision": command.decision,
+        "missed_due_on": breach["missed_due_on"].isoformat(),
+        "exemption_ends_on": _iso(values.get("exemption_ends_on")),
+    }
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None

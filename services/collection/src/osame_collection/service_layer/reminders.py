@@ -14,7 +14,7 @@ from osame_contracts.messages import collection as contract
 from pydantic import BaseModel, Field
 from sqlalchemy import insert, select, update
 
-from osame_collection.adapters import batch_sql, orm
+from osame_collection.adapters import batch_sql, late_fee_segments, orm
 from osame_collection.adapters.repository import CollectionRepository, event_id
 from osame_collection.domain.campaign import CampaignCriteria, OpenItem, addressee_matches
 from osame_collection.domain.letters import mailing
@@ -67,9 +67,14 @@ async def _issue_reminder(
     repo = CollectionRepository(uow.session)
     lines = await owed_on(repo, items, run_on, policy)
     reminder_id = str(uuid.uuid4())
-    rows = []
+    rows, explained = [], []
     for i in items:
-        line = lines[(i["notice_number"], i["installment_no"])].owed
+        key = (i["notice_number"], i["installment_no"])
+        line = lines[key].owed
+        # what this 催告書 prints explains itself (B5): the segments of its 延滞金, stored with it
+        explained += late_fee_segments.rows_of(
+            "reminder", reminder_id, key, lines[key].explained(i["tax_item"])
+        )
         rows.append(
             {
                 "reminder_id": reminder_id,
@@ -94,6 +99,7 @@ async def _issue_reminder(
         )
     )
     await uow.session.execute(insert(orm.reminder_items), rows)
+    await late_fee_segments.store(uow.session, explained)
     addressee = await repo.addressee(addressee_id)
     for i in items:
         key = (i["notice_number"], i["installment_no"])

@@ -24,7 +24,15 @@ from osame_collection.service_layer import audit
 from osame_collection.service_layer.cases import limitation_clock_of
 from osame_collection.service_layer.policy import DEFAULT_POLICY, CollectionPolicy
 
-Kind = Literal["cases", "next-actions", "promises", "limitation", "seizures", "pledges-breached"]
+Kind = Literal[
+    "cases",
+    "next-actions",
+    "promises",
+    "limitation",
+    "seizures",
+    "pledges-breached",
+    "postponements-breached",
+]
 EVERYONE = "*"
 
 
@@ -62,6 +70,8 @@ async def read_worklist(
         total, items = await sql.seizures_pending_conversion(session, who, page.offset, page.per_page)
     elif command.kind == "pledges-breached":
         total, items = await sql.pledges_breached(session, who, page.offset, page.per_page)
+    elif command.kind == "postponements-breached":
+        total, items = await sql.postponements_breached(session, who, page.offset, page.per_page)
     else:
         total, items = await _limitation_approaching(uow, today, who, command.horizon_days, page)
     await audit.record(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from osame_chassis.audit import audit_log_table
 from sqlalchemy import (
+    JSON,
     Boolean,
     Column,
     Date,
@@ -130,6 +131,21 @@ appropriations = Table(
     Column("outcome", String(10), nullable=False),  # applied | refused
     Column("reason", String(40), nullable=True),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+# The 充当 order as versioned law data (issue #12 B7): from an effective date, with its source; rows
+# are never replaced in place (a correction is a new row loaded later: the latest load wins), so the
+# table is the history. Default without rows: osame_law.appropriation's order.
+law_appropriation_orders = Table(
+    "law_appropriation_orders",
+    metadata,
+    Column("row_id", String(36), primary_key=True),
+    Column("effective_from", Date, nullable=False, index=True),
+    Column("kind_order", JSON, nullable=False),
+    Column("group_order", String(20), nullable=False),
+    Column("source", String(300), nullable=False),
+    Column("loaded_by", String(64), nullable=False),
+    Column("loaded_at", DateTime(timezone=True), nullable=False),
 )
 
 addressees = Table(

@@ -22,6 +22,7 @@ class Refusal(StrEnum):
     UNKNOWN_INSTALLMENT = "unknown_installment"
     NOT_OWED = "not_owed"
     OTHER_ADDRESSEE_DEBT = "other_addressee_debt"
+    OUT_OF_ORDER = "out_of_order"
 
 
 @dataclass(frozen=True)

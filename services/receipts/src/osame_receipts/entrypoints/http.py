@@ -25,7 +25,14 @@ from osame_receipts.domain import dates
 from osame_receipts.domain.direct_debit import DebitRequestRefused
 from osame_receipts.domain.reconciliation import parse_order
 from osame_receipts.entrypoints import http_reads, schemas
-from osame_receipts.service_layer import channels, corrections, direct_debit, suspense, withholding_imports
+from osame_receipts.service_layer import (
+    channels,
+    corrections,
+    direct_debit,
+    law_orders,
+    suspense,
+    withholding_imports,
+)
 from osame_receipts.service_layer.imports import ImportReport
 
 log = logging.getLogger("osame.receipts.http")
@@ -184,6 +191,19 @@ def routes(runtime, auth: Authenticator | None = None) -> list[Route]:
             installment_no=_int(body.get("installment_no"), "installment_no") if target is not None else None,
         )
         return JSONResponse(outcome, status_code=201)
+
+    @api(
+        "充当 order as law data: load a row (effective date, source)",
+        body=schemas.AppropriationOrderRow,
+        status=201,
+        errors=(422,),
+    )
+    async def law_order_load(request, body, uow):
+        return JSONResponse(await law_orders.load(uow, body, request.state.principal.user), status_code=201)
+
+    @api("充当 order rows loaded (history)")
+    async def law_order_list(request, body, uow):
+        return {"items": _jsonable(await law_orders.rows(uow.session))}
 
     @api("収納訂正: approve (a user other than the proposer)", errors=(404, 409, 422))
     async def correction_approve(request, body, uow):
@@ -451,6 +471,8 @@ def routes(runtime, auth: Authenticator | None = None) -> list[Route]:
         Route("/api/imports/{kind}", endpoint(import_file, "import.run"), methods=["POST"]),
         Route("/api/import-batches", endpoint(batches, "import.read"), methods=["GET"]),
         Route("/api/import-batches/{batch_id}", endpoint(batch, "import.read"), methods=["GET"]),
+        Route("/api/law/appropriation-orders", endpoint(law_order_load, "law.write"), methods=["POST"]),
+        Route("/api/law/appropriation-orders", endpoint(law_order_list, "law.read"), methods=["GET"]),
         Route("/api/corrections", endpoint(correction_propose, "correction.propose"), methods=["POST"]),
         Route(
             "/api/corrections/{correction_id}/approve",

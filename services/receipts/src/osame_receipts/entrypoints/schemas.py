@@ -170,3 +170,14 @@ class BarcodeQuery(BaseModel):
 
 class KeiQuery(BaseModel):
     fiscal_year: int | None = Field(default=None, ge=0, description="default: the current year")
+
+
+class AppropriationOrderRow(BaseModel):
+    """充当 order from an effective date (法17条の2③: the tax before its own 延滞金; the rest the city's)."""
+
+    effective_from: dt.date
+    kind_order: list[
+        Literal["disposition_cost", "demand_fee", "principal_tax", "additional_tax", "late_fee"]
+    ] = Field(min_length=5, max_length=5, description="every kind once, first paid first")
+    group_order: Literal["oldest_first", "as_given"] = "oldest_first"
+    source: str = Field(min_length=3, max_length=300, description="条例 / 規則 / 要綱 the order comes from")

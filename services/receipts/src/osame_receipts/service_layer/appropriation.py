@@ -1,4 +1,5 @@
-"""充当 use case: apply an appropriation command from refunds as receipts of channel 充当."""
+"""充当 use case: apply an appropriation command from refunds as receipts of channel 充当, in the
+充当 order in force on its 充当適状日 (``law_orders``, versioned law data)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,29 @@ from datetime import UTC, datetime
 from osame_chassis.ids import new_id
 from osame_chassis.uow import UnitOfWork
 from osame_contracts.messages import receipts
+from osame_law import ClaimKind, first_out_of_order
 
 from osame_receipts.adapters.repository import LedgerRepository
-from osame_receipts.domain.appropriation import Debt, Line, check_appropriation
+from osame_receipts.domain.appropriation import Debt, Line, Refusal, Verdict, check_appropriation
 from osame_receipts.domain.reconciliation import Component, apply_to_component
+from osame_receipts.service_layer import law_orders
 from osame_receipts.service_layer.addressees import survivor_of
 from osame_receipts.service_layer.handlers import installment_state
+
+
+async def _check_order(uow: UnitOfWork, lines: list[Line], owed: dict, command) -> Verdict:
+    """Refuse (``out_of_order``) a 充当 that pays a component of an installment while one ranked
+    before it stays owed once the 充当 is booked — the 延滞金 before its tax (法17条の2③) or against
+    the city's order loaded as data (``law_orders``). Refunds then holds the overpayment for staff."""
+    policy, _source = await law_orders.order_on(uow.session, command.appropriable_on)
+    after = {(str(k), ClaimKind(c.value)): o.of(c) for k, o in owed.items() for c in Component}
+    for line in lines:
+        after[(str(line.key), ClaimKind(line.component.value))] -= line.amount
+    booked = [(str(line.key), ClaimKind(line.component.value), line.amount) for line in lines]
+    index = first_out_of_order(booked, after, policy)
+    if index is None:
+        return Verdict(None)
+    return Verdict(Refusal.OUT_OF_ORDER, item_index=index)
 
 
 async def apply_appropriation(command: receipts.AppropriateOverpayment, uow: UnitOfWork) -> str:
@@ -59,6 +77,8 @@ async def apply_appropriation(command: receipts.AppropriateOverpayment, uow: Uni
         available=available,
         debts={k: Debt(person[n.addressee_id], inst.owed()) for k, (n, inst) in debts.items()},
     )
+    if verdict.accepted:  # the 充当 order in force on the 充当適状日 (law data, issue #12 B7)
+        verdict = await _check_order(uow, lines, {k: inst.owed() for k, (_, inst) in debts.items()}, command)
     total = sum(line.amount for line in lines)
     await repo.add_appropriation(
         appropriation_id=command.appropriation_id,
