@@ -21,6 +21,7 @@ EXEMPT = {
     "tools/cli/src/osame_cli/stack.py": "probes /readyz, /healthz, /stats of local dev processes",
     "tools/cli/src/osame_cli/demo.py": "the development demo on 127.0.0.1",
     "tools/cli/src/osame_cli/demo_mission.py": "the development demo on 127.0.0.1",
+    "libs/chassis/src/osame_chassis/testing_data_rights.py": "test support: an in-process ASGI transport",
 }
 
 

@@ -130,7 +130,7 @@ async def test_dormant_files_go_open_cases_stay(collection, tmp_path):
     ]
     assert sorted(r["addressee_id"] for r in await collection.rows(orm.cases)) == ["100010", "100011"]
     assert [r["addressee_id"] for r in await collection.rows(orm.addressees)] == ["100010"]
-    trail = [(r["action"], r["detail"]["outcome"][:8]) for r in await collection.rows(orm.audit_log)]
+    trail = [(r["operation"], r["outcome"][:8]) for r in await collection.rows(orm.audit_log)]
     assert trail == [("http.retention.run", "dry-run:"), ("http.retention.run", "ok:total")]
 
 

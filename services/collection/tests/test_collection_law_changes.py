@@ -223,7 +223,7 @@ async def test_a_loaded_cutoff_is_previewed_applied_audited_and_used_by_the_batc
     assert item["demand_from"] == {"before": "2026-08-06", "after": "2026-08-08"}
     assert shown["demand_dates_moved"] == 1 and await service.count(orm.law_parameters) == 0
     await service.handle(pinned(law_changes.apply, D(2026, 7, 20)), change)
-    [entry] = [e for e in await service.rows(orm.audit_log) if e["action"] == "law.change.apply"]
+    [entry] = [e for e in await service.rows(orm.audit_log) if e["operation"] == "law.change.apply"]
     assert entry["detail"]["parameters"][0]["row"]["value"] == 5
     assert entry["detail"]["parameters"][0]["replaces"] is None
     early = await nightly(service, D(2026, 8, 7))

@@ -31,6 +31,7 @@ from pathlib import Path
 
 import httpx
 import typer
+from osame_chassis.tls import http_verify_from_env
 from rich.console import Console
 
 # The five services that hold personal data, with their local default ports.
@@ -140,7 +141,10 @@ def summary_text(document: dict) -> str:
 
 def _clients(urls: dict[str, str], services: list[str], token: str) -> dict[str, httpx.AsyncClient]:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    return {s: httpx.AsyncClient(base_url=urls[s], headers=headers, timeout=300) for s in services}
+    return {
+        s: httpx.AsyncClient(base_url=urls[s], headers=headers, timeout=300, verify=http_verify_from_env())
+        for s in services
+    }
 
 
 async def _with_clients(clients, work):

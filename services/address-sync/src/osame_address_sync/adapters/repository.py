@@ -353,3 +353,8 @@ async def stats(session: AsyncSession) -> dict[str, int]:
             "income_queries_noted": orm.income_queries_noted,
         },
     )
+
+
+async def append_audit(session: AsyncSession, **entry) -> str:
+    """One entry in the service's keyed audit chain, in the caller's transaction."""
+    return await orm.AUDIT.append(session, **entry)

@@ -11,7 +11,7 @@ import datetime as dt
 from osame_chassis.uow import UnitOfWork
 from osame_contracts.messages import collection
 
-from osame_address_sync.adapters.orm import AUDIT
+from osame_address_sync.adapters import repository
 from osame_address_sync.adapters.repository import AddresseeRepository
 from osame_address_sync.domain.my_number_release import PERMITTED_PURPOSES, RELEASE_RECORD, ReleaseOutcome
 from osame_address_sync.service_layer.deps import Deps
@@ -28,7 +28,7 @@ async def audit(
     outcome,
 ) -> str:
     """One 個人番号提供記録 entry in the service's audit chain (same transaction as the read)."""
-    return await AUDIT.append(
+    return await repository.append_audit(
         uow.session,
         user=caller,
         operation=RELEASE_RECORD,

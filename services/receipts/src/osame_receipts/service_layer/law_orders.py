@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime
+from typing import Any
 
 from osame_chassis.uow import UnitOfWork
 from osame_law import AppropriationPolicy, ClaimKind, GroupOrder
 from osame_law.errors import InvalidInputError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from osame_receipts.adapters import law_orders as sql
 
@@ -33,11 +33,11 @@ def policy_of(kind_order: list[str], group_order: str) -> AppropriationPolicy:
         raise InvalidInputError(f"appropriation_order_refused:{exc}") from exc
 
 
-async def rows(session: AsyncSession) -> list[dict]:
+async def rows(session: Any) -> list[dict]:
     return await sql.rows(session)
 
 
-async def order_on(session: AsyncSession, day: date) -> tuple[AppropriationPolicy, str]:
+async def order_on(session: Any, day: date) -> tuple[AppropriationPolicy, str]:
     """(policy, source) in force on ``day``: the latest loaded row effective by then, else the default."""
     found = [r for r in await rows(session) if r["effective_from"] <= day]
     if not found:
