@@ -7,6 +7,9 @@ chains").
     head, first_broken = old_chain_state(rows, old_rule)
     carry_over(bind, audit_log_table(MetaData(), detail=True), [entry(r) for r in rows],
                source="…", old_head=head, first_broken=first_broken, key=audit_key())
+
+A downgrade carries the entries back (`keyed_chain_broken_at` first: a keyed chain that no longer
+verifies is never rewritten into an old one that would).
 """
 
 from __future__ import annotations
@@ -32,6 +35,21 @@ def old_chain_state(rows, link) -> tuple[str, int | None]:
             first_broken = row.seq
         prev = row.hash
     return prev, first_broken
+
+
+def keyed_chain_broken_at(rows, key: bytes) -> int | None:
+    """In a migration: the id of the first row of a chassis chain (`rows` in id order, with `detail`
+    when the table has one) whose link or keyed hash is wrong, or None when it verifies."""
+    prev = GENESIS
+    for row in rows:
+        entry = row._mapping
+        values = [entry[k] for k in ("at", "user_id", "operation", "addressee_id", "outcome", "client")]
+        if entry["prev_hash"] != prev or entry["entry_hash"] != entry_hash(
+            key, prev, *values, entry.get("detail")
+        ):
+            return entry["id"]
+        prev = entry["entry_hash"]
+    return None
 
 
 def carry_over(

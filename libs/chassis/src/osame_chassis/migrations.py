@@ -21,15 +21,24 @@ def alembic_config(script_location: Path, url: str) -> Config:
 
 async def upgrade(engine: AsyncEngine, script_location: Path, revision: str = "head") -> None:
     """Upgrade the database behind `engine` using the migrations in `script_location`."""
+    await _run(engine, script_location, command.upgrade, revision)
+
+
+async def downgrade(engine: AsyncEngine, script_location: Path, revision: str) -> None:
+    """Downgrade the database behind `engine` to `revision` (`base`: nothing left)."""
+    await _run(engine, script_location, command.downgrade, revision)
+
+
+async def _run(engine: AsyncEngine, script_location: Path, step, revision: str) -> None:
     url = engine.url.render_as_string(hide_password=False)
     config = alembic_config(script_location, url)
 
-    def _run(connection) -> None:
+    def run(connection) -> None:
         config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+        step(config, revision)
 
     async with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             # Replicas starting together: one migrates, the others wait here and then find it at head.
             await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
-        await connection.run_sync(_run)
+        await connection.run_sync(run)
