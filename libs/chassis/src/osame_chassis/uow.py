@@ -71,6 +71,10 @@ class UnitOfWork:
     async def claim(self, consumer: str, message_id: str) -> bool:
         return await inbox.claim(self.session, consumer, message_id)
 
+    async def claim_all(self, consumer: str, message_ids: list[str]) -> set[str]:
+        """`claim` for a batch of messages in one statement: the ids that are new."""
+        return await inbox.claim_all(self.session, consumer, message_ids)
+
     async def commit(self) -> None:
         rows, self._outbox_rows = self._outbox_rows, []
         await outbox.stage_rows(self.session, rows)

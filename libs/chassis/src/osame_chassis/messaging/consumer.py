@@ -126,12 +126,18 @@ class QueueApplier:
         """Every message of the batch in one unit of work and one commit (or none of them)."""
         outcomes = []
         async with self._runtime.unit_of_work() as uow:
+            new = await uow.claim_all(self._queue, [d.message_id for d in batch])
             for delivery in batch:
+                if delivery.message_id not in new:
+                    outcomes.append(DUPLICATE)  # already applied, or earlier in this batch
+                    continue
+                new.discard(delivery.message_id)
                 token = otel_context.attach(delivery.trace)
                 try:
-                    outcomes.append(await self._claim_and_handle(uow, delivery))
+                    await self._handler(delivery.body, uow)
                 finally:
                     otel_context.detach(token)
+                outcomes.append(APPLIED)
             await uow.commit()
         return outcomes
 
