@@ -179,13 +179,19 @@ class Projection:
 
 
 async def watch(
-    projection: Projection, expected: dict[str, int], poll: float, timeout: float
+    projection: Projection,
+    expected: dict[str, tuple[bool, int]],
+    poll: float,
+    timeout: float,
+    sent: dict[str, float] | None = None,
 ) -> dict[str, float]:
-    """The first poll time at which collection showed each key's expected paid amount."""
+    """The first poll time at which collection showed each payment as expected (of those already
+    in `sent`, when given)."""
     seen: dict[str, float] = {}
     deadline = time.monotonic() + timeout
     while len(seen) < len(expected):
-        shown = await projection.shown()
+        awaited = {k.split("/")[0] for k in (expected if sent is None else sent) if k not in seen}
+        shown = await projection.shown(sorted(awaited)) if awaited else {}
         now = time.perf_counter()
         for k, state in shown.items():
             if k not in seen and expected.get(k) == state:
