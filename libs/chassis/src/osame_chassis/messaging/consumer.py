@@ -163,7 +163,7 @@ class QueueApplier:
 
     async def _claim_and_handle(self, uow: UnitOfWork, delivery: Delivery) -> str:
         if not await uow.claim(self._queue, delivery.message_id):
-            return DUPLICATE  # already applied (or earlier in this batch): skip the handler
+            return DUPLICATE  # already applied: skip the handler
         await self._handler(delivery.body, uow)
         return APPLIED
 
