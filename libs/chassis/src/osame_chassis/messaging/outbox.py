@@ -60,15 +60,6 @@ async def stage_rows(session: AsyncSession, rows: list[dict]) -> None:
         await session.execute(outbox.insert(), rows)
 
 
-async def stage(
-    session: AsyncSession, names: Names, message: Message, signer: StaffProofSigner | None = None
-) -> str:
-    """Insert an outbox row for `message` in the session's transaction; returns its message_id."""
-    row = staged_row(names, message, signer)
-    await stage_rows(session, [row])
-    return row["message_id"]
-
-
 async def pending_count(session: AsyncSession) -> int:
     return (await session.execute(select(func.count()).where(outbox.c.published_at.is_(None)))).scalar_one()
 
