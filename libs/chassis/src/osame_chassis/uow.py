@@ -33,11 +33,13 @@ class UnitOfWork:
         self._today = today
         self._staff_signer = staff_signer
         self._staged = 0
+        self._outbox_rows: list[dict] = []
 
     async def __aenter__(self) -> UnitOfWork:
         self.session = self._sessions()
         await self.session.begin()
         self._staged = 0
+        self._outbox_rows = []
         return self
 
     async def __aexit__(self, *exc) -> None:
@@ -54,9 +56,12 @@ class UnitOfWork:
         return dt.datetime.now(ZoneInfo("Asia/Tokyo")).date()
 
     async def publish(self, message: Message) -> str:
-        """Stage an event or command in the outbox, in this transaction."""
+        """Stage an event or command in the outbox, in this transaction (written at `commit()`,
+        all staged rows in one statement: a batch of messages stages many)."""
+        row = outbox.staged_row(self._names, message, self._staff_signer)
+        self._outbox_rows.append(row)
         self._staged += 1
-        return await outbox.stage(self.session, self._names, message, self._staff_signer)
+        return row["message_id"]
 
     @property
     def staged(self) -> int:
@@ -66,7 +71,13 @@ class UnitOfWork:
     async def claim(self, consumer: str, message_id: str) -> bool:
         return await inbox.claim(self.session, consumer, message_id)
 
+    async def claim_all(self, consumer: str, message_ids: list[str]) -> set[str]:
+        """`claim` for a batch of messages in one statement: the ids that are new."""
+        return await inbox.claim_all(self.session, consumer, message_ids)
+
     async def commit(self) -> None:
+        rows, self._outbox_rows = self._outbox_rows, []
+        await outbox.stage_rows(self.session, rows)
         await self.session.commit()
         if self._staged and self._on_commit is not None:
             self._on_commit()

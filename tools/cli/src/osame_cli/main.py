@@ -14,6 +14,7 @@ from rich.console import Console
 from osame_cli.address_cli import address_app
 from osame_cli.audit_cli import audit_app
 from osame_cli.auth_cli import auth_app
+from osame_cli.bench_cli import bench_app
 from osame_cli.bus_cli import bus_app
 from osame_cli.calc import calc_app
 from osame_cli.collection_cli import collection_app
@@ -31,6 +32,7 @@ app = typer.Typer(
 )
 contracts_app = typer.Typer(help="Message contracts.", no_args_is_help=True)
 app.add_typer(dlq_app, name="dlq")
+app.add_typer(bench_app, name="bench")
 app.add_typer(audit_app, name="audit")
 app.add_typer(bus_app, name="bus")
 app.add_typer(contracts_app, name="contracts")

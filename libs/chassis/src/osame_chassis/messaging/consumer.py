@@ -8,17 +8,28 @@ action (`staff_proof`), so the staff id it names was authenticated by its publis
 same transaction as the effect (duplicates are acknowledged and skipped); retries
 transient failures with tenacity; rejects permanent failures to the DLQ with the reason
 logged; and returns still-failing messages to the queue so the delivery limit applies.
+
+Group commit (issue 17): the messages of one queue that arrive while its previous batch is being
+applied (at most the prefetch count) are applied together in one unit of work — one commit,
+each message still claimed in the inbox and handled in its own trace context, in arrival order.
+When any of them fails, the batch is rolled back and its messages are applied one by one, so a
+poison message is dead-lettered alone and the others are applied once. Each message is still
+acknowledged, rejected or requeued on its own, after the commit that holds its effect.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from faststream import AckPolicy
 from faststream.exceptions import AckMessage, RejectMessage
 from faststream.rabbit.annotations import RabbitMessage
+from opentelemetry import context as otel_context
 from osame_contracts.base import Message
 from osame_contracts.publishers import allowed_publishers
 from pydantic import ValidationError
@@ -38,11 +49,123 @@ log = logging.getLogger("osame.consumer")
 
 Handler = Callable[[Message, "UnitOfWork"], Awaitable[object]]
 
+APPLIED = "applied"
+DUPLICATE = "duplicate"
+
 
 def describe_validation_error(err: ValidationError) -> str:
     """Field locations and error types only (never values)."""
     parts = [f"{'.'.join(str(p) for p in e['loc']) or '<body>'}:{e['type']}" for e in err.errors()[:10]]
     return "invalid body: " + ", ".join(parts)
+
+
+@dataclass
+class Delivery:
+    """One checked message waiting for its batch: its outcome is APPLIED, DUPLICATE or the error."""
+
+    message_id: str
+    body: Message
+    trace: otel_context.Context  # the message's own consume span (linked to its producer)
+    outcome: asyncio.Future = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+
+    def settle(self, outcome: str | BaseException) -> None:
+        if not self.outcome.done():
+            self.outcome.set_result(outcome)
+
+
+class QueueApplier:
+    """Applies one queue's deliveries: those that arrive while a batch runs form the next batch."""
+
+    def __init__(self, runtime: ServiceRuntime, queue: str, handler: Handler, batch_limit: int):
+        self._runtime = runtime
+        self._queue = queue
+        self._handler = handler
+        self._batch_limit = batch_limit
+        self._pending: list[Delivery] = []
+        self._task: asyncio.Task | None = None
+
+    def submit(self, delivery: Delivery) -> None:
+        self._pending.append(delivery)
+        if self._task is None or self._task.done():
+            # An empty context: the loop outlives any one message's trace.
+            self._task = asyncio.create_task(
+                self._drain(), name=f"apply {self._queue}", context=contextvars.Context()
+            )
+
+    async def _drain(self) -> None:
+        batch: list[Delivery] = []
+        try:
+            while self._pending:
+                batch, self._pending = self._pending[: self._batch_limit], self._pending[self._batch_limit :]
+                # bounded work in flight: probes and stats stay prompt
+                async with self._runtime.handler_slots:
+                    await self._apply(batch)
+        finally:  # cancelled (shutdown): unsettled messages go back to the queue, nothing was committed
+            for delivery in [*batch, *self._pending]:
+                delivery.settle(RuntimeError("consumer stopped before the message was applied"))
+
+    async def _apply(self, batch: list[Delivery]) -> None:
+        if len(batch) > 1:
+            try:
+                outcomes = await self._together(batch)
+            except Exception as err:
+                log.info(
+                    "batch of %d failed (%s); applying its messages one by one",
+                    len(batch),
+                    type(err).__name__,
+                    extra={"queue": self._queue},
+                )
+            else:
+                for delivery, outcome in zip(batch, outcomes, strict=True):
+                    delivery.settle(outcome)
+                return
+        for delivery in batch:
+            delivery.settle(await self._alone(delivery))
+
+    async def _together(self, batch: list[Delivery]) -> list[str]:
+        """Every message of the batch in one unit of work and one commit (or none of them)."""
+        outcomes = []
+        async with self._runtime.unit_of_work() as uow:
+            new = await uow.claim_all(self._queue, [d.message_id for d in batch])
+            for delivery in batch:
+                if delivery.message_id not in new:
+                    outcomes.append(DUPLICATE)  # already applied, or earlier in this batch
+                    continue
+                new.discard(delivery.message_id)
+                token = otel_context.attach(delivery.trace)
+                try:
+                    await self._handler(delivery.body, uow)
+                finally:
+                    otel_context.detach(token)
+                outcomes.append(APPLIED)
+            await uow.commit()
+        return outcomes
+
+    async def _alone(self, delivery: Delivery) -> str | BaseException:
+        """One message in its own unit of work, transient failures retried with tenacity."""
+        token = otel_context.attach(delivery.trace)
+        try:
+            async for attempt in AsyncRetrying(
+                stop=stop_after_attempt(self._runtime.settings.handler_retry_attempts),
+                wait=wait_exponential_jitter(multiplier=0.05, max=1.0),
+                retry=retry_if_not_exception_type(PermanentError),
+                reraise=True,
+            ):
+                with attempt:
+                    async with self._runtime.unit_of_work() as uow:
+                        outcome = await self._claim_and_handle(uow, delivery)
+                        await uow.commit()
+            return outcome
+        except Exception as err:
+            return err
+        finally:
+            otel_context.detach(token)
+
+    async def _claim_and_handle(self, uow: UnitOfWork, delivery: Delivery) -> str:
+        if not await uow.claim(self._queue, delivery.message_id):
+            return DUPLICATE  # already applied: skip the handler
+        await self._handler(delivery.body, uow)
+        return APPLIED
 
 
 def subscribe(runtime: ServiceRuntime, model: type[Message], handler: Handler) -> str:
@@ -54,6 +177,7 @@ def subscribe(runtime: ServiceRuntime, model: type[Message], handler: Handler) -
     runtime.consumed[queue] = model
     publishers = allowed_publishers(model.routing_key)
     staff_proofs = verifier_from_settings(settings) if model.staff_field else None
+    applier = QueueApplier(runtime, queue, handler, settings.prefetch)
 
     async def _reject(message_id: str, reason: str, body: bytes) -> None:
         runtime.metrics.rejected.labels(queue=queue).inc()
@@ -103,35 +227,22 @@ def subscribe(runtime: ServiceRuntime, model: type[Message], handler: Handler) -
                 staff_proofs.verify(body, publisher)
             except StaffProofError as err:
                 await _reject(message_id, f"staff proof refused: {err.code}", msg.body)
-        async with runtime.handler_slots:  # bounded work in flight: probes and stats stay prompt
-            try:
-                async for attempt in AsyncRetrying(
-                    stop=stop_after_attempt(settings.handler_retry_attempts),
-                    wait=wait_exponential_jitter(multiplier=0.05, max=1.0),
-                    retry=retry_if_not_exception_type(PermanentError),
-                    reraise=True,
-                ):
-                    with attempt:
-                        async with runtime.unit_of_work() as uow:
-                            if not await uow.claim(queue, message_id):
-                                runtime.metrics.duplicates.labels(queue=queue).inc()
-                                log.info(
-                                    "duplicate delivery skipped",
-                                    extra={"message_id": message_id, "queue": queue},
-                                )
-                                return
-                            await handler(body, uow)
-                            await uow.commit()
-            except PermanentError as err:
-                await _reject(message_id, f"refused: {err}", msg.body)
-            except Exception as err:
-                runtime.metrics.requeued.labels(queue=queue).inc()
-                log.warning(
-                    "handler failed (%s); returned to queue for redelivery",
-                    type(err).__name__,
-                    extra={"message_id": message_id, "queue": queue},
-                    exc_info=err,  # frames only (osame_chassis.logs.redacted_stack)
-                )
-                raise RejectMessage(requeue=True) from err
+        delivery = Delivery(message_id, body, otel_context.get_current())
+        applier.submit(delivery)
+        outcome = await asyncio.shield(delivery.outcome)  # settled after its batch commits or fails
+        if outcome == DUPLICATE:
+            runtime.metrics.duplicates.labels(queue=queue).inc()
+            log.info("duplicate delivery skipped", extra={"message_id": message_id, "queue": queue})
+        elif isinstance(outcome, PermanentError):
+            await _reject(message_id, f"refused: {outcome}", msg.body)
+        elif isinstance(outcome, BaseException):
+            runtime.metrics.requeued.labels(queue=queue).inc()
+            log.warning(
+                "handler failed (%s); returned to queue for redelivery",
+                type(outcome).__name__,
+                extra={"message_id": message_id, "queue": queue},
+                exc_info=outcome,  # frames only (osame_chassis.logs.redacted_stack)
+            )
+            raise RejectMessage(requeue=True) from outcome
 
     return queue

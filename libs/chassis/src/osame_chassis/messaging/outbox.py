@@ -34,30 +34,30 @@ log = logging.getLogger("osame.outbox")
 _propagator = TraceContextTextMapPropagator()
 
 
-async def stage(
-    session: AsyncSession, names: Names, message: Message, signer: StaffProofSigner | None = None
-) -> str:
-    """Insert an outbox row for `message` in the session's transaction; returns its message_id.
+def staged_row(names: Names, message: Message, signer: StaffProofSigner | None = None) -> dict:
+    """The outbox row for `message`, with the current trace context and a new message_id.
 
     A staff action is signed here with `signer` (this service's staff proof key); without one it
     cannot be staged (`StaffProofMissingKey`)."""
     message = sign_staged(message, signer)
     headers: dict[str, str] = {}
     _propagator.inject(headers)
-    message_id = new_id()
-    await session.execute(
-        outbox.insert().values(
-            message_id=message_id,
-            exchange=names.exchange_for(type(message)).name,
-            routing_key=message.routing_key,
-            message_type=message.message_type(),
-            payload=message.model_dump_json().encode(),
-            headers=headers,
-            created_at=datetime.now(UTC),
-            attempts=0,
-        )
+    return dict(
+        message_id=new_id(),
+        exchange=names.exchange_for(type(message)).name,
+        routing_key=message.routing_key,
+        message_type=message.message_type(),
+        payload=message.model_dump_json().encode(),
+        headers=headers,
+        created_at=datetime.now(UTC),
+        attempts=0,
     )
-    return message_id
+
+
+async def stage_rows(session: AsyncSession, rows: list[dict]) -> None:
+    """Insert staged rows in the session's transaction: one statement for all of them."""
+    if rows:
+        await session.execute(outbox.insert(), rows)
 
 
 async def pending_count(session: AsyncSession) -> int:
