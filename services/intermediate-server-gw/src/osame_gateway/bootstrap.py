@@ -12,6 +12,7 @@ from osame_chassis.settings import ServiceSettings
 from osame_chassis.tls import http_verify
 from pydantic import Field
 
+from osame_gateway.adapters import retention  # noqa: F401  (its OSAME_RETENTION_* settings are known to the start-up check)
 from osame_gateway.adapters.address_sync import IndividualNumberSource
 from osame_gateway.adapters.network import InformationNetwork
 from osame_gateway.adapters.remote import RemoteCaller
