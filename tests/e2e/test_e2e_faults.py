@@ -4,13 +4,21 @@ RabbitMQ and PostgreSQL run a day of payments while the suite
 - SIGKILLs each of the five services once, at a seeded point of the flow, and restarts it;
 - reorders the deliveries and duplicates some (the same message id again: a redelivery; a new
   message id: a channel re-sending its payment);
-- injects poison messages (not JSON, or JSON no contract accepts) on seeded queues.
+- injects poison messages (not JSON, or JSON no contract accepts) on seeded queues;
+- once the day has settled, runs collection's nightly batch (督促 for what is past due), then
+  publishes every message each outbox ever sent again with its own message id (a relay that
+  crashed after the broker confirmed a row and before it marked it does exactly that).
 
-After quiescence it asserts: every receipt applied exactly once; money conserved for every
-taxpayer (`osame money check`); collection's projection equal to the receipts ledger; every
-poison message in the dead-letter queue of each queue it reached, with its reason, and nothing
-else in any DLQ; every outbox empty; and each service's business tables equal to those of a
-fault-free run of the same input (ids and clock times left out: they differ by nature).
+The day includes late payments: past-due 期別 paid in full today, which the nightly batch must
+not dun. After quiescence it asserts, each assertion's message starting with its name (the
+mutation check scripts/fault-mutants.py looks for it): "outboxes empty", "nothing lost" (the
+day's expected effects reached, every work queue drained), "exactly once" (every receipt once,
+each installment's 本税 paid equal to what its receipts applied), "projection equals ledger" (collection's view of
+every installment), "no 督促 for a paid installment", "poison in DLQ" (every poison message in
+the dead-letter queue of each queue it reached, with its reason, and nothing else in any DLQ),
+"redeliveries skipped by the inbox", "money conserved" for every taxpayer (`osame money check`),
+and "same final state": each service's business tables equal to those of a fault-free run of the
+same input (ids and clock times left out: they differ by nature).
 
 Each run prints the seed and what it injected. The default run (CI) is the short form: seed 1
 on a city of 10 households. The long form: `OSAME_FAULT_SEEDS` picks the seeds ("7", "1-10",
@@ -32,14 +40,17 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 
+import httpx
 import pytest
 from osame_chassis.db import create_engine
 from osame_cli import dlq
 from osame_cli.city import City, build_city
+from osame_cli.demo import _nightly as run_nightly
 from osame_cli.pgadmin import create_databases, drop_databases
 from osame_cli.settle import wait_settled
 from osame_cli.stack import SERVICES, Stack
 from osame_contracts.base import Kind
+from osame_contracts.messages import receipts, taxation
 from osame_contracts.publishers import allowed_publishers
 from osame_contracts.topology import SUBSCRIPTIONS, all_queues
 from sqlalchemy import text
@@ -69,6 +80,9 @@ REFUSED_BY = "appropriation_id"
 # Empty: receipts.receipts (same-day split by arrival order) and address-sync.addressees (values
 # assigned in arrival order) were the last two; both are now compared as arrival-independent.
 KNOWN_ORDER_DEPENDENT: set[str] = set()
+# Parts of a business row that are a clock reading, not state: the nightly batch's summary
+# carries how long each of its steps took.
+TIMINGS = {"phase_seconds"}
 # An id anywhere in a value: alone, or inside a key built from one (an appropriation receipt's
 # channel_key is "<appropriation id>:<n>"); ids are time-ordered uuid7s, different on every run.
 ID = re.compile(r"(?<![0-9a-f])[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}(?![0-9a-f])")
@@ -81,6 +95,36 @@ def fault_seeds() -> list[int]:
         low, _, high = part.strip().partition("-")
         seeds.extend(range(int(low), int(high or low) + 1))
     return seeds
+
+
+@dataclass
+class Day:
+    """What the suite sends on the city's day: the city's receipts and the late payments."""
+
+    receipts: list[receipts.RecordReceipt]
+    late: list[receipts.RecordReceipt]  # past-due 期別 paid in full: the nightly must not dun them
+    count: int  # receipts expected in the ledger (a payment re-sent by its channel is one)
+    yen: int
+    overpayments: int
+
+
+def late_payments(city: City) -> list[receipts.RecordReceipt]:
+    """期別 1 of every 固定資産税 notice (納期限 4/30, past its 督促 cut-off on the day) paid in full at
+    the counter, except household 0's: its 過納 is appropriated (充当) to that 期別."""
+    first = city.assessments[0].addressee_id
+    return [
+        receipts.RecordReceipt(
+            channel=receipts.Channel.COUNTER,
+            channel_key=f"counter-late-{a.notice_number}",
+            notice_number=a.notice_number,
+            installment_no=a.installments[0].installment_no,
+            amount=a.installments[0].principal_tax,
+            paid_on=city.day,
+            booked_on=city.day,
+        )
+        for a in city.assessments
+        if a.tax_item is taxation.TaxItem.FIXED_ASSET_TAX and a.addressee_id != first
+    ]
 
 
 @dataclass
@@ -102,10 +146,10 @@ class FaultPlan:
         )
 
 
-def plan_faults(seed: int, city: City) -> FaultPlan:
+def plan_faults(seed: int, day: Day) -> FaultPlan:
     rng = random.Random(seed)
     plan = FaultPlan(seed)
-    sends = [(r, str(uuid.UUID(int=rng.getrandbits(128)))) for r in city.receipts]
+    sends = [(r, str(uuid.UUID(int=rng.getrandbits(128)))) for r in day.receipts]
     redelivered = rng.sample(sends, k=max(1, len(sends) // 10))  # the same id again
     resent = [
         (r, str(uuid.UUID(int=rng.getrandbits(128))))
@@ -157,7 +201,7 @@ def _normal(value):
 
 def _masked(value):
     if isinstance(value, dict):
-        return {k: _masked(v) for k, v in value.items()}
+        return {k: _masked(v) for k, v in value.items() if k not in TIMINGS}
     if isinstance(value, list):
         return [_masked(v) for v in value]
     return _normal(value)
@@ -252,10 +296,26 @@ class FaultStack:
         asyncio.run(drop_databases(self.pg_server_url, self.names))
 
 
+async def settle(stack: Stack, bus, done, timeout: float) -> dict[str, dict]:
+    """`wait_settled`, its deadline reported as the assertion it breaks: rows an outbox never
+    publishes ("outboxes empty") or effects of the day that never arrive ("nothing lost")."""
+    try:
+        return await wait_settled(stack, bus, done, timeout=timeout)
+    except TimeoutError as err:
+        try:
+            stats = await asyncio.to_thread(stack.stats)
+            pending = {s: v["outbox_pending"] for s, v in stats.items() if v["outbox_pending"]}
+        except Exception:  # a service too busy to answer: the deadline's own message says the rest
+            pending = {}
+        if pending:
+            raise AssertionError(f"outboxes empty: rows still pending {pending}; {err}") from None
+        raise AssertionError(f"nothing lost: {err}") from None
+
+
 async def _seed_city(stack: Stack, bus, city: City) -> None:
     for message in [*city.addressees, *city.assessments]:
         await bus.send(message)
-    await wait_settled(
+    await settle(
         stack,
         bus,
         lambda s: (
@@ -266,11 +326,18 @@ async def _seed_city(stack: Stack, bus, city: City) -> None:
     )
 
 
-def _day_done(city: City):
-    exp = city.expected
+def _day_done(day: Day):
     return lambda s: (
-        s["receipts"]["receipts"] == exp.receipts and s["refunds"]["overpayments"] == exp.overpayments
+        s["receipts"]["receipts"] == day.count and s["refunds"]["overpayments"] == day.overpayments
     )
+
+
+async def _night(stack: Stack, bus, city: City, day: Day) -> dict:
+    """collection's nightly batch for the day (督促, 延滞金), run once the day has settled, and the
+    events it publishes settled in their turn."""
+    summary = await asyncio.to_thread(run_nightly, stack, city.day)
+    await settle(stack, bus, _day_done(day), timeout=180)
+    return summary
 
 
 @pytest.fixture(scope="module")
@@ -279,15 +346,29 @@ def city() -> City:
 
 
 @pytest.fixture(scope="module")
-def fault_free(city, amqp_url, pg_server_url, tmp_path_factory):
+def day(city) -> Day:
+    late = late_payments(city)
+    exp = city.expected
+    return Day(
+        receipts=[*city.receipts, *late],
+        late=late,
+        count=exp.receipts + len(late),
+        yen=exp.receipts_yen + sum(r.amount for r in late),
+        overpayments=exp.overpayments,
+    )
+
+
+@pytest.fixture(scope="module")
+def fault_free(city, day, amqp_url, pg_server_url, tmp_path_factory):
     """The business tables after the same input without any fault (in order, each once)."""
 
     async def run(stack: Stack):
         async with stack.bus() as bus:
             await _seed_city(stack, bus, city)
-            for receipt in city.receipts:
+            for receipt in day.receipts:
                 await bus.send(receipt)
-            await wait_settled(stack, bus, _day_done(city), timeout=180)
+            await settle(stack, bus, _day_done(day), timeout=180)
+            await _night(stack, bus, city, day)
         return await business_tables(stack)
 
     with FaultStack(amqp_url, pg_server_url, tmp_path_factory.mktemp("fault-free"), city) as stack:
@@ -313,6 +394,46 @@ async def _inject_kills(stack: Stack, plan: FaultPlan, total: int) -> None:
     await asyncio.to_thread(stack.wait_ready, 120)
 
 
+async def _replay_outboxes(stack: Stack, bus) -> Counter:
+    """Publishes every row of every outbox again with its own message id, as its service: what a
+    relay killed between the broker's confirm and marking its rows does (outbox.py). Returns the
+    deliveries each work queue got."""
+    reached: Counter = Counter()
+    for service in SERVICES:
+        rows = await query(
+            stack.database_urls[service],
+            "SELECT message_id, exchange, routing_key, message_type, payload FROM outbox ORDER BY id",
+        )
+        for message_id, exchange, routing_key, message_type, payload in rows:
+            await bus.send_raw(
+                bytes(payload),
+                exchange=bus.names.exchange_named(exchange),
+                routing_key=routing_key,
+                message_id=message_id,
+                message_type=message_type,
+                as_principal=service,
+            )
+            reached.update(
+                f"{consumer}.{routing_key}"
+                for consumer, models in SUBSCRIPTIONS.items()
+                if any(m.routing_key == routing_key for m in models)
+            )
+    return reached
+
+
+DUPLICATES = re.compile(r'^osame_messages_duplicate_total\{queue="([^"]+)"\} (\S+)$', re.MULTILINE)
+
+
+def _duplicates_skipped(stack: Stack) -> Counter:
+    """Deliveries each work queue's inbox recognised as seen and skipped (since its service started)."""
+    skipped: Counter = Counter()
+    for service in stack.services.values():
+        metrics = httpx.get(service.url + "/metrics", timeout=30).text
+        for queue, value in DUPLICATES.findall(metrics):
+            skipped[queue.removeprefix(stack.prefix)] += int(float(value))
+    return skipped
+
+
 async def _dead_letters(bus) -> dict[str, list[dict]]:
     out = {}
     for queue in all_queues():
@@ -322,15 +443,22 @@ async def _dead_letters(bus) -> dict[str, list[dict]]:
     return out
 
 
+def _key(notice_number: str, installment_no: int) -> str:
+    return f"{notice_number}/{installment_no}"
+
+
+INSTALLMENT = "notice_number || '/' || installment_no"
+
+
 @pytest.mark.parametrize("seed", fault_seeds())
 async def test_a_day_under_seeded_faults_ends_as_a_day_without_them(
-    seed, city, fault_free, amqp_url, pg_server_url, tmp_path, money_check
+    seed, city, day, fault_free, amqp_url, pg_server_url, tmp_path, money_check
 ):
-    exp = city.expected
-    plan = plan_faults(seed, city)
+    plan = plan_faults(seed, day)
     print(plan.describe())
     faults = await asyncio.to_thread(FaultStack, amqp_url, pg_server_url, tmp_path, city)
     stack = await asyncio.to_thread(faults.__enter__)  # blocking starts and stops: off the loop
+    urls = stack.database_urls
     try:
         async with stack.bus() as bus:
             await _seed_city(stack, bus, city)
@@ -348,26 +476,74 @@ async def test_a_day_under_seeded_faults_ends_as_a_day_without_them(
                     as_principal=min(allowed_publishers(model.routing_key)),
                 )
             await asyncio.gather(*sends[middle:])
-            await _inject_kills(stack, plan, exp.receipts)
-            stats = await wait_settled(stack, bus, _day_done(city), timeout=240)
+            await _inject_kills(stack, plan, day.count)
+            await settle(stack, bus, _day_done(day), timeout=240)
+            night = await _night(stack, bus, city, day)
+            replayed = await _replay_outboxes(stack, bus)
+            stats = await settle(stack, bus, _day_done(day), timeout=180)
+            skipped = await asyncio.to_thread(_duplicates_skipped, stack)
             dead = await _dead_letters(bus)
-
-        # outboxes empty (and nothing waiting in a work queue: wait_settled)
-        assert {s: v["outbox_pending"] for s, v in stats.items()} == dict.fromkeys(SERVICES, 0)
-        # every receipt applied exactly once
-        [(count, total)] = await query(
-            stack.database_urls["receipts"],
-            "SELECT count(*), sum(amount) FROM receipts WHERE channel <> 'appropriation'",
+        print(
+            f"nightly batch: {night.get('demand_notices')} 督促; re-published {sum(replayed.values())} deliveries"
         )
-        assert (count, total) == (exp.receipts, exp.receipts_yen), plan.describe()
-        # every poison message dead-lettered, with its reason, and nothing else
+
+        pending = {s: v["outbox_pending"] for s, v in stats.items()}
+        assert pending == dict.fromkeys(SERVICES, 0), f"outboxes empty: {pending}; {plan.describe()}"
+        [(count, total)] = await query(
+            urls["receipts"], "SELECT count(*), sum(amount) FROM receipts WHERE channel <> 'appropriation'"
+        )
+        assert (count, total) == (day.count, day.yen), (
+            f"exactly once: receipts (count, yen) {(count, total)}, expected {(day.count, day.yen)}; "
+            + plan.describe()
+        )
+        applied = await query(
+            urls["receipts"],
+            "SELECT i.notice_number || '/' || i.installment_no, i.paid, "
+            "coalesce(sum(r.applied_principal_tax), 0) FROM installments i LEFT JOIN receipts r "
+            "ON r.notice_number = i.notice_number AND r.installment_no = i.installment_no "
+            "GROUP BY i.notice_number, i.installment_no, i.paid",
+        )
+        twice = {key: (paid, by_receipts) for key, paid, by_receipts in applied if paid != by_receipts}
+        assert twice == {}, f"exactly once: 本税 paid, Σ applied by its receipts {twice}; {plan.describe()}"
+        ledger = {
+            key: (paid, principal)
+            for key, principal, paid in await query(
+                urls["receipts"], f"SELECT {INSTALLMENT}, principal_tax, paid FROM installments"
+            )
+        }
+        projected = dict(await query(urls["collection"], f"SELECT {INSTALLMENT}, paid FROM installments"))
+        expected = {key: paid for key, (paid, _) in ledger.items()}
+        assert projected == expected, (
+            "projection equals ledger: "
+            f"{ {k: (projected.get(k), v) for k, v in expected.items() if projected.get(k) != v} }; "
+            + plan.describe()
+        )
+        dunned = {
+            key for (key,) in await query(urls["collection"], f"SELECT {INSTALLMENT} FROM demand_notices")
+        }
+        paid_in_full = {key for key, (paid, principal) in ledger.items() if paid >= principal}
+        late = {_key(r.notice_number, r.installment_no) for r in day.late}
+        # not vacuous: late payments made past-due 期別 paid, and the batch dunned what was still owed
+        assert late and late <= paid_in_full and dunned, f"the day as planned: late {late}, dunned {dunned}"
+        assert not dunned & paid_in_full, (
+            f"no 督促 for a paid installment: {sorted(dunned & paid_in_full)}; {plan.describe()}"
+        )
         found = {q: {d["message_id"] for d in dead_letters} for q, dead_letters in dead.items()}
-        assert found == poisoned_queues(plan), plan.describe()
-        assert all(d["reason"] for dead_letters in dead.values() for d in dead_letters)
-        # money conserved for every taxpayer, across receipts and refunds
-        figures = await money_check(stack)
-        assert figures, plan.describe()
-        # the same final business state as the fault-free run
+        assert found == poisoned_queues(plan), (
+            f"poison in DLQ: dead letters {found}, poison sent {poisoned_queues(plan)}; {plan.describe()}"
+        )
+        assert all(d["reason"] for dead_letters in dead.values() for d in dead_letters), (
+            "poison in DLQ: a dead letter without its reason"
+        )
+        unskipped = {q: (n, skipped[q]) for q, n in replayed.items() if skipped[q] < n}
+        assert replayed and not unskipped, (
+            f"redeliveries skipped by the inbox: (re-published, skipped) per queue {unskipped}"
+        )
+        try:
+            figures = await money_check(stack)
+        except AssertionError as err:
+            raise AssertionError(f"money conserved: {err}; {plan.describe()}") from None
+        assert figures, f"money conserved: `osame money check` gave no figures; {plan.describe()}"
         after = await business_tables(stack)
     finally:
         await asyncio.to_thread(faults.__exit__, None, None, None)
@@ -389,7 +565,8 @@ async def test_a_day_under_seeded_faults_ends_as_a_day_without_them(
             )
         )
     assert differing == {}, (
-        f"tables differing from the fault-free run (extra, missing rows): {differing}; {plan.describe()}"
+        "same final state: tables differing from the fault-free run (extra, missing rows): "
+        f"{differing}; {plan.describe()}"
         + "".join(
             _row_diff(after[t.split(".")[0]], fault_free[t.split(".")[0]], t.split(".")[1]) for t in differing
         )
