@@ -210,6 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     for key, value in DEFAULT_ENV.items():
         env.setdefault(key, value)
     env.pop("OSAME_FAULT_SEEDS", None)  # the short form: seed 1, 10 households
+    env.pop("VIRTUAL_ENV", None)  # the clone runs in its own environment
     base = Path(tempfile.mkdtemp(prefix="osame-fault-mutants-"))
     rows = []
     try:

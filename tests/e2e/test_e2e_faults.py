@@ -13,12 +13,13 @@ The day includes late payments: past-due 期別 paid in full today, which the ni
 not dun. After quiescence it asserts, each assertion's message starting with its name (the
 mutation check scripts/fault-mutants.py looks for it): "outboxes empty", "nothing lost" (the
 day's expected effects reached, every work queue drained), "exactly once" (every receipt once,
-each installment's 本税 paid equal to what its receipts applied), "projection equals ledger" (collection's view of
-every installment), "no 督促 for a paid installment", "poison in DLQ" (every poison message in
-the dead-letter queue of each queue it reached, with its reason, and nothing else in any DLQ),
-"redeliveries skipped by the inbox", "money conserved" for every taxpayer (`osame money check`),
-and "same final state": each service's business tables equal to those of a fault-free run of the
-same input (ids and clock times left out: they differ by nature).
+no overpayment beyond the input's, each installment's 本税 paid equal to what its receipts
+applied), "projection equals ledger" (collection's view of every installment), "no 督促 for a
+paid installment", "poison in DLQ" (every poison message in the dead-letter queue of each queue
+it reached, with its reason, and nothing else in any DLQ), "redeliveries skipped by the inbox",
+"money conserved" for every taxpayer (`osame money check`), and "same final state": each
+service's business tables equal to those of a fault-free run of the same input (ids and clock
+times left out: they differ by nature).
 
 Each run prints the seed and what it injected. The default run (CI) is the short form: seed 1
 on a city of 10 households. The long form: `OSAME_FAULT_SEEDS` picks the seeds ("7", "1-10",
@@ -296,40 +297,43 @@ class FaultStack:
         asyncio.run(drop_databases(self.pg_server_url, self.names))
 
 
-async def settle(stack: Stack, bus, done, timeout: float) -> dict[str, dict]:
-    """`wait_settled`, its deadline reported as the assertion it breaks: rows an outbox never
-    publishes ("outboxes empty") or effects of the day that never arrive ("nothing lost")."""
+async def settle(stack: Stack, bus, expected: dict[tuple[str, str], int], timeout: float) -> dict[str, dict]:
+    """`wait_settled` until each (service, stats count) is as expected, its deadline reported as
+    the assertion it breaks: rows an outbox never publishes ("outboxes empty"), a count past what
+    the input can make ("exactly once": something applied twice) or short of it ("nothing lost")."""
+
+    def counts(stats: dict[str, dict]) -> dict[tuple[str, str], int]:
+        return {(service, name): stats[service][name] for service, name in expected}
+
     try:
-        return await wait_settled(stack, bus, done, timeout=timeout)
+        return await wait_settled(stack, bus, lambda stats: counts(stats) == expected, timeout=timeout)
     except TimeoutError as err:
         try:
             stats = await asyncio.to_thread(stack.stats)
-            pending = {s: v["outbox_pending"] for s, v in stats.items() if v["outbox_pending"]}
         except Exception:  # a service too busy to answer: the deadline's own message says the rest
-            pending = {}
+            raise AssertionError(f"nothing lost: {err}") from None
+        pending = {s: v["outbox_pending"] for s, v in stats.items() if v["outbox_pending"]}
         if pending:
             raise AssertionError(f"outboxes empty: rows still pending {pending}; {err}") from None
+        seen = counts(stats)
+        beyond = {f"{s}.{n}": (seen[s, n], want) for (s, n), want in expected.items() if seen[s, n] > want}
+        if beyond:
+            raise AssertionError(f"exactly once: (counted, expected) {beyond}; {err}") from None
         raise AssertionError(f"nothing lost: {err}") from None
 
 
 async def _seed_city(stack: Stack, bus, city: City) -> None:
     for message in [*city.addressees, *city.assessments]:
         await bus.send(message)
-    await settle(
-        stack,
-        bus,
-        lambda s: (
-            s["receipts"]["notices"] == len(city.assessments)
-            and s["collection"]["addressees"] == len(city.addressees)
-        ),
-        timeout=120,
-    )
+    expected = {
+        ("receipts", "notices"): len(city.assessments),
+        ("collection", "addressees"): len(city.addressees),
+    }
+    await settle(stack, bus, expected, timeout=120)
 
 
-def _day_done(day: Day):
-    return lambda s: (
-        s["receipts"]["receipts"] == day.count and s["refunds"]["overpayments"] == day.overpayments
-    )
+def _day_done(day: Day) -> dict[tuple[str, str], int]:
+    return {("receipts", "receipts"): day.count, ("refunds", "overpayments"): day.overpayments}
 
 
 async def _night(stack: Stack, bus, city: City, day: Day) -> dict:
