@@ -71,6 +71,11 @@ SURROGATES = {"unified_addressee_id"}
 # Derived from a surrogate: address-sync's digest of the view it last published, which carries the
 # 統合宛名番号. Every other field of that view is compared in the same row; only its presence is.
 DIGESTS = {"published_digest"}
+# A notice's event counter as the projection last saw it per installment: receipts numbers a
+# notice's events in arrival order, so with two 期別 of one notice paid the same day (a late
+# payment and a current one) which of them carries the higher number is arrival order. Compared
+# only as present; the paid amounts and states beside it are compared in full.
+ARRIVAL_COUNTERS = {("collection", "installments", "ledger_version"), ("refunds", "unpaid_items", "version")}
 # A 充当 receipts refused (`not_owed`: the installment was paid between refunds' plan and
 # receipts' decision) is the record of a race that reordered deliveries make happen: refunds
 # plans again and the money ends where it ends without the race. Its rows (in refunds, receipts
@@ -78,9 +83,12 @@ DIGESTS = {"published_digest"}
 REFUSED_BY = "appropriation_id"
 # Tables whose rows still follow arrival order (found by this suite, left to their owners): a
 # difference there is reported as an expected failure, any other difference fails the test.
-# Empty: receipts.receipts (same-day split by arrival order) and address-sync.addressees (values
-# assigned in arrival order) were the last two; both are now compared as arrival-independent.
-KNOWN_ORDER_DEPENDENT: set[str] = set()
+# receipts.receipts (same-day split by arrival order) and address-sync.addressees (values
+# assigned in arrival order) were fixed. refunds.overpayments: with the late payments (long form,
+# seed 3) a person's 過納 whose 充当 target is paid the same day ends 'closed' after its refund
+# decision in some arrival orders and 'refund_decided' in others (same amounts: settle() runs
+# again on an overpayment whose refund is decided), left to refunds.
+KNOWN_ORDER_DEPENDENT: set[str] = {"refunds.overpayments"}
 # Parts of a business row that are a clock reading, not state: the nightly batch's summary
 # carries how long each of its steps took.
 TIMINGS = {"phase_seconds"}
@@ -228,7 +236,9 @@ async def business_tables(stack: Stack) -> dict[str, dict[str, Counter]]:
         )
     }
 
-    def value(key: str, raw):
+    def value(service: str, table: str, key: str, raw):
+        if (service, table, key) in ARRIVAL_COUNTERS:
+            return raw is not None and "<counter>"
         if key in SURROGATES:
             return f"<number of {groups[raw]}>" if raw in groups else "<unused number>"
         if key in DIGESTS:
@@ -259,7 +269,7 @@ async def business_tables(stack: Stack) -> dict[str, dict[str, Counter]]:
                     result = await conn.execute(text(f'SELECT * FROM "{table}"'))
                     keys = [k for k in result.keys() if k not in serial]
                     rows = [
-                        tuple((k, value(k, row._mapping[k])) for k in keys)
+                        tuple((k, value(service, table, k, row._mapping[k])) for k in keys)
                         for row in result
                         if str(row._mapping.get(REFUSED_BY, "")) not in refused
                     ]
