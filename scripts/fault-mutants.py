@@ -35,6 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SUITE = "tests/e2e/test_e2e_faults.py"
 CONSUMER = "libs/chassis/src/osame_chassis/messaging/consumer.py"
 OUTBOX = "libs/chassis/src/osame_chassis/messaging/outbox.py"
+INBOX = "libs/chassis/src/osame_chassis/messaging/inbox.py"
 DEFAULT_ENV = {
     "OSAME_TEST_AMQP_URL": "amqp://guest:guest@127.0.0.1:5672/",
     "OSAME_TEST_DATABASE_URL": "postgresql://postgres@127.0.0.1:5432/postgres",
@@ -49,16 +50,24 @@ class Mutant:
     line: str  # one whole line of the file, exactly once in it (leading spaces included)
     replacement: str  # what the line becomes (same indentation)
     expect: tuple[str, ...]  # the assertion name(s) the suite must fail on
+    also: tuple[tuple[str, str, str], ...] = ()  # more (path, line, replacement) edits of the same mutant
 
 
 MUTANTS = (
     Mutant(
         "inbox",
-        "inbox: a redelivered message id is skipped (claim in the effect's transaction)",
-        CONSUMER,
-        "                            if not await uow.claim(queue, message_id):",
-        "                            if not (await uow.claim(queue, message_id) or True):",
+        "inbox: a redelivered message id is skipped (claimed in the effect's transaction, alone or in a batch)",
+        INBOX,
+        "    return result.rowcount == 1",
+        "    return True",
         ("redeliveries skipped by the inbox", "exactly once"),
+        also=(
+            (
+                INBOX,
+                "    return set((await session.execute(stmt)).scalars())",
+                "    await session.execute(stmt)\n    return set(message_ids)",
+            ),
+        ),
     ),
     Mutant(
         "relay-marks",
@@ -72,8 +81,8 @@ MUTANTS = (
         "outbox-write",
         "outbox: the events of a state change are staged in its transaction",
         OUTBOX,
-        "    await session.execute(\n        outbox.insert().values(",
-        "    None and await session.execute(\n        outbox.insert().values(",
+        "        await session.execute(outbox.insert(), rows)",
+        "        pass",
         ("nothing lost", "same final state"),
     ),
     Mutant(
@@ -104,9 +113,8 @@ MUTANTS = (
         "ack-after-commit",
         "a delivery is acked only after its effect committed (a SIGKILL mid-handler redelivers it)",
         CONSUMER,
-        "        async with runtime.handler_slots:  # bounded work in flight: probes and stats stay prompt",
-        "        await msg.ack()\n"
-        "        async with runtime.handler_slots:  # bounded work in flight: probes and stats stay prompt",
+        "        applier.submit(delivery)",
+        "        await msg.ack()\n        applier.submit(delivery)",
         ("nothing lost", "exactly once", "same final state"),
     ),
 )
@@ -117,18 +125,19 @@ class NoLongerApplies(Exception):
 
 
 def apply(mutant: Mutant, clone: Path) -> None:
-    """Edit the clone's file; refuse loudly when the line moved or changed (the code was edited)."""
-    path = clone / mutant.path
-    if not path.exists():
-        raise NoLongerApplies(f"mutant {mutant.name} no longer applies: {mutant.path} is gone")
-    text = path.read_text(encoding="utf-8")
-    found = len(re.findall(f"(?m)^{re.escape(mutant.line)}$", text))
-    if found != 1:
-        raise NoLongerApplies(
-            f"mutant {mutant.name} no longer applies: its line is in {mutant.path} {found} times "
-            f"(expected once): {mutant.line.strip()!r}"
-        )
-    path.write_text(text.replace(mutant.line, mutant.replacement, 1), encoding="utf-8")
+    """Edit the clone's files; refuse loudly when a line moved or changed (the code was edited)."""
+    for rel, line, replacement in ((mutant.path, mutant.line, mutant.replacement), *mutant.also):
+        path = clone / rel
+        if not path.exists():
+            raise NoLongerApplies(f"mutant {mutant.name} no longer applies: {rel} is gone")
+        text = path.read_text(encoding="utf-8")
+        found = len(re.findall(f"(?m)^{re.escape(line)}$", text))
+        if found != 1:
+            raise NoLongerApplies(
+                f"mutant {mutant.name} no longer applies: its line is in {rel} {found} times "
+                f"(expected once): {line.strip()!r}"
+            )
+        path.write_text(text.replace(line, replacement, 1), encoding="utf-8")
 
 
 def run(cmd: list[str], cwd: Path, log, env=None, timeout=None) -> int:
