@@ -84,11 +84,9 @@ REFUSED_BY = "appropriation_id"
 # Tables whose rows still follow arrival order (found by this suite, left to their owners): a
 # difference there is reported as an expected failure, any other difference fails the test.
 # receipts.receipts (same-day split by arrival order) and address-sync.addressees (values
-# assigned in arrival order) were fixed. refunds.overpayments: with the late payments (long form,
-# seed 3) a person's 過納 whose 充当 target is paid the same day ends 'closed' after its refund
-# decision in some arrival orders and 'refund_decided' in others (same amounts: settle() runs
-# again on an overpayment whose refund is decided), left to refunds.
-KNOWN_ORDER_DEPENDENT: set[str] = {"refunds.overpayments"}
+# assigned in arrival order) were fixed, and so was refunds.overpayments (long form, seed 3: a
+# settle() after the refund decision turned 'refund_decided' into 'closed' in some arrival orders).
+KNOWN_ORDER_DEPENDENT: set[str] = set()
 # Parts of a business row that are a clock reading, not state: the nightly batch's summary
 # carries how long each of its steps took.
 TIMINGS = {"phase_seconds"}

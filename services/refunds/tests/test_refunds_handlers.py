@@ -61,6 +61,20 @@ async def test_overpayment_is_registered_and_with_nothing_owed_becomes_a_refund(
     assert await service.events() == []  # nothing owed: no 充当 command
 
 
+async def test_a_settle_after_the_refund_decision_leaves_it_decided(service):
+    """Settling again (a 充当 refused, a new ledger view arriving later) changes nothing: the
+    status does not depend on the order those messages arrive in."""
+    from osame_refunds.service_layer import settlement
+
+    await service.handle(handlers.register_overpayment, detected())
+    before = await service.one(orm.overpayments)
+    assert before["status"] == "refund_decided"
+    async with service.runtime.unit_of_work() as uow:
+        await settlement.settle("op-1", uow, D(2026, 7, 1))
+        await uow.commit()
+    assert await service.one(orm.overpayments) == before
+
+
 async def test_overpayment_is_registered_once(service):
     await service.handle(handlers.register_overpayment, detected())
     first = await service.rows(orm.overpayments)
