@@ -638,9 +638,15 @@ def upstream_app(auth: Authenticator, upstream: Upstream) -> Starlette:
             await record(request)
             if upstream.audit_verify.get(service) is None:
                 return Response("Not Found", 404)
-            offset = int(request.query_params.get("offset", 0))
-            rows = [{**AUDIT_ENTRY, "id": n} for n in range(120, 0, -1)]
-            return JSONResponse({"total": 120, "entries": rows[offset : offset + 50]})
+            # as osame_chassis.audit_http: chain order (oldest first), page/per_page, no other keys
+            allowed = {"action", "addressee_id", "from_date", "to_date", "page", "per_page"}
+            if set(request.query_params) - allowed:
+                return JSONResponse({"error": "invalid query"}, 422)
+            page = int(request.query_params.get("page", 1))
+            per_page = int(request.query_params.get("per_page", 100))
+            rows = [{**AUDIT_ENTRY, "id": n} for n in range(1, 121)]
+            start = (page - 1) * per_page
+            return JSONResponse({"total": 120, "entries": rows[start : start + per_page]})
 
         guard = auth.require(f"{prefix}:audit.read")
         return [

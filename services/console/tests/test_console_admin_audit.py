@@ -42,9 +42,9 @@ def test_one_services_entries_are_paged_newest_first(make_harness):
         and "全 120 件（1 / 3 ページ" in first.text
         and 'data-chain="ok"' in first.text
     )
-    assert h.upstream.calls[-2]["query"] == "limit=50&offset=0"
+    assert h.upstream.calls[-2]["query"] == "page=3&per_page=50"  # the service's last page: the newest
     third = h.client.get("/admin/audit/receipts?page=3")
-    assert h.upstream.calls[-2]["query"] == "limit=50&offset=100" and "3 / 3" in third.text
+    assert h.upstream.calls[-2]["query"] == "page=1&per_page=50" and "3 / 3" in third.text
     unsupported = h.client.get("/admin/audit/collection").text
     assert 'data-trail="unsupported"' in unsupported and 'data-chain="unsupported"' in unsupported
     assert h.client.get("/admin/audit/nowhere").status_code == 404

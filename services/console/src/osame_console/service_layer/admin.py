@@ -78,7 +78,7 @@ async def chain(api: ServicesClient, token: str, service: str) -> Panel:
     panel = await _fetch(api.get_json(service, "/audit/verify", token, accept=(409,)))
     if not panel.unsupported:
         return panel
-    trail = await _fetch(api.get_json(service, "/audit", token, params={"limit": "1"}))
+    trail = await _fetch(api.get_json(service, "/audit", token, params={"per_page": "1"}))
     if isinstance(trail.data, dict) and "chain_intact" in trail.data:
         entries = trail.data.get("total", len(trail.data.get("entries") or []))
         broken = trail.data.get("first_broken")
@@ -116,15 +116,27 @@ async def trail(
     """One service's audit entries (a page) and its chain check; each 未対応 when the route is missing."""
     target = audited(service)
     require(staff, target.action)
-    params = {"limit": str(ENTRIES_PER_PAGE), "offset": str((page - 1) * ENTRIES_PER_PAGE)}
+    base: dict[str, str] = {}
     if addressee_id:
         found = forms.addressee_id(addressee_id)
         if found is None:
             raise InputRefused({"addressee_id": "宛名番号は半角数字15桁以内で入力してください"})
-        params["addressee_id"] = found
+        base["addressee_id"] = found
+    # The service pages in chain order (oldest first, `page`/`per_page`); 管理 shows newest first:
+    # its page 1 is the service's last page, reversed (one read of the total first).
+    head = await _fetch(api.get_json(service, "/audit", staff.access_token, params={**base, "per_page": "1"}))
+    total = head.data.get("total") if isinstance(head.data, dict) else None
+    if not isinstance(total, int):
+        if isinstance(head.data, dict):  # an older unpaged answer: the whole trail
+            head.extra = {"page": _trail_page(head.data, page)}
+        return target, head, await chain(api, staff.access_token, service)
+    pages = max(1, -(-total // ENTRIES_PER_PAGE))
+    page = min(page, pages)
+    params = {**base, "page": str(pages - page + 1), "per_page": str(ENTRIES_PER_PAGE)}
     entries = await _fetch(api.get_json(service, "/audit", staff.access_token, params=params))
     if isinstance(entries.data, dict):
-        entries.extra = {"page": _trail_page(entries.data, page)}
+        newest_first = list(reversed(entries.data.get("entries") or []))
+        entries.extra = {"page": TrailPage(newest_first, entries.data.get("total", total), page)}
     return target, entries, await chain(api, staff.access_token, service)
 
 
