@@ -24,6 +24,7 @@ from osame_collection.service_layer.nightly import RunNightly, run_nightly
 from osame_collection.service_layer.policy import CollectionPolicy
 from osame_contracts.messages import collection as contract
 from osame_law import RateNotAvailableError, RateRow, RateTable, compute_late_fee
+from osame_law.errors import ImplausibleDateError
 from osame_law.rates.table import RATE_ROWS
 from starlette.applications import Starlette
 
@@ -262,3 +263,17 @@ async def test_a_changed_appropriation_order_shows_the_charges_split_it_changes(
     # before its effective date the current order still applies: the preview of a later day is empty
     none = await service.handle(pinned(law_changes.preview, D(2026, 9, 30)), change)
     assert none["charges_split_changed"] == 0
+
+
+async def test_a_mistyped_effective_year_is_refused_before_anything_is_computed(service):
+    far = {**CUTOFF_5, "effective_from": "2062-07-01"}  # 2026 typed as 2062
+    change = law_changes.LawChange(parameters=[far], staff_user="s-01")
+    with pytest.raises(ImplausibleDateError, match=r"parameters\.effective_from 2062-07-01"):
+        await service.handle(pinned(law_changes.preview, D(2026, 7, 20)), change)
+    fee = law_changes.FeeRow(effective_from=D(1926, 4, 1), fee=100, source="test: 昭和元年 typed as 1926")
+    with pytest.raises(ImplausibleDateError, match=r"demand_fees\.effective_from 1926-04-01"):
+        await service.handle(
+            pinned(law_changes.apply, D(2026, 7, 20)),
+            law_changes.LawChange(demand_fees=[fee], staff_user="s-01"),
+        )
+    assert await service.count(orm.law_parameters) == 0 and await service.count(orm.law_demand_fees) == 0

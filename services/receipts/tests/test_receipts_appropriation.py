@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from osame_contracts.messages import receipts, taxation
+from osame_law.errors import ImplausibleDateError
 from osame_receipts.adapters import orm
 from osame_receipts.domain.appropriation import Debt, Line, Refusal, check_appropriation
 from osame_receipts.domain.reconciliation import Component, Owed
@@ -372,5 +373,8 @@ async def test_a_loaded_order_applies_from_its_effective_date(service):
     with pytest.raises(ValueError, match="appropriation_order_refused"):  # 延滞金 before its tax
         bad = {**fee_last, "kind_order": list(reversed(fee_last["kind_order"]))}
         await service.handle(lambda body, uow: law_orders.load(uow, body, "staff-1"), bad)
+    with pytest.raises(ImplausibleDateError, match="effective_from 2099-08-01"):  # a mistyped year
+        far = {**fee_last, "effective_from": "2099-08-01"}
+        await service.handle(lambda body, uow: law_orders.load(uow, body, "staff-1"), far)
     [row] = await service.rows(orm.law_appropriation_orders)
     assert (row["loaded_by"], row["source"]) == ("staff-1", fee_last["source"])

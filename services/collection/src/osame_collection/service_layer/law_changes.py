@@ -24,13 +24,14 @@ A day the proposed tables do not price is counted as ``unpriced`` and never appl
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Literal
 
 from osame_chassis.errors import PermanentError
 from osame_chassis.uow import UnitOfWork
 from osame_contracts.messages import collection as contract
 from osame_law import DemandFeeRule, DemandFeeSchedule, LawError, RateTable
+from osame_law.plausibility import DateWindow
 from osame_law.rates.table import RATE_ROWS
 from pydantic import BaseModel, Field, model_validator
 from sqlalchemy import delete, insert, select
@@ -47,6 +48,10 @@ from osame_collection.service_layer.policy import CollectionPolicy
 from osame_collection.service_layer.publishing import publish_bulk
 
 I, DN = orm.installments, orm.demand_notices  # noqa: E741
+LOCAL_TAX_ACT = date(
+    1950, 7, 31
+)  # 地方税法 (昭和25年法律第226号) promulgated: no row can take effect before it
+AHEAD_DAYS = 366  # a row is loaded at most a year before it takes effect
 
 
 class FeeRow(BaseModel):
@@ -98,7 +103,18 @@ class _Tables:
     replaced_params: dict[tuple[str, date], dict]
 
 
+def check_effective_dates(change: LawChange, business_date: date) -> None:
+    """A mistyped year (2062 for 2026) would load a row that silently never applies, or rewrite
+    history: every effective date lies between the 地方税法 and a year after the business date."""
+    window = DateWindow(LOCAL_TAX_ACT, business_date + timedelta(days=AHEAD_DAYS))
+    for fee in change.demand_fees:
+        window.check("demand_fees.effective_from", fee.effective_from)
+    for row in change.parameters:
+        window.check("parameters.effective_from", row.effective_from)
+
+
 async def _tables(change: LawChange, uow: UnitOfWork, policy: CollectionPolicy) -> _Tables:
+    check_effective_dates(change, policy.business_date())
     session = uow.session
     held = {r["first_year"]: dict(r) for r in (await session.execute(select(orm.law_rates))).mappings()}
     built_in = {y for r in RATE_ROWS for y in range(r.first_year, r.last_year + 1)}

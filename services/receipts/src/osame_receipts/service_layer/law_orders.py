@@ -20,6 +20,7 @@ from osame_law import AppropriationPolicy, ClaimKind, GroupOrder
 from osame_law.errors import InvalidInputError
 
 from osame_receipts.adapters import law_orders as sql
+from osame_receipts.domain import dates
 
 DEFAULT_SOURCE = "osame_law.appropriation default (domain-rules §10.2; 法17条の2③)"
 
@@ -58,6 +59,9 @@ async def load(uow: UnitOfWork, body: dict, staff: str) -> dict:
         raise InvalidInputError(f"appropriation_order_refused:{type(exc).__name__}") from exc
     if not 3 <= len(source) <= 300:
         raise InvalidInputError("appropriation_order_refused:source")
+    # A mistyped year would rewrite which 充当 are accepted over years: the row takes effect within
+    # the past window of a 充当適状日 (時効, 5 years) and at most a year ahead of the business date.
+    dates.check_planned("effective_from", effective_from, uow.today())
     policy = policy_of(kind_order, group_order)
     before, before_source = await order_on(uow.session, effective_from)
     row_id = str(uuid.uuid4())
